@@ -35,16 +35,41 @@ Result<std::pair<UniqueFd, UniqueFd>> MakePipe() {
   for (int s = 1; s < NSIG; ++s) {
     if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);
   }
+  {
+    // Keep the failure report channel clear of the fds being arranged below.
+    int high = fcntl(report_fd, F_DUPFD_CLOEXEC, 200);
+    if (high >= 0) report_fd = high;
+  }
   if (o.parent_death_signal) prctl(PR_SET_PDEATHSIG, o.parent_death_signal);
   if (o.new_session) setsid();
   if (in >= 0 && dup2(in, 0) < 0) goto fail;
   if (out >= 0 && dup2(out, 1) < 0) goto fail;
   if (err >= 0 && dup2(err, 2) < 0) goto fail;
+  {
+    // Move the passed fds out of the way first, then into 3, 4, ...
+    int tmp[16];
+    size_t n = o.pass_fds.size() < 16 ? o.pass_fds.size() : 16;
+    for (size_t i = 0; i < n; ++i) {
+      tmp[i] = fcntl(o.pass_fds[i], F_DUPFD, 64);
+      if (tmp[i] < 0) goto fail;
+    }
+    for (size_t i = 0; i < n; ++i) {
+      if (dup2(tmp[i], static_cast<int>(3 + i)) < 0) goto fail;
+      close(tmp[i]);
+    }
+  }
   for (int fd : o.keep_fds) {
     int flags = fcntl(fd, F_GETFD);
     if (flags >= 0) fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
   }
   if (!o.cwd.empty() && chdir(o.cwd.c_str()) != 0) goto fail;
+  if (o.pre_exec != nullptr) {
+    int e = o.pre_exec(o.pre_exec_arg);
+    if (e != 0) {
+      errno = e;
+      goto fail;
+    }
+  }
   execvpe(argv[0], argv, envp);
 fail:
   int e = errno;

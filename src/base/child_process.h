@@ -36,8 +36,15 @@ struct SpawnOptions {
   bool new_session = false;
   // Fds the child keeps open at the same number (without CLOEXEC).
   std::vector<int> keep_fds;
+  // Fds passed to the child as 3, 4, ... in this order (borrowed).
+  std::vector<int> pass_fds;
   // Signal sent to the child if the parent dies (prctl PR_SET_PDEATHSIG); 0: none.
   int parent_death_signal = 0;
+  // Runs in the child after fork, before exec (after stdio is set up). Must
+  // only make async-signal-safe calls; returns 0 or an errno that fails the
+  // spawn. Used, for example, to enter a private mount namespace.
+  int (*pre_exec)(void* arg) = nullptr;
+  void* pre_exec_arg = nullptr;
 };
 
 class ChildProcess {

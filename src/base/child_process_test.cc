@@ -1,7 +1,9 @@
 #include "base/child_process.h"
 
 #include <signal.h>
+#include <fcntl.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -75,6 +77,32 @@ TEST(ChildProcessTest, TryWait) {
   ASSERT_TRUE(st.ok());
   EXPECT_EQ(*st, 0);
   EXPECT_FALSE(c->TryWait().ok());  // already reaped
+}
+
+}  // namespace
+}  // namespace vmi
+
+namespace vmi {
+namespace {
+
+TEST(ChildProcessTest, PassFdsArriveAsThreeAndFour) {
+  int a[2], b[2];
+  ASSERT_EQ(pipe2(a, O_CLOEXEC), 0);
+  ASSERT_EQ(pipe2(b, O_CLOEXEC), 0);
+  UniqueFd ar(a[0]), aw(a[1]), br(b[0]), bw(b[1]);
+  SpawnOptions o;
+  o.pass_fds = {bw.get(), aw.get()};  // b -> 3, a -> 4
+  auto r = vmi::Run({"sh", "-c", "echo three >&3; echo four >&4"}, o);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->ok()) << r->err;
+  aw.reset();
+  bw.reset();
+  char buf[32] = {};
+  ASSERT_GT(read(br.get(), buf, sizeof buf - 1), 0);
+  EXPECT_STREQ(buf, "three\n");
+  char buf2[32] = {};
+  ASSERT_GT(read(ar.get(), buf2, sizeof buf2 - 1), 0);
+  EXPECT_STREQ(buf2, "four\n");
 }
 
 }  // namespace

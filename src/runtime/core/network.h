@@ -1,0 +1,43 @@
+// Host networking of instances: one host bridge with outbound NAT, and per
+// instance a veth pair whose guest end is the instance's eth0. Bridge ports
+// are isolated from each other, so instances cannot reach one another, and
+// new connections from instances to the host itself are dropped. Uses the
+// iproute2 and iptables programs rather than hand-written netlink.
+#pragma once
+
+#include <string>
+#include <sys/types.h>
+
+#include "base/result.h"
+
+namespace vmi::runtime {
+
+struct NetworkConfig {
+  std::string bridge = "vmibr0";
+  // The bridge takes .0.1 of this /16; instances get addresses by slot.
+  std::string prefix = "10.88";
+};
+
+class Network {
+ public:
+  explicit Network(NetworkConfig config = {}) : config_(std::move(config)) {}
+
+  // Creates the bridge, enables forwarding and installs NAT/isolation rules
+  // if missing. Idempotent.
+  Result<void> EnsureHost();
+  // The guest address of a slot, e.g. "10.88.0.7".
+  std::string AddressFor(int slot) const;
+  std::string Gateway() const { return config_.prefix + ".0.1"; }
+  // Wires the network namespace of `pid` (the container's init, before it
+  // starts): veth to the bridge with the slot's address, or just loopback.
+  Result<void> Attach(int slot, pid_t pid, bool bridged);
+  // Removes the host end if it is still there (the kernel removes the pair
+  // when the namespace dies). Idempotent.
+  Result<void> Detach(int slot);
+  std::string HostInterface(int slot) const { return "vmih" + std::to_string(slot); }
+
+ private:
+  NetworkConfig config_;
+};
+
+}  // namespace vmi::runtime

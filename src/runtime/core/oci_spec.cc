@@ -1,0 +1,213 @@
+#include "runtime/core/oci_spec.h"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace vmi::runtime {
+
+using nlohmann::json;
+
+const char* GuestKindName(GuestKind k) {
+  switch (k) {
+    case GuestKind::kLinuxMobile: return "linux-mobile";
+    case GuestKind::kRootfs: return "rootfs";
+    case GuestKind::kAndroid: return "android";
+  }
+  return "?";
+}
+
+Result<GuestKind> ParseGuestKind(const std::string& s) {
+  if (s == "linux-mobile") return GuestKind::kLinuxMobile;
+  if (s == "rootfs") return GuestKind::kRootfs;
+  if (s == "android") return GuestKind::kAndroid;
+  return Error(ErrorCode::kInvalidArgument, "unknown image kind '" + s + "'");
+}
+
+namespace {
+
+json Mount(const std::string& dst, const std::string& type, const std::string& src,
+           std::vector<std::string> options) {
+  return json{{"destination", dst}, {"type", type}, {"source", src}, {"options", options}};
+}
+
+json Bind(const std::string& src, const std::string& dst, bool readonly) {
+  std::vector<std::string> o = {"rbind", "nosuid", "nodev"};
+  o.push_back(readonly ? "ro" : "rw");
+  return Mount(dst, "bind", src, o);
+}
+
+// The capabilities a phone session needs: file ownership and permission
+// handling as the guest's root, signals, uid switching for apps. No
+// SYS_ADMIN, NET_ADMIN, NET_RAW, MKNOD, SYS_PTRACE, SYS_MODULE, ...
+const std::vector<std::string> kMobileCaps = {
+    "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FOWNER",           "CAP_FSETID",     "CAP_KILL",
+    "CAP_SETGID", "CAP_SETUID",       "CAP_SETPCAP",          "CAP_SYS_CHROOT", "CAP_NET_BIND_SERVICE",
+    "CAP_AUDIT_WRITE"};
+
+// Android's init mounts file systems, manages network interfaces and binder
+// services; it needs more, still inside its own user namespace.
+const std::vector<std::string> kAndroidExtraCaps = {
+    "CAP_SYS_ADMIN", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_MKNOD", "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE", "CAP_SYS_PTRACE", "CAP_IPC_LOCK", "CAP_SYSLOG", "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND", "CAP_DAC_READ_SEARCH"};
+
+uint64_t NofileHardLimit() {
+  rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_max == RLIM_INFINITY) return 65536;
+  return std::min<uint64_t>(rl.rlim_max, 65536);
+}
+
+}  // namespace
+
+json SeccompProfile() {
+  // Default allow; deny what could affect the host or other instances even
+  // from inside a user namespace, as ENOSYS-like EPERM.
+  std::vector<std::string> denied = {
+      "acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "create_module",
+      "delete_module", "finit_module", "get_kernel_syms", "init_module",
+      "ioperm", "iopl", "kexec_file_load", "kexec_load", "keyctl", "lookup_dcookie",
+      "name_to_handle_at", "nfsservctl", "open_by_handle_at",
+      "perf_event_open", "pivot_root", "process_vm_readv", "process_vm_writev",
+      "query_module", "quotactl", "reboot", "request_key", "setns",
+      "settimeofday", "stime", "swapoff", "swapon", "sysfs", "syslog", "_sysctl", "umount",
+      "umount2", "mount", "unshare", "uselib", "userfaultfd", "ustat", "vm86", "vm86old",
+      "fsopen", "fsmount", "fsconfig", "move_mount", "open_tree", "mount_setattr",
+      "fspick", "quotactl_fd"};
+  return json{{"defaultAction", "SCMP_ACT_ALLOW"},
+              {"architectures", {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32",
+                                 "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"}},
+              {"syscalls", json::array({json{{"names", denied},
+                                             {"action", "SCMP_ACT_ERRNO"},
+                                             {"errnoRet", 1}}})}};
+}
+
+std::vector<std::string> AndroidBootArgs(const InstanceSpec& spec) {
+  return {"/init",
+          "qemu=1",
+          "androidboot.hardware=redroid",
+          "androidboot.redroid_width=" + std::to_string(spec.width),
+          "androidboot.redroid_height=" + std::to_string(spec.height),
+          "androidboot.redroid_dpi=" + std::to_string(spec.dpi),
+          "androidboot.redroid_gpu_mode=guest",
+          "androidboot.use_memfd=true",
+          "androidboot.selinux=permissive",
+          "ro.kernel.qemu=1"};
+}
+
+json BuildOciConfig(const InstanceSpec& spec, const InstanceSlot& slot, const GuestImage& image,
+                    const InstancePaths& paths) {
+  const bool android = image.kind == GuestKind::kAndroid;
+  std::vector<std::string> env = {
+      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+      "HOME=/root",
+      "TERM=xterm",
+      "VMI_INSTANCE=" + spec.id,
+      "VMI_NAME=" + spec.name,
+      "VMI_WIDTH=" + std::to_string(spec.width),
+      "VMI_HEIGHT=" + std::to_string(spec.height),
+      "VMI_DPI=" + std::to_string(spec.dpi),
+      std::string("VMI_DEVDIR=") + kGuestDevDir,
+  };
+  env.insert(env.end(), image.env.begin(), image.env.end());
+
+  std::vector<std::string> args;
+  if (android) {
+    args = AndroidBootArgs(spec);
+  } else {
+    args = {std::string(kGuestKitDir) + "/bin/vmi-init"};
+    if (!image.command.empty()) {
+      args.push_back("--");
+      args.insert(args.end(), image.command.begin(), image.command.end());
+    }
+  }
+
+  std::vector<std::string> caps = kMobileCaps;
+  if (android) caps.insert(caps.end(), kAndroidExtraCaps.begin(), kAndroidExtraCaps.end());
+
+  json process = {
+      {"terminal", false},
+      {"user", {{"uid", 0}, {"gid", 0}}},
+      {"args", args},
+      {"env", env},
+      {"cwd", "/"},
+      {"capabilities",
+       {{"bounding", caps}, {"effective", caps}, {"permitted", caps}, {"inheritable", json::array()}}},
+      {"noNewPrivileges", !android},
+      // Explicit, within the daemon's own hard limit: crun's default would
+      // try to raise it and fail inside the user namespace.
+      {"rlimits", json::array({json{{"type", "RLIMIT_NOFILE"},
+                                    {"hard", NofileHardLimit()},
+                                    {"soft", std::min<uint64_t>(4096, NofileHardLimit())}}})},
+  };
+
+  json mounts = json::array({
+      Mount("/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}),
+      Mount("/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}),
+      Mount("/dev/pts", "devpts", "devpts",
+            {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"}),
+      Mount("/dev/shm", "tmpfs", "shm", {"nosuid", "noexec", "nodev", "mode=1777", "size=262144k"}),
+      Mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}),
+      Mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro"}),
+      Mount("/tmp", "tmpfs", "tmpfs", {"nosuid", "nodev", "mode=1777", "size=262144k"}),
+  });
+  for (const auto& dir : image.host_binds) mounts.push_back(Bind(dir, dir, true));
+  mounts.push_back(Bind(paths.guest_kit, kGuestKitDir, true));
+  mounts.push_back(Bind(paths.devdir, kGuestDevDir, false));
+  if (!android) mounts.push_back(Bind(paths.devdir + "/x11", "/tmp/.X11-unix", false));
+  if (android) {
+    // The instance's own binderfs: its binder contexts are not shared with
+    // any other instance.
+    mounts.push_back(Bind(paths.binderfs, "/dev/binderfs", false));
+    for (const char* dev : {"binder", "hwbinder", "vndbinder"}) {
+      json m = Bind(paths.binderfs + "/" + dev, std::string("/dev/") + dev, false);
+      m["options"] = {"bind", "rw"};
+      mounts.push_back(m);
+    }
+  }
+
+  json ns = json::array({json{{"type", "pid"}}, json{{"type", "ipc"}}, json{{"type", "uts"}},
+                         json{{"type", "mount"}}, json{{"type", "cgroup"}},
+                         json{{"type", "user"}}, json{{"type", "network"}}});
+
+  const int64_t period = 100000;
+  json resources = {
+      {"memory", {{"limit", spec.memory_bytes}, {"swap", spec.memory_bytes}}},
+      {"cpu",
+       {{"quota", static_cast<int64_t>(std::llround(spec.cpus * period))}, {"period", period}}},
+      {"pids", {{"limit", spec.pids_max}}},
+      {"devices", json::array({json{{"allow", false}, {"access", "rwm"}}})},
+  };
+  if (android) {
+    // binder character devices (major is dynamic: allow by type).
+    resources["devices"].push_back(json{{"allow", true}, {"type", "c"}, {"access", "rwm"}});
+  }
+
+  json linux = {
+      {"namespaces", ns},
+      {"uidMappings", json::array({json{{"containerID", 0}, {"hostID", slot.uid_base}, {"size", slot.uid_count}}})},
+      {"gidMappings", json::array({json{{"containerID", 0}, {"hostID", slot.uid_base}, {"size", slot.uid_count}}})},
+      {"cgroupsPath", "/vmi/" + spec.id},
+      {"resources", resources},
+      {"seccomp", SeccompProfile()},
+      {"maskedPaths", {"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
+                       "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+                       "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
+                       "/sys/devices/virtual/powercap"}},
+      {"readonlyPaths", {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}},
+  };
+  if (android) linux.erase("seccomp");  // Android's own init installs its filters
+
+  return json{
+      {"ociVersion", "1.0.2"},
+      {"process", process},
+      {"root", {{"path", paths.rootfs}, {"readonly", false}}},
+      {"hostname", spec.name},
+      {"mounts", mounts},
+      {"linux", linux},
+      {"annotations", {{"org.vmi.instance", spec.id}, {"org.vmi.image.kind", GuestKindName(image.kind)}}},
+  };
+}
+
+}  // namespace vmi::runtime

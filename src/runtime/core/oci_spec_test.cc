@@ -1,0 +1,144 @@
+#include "runtime/core/oci_spec.h"
+
+#include <gtest/gtest.h>
+
+namespace vmi::runtime {
+namespace {
+
+using nlohmann::json;
+
+struct Fixture {
+  InstanceSpec spec;
+  InstanceSlot slot;
+  GuestImage image;
+  InstancePaths paths;
+  Fixture() {
+    spec.id = "0123456789ab";
+    spec.name = "phone";
+    spec.cpus = 1.5;
+    spec.memory_bytes = 512LL << 20;
+    spec.pids_max = 300;
+    spec.width = 720;
+    spec.height = 1280;
+    spec.dpi = 320;
+    slot.index = 3;
+    slot.uid_base = 1000000 + 3 * 65536;
+    image.host_binds = {"/usr"};
+    paths = {"/data/instances/x/bundle/rootfs", "/data/instances/x/dev", "/opt/kit",
+             "/data/instances/x/binderfs", ""};
+  }
+};
+
+const json* FindMount(const json& cfg, const std::string& dst) {
+  for (const auto& m : cfg["mounts"])
+    if (m["destination"] == dst) return &m;
+  return nullptr;
+}
+
+bool HasNamespace(const json& cfg, const std::string& type) {
+  for (const auto& n : cfg["linux"]["namespaces"])
+    if (n["type"] == type && !n.contains("path")) return true;
+  return false;
+}
+
+TEST(OciSpecTest, LinuxMobileIsolation) {
+  Fixture f;
+  json c = BuildOciConfig(f.spec, f.slot, f.image, f.paths);
+  for (const char* ns : {"pid", "mount", "uts", "ipc", "cgroup", "network", "user"})
+    EXPECT_TRUE(HasNamespace(c, ns)) << ns;
+  EXPECT_EQ(c["linux"]["uidMappings"][0]["containerID"], 0);
+  EXPECT_EQ(c["linux"]["uidMappings"][0]["hostID"], 1000000 + 3 * 65536);
+  EXPECT_EQ(c["linux"]["uidMappings"][0]["size"], 65536);
+  EXPECT_EQ(c["linux"]["gidMappings"], c["linux"]["uidMappings"]);
+  EXPECT_EQ(c["linux"]["resources"]["memory"]["limit"], 512LL << 20);
+  EXPECT_EQ(c["linux"]["resources"]["cpu"]["quota"], 150000);
+  EXPECT_EQ(c["linux"]["resources"]["cpu"]["period"], 100000);
+  EXPECT_EQ(c["linux"]["resources"]["pids"]["limit"], 300);
+  EXPECT_EQ(c["linux"]["cgroupsPath"], "/vmi/0123456789ab");
+  EXPECT_EQ(c["linux"]["seccomp"]["defaultAction"], "SCMP_ACT_ALLOW");
+  EXPECT_TRUE(c["process"]["noNewPrivileges"].get<bool>());
+  auto caps = c["process"]["capabilities"]["bounding"].get<std::vector<std::string>>();
+  for (const char* forbidden : {"CAP_SYS_ADMIN", "CAP_NET_ADMIN", "CAP_SYS_MODULE", "CAP_MKNOD"})
+    EXPECT_EQ(std::count(caps.begin(), caps.end(), forbidden), 0) << forbidden;
+  EXPECT_EQ(c["process"]["args"][0], "/opt/vmi/bin/vmi-init");
+  EXPECT_EQ(c["hostname"], "phone");
+}
+
+TEST(OciSpecTest, MountsDeviceDirKitAndHostTree) {
+  Fixture f;
+  json c = BuildOciConfig(f.spec, f.slot, f.image, f.paths);
+  const json* dev = FindMount(c, "/run/vmi");
+  ASSERT_NE(dev, nullptr);
+  EXPECT_EQ((*dev)["source"], "/data/instances/x/dev");
+  const json* x11 = FindMount(c, "/tmp/.X11-unix");
+  ASSERT_NE(x11, nullptr);
+  EXPECT_EQ((*x11)["source"], "/data/instances/x/dev/x11");
+  const json* kit = FindMount(c, "/opt/vmi");
+  ASSERT_NE(kit, nullptr);
+  auto kit_opts = (*kit)["options"].get<std::vector<std::string>>();
+  EXPECT_NE(std::find(kit_opts.begin(), kit_opts.end(), "ro"), kit_opts.end());
+  const json* usr = FindMount(c, "/usr");
+  ASSERT_NE(usr, nullptr);
+  auto usr_opts = (*usr)["options"].get<std::vector<std::string>>();
+  EXPECT_NE(std::find(usr_opts.begin(), usr_opts.end(), "ro"), usr_opts.end());
+  EXPECT_EQ(FindMount(c, "/dev/binderfs"), nullptr);
+  // The tmpfs /tmp must come before the X socket bind that lands inside it.
+  size_t tmp_pos = 0, x11_pos = 0;
+  for (size_t i = 0; i < c["mounts"].size(); ++i) {
+    if (c["mounts"][i]["destination"] == "/tmp") tmp_pos = i;
+    if (c["mounts"][i]["destination"] == "/tmp/.X11-unix") x11_pos = i;
+  }
+  EXPECT_LT(tmp_pos, x11_pos);
+  // The instance's parameters reach vmi-init.
+  auto env = c["process"]["env"].get<std::vector<std::string>>();
+  for (const char* want : {"VMI_WIDTH=720", "VMI_HEIGHT=1280", "VMI_DPI=320",
+                           "VMI_INSTANCE=0123456789ab", "VMI_DEVDIR=/run/vmi"})
+    EXPECT_NE(std::find(env.begin(), env.end(), want), env.end()) << want;
+}
+
+TEST(OciSpecTest, RootfsImageCommandGoesThroughInit) {
+  Fixture f;
+  f.image.kind = GuestKind::kRootfs;
+  f.image.host_binds.clear();
+  f.image.command = {"/bin/sh", "-c", "sleep 1"};
+  json c = BuildOciConfig(f.spec, f.slot, f.image, f.paths);
+  EXPECT_EQ(c["process"]["args"],
+            json({"/opt/vmi/bin/vmi-init", "--", "/bin/sh", "-c", "sleep 1"}));
+  EXPECT_EQ(FindMount(c, "/usr"), nullptr);
+}
+
+TEST(OciSpecTest, AndroidBinderfsMemfdAndBootProperties) {
+  Fixture f;
+  f.image.kind = GuestKind::kAndroid;
+  f.image.host_binds.clear();
+  json c = BuildOciConfig(f.spec, f.slot, f.image, f.paths);
+  EXPECT_EQ(c["process"]["args"][0], "/init");
+  auto args = c["process"]["args"].get<std::vector<std::string>>();
+  for (const char* want : {"androidboot.hardware=redroid", "androidboot.use_memfd=true",
+                           "androidboot.redroid_width=720", "androidboot.redroid_height=1280",
+                           "androidboot.redroid_dpi=320"})
+    EXPECT_NE(std::find(args.begin(), args.end(), want), args.end()) << want;
+  const json* binderfs = FindMount(c, "/dev/binderfs");
+  ASSERT_NE(binderfs, nullptr);
+  EXPECT_EQ((*binderfs)["source"], "/data/instances/x/binderfs");
+  for (const char* dev : {"binder", "hwbinder", "vndbinder"}) {
+    const json* m = FindMount(c, std::string("/dev/") + dev);
+    ASSERT_NE(m, nullptr) << dev;
+    EXPECT_EQ((*m)["source"], std::string("/data/instances/x/binderfs/") + dev);
+  }
+  // No X socket bind for Android; its own user namespace still applies.
+  EXPECT_EQ(FindMount(c, "/tmp/.X11-unix"), nullptr);
+  EXPECT_TRUE(HasNamespace(c, "user"));
+  EXPECT_FALSE(c["process"]["noNewPrivileges"].get<bool>());
+}
+
+TEST(OciSpecTest, SeccompDeniesHostAffectingCalls) {
+  json s = SeccompProfile();
+  auto names = s["syscalls"][0]["names"].get<std::vector<std::string>>();
+  for (const char* call : {"kexec_load", "init_module", "bpf", "mount", "setns", "reboot"})
+    EXPECT_NE(std::find(names.begin(), names.end(), call), names.end()) << call;
+  EXPECT_EQ(s["syscalls"][0]["action"], "SCMP_ACT_ERRNO");
+}
+
+}  // namespace
+}  // namespace vmi::runtime
