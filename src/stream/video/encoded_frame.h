@@ -1,0 +1,37 @@
+// EncodedFrame: one compressed picture as the pipeline fans it out.
+//
+// Frames are immutable once published and shared by every viewer that queues
+// them, hence the shared_ptr<const EncodedFrame> alias: the last viewer to
+// send (or drop) a frame frees it, whichever that is.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "devices/display/frame_source.h"
+
+namespace vmi::video {
+
+enum class Codec : uint8_t {
+  kH264 = 0,  // Annex-B access units, SPS/PPS repeated before each IDR.
+  kJpeg = 1,  // One JPEG image covering `rect` of the screen.
+};
+
+struct EncodedFrame {
+  Codec codec = Codec::kH264;
+  // H.264: an IDR picture (decodable alone). JPEG: the image covers the whole
+  // screen. A viewer that lost data waits for one of these.
+  bool keyframe = false;
+  int64_t capture_time_us = 0;  // CLOCK_MONOTONIC, from the source
+  uint64_t sequence = 0;        // the source's capture sequence
+  int width = 0, height = 0;    // the screen (coded picture) size
+  display::Rect rect;           // JPEG: the area the image covers
+  std::string codec_string;     // e.g. "avc1.42C01F" or "jpeg"
+  std::vector<uint8_t> data;
+};
+
+using FramePtr = std::shared_ptr<const EncodedFrame>;
+
+}  // namespace vmi::video

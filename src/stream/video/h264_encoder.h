@@ -1,0 +1,64 @@
+// H264Encoder: BGRX screens to H.264 (x264) for WebCodecs decoders.
+//
+// Constrained-baseline profile, ultrafast preset, zerolatency tune: no
+// B-frames, no lookahead, one picture in -> one access unit out. Annex-B with
+// SPS/PPS repeated before every IDR so any keyframe starts a decoder. Rate
+// control is CRF capped by a VBV maximum bitrate that SetBitrate() changes
+// on the fly (x264_encoder_reconfig). Colour conversion uses libyuv.
+//
+// Threads: one thread at a time (the pipeline's capture thread).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "devices/display/frame_source.h"
+#include "stream/video/encoded_frame.h"
+
+namespace vmi::video {
+
+struct H264Options {
+  int width = 0, height = 0;  // odd sizes are cropped to even
+  int fps = 30;
+  int bitrate_kbps = 4000;  // VBV cap
+  int crf = 26;             // quality when the cap is not binding
+  int threads = 1;          // x264 sliced threads
+  int keyint_seconds = 10;  // periodic IDR even if nobody asks
+};
+
+class H264Encoder {
+ public:
+  static Result<std::unique_ptr<H264Encoder>> Create(const H264Options& options);
+  ~H264Encoder();
+  H264Encoder(const H264Encoder&) = delete;
+  H264Encoder& operator=(const H264Encoder&) = delete;
+
+  // Encodes one picture; its size must equal the encoder's (the pipeline
+  // recreates the encoder when the screen size changes).
+  Result<EncodedFrame> Encode(const display::FrameView& view, bool force_keyframe);
+  Result<void> SetBitrate(int kbps);
+
+  int width() const { return width_; }
+  int height() const { return height_; }
+  int bitrate_kbps() const { return bitrate_kbps_; }
+  // RFC 6381 codec string from the SPS ("avc1.42C01F"); set after the first
+  // Encode().
+  const std::string& codec_string() const { return codec_string_; }
+
+ private:
+  struct Impl;
+  explicit H264Encoder(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+  int width_ = 0, height_ = 0;
+  int bitrate_kbps_ = 0;
+  std::string codec_string_;
+};
+
+// "avc1.PPCCLL" from an SPS NAL unit (first byte = NAL header); empty if the
+// unit is too short.
+std::string CodecStringFromSps(const uint8_t* nal, size_t size);
+
+}  // namespace vmi::video

@@ -1,0 +1,255 @@
+#include "stream/video/video_pipeline.h"
+
+#include <poll.h>
+#include <pthread.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "base/log.h"
+
+namespace vmi::video {
+namespace {
+
+int64_t NowUs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+}  // namespace
+
+VideoPipeline::VideoPipeline(display::FrameSource* source, PipelineOptions options)
+    : source_(source),
+      options_(std::move(options)),
+      wake_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
+      bitrate_(options_.bitrate) {
+  stats_.bitrate_kbps = bitrate_.kbps();
+}
+
+VideoPipeline::~VideoPipeline() {
+  std::thread t;
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+    t = std::move(thread_);
+  }
+  Wake();
+  if (t.joinable()) t.join();
+}
+
+void VideoPipeline::Wake() {
+  uint64_t one = 1;
+  if (wake_.valid()) (void)!write(wake_.get(), &one, sizeof(one));
+}
+
+std::shared_ptr<ViewerChannel> VideoPipeline::AddViewer(Codec codec,
+                                                        std::function<void()> on_ready) {
+  auto ch = std::make_shared<ViewerChannel>(codec, options_.channel, std::move(on_ready));
+  std::lock_guard lock(mu_);
+  viewers_.push_back(ch);
+  stats_.viewers = viewers_.size();
+  if (!stats_.running) StartLocked();
+  Wake();
+  return ch;
+}
+
+void VideoPipeline::RemoveViewer(const std::shared_ptr<ViewerChannel>& channel) {
+  std::lock_guard lock(mu_);
+  std::erase(viewers_, channel);
+  stats_.viewers = viewers_.size();
+  // The thread notices an empty viewer list and exits by itself; it is
+  // joined by the next start or the destructor, so this never blocks.
+  Wake();
+}
+
+PipelineStats VideoPipeline::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+void VideoPipeline::StartLocked() {
+  // A thread that already decided to exit may still be finishing; it no
+  // longer touches shared state once it cleared `running`, so joining here
+  // is short.
+  if (thread_.joinable()) thread_.join();
+  stats_.running = true;
+  stats_.thread_starts++;
+  thread_ = std::thread([this] { Run(); });
+}
+
+void VideoPipeline::Run() {
+  pthread_setname_np(pthread_self(), "vmi-video");
+  const int64_t period_us = 1000000 / std::max(1, options_.fps);
+  int64_t next_us = NowUs();
+  bool keep_running = true;
+  while (keep_running) {
+    // Pace: never tick before next_us, so nothing (not even a flood of
+    // keyframe requests) pushes the rate above `fps`. Then, if the source can
+    // tell, wait until it has something new; the wake eventfd (new viewer,
+    // keyframe request, stop) ends that second wait early.
+    pollfd fds[2] = {{wake_.get(), POLLIN, 0}, {source_->wait_fd(), POLLIN, 0}};
+    bool woken = false;
+    uint64_t drain;
+    for (int64_t left; (left = next_us - NowUs()) > 0;) {
+      timespec ts{left / 1000000, (left % 1000000) * 1000};
+      if (ppoll(fds, 1, &ts, nullptr) > 0) {
+        woken = true;
+        (void)!read(wake_.get(), &drain, sizeof(drain));
+        std::lock_guard lock(mu_);
+        if (stop_) break;
+      }
+    }
+    if (fds[1].fd >= 0 && !woken) {
+      timespec ts{0, 200 * 1000000};  // re-check viewers and requests at 5 Hz
+      ppoll(fds, 2, &ts, nullptr);
+    }
+    (void)!read(wake_.get(), &drain, sizeof(drain));
+    next_us = std::max(next_us + period_us, NowUs());
+    Tick(&keep_running);
+  }
+}
+
+void VideoPipeline::Tick(bool* keep_running) {
+  std::vector<std::shared_ptr<ViewerChannel>> h264_to, jpeg_to;
+  bool key_h264 = false, key_jpeg = false;
+  size_t worst_backlog = 0;
+  uint64_t overflows = 0;
+  {
+    std::lock_guard lock(mu_);
+    if (stop_ || viewers_.empty()) {
+      stats_.running = false;
+      *keep_running = false;
+      // Free the encoders with the thread: nobody watches.
+      h264_.reset();
+      jpeg_.reset();
+      return;
+    }
+    for (auto& v : viewers_) {
+      bool key = v->TakeKeyframeRequest();
+      auto s = v->stats();
+      if (v->codec() == Codec::kH264) {
+        h264_to.push_back(v);
+        key_h264 |= key;
+        worst_backlog = std::max(worst_backlog, s.queued_frames);
+        overflows += s.overflows;
+      } else {
+        jpeg_to.push_back(v);
+        key_jpeg |= key;
+      }
+    }
+  }
+  auto captured = source_->Capture();
+  {
+    std::lock_guard lock(mu_);
+    stats_.captures++;
+  }
+  if (!captured.ok()) {
+    VMI_ILOG(WARN, options_.tag) << "capture: " << captured.error().ToString();
+    // Re-ask for keyframes: the failed tick consumed the requests.
+    for (auto& v : h264_to) {
+      if (key_h264) v->RequestKeyframe();
+    }
+    for (auto& v : jpeg_to) {
+      if (key_jpeg) v->RequestKeyframe();
+    }
+    usleep(100000);
+    return;
+  }
+  const display::FrameView& view = *captured;
+  bool resized = view.width != last_width_ || view.height != last_height_;
+  last_width_ = view.width;
+  last_height_ = view.height;
+  bool damaged = !view.damage.empty() || resized;
+  if (damaged) {
+    std::lock_guard lock(mu_);
+    stats_.damaged++;
+    stats_.width = view.width;
+    stats_.height = view.height;
+  }
+
+  if (!h264_to.empty() && (damaged || key_h264)) {
+    bool fresh = false;
+    if (!h264_ || h264_->width() != (view.width & ~1) || h264_->height() != (view.height & ~1)) {
+      H264Options o = options_.h264;
+      o.width = view.width;
+      o.height = view.height;
+      o.fps = options_.fps;
+      o.bitrate_kbps = bitrate_.kbps();
+      auto enc = H264Encoder::Create(o);
+      if (!enc.ok()) {
+        VMI_ILOG(ERROR, options_.tag) << enc.error().ToString();
+        h264_.reset();
+      } else {
+        h264_ = std::move(*enc);
+        fresh = true;
+        std::lock_guard lock(mu_);
+        stats_.encoder_inits++;
+      }
+    }
+    if (h264_) {
+      int64_t now = NowUs();
+      bool overflowed = overflows != last_overflows_;
+      last_overflows_ = overflows;
+      int kbps = bitrate_.Update(now, worst_backlog, overflowed);
+      if (kbps != h264_->bitrate_kbps()) {
+        auto r = h264_->SetBitrate(kbps);
+        if (!r.ok()) {
+          VMI_ILOG(WARN, options_.tag) << r.error().ToString();
+        }
+      }
+      auto f = h264_->Encode(view, key_h264 || fresh);
+      if (f.ok()) {
+        Publish(Codec::kH264, std::move(*f), h264_to);
+      } else {
+        VMI_ILOG(ERROR, options_.tag) << f.error().ToString();
+      }
+    }
+  }
+
+  if (!jpeg_to.empty() && (damaged || key_jpeg)) {
+    if (!jpeg_) {
+      auto enc = JpegEncoder::Create(options_.jpeg_quality);
+      if (enc.ok()) {
+        jpeg_ = std::move(*enc);
+      } else {
+        VMI_ILOG(ERROR, options_.tag) << enc.error().ToString();
+      }
+    }
+    if (jpeg_) {
+      display::Rect r{0, 0, view.width, view.height};
+      if (!key_jpeg && !resized) r = BoundingBox(view.damage, view.width, view.height);
+      if (r.w > 0) {
+        auto f = jpeg_->Encode(view, r);
+        if (f.ok()) {
+          Publish(Codec::kJpeg, std::move(*f), jpeg_to);
+        } else {
+          VMI_ILOG(ERROR, options_.tag) << f.error().ToString();
+        }
+      }
+    }
+  }
+}
+
+void VideoPipeline::Publish(Codec codec, EncodedFrame frame,
+                            const std::vector<std::shared_ptr<ViewerChannel>>& to) {
+  auto shared = std::make_shared<const EncodedFrame>(std::move(frame));
+  {
+    std::lock_guard lock(mu_);
+    stats_.bytes_out += shared->data.size();
+    if (codec == Codec::kH264) {
+      stats_.h264_frames++;
+      if (shared->keyframe) stats_.h264_keyframes++;
+      stats_.bitrate_kbps = bitrate_.kbps();
+    } else {
+      stats_.jpeg_frames++;
+    }
+  }
+  // A channel that overflows here asks for a keyframe, served on the next
+  // tick even when the screen is still.
+  for (auto& v : to) v->Push(shared);
+}
+
+}  // namespace vmi::video

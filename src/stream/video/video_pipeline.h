@@ -1,0 +1,100 @@
+// VideoPipeline: the per-instance video path. Captures a FrameSource, encodes
+// each damaged picture once per codec, and fans the encoded frames out to
+// every viewer's bounded channel.
+//
+// Threads: one thread, "vmi-video", started when the first viewer is added
+// and stopped when the last one leaves (joined on the next start or in the
+// destructor). It paces Capture() to at most `fps` (waiting on the source's
+// wait_fd when it has one), and runs colour conversion, x264 and turbojpeg
+// itself: capture -> encode -> publish has no queue in between, so latency is
+// one encode. While that thread runs it is the only user of the source.
+// AddViewer/RemoveViewer/stats are thread-safe and never block on encoding.
+//
+// Ownership: the source is borrowed and must outlive the pipeline. Channels
+// are shared with the viewers (see viewer_channel.h).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/unique_fd.h"
+#include "devices/display/frame_source.h"
+#include "stream/video/bitrate_controller.h"
+#include "stream/video/h264_encoder.h"
+#include "stream/video/jpeg_encoder.h"
+#include "stream/video/viewer_channel.h"
+
+namespace vmi::video {
+
+struct PipelineOptions {
+  int fps = 60;
+  H264Options h264;  // width/height/bitrate are filled in by the pipeline
+  BitrateLimits bitrate;
+  int jpeg_quality = 75;
+  ChannelLimits channel;
+  std::string tag;  // instance id for log lines
+};
+
+struct PipelineStats {
+  bool running = false;
+  size_t viewers = 0;
+  uint64_t captures = 0;        // Capture() calls
+  uint64_t damaged = 0;         // captures with damage
+  uint64_t h264_frames = 0;
+  uint64_t h264_keyframes = 0;
+  uint64_t jpeg_frames = 0;
+  uint64_t encoder_inits = 0;   // H.264 encoder (re)creations
+  uint64_t thread_starts = 0;
+  uint64_t bytes_out = 0;       // encoded bytes (before fan-out)
+  int bitrate_kbps = 0;
+  int width = 0, height = 0;    // last captured size
+};
+
+class VideoPipeline {
+ public:
+  VideoPipeline(display::FrameSource* source, PipelineOptions options);
+  ~VideoPipeline();
+  VideoPipeline(const VideoPipeline&) = delete;
+  VideoPipeline& operator=(const VideoPipeline&) = delete;
+
+  // Adds a viewer; its first frame will be a keyframe. on_ready: see
+  // ViewerChannel.
+  std::shared_ptr<ViewerChannel> AddViewer(Codec codec, std::function<void()> on_ready);
+  void RemoveViewer(const std::shared_ptr<ViewerChannel>& channel);
+  // Wakes the capture thread so a keyframe request is served without waiting
+  // for damage or the next tick.
+  void Wake();
+  PipelineStats stats() const;
+
+ private:
+  void Run();
+  void StartLocked();
+  void Tick(bool* keep_running);
+  void Publish(Codec codec, EncodedFrame frame,
+               const std::vector<std::shared_ptr<ViewerChannel>>& to);
+
+  display::FrameSource* const source_;
+  const PipelineOptions options_;
+  UniqueFd wake_;  // eventfd: stop, new viewer, keyframe request
+
+  mutable std::mutex mu_;
+  std::vector<std::shared_ptr<ViewerChannel>> viewers_;
+  std::thread thread_;
+  bool stop_ = false;
+  PipelineStats stats_;
+
+  // Capture thread only.
+  std::unique_ptr<H264Encoder> h264_;
+  std::unique_ptr<JpegEncoder> jpeg_;
+  BitrateController bitrate_;
+  uint64_t last_overflows_ = 0;
+  int last_width_ = 0, last_height_ = 0;
+};
+
+}  // namespace vmi::video
