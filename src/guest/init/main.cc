@@ -1,0 +1,121 @@
+// vmi-init: PID 1 of every vmi instance. See README.md in src/guest.
+//
+//   vmi-init [--manifest PATH] [--state PATH] [--check]
+//
+// Linked statically so it runs in any image; it makes no NSS calls.
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <string>
+
+#include "base/file.h"
+#include "base/log.h"
+#include "guest/init/manifest.h"
+#include "guest/init/supervisor.h"
+
+namespace {
+
+constexpr char kDefaultManifest[] = "/etc/vmi/session.json";
+constexpr char kDefaultPath[] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+int Usage() {
+  std::cerr << "usage: vmi-init [--manifest PATH] [--state PATH] [--check]\n"
+               "  --manifest PATH  session manifest (default " << kDefaultManifest << ")\n"
+               "  --state PATH     state file (default $VMI_DEVDIR/session.state,\n"
+               "                   VMI_DEVDIR defaulting to /run/vmi; 'none' disables)\n"
+               "  --check          parse the manifest, print the expanded services, exit\n";
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace vmi;
+  using namespace vmi::guest;
+  std::string manifest_path = kDefaultManifest;
+  std::string state_path;
+  bool state_given = false;
+  bool check = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--manifest" && i + 1 < argc) {
+      manifest_path = argv[++i];
+    } else if (a == "--state" && i + 1 < argc) {
+      state_path = argv[++i];
+      state_given = true;
+    } else if (a == "--check") {
+      check = true;
+    } else {
+      return Usage();
+    }
+  }
+  // The container console is our stdout.
+  log::SetFd(1);
+  signal(SIGPIPE, SIG_IGN);
+  // Outside a pid namespace (tests, debugging) orphans of our services still
+  // come to us to be reaped.
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+
+  Environment env = ProcessEnvironment();
+  if (!env.count("PATH")) {
+    env["PATH"] = kDefaultPath;
+    setenv("PATH", kDefaultPath, 1);
+  }
+  auto text = ReadFile(manifest_path, 1 << 20);
+  if (!text.ok()) {
+    VMI_LOG(ERROR) << "cannot read the session manifest: " << text.error().ToString();
+    return 1;
+  }
+  auto manifest = ParseManifest(*text, env);
+  if (!manifest.ok()) {
+    VMI_LOG(ERROR) << manifest_path << ": " << manifest.error().ToString();
+    return 1;
+  }
+  if (check) {
+    for (const auto& s : manifest->services) {
+      std::cout << s.name << " [" << RestartPolicyName(s.restart) << "]";
+      for (const auto& a : s.argv) std::cout << " '" << a << "'";
+      std::cout << "\n";
+    }
+    return 0;
+  }
+
+  Supervisor::Options options;
+  if (!state_given) {
+    std::string devdir = env.count("VMI_DEVDIR") ? env["VMI_DEVDIR"] : "/run/vmi";
+    if (IsDirectory(devdir)) {
+      state_path = devdir + "/session.state";
+    } else {
+      VMI_LOG(WARN) << "device directory " << devdir << " is missing; no session.state";
+    }
+  } else if (state_path == "none") {
+    state_path.clear();
+  }
+  options.state_path = state_path;
+  options.stop_timeout = manifest->stop_timeout.value_or(std::chrono::milliseconds(5000));
+  if (const char* t = getenv("VMI_STOP_TIMEOUT_MS"); t && *t) {
+    char* end;
+    long ms = strtol(t, &end, 10);
+    if (*end == 0 && ms >= 0) options.stop_timeout = std::chrono::milliseconds(ms);
+    else VMI_LOG(WARN) << "ignoring bad VMI_STOP_TIMEOUT_MS=" << t;
+  }
+  for (const auto& [k, v] : env) options.base_env.push_back(k + "=" + v);
+
+  auto sup = Supervisor::Create(std::move(manifest).value(), std::move(options));
+  if (!sup.ok()) {
+    VMI_LOG(ERROR) << "vmi-init: " << sup.error().ToString();
+    return 1;
+  }
+  VMI_LOG(INFO) << "vmi-init (pid " << getpid() << ") instance "
+                << (env.count("VMI_INSTANCE") ? env["VMI_INSTANCE"] : "-");
+  auto code = (*sup)->Run();
+  if (!code.ok()) {
+    VMI_LOG(ERROR) << "vmi-init: " << code.error().ToString();
+    return 1;
+  }
+  return *code;
+}
