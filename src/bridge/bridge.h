@@ -1,0 +1,53 @@
+/* libvmi-bridge: load Android (bionic) native libraries into a glibc process.
+ *
+ * C ABI, callable from C and C++. Every function is thread-safe. Handles are
+ * opaque; a handle stays valid until its last bridge_dlclose(). No function
+ * lets a C++ exception escape; failures are reported through
+ * bridge_dlerror(), as with dlerror(3).
+ *
+ *   bridge_set_library_path("/opt/vendor/lib64");
+ *   void* h = bridge_dlopen("libfoo.so", BRIDGE_RTLD_NOW);
+ *   if (!h) fprintf(stderr, "%s\n", bridge_dlerror());
+ *   int (*f)(int) = (int (*)(int))bridge_dlsym(h, "foo");
+ */
+#ifndef VMI_BRIDGE_BRIDGE_H_
+#define VMI_BRIDGE_BRIDGE_H_
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define BRIDGE_RTLD_LAZY 0x00001
+#define BRIDGE_RTLD_NOW 0x00002
+#define BRIDGE_RTLD_NOLOAD 0x00004
+#define BRIDGE_RTLD_GLOBAL 0x00100
+
+/* Loads a bionic object (a path containing '/', or a name searched on the
+ * library path; "libc.so", "libm.so", "libdl.so" and "liblog.so" are the
+ * bridge's virtual libraries) with everything it needs, runs its
+ * constructors, and returns a handle; NULL on failure. A NULL filename
+ * returns the global handle (symbols of everything loaded). */
+void* bridge_dlopen(const char* filename, int flags);
+/* Address of `symbol` in the handle's object or what it needs; NULL if none. */
+void* bridge_dlsym(void* handle, const char* symbol);
+/* Drops a reference; the last one runs destructors and unmaps. 0 on success. */
+int bridge_dlclose(void* handle);
+/* Message of the last failure on this thread, then cleared; NULL if none. */
+const char* bridge_dlerror(void);
+
+/* ':'-separated directories searched for bare names and DT_NEEDED entries.
+ * Default: $VMI_BRIDGE_LIBRARY_PATH. A needed library is also looked for next
+ * to the object that needs it. Returns 0. */
+int bridge_set_library_path(const char* path);
+/* Reads Android system properties ("key=value" lines) that
+ * __system_property_get() answers. Default: $VMI_BRIDGE_PROPERTIES.
+ * Returns 0, or -1 (see bridge_dlerror) when the file cannot be read. */
+int bridge_set_properties_file(const char* path);
+/* Sets one property. Returns 0. */
+int bridge_set_property(const char* name, const char* value);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VMI_BRIDGE_BRIDGE_H_ */

@@ -1,0 +1,104 @@
+// The C ABI of libvmi-bridge (bridge.h) over the Linker. Exceptions never
+// cross it: each entry point catches everything and reports via dlerror.
+#include "bridge/bridge.h"
+
+#include <exception>
+
+#include "bridge/dl_error.h"
+#include "bridge/linker.h"
+#include "bridge/properties.h"
+
+using vmi::bridge::Linker;
+using vmi::bridge::SetDlError;
+using vmi::bridge::SharedObject;
+
+namespace {
+
+template <typename T, typename F>
+T Guard(T failure, F&& fn) {
+  try {
+    return fn();
+  } catch (const std::exception& e) {
+    SetDlError(std::string("internal error: ") + e.what());
+  } catch (...) {
+    SetDlError("internal error");
+  }
+  return failure;
+}
+
+}  // namespace
+
+extern "C" void* bridge_dlopen(const char* filename, int flags) {
+  return Guard<void*>(nullptr, [&]() -> void* {
+    Linker& l = Linker::Instance();
+    if (filename == nullptr) return l.GlobalHandle();
+    if (flags & BRIDGE_RTLD_NOLOAD) {
+      for (const std::string& n : l.LoadedNames()) {
+        if (n == filename) return *l.Open(filename);
+      }
+      SetDlError(std::string(filename) + ": not loaded");
+      return nullptr;
+    }
+    auto r = l.Open(filename);
+    if (!r.ok()) {
+      SetDlError(r.error().ToString());
+      return nullptr;
+    }
+    return *r;
+  });
+}
+
+extern "C" void* bridge_dlsym(void* handle, const char* symbol) {
+  return Guard<void*>(nullptr, [&]() -> void* {
+    Linker& l = Linker::Instance();
+    if (symbol == nullptr || !l.IsHandle(handle)) {
+      SetDlError("bridge_dlsym: invalid handle or symbol");
+      return nullptr;
+    }
+    uintptr_t a = l.Symbol(static_cast<SharedObject*>(handle), symbol);
+    if (a == 0) {
+      SetDlError(std::string("undefined symbol: ") + symbol);
+      return nullptr;
+    }
+    return reinterpret_cast<void*>(a);
+  });
+}
+
+extern "C" int bridge_dlclose(void* handle) {
+  return Guard<int>(-1, [&]() -> int {
+    auto r = Linker::Instance().Close(static_cast<SharedObject*>(handle));
+    if (!r.ok()) {
+      SetDlError(r.error().ToString());
+      return -1;
+    }
+    return 0;
+  });
+}
+
+extern "C" const char* bridge_dlerror(void) { return vmi::bridge::TakeDlError(); }
+
+extern "C" int bridge_set_library_path(const char* path) {
+  return Guard<int>(-1, [&]() -> int {
+    Linker::Instance().SetSearchPath(path != nullptr ? path : "");
+    return 0;
+  });
+}
+
+extern "C" int bridge_set_properties_file(const char* path) {
+  return Guard<int>(-1, [&]() -> int {
+    auto r = vmi::bridge::PropertyStore::Instance().Load(path != nullptr ? path : "");
+    if (!r.ok()) {
+      SetDlError(r.error().ToString());
+      return -1;
+    }
+    return 0;
+  });
+}
+
+extern "C" int bridge_set_property(const char* name, const char* value) {
+  return Guard<int>(-1, [&]() -> int {
+    if (name == nullptr || value == nullptr) return -1;
+    vmi::bridge::PropertyStore::Instance().Set(name, value);
+    return 0;
+  });
+}

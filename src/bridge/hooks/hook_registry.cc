@@ -1,0 +1,23 @@
+#include "bridge/hooks/hooks.h"
+
+namespace vmi::bridge::hooks {
+
+void RegisterLibc(VirtualLibrary& lib) {
+  AddStdioHooks(lib);
+  AddErrnoStringHooks(lib);
+  AddFortifyHooks(lib);
+  AddSignalHooks(lib);
+  AddSysconfHooks(lib);
+  AddRegexHooks(lib);
+  AddStrtoldHooks(lib);
+  AddPropertyHooks(lib);
+  AddStartupHooks(lib);
+}
+
+void RegisterLibm(VirtualLibrary& lib) { AddLongDoubleMathHooks(lib); }
+
+void RegisterLibdl(VirtualLibrary& lib) { AddDlHooks(lib); }
+
+void RegisterLiblog(VirtualLibrary& lib) { AddLogHooks(lib); }
+
+}  // namespace vmi::bridge::hooks

@@ -1,0 +1,40 @@
+// Hook families of the virtual bionic libraries. Each family lives in its own
+// file and adds its entries here; see docs/bridge.md ("Adding a hook").
+// Hooks are called from bionic code on any thread; each states its own
+// thread-safety. None lets a C++ exception escape.
+#pragma once
+
+#include <cstdio>
+
+#include "bridge/virtual_library.h"
+
+namespace vmi::bridge::hooks {
+
+void RegisterLibc(VirtualLibrary& lib);
+void RegisterLibm(VirtualLibrary& lib);
+void RegisterLibdl(VirtualLibrary& lib);
+void RegisterLiblog(VirtualLibrary& lib);
+
+// Families (each defined in <family>_hooks.cc).
+void AddStdioHooks(VirtualLibrary& lib);
+void AddErrnoStringHooks(VirtualLibrary& lib);
+void AddFortifyHooks(VirtualLibrary& lib);
+void AddSignalHooks(VirtualLibrary& lib);
+void AddSysconfHooks(VirtualLibrary& lib);
+void AddRegexHooks(VirtualLibrary& lib);
+void AddStrtoldHooks(VirtualLibrary& lib);
+void AddLongDoubleMathHooks(VirtualLibrary& lib);
+void AddPropertyHooks(VirtualLibrary& lib);
+void AddStartupHooks(VirtualLibrary& lib);
+void AddLogHooks(VirtualLibrary& lib);
+void AddDlHooks(VirtualLibrary& lib);
+
+// The glibc FILE behind a FILE* handed over by bionic code: &__sF[0..2] map to
+// stdin/stdout/stderr; anything else is already a glibc FILE.
+FILE* ToGlibcFile(void* fp);
+// The bionic __sF array (3 x 152 bytes).
+void* BionicSF();
+
+}  // namespace vmi::bridge::hooks
+
+#define VMI_HOOK(name, fn) {name, reinterpret_cast<void*>(fn)}

@@ -1,0 +1,90 @@
+#include "bridge/virtual_library.h"
+
+#include <dlfcn.h>
+
+#include "bridge/hooks/hooks.h"
+
+namespace vmi::bridge {
+
+VirtualLibrary::VirtualLibrary(std::string name, const std::vector<const char*>& glibc_sonames)
+    : name_(std::move(name)) {
+  for (const char* so : glibc_sonames) {
+    // These are always loaded in a glibc process; RTLD_NOLOAD avoids a new reference.
+    void* h = dlopen(so, RTLD_NOW | RTLD_NOLOAD);
+    if (h == nullptr) h = dlopen(so, RTLD_NOW);
+    if (h != nullptr) glibc_handles_.push_back(h);
+  }
+}
+
+void VirtualLibrary::AddHooks(const HookEntry* entries, size_t count) {
+  for (size_t i = 0; i < count; ++i) hooks_[entries[i].name] = entries[i].address;
+}
+
+uintptr_t VirtualLibrary::Lookup(const char* symbol) const {
+  auto it = hooks_.find(symbol);
+  if (it != hooks_.end()) return reinterpret_cast<uintptr_t>(it->second);
+  if (blocked_.count(symbol) != 0) return 0;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto c = cache_.find(symbol);
+  if (c != cache_.end()) return c->second;
+  uintptr_t addr = 0;
+  for (void* h : glibc_handles_) {
+    addr = reinterpret_cast<uintptr_t>(dlsym(h, symbol));
+    if (addr != 0) break;
+  }
+  cache_.emplace(symbol, addr);
+  return addr;
+}
+
+std::vector<std::string> VirtualLibrary::HookNames() const {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : hooks_) out.emplace_back(k);
+  return out;
+}
+
+const VirtualLibrary& VirtualLibc() {
+  static const VirtualLibrary* lib = [] {
+    auto* l = new VirtualLibrary("libc.so", {"libc.so.6"});
+    hooks::RegisterLibc(*l);
+    hooks::RegisterLibdl(*l);  // bionic's libc also exports dl_iterate_phdr & co.
+    return l;
+  }();
+  return *lib;
+}
+
+const VirtualLibrary& VirtualLibm() {
+  static const VirtualLibrary* lib = [] {
+    auto* l = new VirtualLibrary("libm.so", {"libm.so.6", "libc.so.6"});
+    hooks::RegisterLibm(*l);
+    return l;
+  }();
+  return *lib;
+}
+
+const VirtualLibrary& VirtualLibdl() {
+  static const VirtualLibrary* lib = [] {
+    auto* l = new VirtualLibrary("libdl.so", {});
+    hooks::RegisterLibdl(*l);
+    return l;
+  }();
+  return *lib;
+}
+
+const VirtualLibrary& VirtualLiblog() {
+  static const VirtualLibrary* lib = [] {
+    auto* l = new VirtualLibrary("liblog.so", {});
+    hooks::RegisterLiblog(*l);
+    return l;
+  }();
+  return *lib;
+}
+
+const VirtualLibrary* FindVirtualLibrary(std::string_view name) {
+  if (name == "libc.so") return &VirtualLibc();
+  if (name == "libm.so") return &VirtualLibm();
+  if (name == "libdl.so") return &VirtualLibdl();
+  if (name == "liblog.so") return &VirtualLiblog();
+  return nullptr;
+}
+
+}  // namespace vmi::bridge

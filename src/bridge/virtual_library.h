@@ -1,0 +1,58 @@
+// VirtualLibrary: a bionic system library (libc.so, libm.so, libdl.so,
+// liblog.so) provided by the bridge. A symbol resolves to the bridge's hook
+// when one exists (ABI differs between bionic and glibc), else straight to the
+// glibc library behind it (ABI matches), unless it is on the blocked list of
+// functions whose ABI differs and that have no hook yet: those are reported
+// as missing so the load fails instead of misbehaving later.
+// Built once at start-up; lookups are thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace vmi::bridge {
+
+struct HookEntry {
+  const char* name;
+  void* address;
+};
+
+class VirtualLibrary {
+ public:
+  // `glibc_sonames`: glibc libraries whose symbols pass through ("libc.so.6").
+  VirtualLibrary(std::string name, const std::vector<const char*>& glibc_sonames);
+
+  const std::string& name() const { return name_; }
+  void AddHooks(const HookEntry* entries, size_t count);
+  void Block(const char* name) { blocked_.insert(name); }
+
+  // Address for `symbol`, or 0. Hooks win over passthrough.
+  uintptr_t Lookup(const char* symbol) const;
+  bool IsHooked(const char* symbol) const { return hooks_.count(symbol) != 0; }
+  size_t hook_count() const { return hooks_.size(); }
+  // Enumerates hook names (for docs and tests).
+  std::vector<std::string> HookNames() const;
+
+ private:
+  std::string name_;
+  std::vector<void*> glibc_handles_;
+  std::unordered_map<std::string_view, void*> hooks_;
+  std::unordered_set<std::string_view> blocked_;
+  mutable std::mutex mu_;
+  mutable std::unordered_map<std::string, uintptr_t> cache_;
+};
+
+// The four virtual libraries, with every hook family registered.
+const VirtualLibrary& VirtualLibc();
+const VirtualLibrary& VirtualLibm();
+const VirtualLibrary& VirtualLibdl();
+const VirtualLibrary& VirtualLiblog();
+// Returns the virtual library called `name` ("libc.so", ...), or nullptr.
+const VirtualLibrary* FindVirtualLibrary(std::string_view name);
+
+}  // namespace vmi::bridge
