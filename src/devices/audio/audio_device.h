@@ -1,0 +1,103 @@
+// AudioDevice: the per-instance audio proxy server (seed 002's "proxy
+// server"). Listens on <devdir>/audio.sock, owns every stream of the
+// instance, mixes its playback streams into one 48 kHz stereo output per
+// 10 ms block, encodes that output to Opus for subscribers, and feeds the
+// viewer's microphone into the instance's capture streams.
+//
+// Ownership: owned by the AudioHub; owns the listening socket (unlinked on
+// destruction), the streams, the encoder and the microphone ingress.
+// Bounds: at most kMaxStreams streams (more connections are closed at once).
+//
+// Threads: created, ticked and destroyed on the hub's loop thread, where
+// every guest message is handled. Thread-safe from any thread: Subscribe,
+// Unsubscribe, SetVolume, SetMuted, microphone(). Subscriber callbacks run
+// on the loop thread and must not block (push into a PacketQueue); a
+// callback may still run once after Unsubscribe returns.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "base/event_loop.h"
+#include "base/result.h"
+#include "base/unique_fd.h"
+#include "devices/audio/audio_stream.h"
+#include "devices/audio/mic_ingress.h"
+#include "devices/audio/opus_packetizer.h"
+
+namespace vmi::audio {
+
+using PacketCallback = std::function<void(const OpusPacket&)>;
+
+class AudioDevice {
+ public:
+  static constexpr size_t kMaxStreams = 16;
+
+  static Result<std::unique_ptr<AudioDevice>> Create(const std::string& instance,
+                                                     const std::string& devdir, EventLoop* loop);
+  ~AudioDevice();
+
+  const std::string& instance() const { return instance_; }
+  std::string socket_path() const { return devdir_ + "/audio.sock"; }
+
+  // Transport-neutral output: Opus packets of this instance's sound.
+  uint64_t Subscribe(PacketCallback cb);
+  void Unsubscribe(uint64_t id);
+  bool has_subscribers() const;
+
+  // Host-side volume of the whole instance (0..1, applied before every
+  // output: subscribers and mix listeners). The guest's own volume is the
+  // guest's business (seed 002: "as if there were no virtualization").
+  void SetVolume(float v) { volume_.store(std::clamp(v, 0.0f, 1.0f)); }
+  void SetMuted(bool m) { muted_.store(m); }
+  float volume() const { return volume_.load(); }
+  bool muted() const { return muted_.load(); }
+
+  MicIngress& microphone() { return *mic_; }
+
+  // One 10 ms step of the virtual sound card (loop thread). `listened`:
+  // someone needs the PCM (a subscriber or a mix listener); otherwise
+  // streams are consumed without being read (fake playback). Returns the
+  // instance's block (2 * kBlockFrames floats, volume applied).
+  const float* Tick(int64_t timestamp_us, bool listened);
+
+  // Loop-thread introspection for tests and the API.
+  size_t stream_count() const { return streams_.size(); }
+  size_t running_playback() const;
+  uint64_t frames_played() const { return frames_played_; }
+
+ private:
+  AudioDevice() = default;
+  void OnAccept();
+  void OnStream(uint32_t id);
+  void DropStream(uint32_t id, const std::string& why);
+
+  std::string instance_;
+  std::string devdir_;
+  EventLoop* loop_ = nullptr;
+  UniqueFd listen_;
+  std::map<uint32_t, std::unique_ptr<AudioStream>> streams_;
+  uint32_t next_stream_ = 1;
+  std::unique_ptr<OpusPacketizer> encoder_;
+  std::unique_ptr<MicIngress> mic_;
+  std::vector<float> mix_ = std::vector<float>(2 * kBlockFrames);
+  std::vector<float> mic_block_ = std::vector<float>(2 * kBlockFrames);
+  std::atomic<float> volume_{1.0f};
+  std::atomic<bool> muted_{false};
+  uint64_t frames_played_ = 0;
+
+  mutable std::mutex subs_mu_;
+  // shared_ptr: Tick() snapshots the list under the lock and calls outside
+  // it, so a callback can Unsubscribe itself without deadlock.
+  std::map<uint64_t, std::shared_ptr<PacketCallback>> subs_;
+  uint64_t next_sub_ = 1;
+  bool had_subscribers_ = false;
+};
+
+}  // namespace vmi::audio

@@ -1,0 +1,110 @@
+#include "devices/audio/audio_hub.h"
+
+#include <time.h>
+
+#include <algorithm>
+
+#include "base/log.h"
+
+namespace vmi::audio {
+
+int64_t MonotonicMicros() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t{ts.tv_sec} * 1000000 + ts.tv_nsec / 1000;
+}
+
+Result<std::unique_ptr<AudioHub>> AudioHub::Create(EventLoop* loop) {
+  std::unique_ptr<AudioHub> h(new AudioHub());
+  h->loop_ = loop;
+  h->out_.resize(2 * kBlockFrames);
+  h->t0_us_ = MonotonicMicros();
+  AudioHub* raw = h.get();
+  // The timer only wakes us; how many blocks are due comes from the clock,
+  // so late wake-ups do not slow the virtual sound card down.
+  h->timer_ = VMI_TRY_CTX(loop->AddTimer(std::chrono::milliseconds(5), [raw] { raw->OnTimer(); },
+                                         /*repeat=*/true),
+                          "audio clock");
+  return h;
+}
+
+AudioHub::~AudioHub() {
+  loop_->CancelTimer(timer_);
+  devices_.clear();
+}
+
+Result<AudioDevice*> AudioHub::AddDevice(const std::string& instance, const std::string& devdir) {
+  if (devices_.count(instance))
+    return Error(ErrorCode::kAlreadyExists, "audio device exists for " + instance);
+  auto d = VMI_TRY_CTX(AudioDevice::Create(instance, devdir, loop_), "audio device " + instance);
+  AudioDevice* raw = d.get();
+  devices_[instance] = std::move(d);
+  return raw;
+}
+
+void AudioHub::RemoveDevice(const std::string& instance) { devices_.erase(instance); }
+
+AudioDevice* AudioHub::device(const std::string& instance) {
+  auto it = devices_.find(instance);
+  return it == devices_.end() ? nullptr : it->second.get();
+}
+
+uint64_t AudioHub::AddMixListener(MixCallback cb) {
+  uint64_t id = next_listener_++;
+  listeners_[id].cb = std::move(cb);
+  return id;
+}
+
+void AudioHub::RemoveMixListener(uint64_t id) { listeners_.erase(id); }
+
+void AudioHub::SetMixInput(uint64_t listener, const std::string& instance, float volume,
+                           bool muted) {
+  auto it = listeners_.find(listener);
+  if (it == listeners_.end()) return;
+  it->second.inputs[instance] = Input{std::clamp(volume, 0.0f, 1.0f), muted};
+}
+
+void AudioHub::RemoveMixInput(uint64_t listener, const std::string& instance) {
+  auto it = listeners_.find(listener);
+  if (it != listeners_.end()) it->second.inputs.erase(instance);
+}
+
+void AudioHub::OnTimer() {
+  const int64_t block_us = kBlockFrames * 1000000LL / kHostRate;
+  int64_t now = MonotonicMicros();
+  uint64_t due = static_cast<uint64_t>((now - t0_us_) / block_us);
+  if (due > ticks_ + kMaxCatchUp) {
+    VMI_LOG(WARN) << "audio clock fell " << (due - ticks_) * 10 << " ms behind; skipping";
+    ticks_ = due - 1;
+  }
+  while (ticks_ < due) {
+    TickAll(t0_us_ + static_cast<int64_t>(ticks_) * block_us);
+    ++ticks_;
+  }
+}
+
+void AudioHub::TickAll(int64_t ts) {
+  // Which devices someone listens to through a mix (subscribers are
+  // checked by the device itself).
+  std::map<std::string, const float*> blocks;
+  for (auto& [name, d] : devices_) {
+    bool in_mix = false;
+    for (auto& [id, l] : listeners_) {
+      auto it = l.inputs.find(name);
+      if (it != l.inputs.end() && !it->second.muted && it->second.volume > 0) in_mix = true;
+    }
+    blocks[name] = d->Tick(ts, in_mix);
+  }
+  for (auto& [id, l] : listeners_) {
+    std::fill(out_.begin(), out_.end(), 0.0f);
+    for (auto& [name, in] : l.inputs) {
+      auto b = blocks.find(name);
+      if (b == blocks.end() || in.muted) continue;
+      for (size_t i = 0; i < out_.size(); ++i) out_[i] += in.volume * b->second[i];
+    }
+    for (float& x : out_) x = std::clamp(x, -1.0f, 1.0f);
+    l.cb(out_.data(), kBlockFrames, ts);
+  }
+}
+
+}  // namespace vmi::audio

@@ -1,0 +1,81 @@
+// AudioHub: the host's virtual sound card clock, the per-instance audio
+// devices, and the mixer for listeners of several instances.
+//
+// Every 10 ms of CLOCK_MONOTONIC the hub ticks each device once (consuming
+// one block of every running playback stream at real-time pace, whether or
+// not anyone listens: fake playback), then hands each mix listener the sum
+// of its instances' blocks, each scaled by that listener's own volume and
+// mute for that instance. If the loop falls more than kMaxCatchUp blocks
+// behind, the missed time is skipped rather than burst through.
+//
+// Ownership: owns the devices; borrows the EventLoop, which must outlive it.
+// Threads: every method runs on the loop thread (other threads Post to it),
+// except the thread-safe AudioDevice methods named in audio_device.h. Mix
+// callbacks run on the loop thread and must not block.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/event_loop.h"
+#include "base/result.h"
+#include "devices/audio/audio_device.h"
+
+namespace vmi::audio {
+
+// A block of mixed 48 kHz stereo: 2 * frames floats, starting at timestamp_us.
+using MixCallback = std::function<void(const float* block, size_t frames, int64_t timestamp_us)>;
+
+class AudioHub {
+ public:
+  static constexpr int kMaxCatchUp = 10;
+
+  static Result<std::unique_ptr<AudioHub>> Create(EventLoop* loop);
+  ~AudioHub();
+
+  Result<AudioDevice*> AddDevice(const std::string& instance, const std::string& devdir);
+  void RemoveDevice(const std::string& instance);
+  AudioDevice* device(const std::string& instance);
+
+  // A listener of several instances (a "wall", a local monitor).
+  uint64_t AddMixListener(MixCallback cb);
+  void RemoveMixListener(uint64_t id);
+  // Adds or updates one instance in a listener's mix.
+  void SetMixInput(uint64_t listener, const std::string& instance, float volume, bool muted);
+  void RemoveMixInput(uint64_t listener, const std::string& instance);
+
+  uint64_t ticks() const { return ticks_; }
+
+ private:
+  AudioHub() = default;
+  void OnTimer();
+  void TickAll(int64_t timestamp_us);
+
+  struct Input {
+    float volume = 1.0f;
+    bool muted = false;
+  };
+  struct Listener {
+    MixCallback cb;
+    std::map<std::string, Input> inputs;
+  };
+
+  EventLoop* loop_ = nullptr;
+  EventLoop::TimerId timer_ = 0;
+  std::map<std::string, std::unique_ptr<AudioDevice>> devices_;
+  std::map<uint64_t, Listener> listeners_;
+  uint64_t next_listener_ = 1;
+  int64_t t0_us_ = 0;
+  uint64_t ticks_ = 0;
+  std::vector<float> out_;
+};
+
+// CLOCK_MONOTONIC in microseconds: the clock of every audio timestamp.
+int64_t MonotonicMicros();
+
+}  // namespace vmi::audio

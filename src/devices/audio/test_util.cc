@@ -1,0 +1,150 @@
+#include "devices/audio/test_util.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <cmath>
+#include <cstring>
+#include <fstream>
+
+#include "base/file.h"
+
+namespace vmi::audio::testing {
+
+HubThread::HubThread() {
+  auto loop = EventLoop::Create();
+  if (!loop.ok()) abort();
+  loop_ = std::move(*loop);
+  auto hub = AudioHub::Create(loop_.get());
+  if (!hub.ok()) abort();
+  hub_ = std::move(*hub);
+  thread_ = std::thread([this] { (void)loop_->Run(); });
+}
+
+HubThread::~HubThread() {
+  Call([this] { hub_.reset(); });
+  loop_->Stop();
+  thread_.join();
+}
+
+void HubThread::Call(const std::function<void()>& fn) {
+  std::promise<void> done;
+  loop_->Post([&] {
+    fn();
+    done.set_value();
+  });
+  done.get_future().wait();
+}
+
+TempDir::TempDir() {
+  char tmpl[] = "/tmp/vmi-audio-test-XXXXXX";
+  if (!mkdtemp(tmpl)) abort();
+  path_ = tmpl;
+}
+
+TempDir::~TempDir() { (void)RemoveTree(path_); }
+
+namespace {
+void Put(std::string& s, uint32_t v, int n) {
+  for (int i = 0; i < n; ++i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+}  // namespace
+
+std::string MakeToneWav(const std::string& path, int rate, int channels, double seconds,
+                        double freq, double amplitude) {
+  size_t frames = static_cast<size_t>(rate * seconds);
+  uint32_t data_bytes = static_cast<uint32_t>(frames * channels * 2);
+  std::string s = "RIFF";
+  Put(s, 36 + data_bytes, 4);
+  s += "WAVEfmt ";
+  Put(s, 16, 4);
+  Put(s, 1, 2);
+  Put(s, channels, 2);
+  Put(s, rate, 4);
+  Put(s, rate * channels * 2, 4);
+  Put(s, channels * 2, 2);
+  Put(s, 16, 2);
+  s += "data";
+  Put(s, data_bytes, 4);
+  for (size_t i = 0; i < frames; ++i) {
+    auto v = static_cast<int16_t>(std::lrint(amplitude * 32767 * std::sin(2 * M_PI * freq * i / rate)));
+    for (int c = 0; c < channels; ++c) Put(s, static_cast<uint16_t>(v), 2);
+  }
+  std::ofstream(path, std::ios::binary) << s;
+  return path;
+}
+
+std::vector<float> ReadWavChannel0(const std::string& path, int* rate) {
+  std::vector<float> out;
+  auto data = ReadFile(path);
+  if (!data.ok() || data->size() < 44) return out;
+  const std::string& s = *data;
+  auto get = [&](size_t off, int n) {
+    uint32_t v = 0;
+    for (int i = 0; i < n; ++i) v |= uint32_t{static_cast<uint8_t>(s[off + i])} << (8 * i);
+    return v;
+  };
+  int channels = static_cast<int>(get(22, 2));
+  *rate = static_cast<int>(get(24, 4));
+  // Walk the chunks to "data" (arecord writes a plain 44-byte header, but
+  // do not depend on it).
+  size_t off = 12;
+  while (off + 8 <= s.size()) {
+    uint32_t len = get(off + 4, 4);
+    if (s.compare(off, 4, "data") == 0) {
+      off += 8;
+      size_t end = std::min(s.size(), off + (len == 0xffffffff ? s.size() : len));
+      for (size_t p = off; p + 2 * channels <= end; p += 2 * channels)
+        out.push_back(static_cast<int16_t>(get(p, 2)) / 32768.0f);
+      return out;
+    }
+    off += 8 + len;
+  }
+  return out;
+}
+
+double ToneAmplitude(const std::vector<float>& x, int rate, double freq) {
+  if (x.empty()) return 0;
+  double w = 2 * M_PI * freq / rate, c = 2 * std::cos(w);
+  double s1 = 0, s2 = 0;
+  for (float v : x) {
+    double s0 = v + c * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+  }
+  double power = s1 * s1 + s2 * s2 - c * s1 * s2;
+  return 2 * std::sqrt(std::max(power, 0.0)) / x.size();
+}
+
+double PeakFrequency(const std::vector<float>& x, int rate, double lo, double hi, double step) {
+  double best = lo, best_a = -1;
+  for (double f = lo; f <= hi; f += step) {
+    double a = ToneAmplitude(x, rate, f);
+    if (a > best_a) {
+      best_a = a;
+      best = f;
+    }
+  }
+  return best;
+}
+
+double Rms(const std::vector<float>& x) {
+  double s = 0;
+  for (float v : x) s += double{v} * v;
+  return x.empty() ? 0 : std::sqrt(s / x.size());
+}
+
+std::vector<std::string> AlsaEnv(const std::string& dir, const std::string& devdir) {
+  auto conf = ReadFile(std::string(VMI_AUDIO_SOURCE_ROOT) + "/images/linux-mobile/etc/asound.conf");
+  EXPECT_TRUE(conf.ok());
+  std::string text = conf.ok() ? *conf : "";
+  const std::string from = "/opt/vmi/lib";
+  for (size_t p; (p = text.find(from)) != std::string::npos;)
+    text.replace(p, from.size(), std::string(VMI_AUDIO_GUEST_KIT) + "/lib");
+  std::string path = dir + "/asound.conf";
+  EXPECT_TRUE(WriteFile(path, text).ok());
+  return {"ALSA_CONFIG_PATH=/usr/share/alsa/alsa.conf:" + path, "VMI_DEVDIR=" + devdir,
+          "HOME=" + dir};
+}
+
+}  // namespace vmi::audio::testing

@@ -1,0 +1,65 @@
+// Helpers for the audio tests: a hub on its own loop thread, temp device
+// directories, WAV files, tone analysis, and running the real ALSA tools
+// (aplay/arecord) against the built plugin through the image's asound.conf.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/child_process.h"
+#include "base/event_loop.h"
+#include "devices/audio/audio_hub.h"
+
+namespace vmi::audio::testing {
+
+// An EventLoop running on its own thread with an AudioHub on it.
+class HubThread {
+ public:
+  HubThread();
+  ~HubThread();
+  // Runs fn on the loop thread and waits for it.
+  void Call(const std::function<void()>& fn);
+  AudioHub& hub() { return *hub_; }
+  EventLoop& loop() { return *loop_; }
+
+ private:
+  std::unique_ptr<EventLoop> loop_;
+  std::unique_ptr<AudioHub> hub_;
+  std::thread thread_;
+};
+
+// A fresh directory under /tmp, removed on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// 16-bit PCM WAV of a sine: amplitude in [0, 1].
+std::string MakeToneWav(const std::string& path, int rate, int channels, double seconds,
+                        double freq, double amplitude);
+// Reads a 16-bit PCM WAV into mono floats (channel 0).
+std::vector<float> ReadWavChannel0(const std::string& path, int* rate);
+
+// Amplitude of the component at freq (Goertzel), for a sine of amplitude A
+// this returns about A.
+double ToneAmplitude(const std::vector<float>& x, int rate, double freq);
+// The strongest frequency between lo and hi Hz, in steps of step Hz.
+double PeakFrequency(const std::vector<float>& x, int rate, double lo, double hi,
+                     double step = 1.0);
+double Rms(const std::vector<float>& x);
+
+// The asound.conf of the image with /opt/vmi/lib pointing at the build's
+// guest kit, written into dir; returns the environment for ALSA programs.
+std::vector<std::string> AlsaEnv(const std::string& dir, const std::string& devdir);
+
+}  // namespace vmi::audio::testing
