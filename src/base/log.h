@@ -37,9 +37,11 @@ class Line {
 
 }  // namespace vmi::log
 
-#define VMI_ILOG(level, tag)                                                \
-  if (::vmi::log::Level::level < ::vmi::log::GetLevel()) {                  \
-  } else                                                                    \
-    ::vmi::log::Line(::vmi::log::Level::level, (tag), __FILE__, __LINE__)
+// A one-shot loop rather than if/else, so `if (x) VMI_LOG(INFO) << y;` has
+// no dangling else.
+#define VMI_ILOG(level, tag)                                                     \
+  for (bool vmi_log_on_ = ::vmi::log::Level::level >= ::vmi::log::GetLevel();    \
+       vmi_log_on_; vmi_log_on_ = false)                                         \
+  ::vmi::log::Line(::vmi::log::Level::level, (tag), __FILE__, __LINE__)
 
 #define VMI_LOG(level) VMI_ILOG(level, std::string_view())
