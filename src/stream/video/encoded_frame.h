@@ -30,6 +30,9 @@ struct EncodedFrame {
   display::Rect rect;           // JPEG: the area the image covers
   std::string codec_string;     // e.g. "avc1.42C01F" or "jpeg"
   std::vector<uint8_t> data;
+  // The frame as a transport message, built once by the pipeline's
+  // `serialize` hook (PipelineOptions) so every viewer sends the same buffer.
+  std::shared_ptr<const std::string> wire;
 };
 
 using FramePtr = std::shared_ptr<const EncodedFrame>;

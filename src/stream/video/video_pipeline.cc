@@ -117,6 +117,7 @@ void VideoPipeline::Tick(bool* keep_running) {
   bool key_h264 = false, key_jpeg = false;
   size_t worst_backlog = 0;
   uint64_t overflows = 0;
+  std::vector<std::shared_ptr<ViewerChannel>> pending;
   {
     std::lock_guard lock(mu_);
     if (stop_ || viewers_.empty()) {
@@ -130,6 +131,9 @@ void VideoPipeline::Tick(bool* keep_running) {
     for (auto& v : viewers_) {
       bool key = v->TakeKeyframeRequest();
       auto s = v->stats();
+      // A consumer that could not take everything last time (its transport
+      // was backed up) gets another chance every tick.
+      if (s.queued_frames > 0) pending.push_back(v);
       if (v->codec() == Codec::kH264) {
         h264_to.push_back(v);
         key_h264 |= key;
@@ -141,6 +145,7 @@ void VideoPipeline::Tick(bool* keep_running) {
       }
     }
   }
+  for (auto& v : pending) v->Notify();
   auto captured = source_->Capture();
   {
     std::lock_guard lock(mu_);
@@ -235,6 +240,7 @@ void VideoPipeline::Tick(bool* keep_running) {
 
 void VideoPipeline::Publish(Codec codec, EncodedFrame frame,
                             const std::vector<std::shared_ptr<ViewerChannel>>& to) {
+  if (options_.serialize) frame.wire = options_.serialize(frame);
   auto shared = std::make_shared<const EncodedFrame>(std::move(frame));
   {
     std::lock_guard lock(mu_);

@@ -39,6 +39,9 @@ struct PipelineOptions {
   int jpeg_quality = 75;
   ChannelLimits channel;
   std::string tag;  // instance id for log lines
+  // Builds EncodedFrame::wire once per frame, on the capture thread, before
+  // fan-out (the transport's message format). Optional.
+  std::function<std::shared_ptr<const std::string>(const EncodedFrame&)> serialize;
 };
 
 struct PipelineStats {

@@ -11,8 +11,10 @@
 // Ownership: shared by the pipeline and the viewer (shared_ptr), because
 // either side may go away first. Threads: Push/TakeKeyframeRequest from the
 // producer, Pop/RequestKeyframe from the consumer, stats from anyone; all
-// methods are thread-safe. on_ready runs on the producer thread, must not
-// block and must not call back into the pipeline.
+// methods are thread-safe. on_ready runs on the producer thread after a push
+// into an empty queue and on every tick while frames wait; it must not block
+// and must not call back into the pipeline (Pop and RequestKeyframe are
+// fine).
 #pragma once
 
 #include <cstddef>
@@ -52,6 +54,12 @@ class ViewerChannel {
   // Producer: true once after a keyframe was requested (join, overflow, or
   // RequestKeyframe).
   bool TakeKeyframeRequest();
+  // Producer: runs on_ready (the pipeline does this every tick while frames
+  // wait, so a consumer that stopped pulling because its transport was full
+  // tries again).
+  void Notify() {
+    if (on_ready_) on_ready_();
+  }
 
   // Consumer: the oldest queued frame, or null.
   FramePtr Pop();

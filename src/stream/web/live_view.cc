@@ -1,0 +1,19 @@
+#include "stream/web/live_view.h"
+
+namespace vmi::web {
+
+video::PipelineOptions LiveView::WithSerializer(video::PipelineOptions o) {
+  o.serialize = &ViewerSession::Serialize;
+  return o;
+}
+
+LiveView::LiveView(display::FrameSource* source, input::InputSink* sink, LiveViewOptions options)
+    : options_(std::move(options)),
+      arbiter_(sink),
+      pipeline_(std::make_unique<video::VideoPipeline>(source, WithSerializer(options_.pipeline))) {}
+
+std::shared_ptr<ViewerSession> LiveView::Connect(ViewerTransport* transport) {
+  return ViewerSession::Create(transport, pipeline_.get(), &arbiter_, options_.session);
+}
+
+}  // namespace vmi::web

@@ -1,0 +1,176 @@
+#include "stream/web/viewer_session.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "stream/video/test_pattern_source.h"
+#include "stream/web/live_view.h"
+#include "stream/web/testing_sinks.h"
+
+namespace vmi::web {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::span<const uint8_t> Span(const std::string& s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+std::string Bytes(std::initializer_list<int> b) {
+  std::string s;
+  for (int v : b) s.push_back(static_cast<char>(v));
+  return s;
+}
+const std::string kHelloH264 = Bytes({0x10, 0x01, 0x01, 0x00});
+const std::string kHelloJpeg = Bytes({0x10, 0x01, 0x02, 0x00});
+
+std::string PointerMsg(int buttons, int x, int y) {
+  return Bytes({0x11, buttons, x & 0xff, x >> 8, y & 0xff, y >> 8});
+}
+
+template <typename F>
+bool Eventually(F cond) {
+  for (int i = 0; i < 1000 && !cond(); ++i) std::this_thread::sleep_for(10ms);
+  return cond();
+}
+
+class ViewerSessionTest : public ::testing::Test {
+ protected:
+  video::TestPatternSource source_{320, 480};
+  RecordingSink sink_;
+  LiveView view_{&source_, &sink_, {}};
+};
+
+TEST_F(ViewerSessionTest, HelloThenConfigThenKeyframe) {
+  RecordingTransport t;
+  auto s = view_.Connect(&t);
+  s->OnMessage(Span(kHelloH264));
+  std::string config = t.WaitFor(kConfig);
+  ASSERT_FALSE(config.empty());
+  EXPECT_EQ(config.substr(0, 6), Bytes({0x01, 0x00, 0x40, 0x01, 0xe0, 0x01}));
+  EXPECT_EQ(config.substr(8, 7), "avc1.42");
+  std::string video = t.WaitFor(kVideo);
+  ASSERT_GT(video.size(), 16u);
+  EXPECT_EQ(video[1], 1);  // keyframe
+  // Annex-B after the 12-byte header.
+  EXPECT_EQ(video.substr(12, 4), Bytes({0, 0, 0, 1}));
+  // CONFIG came before the first VIDEO; a CONTROL state was sent too.
+  auto msgs = t.messages();
+  size_t ci = 0, vi = 0;
+  for (size_t i = 0; i < msgs.size(); ++i) {
+    if (msgs[i][0] == kConfig && !ci) ci = i + 1;
+    if (msgs[i][0] == kVideo && !vi) vi = i + 1;
+  }
+  EXPECT_LT(ci, vi);
+  EXPECT_FALSE(t.WaitFor(kControlState).empty());
+  s->OnClose();
+}
+
+TEST_F(ViewerSessionTest, JpegViewer) {
+  RecordingTransport t;
+  auto s = view_.Connect(&t);
+  s->OnMessage(Span(kHelloJpeg));
+  std::string config = t.WaitFor(kConfig);
+  EXPECT_EQ(config.substr(8), "jpeg");
+  std::string jpeg = t.WaitFor(kJpeg);
+  ASSERT_GT(jpeg.size(), 22u);
+  EXPECT_EQ(jpeg[1], 1);  // full frame
+  EXPECT_EQ(jpeg.substr(20, 2), Bytes({0xff, 0xd8}));  // JPEG SOI
+  s->OnClose();
+}
+
+TEST_F(ViewerSessionTest, InputIsDeliveredWithExactCoordinatesAndChecked) {
+  RecordingTransport t;
+  auto s = view_.Connect(&t);
+  s->OnMessage(Span(kHelloH264));
+  ASSERT_FALSE(t.WaitFor(kConfig).empty());
+  s->OnMessage(Span(PointerMsg(1, 319, 479)));
+  s->OnMessage(Span(Bytes({0x13, 0x00, 0x05, 0x00, 'h', 'i', 0xc3, 0xa9, '!'})));
+  s->OnMessage(Span(Bytes({0x14, 0x00, 0x02, 0x00, 10, 0, 20, 0})));
+  s->OnMessage(Span(Bytes({0x12, 0x01, 0, 0, 0x0d, 0xff, 0, 0})));
+  s->OnMessage(Span(Bytes({0x15, 0x03})));  // back
+  auto ev = sink_.events();
+  std::vector<std::string> want = {"pointer 319 479 1", "text hi\xc3\xa9!", "touch 2 0 10 20",
+                                   "key 65293 1", "key 269025062 1", "key 269025062 0"};
+  EXPECT_EQ(ev, want);
+  EXPECT_FALSE(t.closed());
+  // Outside the 320x480 screen the viewer was told about: closed.
+  s->OnMessage(Span(PointerMsg(0, 320, 10)));
+  EXPECT_TRUE(t.closed());
+  EXPECT_EQ(t.close_code(), 1008);
+  EXPECT_EQ(t.close_reason(), "coordinates 320,10 outside the 320x480 screen");
+  EXPECT_EQ(t.WaitFor(kError).substr(4), t.close_reason());
+  EXPECT_EQ(sink_.events().size(), want.size());
+}
+
+TEST_F(ViewerSessionTest, MalformedMessagesAndInputBeforeHelloClose) {
+  RecordingTransport t1;
+  auto s1 = view_.Connect(&t1);
+  s1->OnMessage(Span(PointerMsg(0, 1, 1)));
+  EXPECT_TRUE(t1.closed());
+  EXPECT_EQ(t1.close_reason(), "expected hello first");
+
+  RecordingTransport t2;
+  auto s2 = view_.Connect(&t2);
+  s2->OnMessage(Span(Bytes({0x7f, 0x00})));
+  EXPECT_TRUE(t2.closed());
+  EXPECT_EQ(t2.close_reason(), "unknown message type 127");
+  EXPECT_TRUE(s2->closed());
+  EXPECT_TRUE(sink_.events().empty());
+  EXPECT_EQ(view_.arbiter().view().viewers, 0);
+}
+
+TEST_F(ViewerSessionTest, OnlyTheControllerDrivesInput) {
+  RecordingTransport ta, tb;
+  auto a = view_.Connect(&ta);
+  auto b = view_.Connect(&tb);
+  a->OnMessage(Span(kHelloH264));
+  b->OnMessage(Span(kHelloH264));
+  ASSERT_FALSE(ta.WaitFor(kConfig).empty());
+  ASSERT_FALSE(tb.WaitFor(kConfig).empty());
+  a->OnMessage(Span(PointerMsg(0, 1, 1)));  // nobody controls: a takes it
+  b->OnMessage(Span(PointerMsg(0, 2, 2)));  // dropped
+  EXPECT_EQ(sink_.events(), std::vector<std::string>{"pointer 1 1 0"});
+  EXPECT_EQ(view_.arbiter().view().controller, a->viewer_id());
+  b->OnMessage(Span(Bytes({0x16, 0x01})));  // hand-over
+  EXPECT_EQ(view_.arbiter().view().controller, b->viewer_id());
+  // a was told another viewer controls now.
+  auto msgs = ta.messages();
+  std::string last;
+  for (auto& m : msgs)
+    if (m[0] == kControlState) last = m;
+  EXPECT_EQ(last, EncodeControlState(ControlStateKind::kOther, 2, a->viewer_id(), b->viewer_id()));
+  a->OnMessage(Span(PointerMsg(0, 3, 3)));  // dropped, connection stays
+  b->OnMessage(Span(PointerMsg(0, 4, 4)));
+  EXPECT_EQ(sink_.events(), (std::vector<std::string>{"pointer 1 1 0", "pointer 4 4 0"}));
+  EXPECT_FALSE(ta.closed());
+  b->OnClose();  // the controller leaves: nobody controls
+  EXPECT_EQ(view_.arbiter().view().controller, 0u);
+  a->OnClose();
+}
+
+TEST_F(ViewerSessionTest, ViewerThatNeverReadsIsDroppedOthersContinue) {
+  ViewerSessionOptions o;
+  o.stall_timeout_us = 200'000;
+  LiveView view(&source_, &sink_, {.session = o});
+  source_.SetAnimating(true);
+  RecordingTransport stuck, good;
+  stuck.set_queued_bytes(64 << 20);  // its socket never drains
+  auto s = view.Connect(&stuck);
+  auto g = view.Connect(&good);
+  s->OnMessage(Span(kHelloH264));
+  g->OnMessage(Span(kHelloH264));
+  ASSERT_TRUE(Eventually([&] { return stuck.closed(); }));
+  EXPECT_EQ(stuck.close_reason(), "viewer not reading");
+  EXPECT_EQ(s->frames_sent(), 0u);
+  uint64_t before = g->frames_sent();
+  ASSERT_TRUE(Eventually([&] { return g->frames_sent() > before + 10; }));
+  EXPECT_FALSE(good.closed());
+  // The stuck viewer's channel never held more than its limit meanwhile.
+  s->OnClose();
+  g->OnClose();
+}
+
+}  // namespace
+}  // namespace vmi::web
