@@ -1,0 +1,87 @@
+// Server: the HTTP/1.1 + WebSocket server of the daemon, on Boost.Beast.
+//
+// Listens on a Unix socket and/or TCP (optionally TLS), keeps connections
+// alive, reads each request header first so the route's body limit applies
+// before the body is read, and dispatches to a Router.
+//
+// Threads:
+//  - `io_threads` io threads (default 1) run every network operation, the
+//    middleware and non-blocking handlers. Each connection is bound to a
+//    strand, so one connection's callbacks never run concurrently.
+//  - `worker_threads` (default 4) run handlers of routes marked `blocking`
+//    and anything given to RunBlocking(). Their results are handed back to the
+//    connection's strand.
+// Start() returns once the sockets listen; Stop() (or the destructor) closes
+// the listeners and every connection (WebSocket/stream close callbacks run),
+// then joins all threads. Stop() must not be called from a server thread.
+//
+// The router is borrowed and must outlive the server.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "api/http/request.h"
+#include "api/http/router.h"
+#include "base/result.h"
+
+namespace vmi::api {
+
+struct ServerOptions {
+  // Unix socket path; empty: none. An existing socket file is replaced.
+  std::string unix_path;
+  int unix_mode = 0660;
+  // TCP listener; tcp_port < 0: none; 0: an ephemeral port (see tcp_port()).
+  std::string tcp_host = "127.0.0.1";
+  int tcp_port = -1;
+  // PEM files; both set: the TCP listener speaks TLS only.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+
+  size_t max_header_bytes = 16 * 1024;
+  size_t max_body_bytes = 1 << 20;  // per-route override in RouteOptions
+  std::chrono::seconds idle_timeout{60};  // keep-alive and request read timeout
+  int io_threads = 1;
+  int worker_threads = 4;
+
+  // WebSocket limits: largest message read, and the send queue size at which
+  // a slow reader is disconnected.
+  size_t ws_max_message_bytes = 1 << 20;
+  size_t ws_max_queued_bytes = 64 << 20;
+
+  // Called on the io thread after each response is written (not for
+  // WebSocket/stream routes, which report when their head is sent). `route`
+  // is null when nothing matched. For metrics and access logs; keep it cheap.
+  std::function<void(const Request& req, const Route* route, int status,
+                     std::chrono::nanoseconds latency)>
+      on_response;
+};
+
+class Server {
+ public:
+  static Result<std::unique_ptr<Server>> Start(ServerOptions options, const Router& router);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  void Stop();
+
+  // The bound TCP port (useful with tcp_port = 0); 0 without TCP.
+  uint16_t tcp_port() const;
+
+  // Runs fn on the worker pool. Thread-safe. For handlers that want to block
+  // from an async route.
+  void RunBlocking(std::function<void()> fn);
+
+  struct Impl;
+
+ private:
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vmi::api
