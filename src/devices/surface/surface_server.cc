@@ -34,6 +34,9 @@ struct SurfaceServer::Client {
   UniqueFd fd;
   GuestSession session;
   std::deque<std::vector<uint8_t>> queue;  // host messages the socket did not take yet
+  // The guest can no longer read (it closed): its last messages are still
+  // handled, nothing more is sent.
+  bool peer_gone = false;
   std::optional<EventLoop::TimerId> idle_timer;
 };
 
@@ -166,6 +169,13 @@ bool SurfaceServer::ReadOne() {
   msg.msg_control = cbuf;
   msg.msg_controllen = sizeof cbuf;
   ssize_t n = recvmsg(client_->fd.get(), &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+  if (n < 0 && errno == ECONNRESET) {
+    // The guest closed with our messages unread. The kernel reports that
+    // once, before the messages the guest sent last: read on, the end of
+    // the stream comes after them.
+    client_->peer_gone = true;
+    n = recvmsg(client_->fd.get(), &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+  }
   if (n < 0) {
     if (errno == EAGAIN || errno == EINTR) return false;
     Disconnect(std::string("recv: ") + strerror(errno), std::nullopt);
@@ -283,10 +293,16 @@ void SurfaceServer::Deliver(const std::vector<Notice>& notices) {
 }
 
 void SurfaceServer::Send(std::vector<uint8_t> message) {
-  if (!client_) return;
+  if (!client_ || client_->peer_gone) return;
   if (client_->queue.empty()) {
     ssize_t r = send(client_->fd.get(), message.data(), message.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
     if (r >= 0) return;
+    if (errno == EPIPE || errno == ECONNRESET) {
+      // Keep reading: what the guest sent before closing still counts
+      // (a last present), and the end of the stream closes the connection.
+      client_->peer_gone = true;
+      return;
+    }
     if (errno != EAGAIN) {
       Disconnect(std::string("send: ") + strerror(errno), std::nullopt);
       return;
@@ -309,6 +325,11 @@ void SurfaceServer::Flush() {
     ssize_t r = send(client_->fd.get(), m.data(), m.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
     if (r < 0) {
       if (errno == EAGAIN) return;
+      if (errno == EPIPE || errno == ECONNRESET) {
+        client_->peer_gone = true;
+        client_->queue.clear();
+        break;
+      }
       Disconnect(std::string("send: ") + strerror(errno), std::nullopt);
       return;
     }
@@ -322,6 +343,17 @@ void SurfaceServer::Flush() {
 
 void SurfaceServer::Disconnect(const std::string& why, std::optional<ErrorMsg> tell_guest) {
   if (!client_) return;
+  uint64_t gen = client_->session.generation();
+  {
+    // Before the guest hears of it, so whoever sees the guest's side of the
+    // story also sees the server's.
+    std::lock_guard lock(mu_);
+    frames_.ForgetGeneration(gen);
+    stats_.guest_ready = false;
+    stats_.generation = 0;
+    ++stats_.disconnects;
+    if (tell_guest) stats_.last_error = why;
+  }
   if (tell_guest) {
     if (tell_guest->text.empty()) tell_guest->text = why;
     auto m = Encode(*tell_guest);
@@ -333,15 +365,6 @@ void SurfaceServer::Disconnect(const std::string& why, std::optional<ErrorMsg> t
   }
   if (client_->idle_timer) loop_->CancelTimer(*client_->idle_timer);
   loop_->RemoveFd(client_->fd.get());
-  uint64_t gen = client_->session.generation();
-  {
-    std::lock_guard lock(mu_);
-    frames_.ForgetGeneration(gen);
-    stats_.guest_ready = false;
-    stats_.generation = 0;
-    ++stats_.disconnects;
-    if (tell_guest) stats_.last_error = why;
-  }
   client_.reset();
 }
 
