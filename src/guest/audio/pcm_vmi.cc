@@ -225,6 +225,13 @@ int Pause(snd_pcm_ioplug_t* io, int enable) {
 int Drain(snd_pcm_ioplug_t* io) {
   VmiPcm* p = Self(io);
   if (!p->playback()) return 0;
+  // A stream drained before it reached its start threshold (a sound
+  // shorter than the buffer) starts now, as on a hardware card.
+  if (!p->running) {
+    int err = Simple(p, MsgType::kStart);
+    if (err) return err;
+    p->running = true;
+  }
   int err = Simple(p, MsgType::kDrain);
   if (err) return err;
   ResetWatchdog(p);

@@ -5,5 +5,6 @@ include_guard(GLOBAL)
 add_library(vmi_audio_wire STATIC
   ${CMAKE_CURRENT_LIST_DIR}/wire.cc
   ${CMAKE_CURRENT_LIST_DIR}/ring.cc
+  ${CMAKE_CURRENT_LIST_DIR}/control_client.cc
 )
 target_link_libraries(vmi_audio_wire PUBLIC vmi_base)
