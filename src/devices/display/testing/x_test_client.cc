@@ -81,6 +81,7 @@ std::vector<ReceivedEvent> XTestClient::WaitEvents(size_t count,
           KeySym ks = 0;
           int n = XLookupString(&ev.xkey, buf, sizeof buf, &ks, nullptr);
           r.keysym = ks;
+          r.keycode = ev.xkey.keycode;
           if (ev.type == KeyPress && n > 0) r.text.assign(buf, n);
           r.x = ev.xkey.x;
           r.y = ev.xkey.y;

@@ -21,6 +21,7 @@ struct ReceivedEvent {
   int x = 0, y = 0;
   unsigned int button = 0;
   unsigned long keysym = 0;  // for key events: keysym under the current modifiers
+  unsigned int keycode = 0;
   std::string text;          // for key presses: what XLookupString produced
 };
 
