@@ -279,5 +279,24 @@ TEST_F(SurfaceE2E, DemoDrawsWhereTheFingerIs) {
   EXPECT_EQ(*demo.process().WaitOrKill(testing::kDeadline), 0);
 }
 
+TEST_F(SurfaceE2E, DemoFollowsRotation) {
+  StartServer(std::chrono::milliseconds(100));
+  GuestProcess demo = Guest({"--mode", "shapes", "--frames", "100000"}, VMI_SURFACE_DEMO);
+  auto size_is = [&](int w, int h) {
+    return WaitFor([&] {
+      if (!WaitReadable(server->wait_fd(), std::chrono::milliseconds(100))) return false;
+      auto v = server->Capture();
+      return v->width == w && v->height == h && !v->damage.empty();
+    });
+  };
+  ASSERT_TRUE(size_is(kW, kH));
+  ASSERT_TRUE(server->SetDisplaySize(kH, kW, 90).ok());
+  EXPECT_TRUE(size_is(kH, kW)) << "the demo presents buffers of the rotated size";
+  ASSERT_TRUE(server->SetDisplaySize(kW, kH, 0).ok());
+  EXPECT_TRUE(size_is(kW, kH));
+  ASSERT_TRUE(demo.process().Signal(SIGTERM).ok());
+  EXPECT_EQ(*demo.process().WaitOrKill(testing::kDeadline), 0);
+}
+
 }  // namespace
 }  // namespace vmi::surface

@@ -257,6 +257,21 @@ TEST_F(SurfaceHostile, ShrinkingAfterTheHandOverIsImpossible) {
   EXPECT_EQ(v->pixels[64 * 64 * 4 - 1], 0);  // the last byte is still readable
 }
 
+TEST_F(SurfaceHostile, AGuestThatNeverReadsIsClosed) {
+  RawGuest g(server->socket_path());
+  ASSERT_TRUE(g.Send(EncodeHello({1})));
+  ASSERT_TRUE(WaitFor([&] { return server->stats().guest_ready; }));
+  // Input keeps coming; the guest never reads. The socket fills, then the
+  // host's bounded queue, then the host gives up on the guest.
+  for (int i = 0; i < 20000 && server->stats().guest_ready; ++i) {
+    auto r = server->SendToGuest(Encode(KeyMsg{0x61, static_cast<uint32_t>(i % 2), 0}));
+    if (!r.ok()) break;
+  }
+  ASSERT_TRUE(WaitFor([&] { return !server->stats().guest_ready; }));
+  EXPECT_NE(server->stats().last_error.find("does not read"), std::string::npos)
+      << server->stats().last_error;
+}
+
 TEST_F(SurfaceHostile, DisconnectAfterPresentWithoutWaiting) {
   {
     RawGuest g(server->socket_path());
