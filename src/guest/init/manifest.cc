@@ -123,17 +123,31 @@ Result<ServiceSpec> ParseService(const json& v, size_t index, const Environment&
   if (v.contains("ready")) {
     const json& r = v["ready"];
     if (!r.is_object()) return Invalid(where + ".ready: expected an object");
-    RETURN_IF_ERROR(CheckKeys(r, {"path", "unix_socket", "timeout_ms"}, where + ".ready"));
+    RETURN_IF_ERROR(CheckKeys(r, {"path", "unix_socket", "command", "timeout_ms", "interval_ms"},
+                              where + ".ready"));
     Readiness ready;
-    if (r.contains("path") == r.contains("unix_socket"))
-      return Invalid(where + ".ready: give exactly one of \"path\" and \"unix_socket\"");
+    int kinds = r.contains("path") + r.contains("unix_socket") + r.contains("command");
+    if (kinds != 1)
+      return Invalid(where + ".ready: give exactly one of \"path\", \"unix_socket\" and \"command\"");
     if (r.contains("path")) {
       ready.path = VMI_TRY(GetString(r["path"], where + ".ready.path", lookup));
-    } else {
+    } else if (r.contains("unix_socket")) {
       ready.kind = Readiness::Kind::kUnixSocket;
       ready.path = VMI_TRY(GetString(r["unix_socket"], where + ".ready.unix_socket", lookup));
+    } else {
+      ready.kind = Readiness::Kind::kCommand;
+      const json& cmd = r["command"];
+      if (!cmd.is_array() || cmd.empty())
+        return Invalid(where + ".ready.command: expected a non-empty array of strings");
+      for (size_t i = 0; i < cmd.size(); ++i)
+        ready.command.push_back(VMI_TRY(GetString(cmd[i], where + ".ready.command", lookup)));
     }
-    if (ready.path.empty()) return Invalid(where + ".ready: empty path");
+    if (r.contains("interval_ms")) {
+      ready.interval = VMI_TRY(GetMillis(r["interval_ms"], where + ".ready.interval_ms"));
+      if (ready.interval.count() < 10) ready.interval = std::chrono::milliseconds(10);
+    }
+    if (ready.kind != Readiness::Kind::kCommand && ready.path.empty())
+      return Invalid(where + ".ready: empty path");
     if (r.contains("timeout_ms"))
       ready.timeout = VMI_TRY(GetMillis(r["timeout_ms"], where + ".ready.timeout_ms"));
     s.ready = ready;

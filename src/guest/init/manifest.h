@@ -22,8 +22,10 @@
 // ${VAR} substitution (substitute.h) against the process environment overlaid
 // with the manifest's global "env". A service starts once every service named
 // in its "after" is ready; a service without "ready" is ready as soon as it
-// has been spawned. "ready" is either {"path": P} (P exists) or
-// {"unix_socket": P} (a stream connect to P succeeds).
+// has been spawned. "ready" is one of {"path": P} (P exists),
+// {"unix_socket": P} (a stream connect to P succeeds) or {"command": [...]}
+// (a probe that exits 0; run every "interval_ms", default 100, with the
+// service's environment, output discarded).
 #pragma once
 
 #include <chrono>
@@ -41,10 +43,12 @@ enum class RestartPolicy { kAlways, kOnFailure, kNever };
 const char* RestartPolicyName(RestartPolicy policy);
 
 struct Readiness {
-  enum class Kind { kPath, kUnixSocket };
+  enum class Kind { kPath, kUnixSocket, kCommand };
   Kind kind = Kind::kPath;
-  std::string path;
+  std::string path;                  // kPath, kUnixSocket
+  std::vector<std::string> command;  // kCommand
   std::chrono::milliseconds timeout{10000};
+  std::chrono::milliseconds interval{100};  // kCommand: between probes
 };
 
 struct BackoffSpec {

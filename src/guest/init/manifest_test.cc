@@ -72,6 +72,20 @@ TEST(Manifest, PathReadinessAndDefaults) {
   EXPECT_FALSE(m->stop_timeout.has_value());
 }
 
+TEST(Manifest, CommandReadiness) {
+  auto m = ParseManifest(R"({"services":[{"name":"wm","argv":["x"],
+      "ready":{"command":["sh","-c","test -e ${VMI_DEVDIR}/wm"],"interval_ms":50}}]})", Env());
+  ASSERT_TRUE(m.ok()) << m.error().ToString();
+  const auto& r = *m->services[0].ready;
+  EXPECT_EQ(r.kind, Readiness::Kind::kCommand);
+  EXPECT_EQ(r.command, (std::vector<std::string>{"sh", "-c", "test -e /run/vmi/wm"}));
+  EXPECT_EQ(r.interval, milliseconds(50));
+  EXPECT_FALSE(ParseManifest(R"({"services":[{"name":"a","argv":["x"],"ready":{"command":[]}}]})",
+                             Env()).ok());
+  EXPECT_FALSE(ParseManifest(
+      R"({"services":[{"name":"a","argv":["x"],"ready":{"command":["x"],"path":"/p"}}]})", Env()).ok());
+}
+
 struct BadCase {
   const char* json;
   const char* expect;  // substring of the error

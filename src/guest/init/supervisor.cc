@@ -1,6 +1,7 @@
 #include "guest/init/supervisor.h"
 
 #include <signal.h>
+#include <fcntl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -36,7 +37,9 @@ sigset_t HandledSignals() {
   return set;
 }
 
+// Path and socket readiness; command readiness runs a probe process instead.
 bool IsReady(const Readiness& r) {
+  if (r.kind == Readiness::Kind::kCommand) return false;
   if (r.kind == Readiness::Kind::kPath) {
     struct stat st;
     return lstat(r.path.c_str(), &st) == 0;
@@ -48,6 +51,17 @@ bool IsReady(const Readiness& r) {
   if (r.path.size() >= sizeof addr.sun_path) return false;
   memcpy(addr.sun_path, r.path.data(), r.path.size());
   return connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+}
+
+std::string Join(const std::vector<std::string>& v);
+
+std::string Describe(const Readiness& r) {
+  switch (r.kind) {
+    case Readiness::Kind::kPath: return "path " + r.path;
+    case Readiness::Kind::kUnixSocket: return "socket " + r.path;
+    case Readiness::Kind::kCommand: return "command " + Join(r.command);
+  }
+  return "?";
 }
 
 std::string Join(const std::vector<std::string>& v) {
@@ -88,6 +102,7 @@ Result<std::unique_ptr<Supervisor>> Supervisor::Create(Manifest manifest, Option
   if (sigprocmask(SIG_BLOCK, &set, nullptr) != 0) return Error::FromErrno("sigprocmask");
   sup->signal_fd_.reset(signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
   if (!sup->signal_fd_) return Error::FromErrno("signalfd");
+  sup->devnull_.reset(open("/dev/null", O_RDWR | O_CLOEXEC));
   Supervisor* self = sup.get();
   VMI_CHECK_OK(sup->loop_->AddFd(sup->signal_fd_.get(), EPOLLIN,
                                  [self](uint32_t) { self->OnSignalFd(); }),
@@ -135,6 +150,15 @@ void Supervisor::ReapChildren() {
     // Peek first (WNOWAIT): a service's process is reaped through its pidfd
     // owner, anything else (an orphan that reparented to us) right here.
     if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid == 0) break;
+    if (Service* p = FindByProbePid(info.si_pid)) {
+      auto st = p->probe->TryWait();
+      int status = st.ok() && st->has_value() ? **st : (1 << 8);
+      if (!st.ok() || !st->has_value()) waitpid(info.si_pid, nullptr, WNOHANG);
+      p->probe->Detach();
+      p->probe.reset();
+      OnProbeExit(*p, status);
+      continue;
+    }
     Service* s = FindByPid(info.si_pid);
     if (s) {
       auto st = s->process->TryWait();
@@ -162,6 +186,13 @@ void Supervisor::ReapChildren() {
 Supervisor::Service* Supervisor::FindByPid(pid_t pid) {
   for (auto& s : services_) {
     if (s->process && s->process->pid() == pid) return s.get();
+  }
+  return nullptr;
+}
+
+Supervisor::Service* Supervisor::FindByProbePid(pid_t pid) {
+  for (auto& s : services_) {
+    if (s->probe && s->probe->pid() == pid) return s.get();
   }
   return nullptr;
 }
@@ -223,6 +254,7 @@ void Supervisor::StartService(Service& s) {
   if (s.spec.ready && !IsReady(*s.spec.ready)) {
     s.status.state = ServiceState::kStarting;
     s.ready_deadline = s.started_at + s.spec.ready->timeout;
+    s.next_probe = s.started_at;
   } else {
     s.status.state = ServiceState::kReady;
   }
@@ -231,6 +263,7 @@ void Supervisor::StartService(Service& s) {
 void Supervisor::OnServiceExit(Service& s, int status) {
   auto uptime = duration_cast<milliseconds>(Clock::now() - s.started_at);
   s.status.pid = 0;
+  s.probe.reset();  // kills and reaps a probe still running
   if (stopping_) {
     VMI_LOG(INFO) << s.spec.name << " stopped: " << DescribeWaitStatus(status);
     s.status.state = ServiceState::kStopped;
@@ -285,24 +318,56 @@ void Supervisor::UpdateReadinessTimer() {
 }
 
 void Supervisor::PollReadiness() {
-  bool changed = false;
   auto now = Clock::now();
   for (auto& s : services_) {
     if (s->status.state != ServiceState::kStarting || s->killed_for_readiness) continue;
-    if (IsReady(*s->spec.ready)) {
-      s->status.state = ServiceState::kReady;
-      VMI_LOG(INFO) << s->spec.name << " ready after "
-                    << duration_cast<milliseconds>(now - s->started_at).count() << " ms";
-      changed = true;
-    } else if (now >= s->ready_deadline) {
+    if (now >= s->ready_deadline) {
       VMI_LOG(ERROR) << s->spec.name << " not ready after " << s->spec.ready->timeout.count()
-                     << " ms (waiting for " << s->spec.ready->path << "); killing it";
+                     << " ms (waiting for " << Describe(*s->spec.ready) << "); killing it";
       s->killed_for_readiness = true;
+      s->probe.reset();
       SignalGroup(*s, SIGKILL);
+    } else if (s->spec.ready->kind == Readiness::Kind::kCommand) {
+      if (!s->probe && now >= s->next_probe) StartProbe(*s);
+    } else if (IsReady(*s->spec.ready)) {
+      MarkReady(*s);
     }
   }
-  if (changed) StartEligible();
   UpdateReadinessTimer();
+}
+
+void Supervisor::MarkReady(Service& s) {
+  s.status.state = ServiceState::kReady;
+  VMI_LOG(INFO) << s.spec.name << " ready after "
+                << duration_cast<milliseconds>(Clock::now() - s.started_at).count() << " ms";
+  StartEligible();
+}
+
+void Supervisor::StartProbe(Service& s) {
+  SpawnOptions o;
+  o.env = s.env;
+  o.clear_env = true;
+  o.cwd = s.spec.cwd;
+  o.stdout_fd = devnull_.get();
+  o.stderr_fd = devnull_.get();
+  auto probe = ChildProcess::Spawn(s.spec.ready->command, o);
+  if (!probe.ok()) {
+    VMI_LOG(WARN) << s.spec.name << ": readiness probe: " << probe.error().ToString();
+    s.next_probe = Clock::now() + s.spec.ready->interval;
+    return;
+  }
+  s.probe.emplace(std::move(probe).value());
+}
+
+void Supervisor::OnProbeExit(Service& s, int status) {
+  if (stopping_ || s.status.state != ServiceState::kStarting || s.killed_for_readiness) return;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    MarkReady(s);
+    UpdateReadinessTimer();
+    WriteState();
+    return;
+  }
+  s.next_probe = Clock::now() + s.spec.ready->interval;
 }
 
 void Supervisor::SignalGroup(Service& s, int sig) {
@@ -323,6 +388,7 @@ void Supervisor::BeginShutdown(const char* why) {
   for (auto& s : services_) {
     if (s->restart_timer) loop_->CancelTimer(*s->restart_timer);
     s->restart_timer.reset();
+    s->probe.reset();
     if (s->process) {
       running.push_back(s.get());
     } else if (s->status.state == ServiceState::kWaiting ||

@@ -57,6 +57,10 @@ class Supervisor {
     std::vector<std::string> env;
     ServiceStatus status;
     std::optional<ChildProcess> process;
+    // A running readiness probe ("ready": {"command": ...}) and when to run
+    // the next one.
+    std::optional<ChildProcess> probe;
+    Clock::time_point next_probe;
     Backoff backoff;
     Clock::time_point started_at;
     Clock::time_point ready_deadline;
@@ -81,6 +85,10 @@ class Supervisor {
   void SignalGroup(Service& s, int sig);
   void WriteState();
   Service* FindByPid(pid_t pid);
+  Service* FindByProbePid(pid_t pid);
+  void StartProbe(Service& s);
+  void OnProbeExit(Service& s, int status);
+  void MarkReady(Service& s);
   Service* FindByName(const std::string& name);
 
   Options options_;
@@ -89,6 +97,7 @@ class Supervisor {
   std::vector<std::unique_ptr<Service>> services_;
   std::optional<EventLoop::TimerId> readiness_timer_;
   uint64_t next_start_seq_ = 1;
+  UniqueFd devnull_;
   bool stopping_ = false;
   bool finished_ = false;
   int exit_code_ = 0;

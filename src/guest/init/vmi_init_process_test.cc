@@ -251,6 +251,22 @@ TEST_F(VmiInitTest, ReadinessOrdersStartsAndTimesOut) {
   EXPECT_NE(Console().find("never-ready not ready after 200 ms"), std::string::npos) << Console();
 }
 
+TEST_F(VmiInitTest, CommandProbeGatesDependents) {
+  // The probe succeeds only once the server wrote its marker; the client
+  // must see the marker when it starts.
+  Start(R"({"services": [
+      {"name": "server", "argv": ["/bin/sh", "-c", "sleep 0.3; echo up > ${TESTDIR}/up.tmp; mv ${TESTDIR}/up.tmp ${TESTDIR}/up; exec sleep 300"],
+       "ready": {"command": ["/bin/sh", "-c", "grep -q up ${TESTDIR}/up"], "interval_ms": 20, "timeout_ms": 20000}},
+      {"name": "client", "after": ["server"], "argv": ["/bin/sh", "-c",
+        "cat ${TESTDIR}/up > ${TESTDIR}/client.tmp; mv ${TESTDIR}/client.tmp ${TESTDIR}/client; exec sleep 300"]}
+    ]})");
+  ASSERT_TRUE(WaitFor([&](auto& s) {
+    return s["client"].state == "ready" && PathExists(dir_ + "/client");
+  })) << Console();
+  EXPECT_EQ(ReadOr(dir_ + "/client"), "up\n");
+  EXPECT_EQ(State()["server"].state, "ready");
+}
+
 TEST_F(VmiInitTest, OneShotSessionExitsWithItsServices) {
   Start(R"({"services": [{"name": "a", "argv": ["true"], "restart": "never"},
                          {"name": "b", "argv": ["/bin/sh", "-c", "exit 0"], "after": ["a"]}]})");

@@ -1,0 +1,135 @@
+#include "runtime/image/image_store.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "base/file.h"
+
+namespace vmi::image {
+namespace {
+
+class ImageStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/vmi-image-test.XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    auto s = ImageStore::Open({dir_ + "/data", VMI_LINUX_MOBILE_DEFINITION});
+    ASSERT_TRUE(s.ok()) << s.error().ToString();
+    store_.emplace(std::move(s).value());
+  }
+  void TearDown() override { RemoveTree(dir_).ok(); }
+  std::string dir_;
+  std::optional<ImageStore> store_;
+};
+
+bool IsSymlinkTo(const std::string& path, const std::string& target) {
+  char buf[256];
+  ssize_t n = readlink(path.c_str(), buf, sizeof buf);
+  return n > 0 && std::string(buf, n) == target;
+}
+
+TEST_F(ImageStoreTest, BuildsLinuxMobileFromTheHostTree) {
+  auto image = store_->BuildLinuxMobile();
+  ASSERT_TRUE(image.ok()) << image.error().ToString();
+  EXPECT_EQ(image->name, "linux-mobile");
+  EXPECT_EQ(image->kind, ImageKind::kLinuxMobile);
+  EXPECT_TRUE(image->session_manifest);
+  EXPECT_EQ(image->source, "host");
+  EXPECT_GT(image->created_unix, 0);
+  EXPECT_GT(image->size_bytes, 0u);
+  // Small: only its own files, the host's /usr is bound.
+  EXPECT_LT(image->size_bytes, 1u << 20);
+  const auto& binds = image->host_binds;
+  EXPECT_NE(std::find(binds.begin(), binds.end(), "/usr"), binds.end());
+  for (const auto& b : binds) {
+    struct stat st;
+    EXPECT_EQ(lstat((image->rootfs + b).c_str(), &st), 0) << "mount point for " << b;
+  }
+  std::string r = image->rootfs;
+  EXPECT_TRUE(PathExists(r + "/etc/vmi/session.json"));
+  EXPECT_TRUE(PathExists(r + "/etc/passwd"));
+  EXPECT_TRUE(PathExists(r + "/etc/group"));
+  EXPECT_TRUE(PathExists(r + "/etc/resolv.conf"));
+  EXPECT_TRUE(PathExists(r + "/etc/hostname"));
+  EXPECT_TRUE(PathExists(r + "/etc/nsswitch.conf"));
+  EXPECT_TRUE(PathExists(r + "/opt/linux-mobile/share/applications/xterm.desktop"));
+  EXPECT_TRUE(PathExists(r + "/root/.matchbox/vfolders/Root.order"));
+  EXPECT_TRUE(IsDirectory(r + "/opt/vmi"));
+  EXPECT_TRUE(IsDirectory(r + "/tmp"));
+  struct stat host_bin;
+  if (lstat("/bin", &host_bin) == 0 && S_ISLNK(host_bin.st_mode)) {
+    EXPECT_TRUE(IsSymlinkTo(r + "/bin", "usr/bin"));
+  }
+  // Nothing of the host's /usr was copied.
+  EXPECT_FALSE(PathExists(r + "/usr/bin"));
+
+  auto listed = store_->List();
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].name, "linux-mobile");
+}
+
+TEST_F(ImageStoreTest, LinuxMobileBuildIsIdempotent) {
+  auto first = store_->BuildLinuxMobile("phone");
+  ASSERT_TRUE(first.ok()) << first.error().ToString();
+  // A marker in the rootfs survives an up-to-date "rebuild": nothing is redone.
+  ASSERT_TRUE(WriteFile(first->rootfs + "/marker", "x").ok());
+  auto second = store_->BuildLinuxMobile("phone");
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->created_unix, first->created_unix);
+  EXPECT_TRUE(PathExists(second->rootfs + "/marker"));
+  // An outdated image is rebuilt (simulate by editing its recorded digest),
+  // but not while it is in use.
+  auto j = nlohmann::json::parse(*ReadFile(first->dir + "/image.json"));
+  j["definition_digest"] = "old";
+  ASSERT_TRUE(WriteFile(first->dir + "/image.json", j.dump()).ok());
+  auto kept = store_->BuildLinuxMobile("phone", [](const std::string&) { return true; });
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(kept->definition_digest, "old");
+  auto rebuilt = store_->BuildLinuxMobile("phone");
+  ASSERT_TRUE(rebuilt.ok());
+  EXPECT_NE(rebuilt->definition_digest, "old");
+  EXPECT_FALSE(PathExists(rebuilt->rootfs + "/marker"));
+}
+
+TEST_F(ImageStoreTest, GetAndRemove) {
+  auto missing = store_->Get("nope");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(store_->Get("../etc").error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(store_->Remove("nope").error().code(), ErrorCode::kNotFound);
+
+  ASSERT_TRUE(store_->BuildLinuxMobile("phone").ok());
+  auto busy = store_->Remove("phone", [](const std::string& n) { return n == "phone"; });
+  ASSERT_FALSE(busy.ok());
+  EXPECT_EQ(busy.error().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_TRUE(store_->Exists("phone"));
+  ASSERT_TRUE(store_->Remove("phone", [](const std::string&) { return false; }).ok());
+  EXPECT_FALSE(store_->Exists("phone"));
+  EXPECT_FALSE(PathExists(dir_ + "/data/images/phone"));
+}
+
+TEST_F(ImageStoreTest, OpenSweepsLeftovers) {
+  ASSERT_TRUE(MakeDirs(dir_ + "/data/images/.tmp-x-1-0/rootfs").ok());
+  ASSERT_TRUE(MakeDirs(dir_ + "/data/images/.trash-y-1-0").ok());
+  auto s = ImageStore::Open({dir_ + "/data", VMI_LINUX_MOBILE_DEFINITION});
+  ASSERT_TRUE(s.ok());
+  EXPECT_FALSE(PathExists(dir_ + "/data/images/.tmp-x-1-0"));
+  EXPECT_FALSE(PathExists(dir_ + "/data/images/.trash-y-1-0"));
+}
+
+TEST_F(ImageStoreTest, DetectsAndroidLayout) {
+  std::string r = dir_ + "/fake";
+  ASSERT_TRUE(MakeDirs(r + "/system/bin").ok());
+  EXPECT_EQ(DetectKind(r), ImageKind::kRootfs);
+  ASSERT_TRUE(WriteFile(r + "/init", "").ok());
+  EXPECT_EQ(DetectKind(r), ImageKind::kAndroid);
+}
+
+}  // namespace
+}  // namespace vmi::image
