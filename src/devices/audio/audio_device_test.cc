@@ -189,5 +189,24 @@ TEST(AudioDevice, MicrophoneToneReachesArecord) {
   EXPECT_GT(testing::ToneAmplitude(tail, 16000, 660), 0.25);
 }
 
+TEST(AudioDevice, EspeakNgSpeaksThroughTheDefaultDevice) {
+  TempDir dir;
+  HubThread h;
+  Capture cap;
+  h.Call([&] {
+    ASSERT_TRUE(h.hub().AddDevice("a", dir.path()).ok());
+    uint64_t l = h.hub().AddMixListener([&](const float* b, size_t n, int64_t) { cap.Add(b, n); });
+    h.hub().SetMixInput(l, "a", 1.0f, false);
+  });
+  SpawnOptions o;
+  o.env = testing::AlsaEnv(dir.path(), dir.path());
+  auto r = vmi::Run({"espeak-ng", "hello from the virtual phone"}, o, 30s);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->ok()) << r->err;
+  auto x = cap.Active(0, 48000);
+  EXPECT_GT(x.size(), 24000u);
+  EXPECT_GT(testing::Rms(x), 0.01);
+}
+
 }  // namespace
 }  // namespace vmi::audio
