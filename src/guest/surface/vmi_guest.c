@@ -67,6 +67,11 @@ struct vmi_surface {
     uint32_t serial, flags;
   } done_ring[16]; /* flags of the latest frame-dones, by serial */
   unsigned done_next;
+  uint64_t last_displayed_us; /* host time of the latest DISPLAYED frame-done */
+  /* Gaps between the latest DISPLAYED frame-dones. A late guest only ever
+   * lengthens a gap, so the shortest recent one is the host's cadence. */
+  uint32_t gaps_us[16];
+  unsigned gap_count;
   int any_done;
   vmi_event events[EVENT_QUEUE];
   unsigned ev_head, ev_count;
@@ -194,6 +199,17 @@ static int handle(vmi_surface* s, const uint8_t* m, size_t n) {
       s->done_ring[s->done_next % 16].serial = s->done_serial;
       s->done_ring[s->done_next % 16].flags = get32(p + 4);
       s->done_next++;
+      if (get32(p + 4) & VMI_FRAME_DISPLAYED) {
+        uint64_t t = get64(p + 8);
+        uint64_t gap = t - s->last_displayed_us;
+        if (s->last_displayed_us != 0 && t > s->last_displayed_us && gap < 1000000) {
+          s->gaps_us[s->gap_count % 16] = (uint32_t)gap;
+          s->gap_count++;
+        } else {
+          s->gap_count = 0; /* a pause: the cadence is unknown again */
+        }
+        s->last_displayed_us = t;
+      }
       s->any_done = 1;
       return 0;
     case MSG_RELEASE: {
@@ -548,6 +564,15 @@ int vmi_surface_wait_frame_done(vmi_surface* s, uint32_t serial, int timeout_ms,
       if (s->done_ring[i].serial == serial) *flags_out = s->done_ring[i].flags;
   }
   return r;
+}
+
+uint64_t vmi_surface_next_capture_us(const vmi_surface* s) {
+  if (!s || s->gap_count < 4) return 0;
+  unsigned n = s->gap_count < 16 ? s->gap_count : 16;
+  uint32_t shortest = s->gaps_us[0];
+  for (unsigned i = 1; i < n; ++i)
+    if (s->gaps_us[i] < shortest) shortest = s->gaps_us[i];
+  return s->last_displayed_us + shortest;
 }
 
 /* --- events --------------------------------------------------------------- */

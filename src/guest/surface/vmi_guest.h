@@ -147,6 +147,13 @@ int vmi_surface_present(vmi_surface* s, vmi_buffer* b, const vmi_rect* damage, s
 int vmi_surface_wait_frame_done(vmi_surface* s, uint32_t serial, int timeout_ms,
                                 uint32_t* flags_out);
 
+/* When the host is expected to capture the next frame (CLOCK_MONOTONIC
+ * microseconds), predicted from the times of past frame-dones of displayed
+ * frames; 0 while unknown (nobody watches, or too few frames yet). A guest
+ * that wants its pictures fresh when captured sleeps until shortly before it,
+ * then draws and presents (the demo's --late-ms). */
+uint64_t vmi_surface_next_capture_us(const vmi_surface* s);
+
 /* Takes the next input or display event: 1 if one was stored in *ev, 0 if
  * none is pending (never blocks). Events are kept in order; if the guest
  * falls more than 256 events behind, the oldest are dropped and counted. */

@@ -1,7 +1,11 @@
 /* vmi-surface-demo: a guest program that draws through libvmi-guest.
  *
- *   vmi-surface-demo [--mode shapes|clock] [--frames N] [--retry SECONDS]
- *                    [--path SOCKET]
+ *   vmi-surface-demo [--mode shapes|clock] [--frames N] [--late-ms MS]
+ *                    [--retry SECONDS] [--path SOCKET]
+ *
+ * --late-ms MS: wait until MS milliseconds before the host's predicted next
+ *         capture before drawing each frame (lower latency when the host
+ *         captures at a fixed rate).
  *
  * shapes: moving shapes over a static background.
  * clock:  a frame counter and the CLOCK_MONOTONIC time (microseconds, read
@@ -49,6 +53,8 @@ typedef struct demo {
   int prev_n;
   int full; /* the next frame must be presented whole */
   int clock_mode;
+  int late_us; /* draw this long before the predicted capture; 0: at once */
+  uint64_t draw_us; /* moving average of the time from drawing to present */
   uint64_t presented, displayed, dropped;
 } demo;
 
@@ -192,6 +198,21 @@ static int run(demo* d, uint64_t frames) {
     vmi_buffer* b = d->bufs[t % 2];
     r = vmi_buffer_wait_free(d->s, b, -1);
     if (r) return r;
+    if (d->late_us > 0) {
+      /* Draw just in time for the host's next capture, so the picture is
+       * fresh when captured instead of waiting a whole frame period. */
+      uint64_t next = vmi_surface_next_capture_us(d->s);
+      uint64_t now = now_us();
+      uint64_t margin = (uint64_t)d->late_us + d->draw_us;
+      if (next > now + margin) {
+        uint64_t wait = next - margin - now;
+        if (wait < 1000000) usleep((useconds_t)wait);
+        r = handle_events(d); /* what happened meanwhile goes into this frame */
+        if (r < 0) return r;
+        b = d->bufs[t % 2];
+      }
+    }
+    uint64_t draw_start = now_us();
     canvas c = {vmi_buffer_pixels(b), (int)d->w, (int)d->h, (int)(vmi_buffer_stride(b) / 4)};
     for (uint32_t y = 0; y < d->h; ++y)
       memcpy(c.px + (size_t)y * c.stride, d->background + (size_t)y * d->w, (size_t)d->w * 4);
@@ -214,6 +235,8 @@ static int run(demo* d, uint64_t frames) {
     uint32_t serial, flags;
     r = vmi_surface_present(d->s, b, damage, dn, &serial);
     if (r) return r;
+    uint64_t took = now_us() - draw_start;
+    d->draw_us = d->draw_us == 0 ? took : (d->draw_us * 7 + took) / 8;
     r = vmi_surface_wait_frame_done(d->s, serial, -1, &flags);
     if (r) return r;
     d->presented++;
@@ -234,13 +257,16 @@ int main(int argc, char** argv) {
       d.clock_mode = !strcmp(argv[++i], "clock");
     } else if (!strcmp(argv[i], "--frames") && i + 1 < argc) {
       frames = strtoull(argv[++i], NULL, 10);
+    } else if (!strcmp(argv[i], "--late-ms") && i + 1 < argc) {
+      d.late_us = (int)(atof(argv[++i]) * 1000);
     } else if (!strcmp(argv[i], "--retry") && i + 1 < argc) {
       retry_s = atoi(argv[++i]);
     } else if (!strcmp(argv[i], "--path") && i + 1 < argc) {
       path = argv[++i];
     } else {
       fprintf(stderr,
-              "usage: %s [--mode shapes|clock] [--frames N] [--retry SECONDS] [--path SOCKET]\n",
+              "usage: %s [--mode shapes|clock] [--frames N] [--late-ms MS] [--retry SECONDS] "
+              "[--path SOCKET]\n",
               argv[0]);
       return 2;
     }

@@ -4,7 +4,8 @@
  *
  *   surface_test_guest pattern N     draw frames 1..N of the test pattern in
  *                                    two buffers, each after the previous
- *                                    frame-done; prints "done K FLAGS"
+ *                                    frame-done; prints "done K FLAGS P"
+ *                                    (P: 1 if a next capture is predicted)
  *   surface_test_guest input         prints every input/display event until
  *                                    it receives the Escape key
  *   surface_test_guest buffers N     creates N buffers, then prints the
@@ -62,7 +63,8 @@ static int run_pattern(vmi_surface* s, uint32_t frames) {
     fflush(stdout);
     r = vmi_surface_wait_frame_done(s, serial, -1, &flags);
     if (r) return die("wait_frame_done", r, s);
-    printf("done %u %u\n", k, flags);
+    /* 1 once the library can predict the host's next capture. */
+    printf("done %u %u %d\n", k, flags, vmi_surface_next_capture_us(s) != 0);
     fflush(stdout);
   }
   free(img);
