@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "base/log.h"
 
@@ -11,6 +12,12 @@ namespace vmi::audio {
 int64_t MonotonicMicros() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t{ts.tv_sec} * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t RealtimeMicros() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
   return int64_t{ts.tv_sec} * 1000000 + ts.tv_nsec / 1000;
 }
 
@@ -77,8 +84,14 @@ void AudioHub::OnTimer() {
     VMI_LOG(WARN) << "audio clock fell " << (due - ticks_) * 10 << " ms behind; skipping";
     ticks_ = due - 1;
   }
+  // Pacing runs on CLOCK_MONOTONIC; timestamps are on the video's clock
+  // (Unix epoch microseconds, src/stream/web/README.md) for A/V sync.
+  // The offset is re-read only when the wall clock stepped by more than
+  // 2 ms, so consecutive packets stay exactly one duration apart.
+  const int64_t to_unix = RealtimeMicros() - now;
+  if (std::llabs(to_unix - to_unix_us_) > 2000) to_unix_us_ = to_unix;
   while (ticks_ < due) {
-    TickAll(t0_us_ + static_cast<int64_t>(ticks_) * block_us);
+    TickAll(t0_us_ + static_cast<int64_t>(ticks_) * block_us + to_unix_us_);
     ++ticks_;
   }
 }

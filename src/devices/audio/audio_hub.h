@@ -28,7 +28,8 @@
 
 namespace vmi::audio {
 
-// A block of mixed 48 kHz stereo: 2 * frames floats, starting at timestamp_us.
+// A block of mixed 48 kHz stereo: 2 * frames floats, starting at timestamp_us
+// (Unix epoch microseconds).
 using MixCallback = std::function<void(const float* block, size_t frames, int64_t timestamp_us)>;
 
 class AudioHub {
@@ -70,12 +71,16 @@ class AudioHub {
   std::map<std::string, std::unique_ptr<AudioDevice>> devices_;
   std::map<uint64_t, Listener> listeners_;
   uint64_t next_listener_ = 1;
-  int64_t t0_us_ = 0;
+  int64_t t0_us_ = 0;       // CLOCK_MONOTONIC of tick 0
+  int64_t to_unix_us_ = 0;  // CLOCK_REALTIME - CLOCK_MONOTONIC
   uint64_t ticks_ = 0;
   std::vector<float> out_;
 };
 
-// CLOCK_MONOTONIC in microseconds: the clock of every audio timestamp.
+// CLOCK_MONOTONIC in microseconds: the clock that paces the sound card.
 int64_t MonotonicMicros();
+// CLOCK_REALTIME in microseconds since the Unix epoch: the clock of every
+// audio timestamp, the same as the video frames' (A/V sync).
+int64_t RealtimeMicros();
 
 }  // namespace vmi::audio

@@ -1,10 +1,10 @@
 // OpusPacket and PacketQueue: what the audio hub hands to transports.
 //
 // A packet is one Opus frame (10 or 20 ms of 48 kHz stereo). timestamp_us is
-// CLOCK_MONOTONIC in microseconds at which the packet's first sample left
-// the guest's ring, i.e. the instant the virtual sound card "played" it.
-// Video frames stamped with the same clock at capture can be scheduled
-// against it in the browser (A/V sync).
+// the instant the packet's first sample left the guest's ring (the virtual
+// sound card "played" it), in microseconds since the Unix epoch: the clock
+// of the video frames' capture timestamps, so the browser can schedule one
+// against the other (A/V sync).
 //
 // PacketQueue is a bounded FIFO for a transport thread: Push never blocks
 // and drops the oldest packet when full, so a viewer that never reads costs
@@ -23,7 +23,7 @@ namespace vmi::audio {
 
 struct OpusPacket {
   uint64_t seq = 0;           // per instance, +1 per packet; gaps mean drops
-  int64_t timestamp_us = 0;   // CLOCK_MONOTONIC of the first sample
+  int64_t timestamp_us = 0;   // Unix epoch microseconds of the first sample
   uint32_t duration_us = 0;   // 10000 or 20000
   std::vector<uint8_t> data;  // one Opus packet (RFC 6716)
 };
