@@ -159,6 +159,29 @@ TEST_F(SurfaceE2E, MultiTouchKeysTextAndRotationReachTheGuestInOrder) {
   EXPECT_EQ(*status, 0);
 }
 
+TEST_F(SurfaceE2E, LongTextArrivesInWholeCharacterChunks) {
+  StartServer();
+  GuestProcess g = Guest({"input"});
+  EXPECT_EQ(Line(g), "ready 240 160");
+  ASSERT_TRUE(WaitFor([&] { return server->stats().guest_ready; }));
+  std::string text;
+  for (int i = 0; i < 1000; ++i) text += "\xe4\xbd\xa0";  // 3000 bytes of 你
+  SurfaceInputSink sink(server.get());
+  ASSERT_TRUE(sink.Text(text).ok());
+  ASSERT_TRUE(sink.Key({0xff1b, true}).ok());
+  std::string got;
+  int chunks = 0;
+  for (std::string l = Line(g); l.rfind("text ", 0) == 0; l = Line(g)) {
+    std::string chunk = l.substr(5);
+    EXPECT_LE(chunk.size(), kMaxTextBytes);
+    EXPECT_TRUE(IsValidUtf8(chunk)) << "a chunk split a character";
+    got += chunk;
+    ++chunks;
+  }
+  EXPECT_EQ(chunks, 3);
+  EXPECT_EQ(got, text);
+}
+
 TEST_F(SurfaceE2E, InputWithoutAGuestIsUnavailable) {
   StartServer();
   SurfaceInputSink sink(server.get());
