@@ -1,0 +1,196 @@
+// createAudioPlayer(): Opus packets in, sound out.
+//
+// Decoding: WebCodecs AudioDecoder (Opus, 48 kHz stereo) when the browser
+// has it; otherwise a fallback that wraps a few packets at a time into an
+// Ogg Opus file for AudioContext.decodeAudioData (more latency, small seams
+// between batches, but no dependency). Playback: each decoded packet is an
+// AudioBufferSourceNode started at the time PlayoutClock gives it (a small
+// adaptive jitter buffer, scheduled by the server's timestamps), through one
+// GainNode for volume and mute.
+//
+// A/V sync: timestamps are the server's Unix-epoch microseconds, the video
+// frames' clock; mediaTimeUs() tells which server instant is audible now,
+// so a video painter can hold frames until the sound catches up.
+
+import { PlayoutClock, PlayoutOptions } from "./playout";
+import { oggOpusFile } from "./ogg_opus";
+
+export interface AudioPlayerStats {
+  packets: number;
+  decoded: number;
+  late: number;
+  errors: number;
+  bufferMs: number;
+  decoder: "webcodecs" | "fallback" | "none";
+}
+
+export interface AudioPlayer {
+  readonly context: AudioContext;
+  // The node everything plays through (after volume); tests attach an
+  // AnalyserNode here.
+  readonly output: AudioNode;
+  readonly stats: AudioPlayerStats;
+  onPacket(bytes: Uint8Array, timestampUs: number, durationUs?: number): void;
+  setVolume(v: number): void; // 0..1
+  setMuted(m: boolean): void;
+  readonly volume: number;
+  readonly muted: boolean;
+  // Browsers start audio only after a user gesture; call from one.
+  resume(): Promise<void>;
+  mediaTimeUs(): number | null;
+  close(): void;
+}
+
+export interface AudioPlayerOptions extends PlayoutOptions {
+  context?: AudioContext;
+  forceFallback?: boolean;
+  fallbackBatch?: number; // packets per Ogg file in the fallback (default 4)
+}
+
+const CONFIG = { codec: "opus", sampleRate: 48000, numberOfChannels: 2 };
+
+export function hasWebCodecsAudio(): boolean {
+  return typeof AudioDecoder !== "undefined" && typeof EncodedAudioChunk !== "undefined";
+}
+
+class Player implements AudioPlayer {
+  readonly context: AudioContext;
+  readonly output: GainNode;
+  readonly stats: AudioPlayerStats = { packets: 0, decoded: 0, late: 0, errors: 0, bufferMs: 0, decoder: "none" };
+  volume = 1;
+  muted = false;
+  private clock: PlayoutClock;
+  private decoder: AudioDecoder | null = null;
+  private durations = new Map<number, number>();
+  private batch: { data: Uint8Array[]; ts: number; dur: number } = { data: [], ts: 0, dur: 0 };
+  private readonly batchSize: number;
+  private closed = false;
+  private ownsContext: boolean;
+
+  constructor(opts: AudioPlayerOptions) {
+    this.ownsContext = !opts.context;
+    this.context = opts.context ?? new AudioContext({ sampleRate: 48000, latencyHint: "interactive" });
+    this.output = this.context.createGain();
+    this.output.connect(this.context.destination);
+    this.clock = new PlayoutClock(opts);
+    this.batchSize = Math.max(1, opts.fallbackBatch ?? 4);
+    if (!opts.forceFallback && hasWebCodecsAudio()) {
+      try {
+        this.decoder = new AudioDecoder({
+          output: (d) => this.onDecoded(d),
+          error: () => {
+            // A broken decoder falls back for the rest of the session.
+            this.stats.errors++;
+            this.decoder = null;
+            this.stats.decoder = "fallback";
+          },
+        });
+        this.decoder.configure(CONFIG);
+        this.stats.decoder = "webcodecs";
+      } catch {
+        this.decoder = null;
+      }
+    }
+    if (!this.decoder) this.stats.decoder = "fallback";
+  }
+
+  onPacket(bytes: Uint8Array, timestampUs: number, durationUs = 10000): void {
+    if (this.closed) return;
+    this.stats.packets++;
+    if (this.decoder && this.decoder.state === "configured") {
+      // Backlog guard: a tab in the background must not queue forever.
+      if (this.decoder.decodeQueueSize > 50) {
+        this.stats.late++;
+        return;
+      }
+      this.durations.set(timestampUs, durationUs);
+      this.decoder.decode(new EncodedAudioChunk({ type: "key", timestamp: timestampUs, duration: durationUs, data: bytes }));
+      return;
+    }
+    const b = this.batch;
+    if (b.data.length === 0) b.ts = timestampUs;
+    b.data.push(bytes.slice());
+    b.dur += durationUs;
+    if (b.data.length >= this.batchSize) this.flushFallback();
+  }
+
+  private flushFallback(): void {
+    const { data, ts, dur } = this.batch;
+    this.batch = { data: [], ts: 0, dur: 0 };
+    const file = oggOpusFile(data, Math.round((dur * 48) / 1000));
+    this.context.decodeAudioData(file.buffer as ArrayBuffer).then(
+      (buf) => this.play(buf, ts, dur),
+      () => this.stats.errors++,
+    );
+  }
+
+  private onDecoded(d: AudioData): void {
+    try {
+      const frames = d.numberOfFrames;
+      const channels = Math.min(2, d.numberOfChannels);
+      const buf = this.context.createBuffer(2, frames, d.sampleRate);
+      const plane = new Float32Array(frames);
+      for (let c = 0; c < 2; c++) {
+        d.copyTo(plane, { planeIndex: Math.min(c, channels - 1), format: "f32-planar" });
+        buf.copyToChannel(plane, c);
+      }
+      const dur = this.durations.get(d.timestamp) ?? (frames * 1e6) / d.sampleRate;
+      this.durations.delete(d.timestamp);
+      this.play(buf, d.timestamp, dur);
+    } catch {
+      this.stats.errors++;
+    } finally {
+      d.close();
+    }
+  }
+
+  private play(buf: AudioBuffer, timestampUs: number, durationUs: number): void {
+    if (this.closed) return;
+    this.stats.decoded++;
+    const at = this.clock.schedule(timestampUs, durationUs, this.context.currentTime);
+    this.stats.late = this.clock.late;
+    this.stats.bufferMs = this.clock.bufferMs;
+    if (at === null) return;
+    const src = this.context.createBufferSource();
+    src.buffer = buf;
+    src.connect(this.output);
+    src.start(at);
+  }
+
+  setVolume(v: number): void {
+    this.volume = Math.min(1, Math.max(0, v));
+    this.applyGain();
+  }
+  setMuted(m: boolean): void {
+    this.muted = m;
+    this.applyGain();
+  }
+  private applyGain(): void {
+    this.output.gain.setTargetAtTime(this.muted ? 0 : this.volume, this.context.currentTime, 0.01);
+  }
+
+  resume(): Promise<void> {
+    return this.context.resume();
+  }
+
+  mediaTimeUs(): number | null {
+    const lat = (this.context.outputLatency || 0) + (this.context.baseLatency || 0);
+    return this.clock.mediaTimeUs(this.context.currentTime - lat);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.decoder?.close();
+    } catch {
+      // already closed
+    }
+    this.output.disconnect();
+    if (this.ownsContext) void this.context.close();
+  }
+}
+
+export function createAudioPlayer(opts: AudioPlayerOptions = {}): AudioPlayer {
+  return new Player(opts);
+}
