@@ -263,7 +263,7 @@ TEST_F(SurfaceHostile, AGuestThatNeverReadsIsClosed) {
   ASSERT_TRUE(WaitFor([&] { return server->stats().guest_ready; }));
   // Input keeps coming; the guest never reads. The socket fills, then the
   // host's bounded queue, then the host gives up on the guest.
-  for (int i = 0; i < 20000 && server->stats().guest_ready; ++i) {
+  for (int i = 0; i < 200000 && server->stats().guest_ready; ++i) {
     auto r = server->SendToGuest(Encode(KeyMsg{0x61, static_cast<uint32_t>(i % 2), 0}));
     if (!r.ok()) break;
   }

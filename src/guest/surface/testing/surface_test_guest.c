@@ -111,7 +111,7 @@ static int run_buffers(vmi_surface* s, int n) {
     r = vmi_buffer_create(s, 64, 64, &b);
   }
   /* The host answers a violation with an error message and closes. */
-  for (int i = 0; i < 50 && r >= 0; ++i) r = vmi_surface_dispatch(s, 100);
+  for (int i = 0; i < 200 && r >= 0; ++i) r = vmi_surface_dispatch(s, 100);
   printf("result %d %s\n", r, vmi_surface_error(s));
   fflush(stdout);
   return 0;
