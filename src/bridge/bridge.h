@@ -17,34 +17,38 @@
 extern "C" {
 #endif
 
+#define BRIDGE_API __attribute__((visibility("default")))
+
 #define BRIDGE_RTLD_LAZY 0x00001
 #define BRIDGE_RTLD_NOW 0x00002
 #define BRIDGE_RTLD_NOLOAD 0x00004
 #define BRIDGE_RTLD_GLOBAL 0x00100
+/* Never unload: use it for libraries that start threads (JavaScriptCore). */
+#define BRIDGE_RTLD_NODELETE 0x01000
 
 /* Loads a bionic object (a path containing '/', or a name searched on the
  * library path; "libc.so", "libm.so", "libdl.so" and "liblog.so" are the
  * bridge's virtual libraries) with everything it needs, runs its
  * constructors, and returns a handle; NULL on failure. A NULL filename
  * returns the global handle (symbols of everything loaded). */
-void* bridge_dlopen(const char* filename, int flags);
+BRIDGE_API void* bridge_dlopen(const char* filename, int flags);
 /* Address of `symbol` in the handle's object or what it needs; NULL if none. */
-void* bridge_dlsym(void* handle, const char* symbol);
+BRIDGE_API void* bridge_dlsym(void* handle, const char* symbol);
 /* Drops a reference; the last one runs destructors and unmaps. 0 on success. */
-int bridge_dlclose(void* handle);
+BRIDGE_API int bridge_dlclose(void* handle);
 /* Message of the last failure on this thread, then cleared; NULL if none. */
-const char* bridge_dlerror(void);
+BRIDGE_API const char* bridge_dlerror(void);
 
 /* ':'-separated directories searched for bare names and DT_NEEDED entries.
  * Default: $VMI_BRIDGE_LIBRARY_PATH. A needed library is also looked for next
  * to the object that needs it. Returns 0. */
-int bridge_set_library_path(const char* path);
+BRIDGE_API int bridge_set_library_path(const char* path);
 /* Reads Android system properties ("key=value" lines) that
  * __system_property_get() answers. Default: $VMI_BRIDGE_PROPERTIES.
  * Returns 0, or -1 (see bridge_dlerror) when the file cannot be read. */
-int bridge_set_properties_file(const char* path);
+BRIDGE_API int bridge_set_properties_file(const char* path);
 /* Sets one property. Returns 0. */
-int bridge_set_property(const char* name, const char* value);
+BRIDGE_API int bridge_set_property(const char* name, const char* value);
 
 #ifdef __cplusplus
 }

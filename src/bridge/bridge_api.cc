@@ -39,7 +39,9 @@ extern "C" void* bridge_dlopen(const char* filename, int flags) {
       SetDlError(std::string(filename) + ": not loaded");
       return nullptr;
     }
-    auto r = l.Open(filename);
+    vmi::bridge::LoadOptions options;
+    options.nodelete = (flags & BRIDGE_RTLD_NODELETE) != 0;
+    auto r = l.Open(filename, options);
     if (!r.ok()) {
       SetDlError(r.error().ToString());
       return nullptr;

@@ -137,6 +137,7 @@ Result<DynamicInfo> ParseDynamic(const LoadedImage& image, const std::vector<Elf
     g.chains = image.Get<uint32_t>(chain_vaddr, gnu_nsyms - g.symoffset);
     if (gnu_nsyms > g.symoffset && g.chains == nullptr) return Bad("DT_GNU_HASH chains outside the image");
     if (g.chains == nullptr) g.chains = image.Get<uint32_t>(chain_vaddr, 0);
+    g.end = static_cast<uint32_t>(gnu_nsyms);
     d.has_gnu_hash = true;
     nsyms = std::max(nsyms, gnu_nsyms);
   }

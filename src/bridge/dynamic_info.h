@@ -31,6 +31,7 @@ struct GnuHash {
   const uint64_t* bloom = nullptr;
   const uint32_t* buckets = nullptr;
   const uint32_t* chains = nullptr;  // indexed by (symbol index - symoffset)
+  uint32_t end = 0;                  // one past the last symbol the chains cover
 };
 
 struct SysvHash {

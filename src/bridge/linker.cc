@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "base/unique_fd.h"
 #include "bridge/elf_file.h"
+#include "bridge/hooks/hooks.h"
 #include "bridge/symbol_lookup.h"
 #include "bridge/virtual_library.h"
 
@@ -62,6 +63,21 @@ class ScopeResolver : public SymbolResolver {
     }
     return lookup_(name, version);
   }
+  uintptr_t ResolveCopy(uint32_t idx, void* dst, size_t size) override {
+    const DynamicInfo& d = so_->dyn;
+    const char* name = d.SymbolName(d.symtab[idx]);
+    if (name == nullptr) return 0;
+    std::vector<SharedObject*> others;
+    for (SharedObject* s : so_->scope) {
+      if (s != so_) others.push_back(s);
+    }
+    uintptr_t src = copy_lookup_(others, name);
+    // The executable now owns its copy of bionic's stdio array: stdio hooks
+    // must recognise pointers into it as stdin/stdout/stderr too.
+    if (src != 0 && src == reinterpret_cast<uintptr_t>(hooks::BionicSF())) hooks::AddSFAlias(dst, size);
+    return src;
+  }
+  std::function<uintptr_t(const std::vector<SharedObject*>&, const char*)> copy_lookup_;
 
  private:
   SharedObject* so_;
@@ -251,6 +267,9 @@ Result<SharedObject*> Linker::LoadGroup(const std::string& name, const LoadOptio
     if (so != root) so->scope = root->scope;
     std::vector<std::string> so_missing;
     ScopeResolver resolver(this, so, [this, so](const char* n, const char* v) { return LookupInScope(so->scope, n, v); });
+    resolver.copy_lookup_ = [this](const std::vector<SharedObject*>& scope, const char* n) {
+      return LookupInScope(scope, n, nullptr);
+    };
     VMI_CHECK_OK(Relocate(so->image, so->dyn, resolver, options.relocate, &so_missing), "relocate " + so->path);
     for (std::string& m : so_missing) missing.push_back(m + " (" + so->name + ")");
   }
@@ -304,16 +323,20 @@ void Linker::RunDestructors(SharedObject* so) {
 
 Result<SharedObject*> Linker::Open(const std::string& name, const LoadOptions& options) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  if (SharedObject* so = FindLoaded(name); so != nullptr) {
+  SharedObject* so = FindLoaded(name);
+  if (so != nullptr) {
     if (so->kind == SharedObject::Kind::kFile) ++so->refcount;
-    return so;
+  } else {
+    so = VMI_TRY(LoadGroup(name, options, nullptr));
   }
-  return LoadGroup(name, options, nullptr);
+  if (options.nodelete) so->nodelete = true;
+  return so;
 }
 
 void Linker::Release(SharedObject* so) {
   if (so->kind != SharedObject::Kind::kFile) return;
-  if (--so->refcount > 0) return;
+  if (so->refcount > 1 || !so->nodelete) --so->refcount;
+  if (so->refcount > 0) return;
   RunDestructors(so);
   std::vector<SharedObject*> needed = so->needed;
   auto it = std::find_if(objects_.begin(), objects_.end(), [so](auto& p) { return p.get() == so; });

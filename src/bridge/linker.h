@@ -30,6 +30,8 @@ struct LoadOptions {
   // `vmi-bridge needs` and by Inspect); the names are reported in `missing`.
   bool fail_on_missing = true;
   bool executable = false;
+  // RTLD_NODELETE: keep the object (and so its threads' code) mapped forever.
+  bool nodelete = false;
   RelocateOptions relocate;
 };
 

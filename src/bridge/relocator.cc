@@ -17,6 +17,7 @@ constexpr uint32_t kRelAbs64 = R_X86_64_64;
 constexpr uint32_t kRelGlobDat = R_X86_64_GLOB_DAT;
 constexpr uint32_t kRelJumpSlot = R_X86_64_JUMP_SLOT;
 constexpr uint32_t kRelIrelative = R_X86_64_IRELATIVE;
+constexpr uint32_t kRelCopy = R_X86_64_COPY;
 #elif defined(__aarch64__)
 constexpr uint32_t kRelNone = R_AARCH64_NONE;
 constexpr uint32_t kRelRelative = R_AARCH64_RELATIVE;
@@ -24,6 +25,7 @@ constexpr uint32_t kRelAbs64 = R_AARCH64_ABS64;
 constexpr uint32_t kRelGlobDat = R_AARCH64_GLOB_DAT;
 constexpr uint32_t kRelJumpSlot = R_AARCH64_JUMP_SLOT;
 constexpr uint32_t kRelIrelative = R_AARCH64_IRELATIVE;
+constexpr uint32_t kRelCopy = R_AARCH64_COPY;
 #endif
 
 class Applier {
@@ -50,6 +52,20 @@ class Applier {
       const uint64_t fn = image_.bias() + static_cast<uint64_t>(r.r_addend);
       if (!image_.Contains(fn)) return Error(ErrorCode::kInvalidArgument, "IRELATIVE resolver outside the image");
       *where = reinterpret_cast<uint64_t (*)()>(fn)();
+      return Ok();
+    }
+    if (type == kRelCopy) {
+      if (sym == 0 || sym >= dyn_.nsyms) return Error(ErrorCode::kInvalidArgument, "COPY relocation without symbol");
+      const Elf64_Sym& es = dyn_.symtab[sym];
+      void* dst = image_.Writable(r.r_offset, es.st_size);
+      if (dst == nullptr) return Error(ErrorCode::kInvalidArgument, "COPY relocation outside writable segments");
+      uintptr_t src = resolver_.ResolveCopy(sym, dst, es.st_size);
+      if (src == 0) {
+        const char* name = dyn_.SymbolName(es);
+        missing_->push_back(name != nullptr ? name : "<bad name>");
+        return Ok();
+      }
+      memcpy(dst, reinterpret_cast<const void*>(src), es.st_size);
       return Ok();
     }
     if (type != kRelAbs64 && type != kRelGlobDat && type != kRelJumpSlot) {

@@ -21,6 +21,14 @@ class SymbolResolver {
   // Address of the definition that the import `sym_index` of the object being
   // relocated binds to, or 0 when none exists.
   virtual uintptr_t Resolve(uint32_t sym_index) = 0;
+  // For R_*_COPY in executables: the definition outside the object being
+  // relocated whose `size` bytes are copied to `dst`; 0 when none.
+  virtual uintptr_t ResolveCopy(uint32_t sym_index, void* dst, size_t size) {
+    (void)sym_index;
+    (void)dst;
+    (void)size;
+    return 0;
+  }
 };
 
 struct RelocateOptions {

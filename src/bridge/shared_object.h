@@ -37,6 +37,7 @@ struct SharedObject {
   int refcount = 0;                   // opens + objects that need it
   bool constructed = false;
   bool destructed = false;
+  bool nodelete = false;  // RTLD_NODELETE: never unloaded
 
   uintptr_t bias() const { return image.bias(); }
 };

@@ -69,8 +69,8 @@ const Elf64_Sym* FindDefinition(const DynamicInfo& d, const SymbolQuery& q) {
     const uint64_t mask = (1ull << (q.gnu_hash % 64)) | (1ull << ((q.gnu_hash >> g.bloom_shift) % 64));
     if ((word & mask) != mask) return nullptr;
     uint32_t idx = g.buckets[q.gnu_hash % g.nbuckets];
-    if (idx < g.symoffset || idx >= d.nsyms) return nullptr;
-    for (; idx < d.nsyms; ++idx) {
+    if (idx < g.symoffset || idx >= g.end) return nullptr;
+    for (; idx < g.end; ++idx) {
       const uint32_t h = g.chains[idx - g.symoffset];
       if ((h | 1) == (q.gnu_hash | 1)) {
         const Elf64_Sym* s = Consider(d, idx, q, &fallback, &done);

@@ -28,12 +28,26 @@ uintptr_t VirtualLibrary::Lookup(const char* symbol) const {
   auto c = cache_.find(symbol);
   if (c != cache_.end()) return c->second;
   uintptr_t addr = 0;
+  // A symbol another virtual library hooks must not pass through here to
+  // glibc (dlsym on libm.so.6 would answer libc's sysconf before libc.so's
+  // hook is consulted).
+  if (HookedElsewhere(symbol)) {
+    cache_.emplace(symbol, 0);
+    return 0;
+  }
   for (void* h : glibc_handles_) {
     addr = reinterpret_cast<uintptr_t>(dlsym(h, symbol));
     if (addr != 0) break;
   }
   cache_.emplace(symbol, addr);
   return addr;
+}
+
+bool VirtualLibrary::HookedElsewhere(const char* symbol) const {
+  for (const VirtualLibrary* other : {&VirtualLibc(), &VirtualLibm(), &VirtualLibdl(), &VirtualLiblog()}) {
+    if (other != this && other->IsHooked(symbol)) return true;
+  }
+  return false;
 }
 
 std::vector<std::string> VirtualLibrary::HookNames() const {
@@ -54,7 +68,7 @@ const VirtualLibrary& VirtualLibc() {
 
 const VirtualLibrary& VirtualLibm() {
   static const VirtualLibrary* lib = [] {
-    auto* l = new VirtualLibrary("libm.so", {"libm.so.6", "libc.so.6"});
+    auto* l = new VirtualLibrary("libm.so", {"libm.so.6"});
     hooks::RegisterLibm(*l);
     return l;
   }();

@@ -39,6 +39,8 @@ class VirtualLibrary {
   std::vector<std::string> HookNames() const;
 
  private:
+  bool HookedElsewhere(const char* symbol) const;
+
   std::string name_;
   std::vector<void*> glibc_handles_;
   std::unordered_map<std::string_view, void*> hooks_;

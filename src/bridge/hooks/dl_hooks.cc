@@ -15,10 +15,12 @@
 namespace vmi::bridge::hooks {
 namespace {
 
-void* Dlopen(const char* name, int) {
+void* Dlopen(const char* name, int flags) {
   Linker& l = Linker::Instance();
   if (name == nullptr) return l.GlobalHandle();
-  auto r = l.Open(name);
+  LoadOptions options;
+  options.nodelete = (flags & 0x01000) != 0;  // bionic RTLD_NODELETE
+  auto r = l.Open(name, options);
   if (!r.ok()) {
     SetDlError(r.error().ToString());
     return nullptr;

@@ -34,6 +34,9 @@ void AddDlHooks(VirtualLibrary& lib);
 FILE* ToGlibcFile(void* fp);
 // The bionic __sF array (3 x 152 bytes).
 void* BionicSF();
+// Another copy of __sF (an executable's R_*_COPY of it) that stdio hooks map
+// like the original. One alias per process (one executable runs at a time).
+void AddSFAlias(void* copy, size_t size);
 
 }  // namespace vmi::bridge::hooks
 

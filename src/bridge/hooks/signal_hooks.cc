@@ -2,8 +2,9 @@
 // bits 0..63) and its struct sigaction is { int sa_flags; handler; sa_mask;
 // sa_restorer }, while glibc's sigset_t is 128 bytes and its struct
 // sigaction starts with the handler. Every function that takes either is
-// wrapped and converts; glibc's own sigemptyset would write 128 bytes into
-// an 8-byte bionic set. The signal numbers and SA_* flags are the kernel's
+// wrapped and converts. (glibc 2.36's sigemptyset happens to touch only the
+// first 8 bytes -- see the probe in hooks_layout_test.cc -- but glibc before
+// 2.34 cleared all 128, and the kernel-facing calls read glibc's layout.) The signal numbers and SA_* flags are the kernel's
 // in both. Thread-safety: as the glibc calls.
 #include <signal.h>
 

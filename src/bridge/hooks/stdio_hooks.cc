@@ -8,6 +8,7 @@
 #include <stdio_ext.h>
 #include <wchar.h>
 
+#include <atomic>
 #include <cstdarg>
 #include <cstring>
 
@@ -155,16 +156,30 @@ const HookEntry kHooks[] = {
 
 }  // namespace
 
+namespace {
+
+std::atomic<uintptr_t> g_sf_alias{0};
+
+FILE* StreamAt(uintptr_t index) {
+  switch (index) {
+    case 0: return stdin;
+    case 1: return stdout;
+    default: return stderr;
+  }
+}
+
+}  // namespace
+
+void AddSFAlias(void* copy, size_t size) {
+  if (size >= sizeof(g_sf)) g_sf_alias = reinterpret_cast<uintptr_t>(copy);
+}
+
 FILE* ToGlibcFile(void* fp) {
   const uintptr_t p = reinterpret_cast<uintptr_t>(fp);
   const uintptr_t base = reinterpret_cast<uintptr_t>(g_sf);
-  if (p - base < sizeof(g_sf)) {
-    switch ((p - base) / bionic::kFileSize) {
-      case 0: return stdin;
-      case 1: return stdout;
-      default: return stderr;
-    }
-  }
+  if (p - base < sizeof(g_sf)) return StreamAt((p - base) / bionic::kFileSize);
+  const uintptr_t alias = g_sf_alias.load(std::memory_order_relaxed);
+  if (alias != 0 && p - alias < sizeof(g_sf)) return StreamAt((p - alias) / bionic::kFileSize);
   return static_cast<FILE*>(fp);
 }
 
