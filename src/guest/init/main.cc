@@ -1,6 +1,11 @@
 // vmi-init: PID 1 of every vmi instance. See README.md in src/guest.
 //
-//   vmi-init [--manifest PATH] [--state PATH] [--check]
+//   vmi-init [--manifest PATH] [--state PATH] [--check] [-- COMMAND...]
+//
+// With a COMMAND (rootfs images run this way: their OCI Entrypoint + Cmd),
+// it is supervised as one more service named "main" (restart never); when
+// the manifest does not exist it is the only one, and vmi-init exits with
+// its status, like any container.
 //
 // Linked statically so it runs in any image; it makes no NSS calls.
 #include <signal.h>
@@ -23,7 +28,7 @@ constexpr char kDefaultManifest[] = "/etc/vmi/session.json";
 constexpr char kDefaultPath[] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 int Usage() {
-  std::cerr << "usage: vmi-init [--manifest PATH] [--state PATH] [--check]\n"
+  std::cerr << "usage: vmi-init [--manifest PATH] [--state PATH] [--check] [-- COMMAND...]\n"
                "  --manifest PATH  session manifest (default " << kDefaultManifest << ")\n"
                "  --state PATH     state file (default $VMI_DEVDIR/session.state,\n"
                "                   VMI_DEVDIR defaulting to /run/vmi; 'none' disables)\n"
@@ -40,9 +45,14 @@ int main(int argc, char** argv) {
   std::string state_path;
   bool state_given = false;
   bool check = false;
+  std::vector<std::string> command;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--manifest" && i + 1 < argc) {
+    if (a == "--") {
+      command.assign(argv + i + 1, argv + argc);
+      if (command.empty()) return Usage();
+      break;
+    } else if (a == "--manifest" && i + 1 < argc) {
       manifest_path = argv[++i];
     } else if (a == "--state" && i + 1 < argc) {
       state_path = argv[++i];
@@ -65,16 +75,36 @@ int main(int argc, char** argv) {
     env["PATH"] = kDefaultPath;
     setenv("PATH", kDefaultPath, 1);
   }
+  Manifest manifest_value;
   auto text = ReadFile(manifest_path, 1 << 20);
-  if (!text.ok()) {
+  if (!text.ok() && !(text.error().err_no() == ENOENT && !command.empty())) {
     VMI_LOG(ERROR) << "cannot read the session manifest: " << text.error().ToString();
     return 1;
   }
-  auto manifest = ParseManifest(*text, env);
-  if (!manifest.ok()) {
-    VMI_LOG(ERROR) << manifest_path << ": " << manifest.error().ToString();
-    return 1;
+  if (text.ok()) {
+    auto parsed = ParseManifest(*text, env);
+    if (!parsed.ok()) {
+      VMI_LOG(ERROR) << manifest_path << ": " << parsed.error().ToString();
+      return 1;
+    }
+    manifest_value = std::move(parsed).value();
   }
+  if (!command.empty()) {
+    ServiceSpec main_service;
+    main_service.name = "main";
+    main_service.argv = command;
+    main_service.restart = RestartPolicy::kNever;
+    char cwd[4096];
+    main_service.cwd = getcwd(cwd, sizeof cwd) ? cwd : "/";
+    for (const auto& s : manifest_value.services) {
+      if (s.name == "main") {
+        VMI_LOG(ERROR) << manifest_path << ": a service is named \"main\"; cannot add the command";
+        return 1;
+      }
+    }
+    manifest_value.services.push_back(std::move(main_service));
+  }
+  auto* manifest = &manifest_value;
   if (check) {
     for (const auto& s : manifest->services) {
       std::cout << s.name << " [" << RestartPolicyName(s.restart) << "]";
@@ -105,7 +135,7 @@ int main(int argc, char** argv) {
   }
   for (const auto& [k, v] : env) options.base_env.push_back(k + "=" + v);
 
-  auto sup = Supervisor::Create(std::move(manifest).value(), std::move(options));
+  auto sup = Supervisor::Create(std::move(manifest_value), std::move(options));
   if (!sup.ok()) {
     VMI_LOG(ERROR) << "vmi-init: " << sup.error().ToString();
     return 1;

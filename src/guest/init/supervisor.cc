@@ -263,6 +263,7 @@ void Supervisor::StartService(Service& s) {
 void Supervisor::OnServiceExit(Service& s, int status) {
   auto uptime = duration_cast<milliseconds>(Clock::now() - s.started_at);
   s.status.pid = 0;
+  s.last_status = status;
   s.probe.reset();  // kills and reaps a probe still running
   if (stopping_) {
     VMI_LOG(INFO) << s.spec.name << " stopped: " << DescribeWaitStatus(status);
@@ -444,7 +445,12 @@ void Supervisor::CheckFinished() {
     return s->status.state == ServiceState::kFailed;
   });
   VMI_LOG(INFO) << "every service has ended; exiting";
-  Finish(any_failed ? 1 : 0);
+  int code = any_failed ? 1 : 0;
+  if (services_.size() == 1) {
+    int st = services_[0]->last_status;
+    code = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 1;
+  }
+  Finish(code);
 }
 
 void Supervisor::Finish(int exit_code) {

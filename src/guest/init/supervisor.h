@@ -47,7 +47,8 @@ class Supervisor {
   ~Supervisor();
 
   // Runs until the session is shut down (0) or every service ended for good
-  // without a restart policy (0 if all exited with status 0, else 1).
+  // without a restart policy: then 0 if all exited with status 0, else 1;
+  // with a single service, its own exit code (128 + signal if killed).
   Result<int> Run();
 
  private:
@@ -68,6 +69,7 @@ class Supervisor {
     uint64_t start_seq = 0;
     bool ever_started = false;
     bool killed_for_readiness = false;
+    int last_status = 0;  // wait status of the last exit
   };
 
   Supervisor(Options options) : options_(std::move(options)) {}

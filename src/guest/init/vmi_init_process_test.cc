@@ -81,18 +81,24 @@ class VmiInitTest : public ::testing::Test {
     if (!dir_.empty()) RemoveTree(dir_).ok();
   }
 
-  void Start(const std::string& manifest, std::vector<std::string> env = {}) {
-    ASSERT_TRUE(WriteFile(dir_ + "/session.json", manifest).ok());
+  // An empty manifest means "no manifest file"; extra args follow the
+  // options (e.g. {"--", "cmd"}).
+  void Start(const std::string& manifest, std::vector<std::string> env = {},
+             std::vector<std::string> extra = {}) {
+    if (!manifest.empty()) {
+      ASSERT_TRUE(WriteFile(dir_ + "/session.json", manifest).ok());
+    }
     log_fd_ = UniqueFd(open((dir_ + "/console.log").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
     SpawnOptions o;
     o.env = std::move(env);
     o.env.push_back("TESTDIR=" + dir_);
     o.stdout_fd = log_fd_.get();
     o.stderr_fd = log_fd_.get();
-    auto c = ChildProcess::Spawn({"unshare", "--pid", "--fork", "--mount-proc", VMI_INIT_BINARY,
-                                  "--manifest", dir_ + "/session.json", "--state",
-                                  dir_ + "/session.state"},
-                                 o);
+    std::vector<std::string> argv = {"unshare", "--pid", "--fork", "--mount-proc", VMI_INIT_BINARY,
+                                     "--manifest", dir_ + "/session.json", "--state",
+                                     dir_ + "/session.state"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    auto c = ChildProcess::Spawn(argv, o);
     ASSERT_TRUE(c.ok()) << c.error().ToString();
     unshare_.emplace(std::move(c).value());
     for (auto deadline = Clock::now() + 10s; Clock::now() < deadline;) {
@@ -276,6 +282,24 @@ TEST_F(VmiInitTest, OneShotSessionExitsWithItsServices) {
   auto s = State();
   EXPECT_EQ(s["a"].state, "exited");
   EXPECT_EQ(s["b"].state, "exited");
+}
+
+TEST_F(VmiInitTest, CommandWithoutManifestExitsWithItsStatus) {
+  Start("", {}, {"--", "/bin/sh", "-c", "echo ran > $TESTDIR/ran; exit 7"});
+  auto status = unshare_->WaitOrKill(20s);
+  ASSERT_TRUE(status.ok());
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 7) << DescribeWaitStatus(*status)
+                                                                << Console();
+  EXPECT_EQ(ReadOr(dir_ + "/ran"), "ran\n");
+  EXPECT_EQ(State()["main"].state, "failed");
+}
+
+TEST_F(VmiInitTest, CommandRunsBesideTheManifest) {
+  Start(R"({"services": [{"name": "svc", "argv": ["sleep", "300"],
+            "ready": {"path": "/"}}]})",
+        {}, {"--", "sleep", "300"});
+  ASSERT_TRUE(WaitFor([](auto& s) { return s["svc"].state == "ready" && s["main"].state == "ready"; }))
+      << Console();
 }
 
 TEST_F(VmiInitTest, BadManifestFailsClearly) {
