@@ -1,0 +1,215 @@
+#include "node/api_routes.h"
+
+#include <sys/wait.h>
+
+#include "node/image_catalog.h"
+#include "node/requests.h"
+
+namespace vmi::node {
+
+using api::Json;
+using api::Request;
+using api::Response;
+
+namespace {
+
+Json InstanceJson(const InstanceManager& m, const InstanceRecord& r) {
+  Json j = ToJson(r);
+  j.erase("monitor_start_ticks");
+  j.erase("vnc_password");  // disclosed only by inspect, to whoever may control it
+  j["display_ready"] = r.state == InstanceState::kRunning && m.DisplayReady(r.spec.id);
+  return j;
+}
+
+bool QueryFlag(const Request& req, const char* name) {
+  auto v = req.Query(name);
+  return v && (*v == "1" || *v == "true" || *v == "yes");
+}
+
+}  // namespace
+
+void RegisterInstanceRoutes(api::Router& router, InstanceManager& m, InstanceAccessCheck check) {
+  auto allowed = [check](const Request& req, const InstanceRecord& r, const char* action) {
+    return check ? check(req, r, action) : Ok();
+  };
+  // Looks the instance up and checks access; unknown and forbidden look the
+  // same to a caller who may not see it.
+  auto lookup = [&m, allowed](const Request& req, const char* action) -> Result<InstanceRecord> {
+    std::string key(req.Param("id"));
+    auto r = m.Get(key);
+    if (!r.ok()) return r;
+    auto ok = allowed(req, *r, action);
+    if (!ok.ok()) {
+      if (ok.error().code() == ErrorCode::kPermissionDenied)
+        return Error(ErrorCode::kNotFound, "no such instance '" + key + "'");
+      return std::move(ok).error();
+    }
+    return r;
+  };
+  api::RouteOptions blocking{.blocking = true};
+
+  router.Handle("GET", "/api/v1/instances", [&m, allowed](Request& req) -> Result<Response> {
+    Json out = Json::array();
+    for (const auto& r : m.List())
+      if (allowed(req, r, "list").ok()) out.push_back(InstanceJson(m, r));
+    return Response::JsonBody(out);
+  });
+
+  router.Handle(
+      "POST", "/api/v1/instances",
+      [&m, check](Request& req) -> Result<Response> {
+        auto body = VMI_TRY(api::ParseJsonObject(req.body));
+        CreateRequest cr;
+        cr.spec = VMI_TRY(ParseCreateInstance(body));
+        cr.owner_id = req.auth.user_id;
+        if (check) {
+          InstanceRecord probe;
+          probe.spec = cr.spec;
+          probe.owner_id = cr.owner_id;
+          VMI_CHECK_OK(check(req, probe, "create"), "create instance");
+        }
+        auto r = VMI_TRY(m.CreateInstance(cr));
+        if (QueryFlag(req, "start")) r = VMI_TRY(m.Start(r.spec.id));
+        return Response::JsonBody(InstanceJson(m, r), 201);
+      },
+      blocking);
+
+  router.Handle("GET", "/api/v1/instances/{id}", [&m, lookup](Request& req) -> Result<Response> {
+    auto r = VMI_TRY(lookup(req, "inspect"));
+    Json j = InstanceJson(m, r);
+    j["vnc_password"] = r.vnc_password;
+    j["device_dir"] = m.DeviceDir(r.spec.id);
+    return Response::JsonBody(j);
+  });
+
+  router.Handle(
+      "DELETE", "/api/v1/instances/{id}",
+      [&m, lookup](Request& req) -> Result<Response> {
+        auto r = VMI_TRY(lookup(req, "delete"));
+        VMI_CHECK_OK(m.Remove(r.spec.id, QueryFlag(req, "force")), "");
+        return Response::NoContent();
+      },
+      blocking);
+
+  for (const char* action : {"start", "stop", "restart"}) {
+    std::string a = action;
+    router.Handle(
+        "POST", "/api/v1/instances/{id}/" + a,
+        [&m, lookup, a](Request& req) -> Result<Response> {
+          auto r = VMI_TRY(lookup(req, a.c_str()));
+          InstanceRecord out;
+          if (a == "start") out = VMI_TRY(m.Start(r.spec.id));
+          else if (a == "stop") out = VMI_TRY(m.Stop(r.spec.id));
+          else out = VMI_TRY(m.Restart(r.spec.id));
+          return Response::JsonBody(InstanceJson(m, out));
+        },
+        blocking);
+  }
+
+  router.Handle(
+      "POST", "/api/v1/instances/{id}/exec",
+      [&m, lookup](Request& req) -> Result<Response> {
+        auto r = VMI_TRY(lookup(req, "exec"));
+        auto body = VMI_TRY(api::ParseJsonObject(req.body));
+        auto ex = VMI_TRY(ParseExec(body));
+        auto out = VMI_TRY(m.Exec(r.spec.id, ex.argv, ex.timeout, ex.max_output));
+        int code = WIFEXITED(out.status) ? WEXITSTATUS(out.status) : 128 + WTERMSIG(out.status);
+        return Response::JsonBody(Json{{"exit_code", code},
+                                       {"stdout", out.out},
+                                       {"stderr", out.err},
+                                       {"truncated", out.out.size() >= ex.max_output ||
+                                                         out.err.size() >= ex.max_output}});
+      },
+      blocking);
+
+  router.Handle(
+      "GET", "/api/v1/instances/{id}/logs",
+      [&m, lookup](Request& req) -> Result<Response> {
+        auto r = VMI_TRY(lookup(req, "logs"));
+        size_t tail = 1 << 20;
+        if (auto t = req.Query("tail_bytes")) {
+          char* end = nullptr;
+          unsigned long long v = std::strtoull(t->c_str(), &end, 10);
+          if (t->empty() || *end || v > (16ull << 20))
+            return Error(ErrorCode::kInvalidArgument, "tail_bytes must be 0..16777216");
+          tail = v;
+        }
+        return Response::Text(VMI_TRY(m.Logs(r.spec.id, tail)));
+      },
+      blocking);
+}
+
+void RegisterImageRoutes(api::Router& router, ImageCatalog& images, InstanceManager& m) {
+  api::RouteOptions blocking{.blocking = true};
+  router.Handle(
+      "GET", "/api/v1/images",
+      [&images](Request&) -> Result<Response> {
+        Json out = Json::array();
+        for (auto& j : VMI_TRY(images.List())) out.push_back(j);
+        return Response::JsonBody(out);
+      },
+      blocking);
+  router.Handle(
+      "POST", "/api/v1/images",
+      [&images, &m](Request& req) -> Result<Response> {
+        auto body = VMI_TRY(api::ParseJsonObject(req.body));
+        for (const auto& [k, v] : body.items()) {
+          if (k != "name" && k != "path" && k != "build")
+            return Error(ErrorCode::kInvalidArgument, "unknown field '" + k + "'");
+          if (!v.is_string())
+            return Error(ErrorCode::kInvalidArgument, "field '" + k + "' must be a string");
+        }
+        std::string name = body.value("name", "");
+        if (body.contains("build")) {
+          std::string n = name.empty() ? "linux-mobile" : name;
+          return Response::JsonBody(VMI_TRY(images.Build(n, body["build"], m.ImageInUse(n))), 201);
+        }
+        if (!body.contains("path"))
+          return Error(ErrorCode::kInvalidArgument, "give 'path' (import) or 'build' (kind)");
+        return Response::JsonBody(VMI_TRY(images.Import(name, body["path"])), 201);
+      },
+      blocking);
+  router.Handle(
+      "DELETE", "/api/v1/images/{name}",
+      [&images, &m](Request& req) -> Result<Response> {
+        std::string name(req.Param("name"));
+        VMI_CHECK_OK(images.Remove(name, m.ImageInUse(name)), "remove image");
+        return Response::NoContent();
+      },
+      blocking);
+}
+
+void RegisterNodeRoutes(api::Router& router, InstanceManager& m) {
+  router.Handle("GET", "/api/v1/node", [&m](Request&) -> Result<Response> {
+    const auto& h = m.host();
+    int running = 0;
+    auto list = m.List();
+    double cpus = 0;
+    int64_t memory = 0;
+    for (const auto& r : list) {
+      if (r.state == InstanceState::kRunning) {
+        ++running;
+        cpus += r.spec.cpus;
+        memory += r.spec.memory_bytes;
+      }
+    }
+    return Response::JsonBody(Json{
+        {"runtime", h.runtime},
+        {"runtime_path", h.runtime_path},
+        {"runtime_version", h.runtime_version},
+        {"runtime_note", h.runtime_note},
+        {"cgroup_mode", runtime::CgroupModeName(h.cgroup_mode)},
+        {"hybrid_cgroup_workaround", h.hide_cgroup2_controllers},
+        {"user_namespaces", h.user_namespaces},
+        {"overlayfs", h.overlayfs},
+        {"binder", h.binderfs},
+        {"kernel", h.kernel},
+        {"capacity", {{"cpus", h.cpus}, {"memory", h.memory_bytes}}},
+        {"usage", {{"instances", list.size()}, {"running", running}, {"cpus", cpus}, {"memory", memory}}},
+        {"limits", {{"max_instances", 65000}, {"max_cpus_per_instance", h.cpus},
+                    {"max_memory_per_instance", h.memory_bytes}}},
+    });
+  });
+}
+
+}  // namespace vmi::node

@@ -1,0 +1,127 @@
+#include "node/daemon.h"
+
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <climits>
+#include <csignal>
+#include <iostream>
+
+#include "api/http/server.h"
+#include "api/http/static_files.h"
+#include "base/file.h"
+#include "base/log.h"
+#include "node/api_routes.h"
+#include "node/image_catalog.h"
+#include "node/instance_manager.h"
+#include "node/sql_instance_repository.h"
+#include "runtime/core/host_info.h"
+
+namespace vmi::node {
+namespace {
+
+std::string ExeDir() {
+  char buf[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return ".";
+  std::string p(buf, n);
+  return p.substr(0, p.rfind('/'));
+}
+
+Result<int> WaitForSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  int sig = 0;
+  if (sigwait(&set, &sig) != 0) return Error::FromErrno("sigwait");
+  return sig;
+}
+
+}  // namespace
+
+Result<void> RunDaemon(DaemonOptions o) {
+  // Block the stop signals in every thread; the main thread waits for them.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  if (geteuid() != 0)
+    return Error(ErrorCode::kPermissionDenied,
+                 "vmi serve runs as root (it creates namespaces, mounts and cgroups)");
+  const std::string exe_dir = ExeDir();
+  if (o.guest_kit.empty()) o.guest_kit = exe_dir + "/../guest-kit";
+  if (o.monitor_path.empty()) o.monitor_path = exe_dir + "/vmi-monitor";
+  if (o.web_root.empty()) o.web_root = VMI_DEFAULT_WEB_ROOT;
+  if (o.image_definitions.empty()) o.image_definitions = VMI_DEFAULT_IMAGE_DEFINITIONS;
+  char real[PATH_MAX];
+  if (realpath(o.guest_kit.c_str(), real)) o.guest_kit = real;
+  if (!PathExists(o.guest_kit + "/bin/vmi-init"))
+    return Error(ErrorCode::kFailedPrecondition,
+                 "guest kit " + o.guest_kit + " has no bin/vmi-init: build the project first");
+  VMI_CHECK_OK(MakeDirs(o.data_dir, 0711), "data directory");
+  if (realpath(o.data_dir.c_str(), real)) o.data_dir = real;
+
+  auto host = VMI_TRY_CTX(runtime::ProbeHost(o.runtime), "probe host");
+  VMI_LOG(INFO) << "runtime " << host.runtime << " (" << host.runtime_version << "), cgroup "
+                << runtime::CgroupModeName(host.cgroup_mode)
+                << (host.hide_cgroup2_controllers ? " with the crun hybrid workaround" : "")
+                << ", binder " << (host.binderfs ? "yes" : "no");
+
+  std::string db_url = o.database.empty() ? "sqlite://" + o.data_dir + "/vmi.db" : o.database;
+  auto db = VMI_TRY_CTX(OpenNodeDatabase(db_url), "open database");
+  auto repo = VMI_TRY(SqlInstanceRepository::Create(db.get()));
+  auto images = VMI_TRY_CTX(CreateImageCatalog(o.data_dir, o.image_definitions + "/linux-mobile"),
+                            "image store");
+
+  // The default image is built from the host's own tree, with no download.
+  if (!images->Resolve("linux-mobile").ok()) {
+    VMI_LOG(INFO) << "building the default image linux-mobile from the host tree";
+    auto built = images->Build("linux-mobile", "linux-mobile", false);
+    if (!built.ok()) VMI_LOG(WARN) << "default image: " << built.error().ToString();
+  }
+
+  ManagerOptions mo;
+  mo.data_dir = o.data_dir;
+  mo.guest_kit = o.guest_kit;
+  mo.monitor_path = o.monitor_path;
+  if (const char* inject = std::getenv("VMI_INJECT_FAILURE")) mo.inject_failure = inject;
+  auto manager =
+      VMI_TRY(InstanceManager::Create(mo, host, repo.get(), images.get()));
+  VMI_CHECK_OK(manager->Reconcile(), "reconcile instances");
+
+  api::Router router;
+  RegisterInstanceRoutes(router, *manager);
+  RegisterImageRoutes(router, *images, *manager);
+  RegisterNodeRoutes(router, *manager);
+  if (IsDirectory(o.web_root)) {
+    router.SetFallback(api::StaticFilesHandler({.root = o.web_root}));
+  }
+
+  api::ServerOptions so;
+  so.unix_path = o.unix_path;
+  so.tcp_host = o.tcp_host;
+  so.tcp_port = o.tcp_port;
+  so.tls_cert_file = o.tls_cert;
+  so.tls_key_file = o.tls_key;
+  if (!o.unix_path.empty()) MakeDirs(o.unix_path.substr(0, o.unix_path.rfind('/'))).ok();
+  auto server = VMI_TRY_CTX(api::Server::Start(so, router), "start API server");
+  std::string scheme = o.tls_cert.empty() ? "http" : "https";
+  std::cout << "vmi is running.\n"
+            << "  console:  " << scheme << "://" << o.tcp_host << ":" << server->tcp_port() << "/\n"
+            << "  API:      " << scheme << "://" << o.tcp_host << ":" << server->tcp_port()
+            << "/api/v1/  and unix://" << o.unix_path << "\n"
+            << "  CLI:      vmi ls   (build/bin/vmi)\n"
+            << "  data:     " << o.data_dir << "\n"
+            << std::flush;
+  auto sig = VMI_TRY(WaitForSignal());
+  VMI_LOG(INFO) << "signal " << sig << ": stopping the daemon; instances keep running";
+  server->Stop();
+  return Ok();
+}
+
+}  // namespace vmi::node

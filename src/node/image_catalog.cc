@@ -1,0 +1,118 @@
+#include "node/image_catalog.h"
+
+#include <cstring>
+#include <ctime>
+#include <mutex>
+
+#include "runtime/image/image_store.h"
+
+namespace vmi::node {
+namespace {
+
+runtime::GuestKind KindOf(image::ImageKind k) {
+  switch (k) {
+    case image::ImageKind::kLinuxMobile: return runtime::GuestKind::kLinuxMobile;
+    case image::ImageKind::kAndroid: return runtime::GuestKind::kAndroid;
+    case image::ImageKind::kRootfs: return runtime::GuestKind::kRootfs;
+  }
+  return runtime::GuestKind::kRootfs;
+}
+
+// The node's catalog over the image store. The store itself is not
+// thread-safe for writers; one mutex serialises every call.
+class StoreCatalog : public ImageCatalog {
+ public:
+  explicit StoreCatalog(image::ImageStore store) : store_(std::move(store)) {}
+
+  Result<ResolvedImage> Resolve(const std::string& name) override {
+    std::lock_guard lock(mu_);
+    if (!store_.Exists(name)) return Error(ErrorCode::kNotFound, "no such image '" + name + "'");
+    auto img = VMI_TRY(store_.Get(name));
+    ResolvedImage r;
+    r.name = img.name;
+    r.rootfs = img.rootfs;
+    r.guest.kind = KindOf(img.kind);
+    r.guest.host_binds = img.host_binds;
+    r.guest.env = img.env;
+    if (!img.session_manifest && r.guest.kind != runtime::GuestKind::kAndroid) {
+      r.guest.command = img.Command();
+      if (r.guest.command.empty()) r.guest.command = {"/bin/sh"};
+    }
+    return r;
+  }
+
+  Result<std::vector<nlohmann::json>> List() override {
+    std::lock_guard lock(mu_);
+    std::vector<nlohmann::json> out;
+    for (const auto& img : VMI_TRY(store_.List())) out.push_back(Json(img));
+    return out;
+  }
+
+  Result<nlohmann::json> Import(const std::string& name, const std::string& path) override {
+    std::lock_guard lock(mu_);
+    if (path.empty() || path[0] != '/')
+      return Error(ErrorCode::kInvalidArgument, "import path must be absolute: '" + path + "'");
+    std::string n = name;
+    if (n.empty()) {
+      n = path.substr(path.rfind('/') + 1);
+      for (const char* ext : {".tar.gz", ".tar.xz", ".tar.zst", ".tar.bz2", ".tgz", ".tar"}) {
+        if (n.size() > strlen(ext) && n.ends_with(ext)) {
+          n.resize(n.size() - strlen(ext));
+          break;
+        }
+      }
+      for (char& c : n) {
+        c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
+        if (!isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') c = '-';
+      }
+    }
+    return Json(VMI_TRY(store_.Import(path, n)));
+  }
+
+  Result<nlohmann::json> Build(const std::string& name, const std::string& kind,
+                               bool in_use) override {
+    std::lock_guard lock(mu_);
+    if (kind != "linux-mobile")
+      return Error(ErrorCode::kInvalidArgument,
+                   "cannot build images of kind '" + kind + "' here (only linux-mobile; "
+                   "import other images with `vmi image import`)");
+    return Json(VMI_TRY(store_.BuildLinuxMobile(name.empty() ? "linux-mobile" : name,
+                                                [in_use](const std::string&) { return in_use; })));
+  }
+
+  Result<void> Remove(const std::string& name, bool in_use) override {
+    std::lock_guard lock(mu_);
+    return store_.Remove(name, [in_use](const std::string&) { return in_use; });
+  }
+
+ private:
+  static nlohmann::json Json(const image::Image& img) {
+    nlohmann::json j = image::ImageToJson(img);
+    j["name"] = img.name;
+    j["kind"] = image::ImageKindName(img.kind);
+    j["size"] = img.size_bytes;
+    char buf[32];
+    time_t t = static_cast<time_t>(img.created_unix);
+    tm tmv;
+    gmtime_r(&t, &tmv);
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+    j["created"] = buf;
+    return j;
+  }
+
+  std::mutex mu_;
+  image::ImageStore store_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ImageCatalog>> CreateImageCatalog(const std::string& data_dir,
+                                                         const std::string& definition) {
+  image::ImageStore::Options o;
+  o.data_dir = data_dir;
+  o.linux_mobile_definition = definition;
+  auto store = VMI_TRY(image::ImageStore::Open(o));
+  return std::unique_ptr<ImageCatalog>(new StoreCatalog(std::move(store)));
+}
+
+}  // namespace vmi::node

@@ -1,0 +1,31 @@
+// ImageCatalog: the node's view of the image store (list, import, build,
+// remove) plus the resolver the instance manager uses.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "node/image_resolver.h"
+
+namespace vmi::node {
+
+class ImageCatalog : public ImageResolver {
+ public:
+  virtual Result<std::vector<nlohmann::json>> List() = 0;
+  virtual Result<nlohmann::json> Import(const std::string& name, const std::string& path) = 0;
+  // An outdated image that `in_use` is kept rather than rebuilt.
+  virtual Result<nlohmann::json> Build(const std::string& name, const std::string& kind,
+                                       bool in_use) = 0;
+  // `in_use` tells whether an instance still uses the image.
+  virtual Result<void> Remove(const std::string& name, bool in_use) = 0;
+};
+
+// The catalog over <data_dir>/images; `definition` is the linux-mobile
+// definition directory (images/linux-mobile of the source tree).
+Result<std::unique_ptr<ImageCatalog>> CreateImageCatalog(const std::string& data_dir,
+                                                         const std::string& definition);
+
+}  // namespace vmi::node

@@ -1,0 +1,635 @@
+#include "node/instance_manager.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <ctime>
+
+#include "base/file.h"
+#include "base/log.h"
+#include "runtime/core/rootfs.h"
+
+namespace vmi::node {
+
+using runtime::GuestKind;
+using runtime::NetworkMode;
+
+namespace {
+
+std::string RandomHex(size_t bytes) {
+  unsigned char buf[32];
+  if (getrandom(buf, bytes, 0) != static_cast<ssize_t>(bytes)) {
+    for (size_t i = 0; i < bytes; ++i) buf[i] = static_cast<unsigned char>(rand());
+  }
+  static const char* hex = "0123456789abcdef";
+  std::string s;
+  for (size_t i = 0; i < bytes; ++i) {
+    s += hex[buf[i] >> 4];
+    s += hex[buf[i] & 15];
+  }
+  return s;
+}
+
+int64_t Now() { return static_cast<int64_t>(time(nullptr)); }
+
+UniqueFd PidfdOpen(pid_t pid) { return UniqueFd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0))); }
+
+// Reads one line from fd, waiting at most `timeout`.
+Result<std::string> ReadLine(int fd, std::chrono::milliseconds timeout) {
+  std::string line;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return Error(ErrorCode::kDeadlineExceeded, "monitor did not answer");
+    pollfd p{fd, POLLIN, 0};
+    int r = poll(&p, 1, static_cast<int>(left.count()));
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return Error::FromErrno("poll monitor");
+    if (r == 0) continue;
+    char c;
+    ssize_t n = read(fd, &c, 1);
+    if (n == 0) return Error(ErrorCode::kInternal, "monitor exited during start");
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Error::FromErrno("read monitor");
+    }
+    if (c == '\n') return line;
+    line += c;
+    if (line.size() > 4096) return Error(ErrorCode::kInternal, "monitor line too long");
+  }
+}
+
+bool WaitPidfd(int pidfd, std::chrono::milliseconds timeout) {
+  pollfd p{pidfd, POLLIN, 0};
+  int r;
+  do {
+    r = poll(&p, 1, static_cast<int>(timeout.count()));
+  } while (r < 0 && errno == EINTR);
+  return r > 0;
+}
+
+}  // namespace
+
+uint64_t ProcessStartTicks(pid_t pid) {
+  if (pid <= 0) return 0;
+  auto stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat.ok()) return 0;
+  // Field 22 (starttime), counted after the ")" that ends the command name.
+  size_t close = stat->rfind(')');
+  if (close == std::string::npos) return 0;
+  auto fields = Split(std::string_view(*stat).substr(close + 2), ' ');
+  if (fields.size() < 20) return 0;
+  if (fields[0] == "Z" || fields[0] == "X") return 0;  // exited, not yet reaped
+  return std::strtoull(fields[19].c_str(), nullptr, 10);
+}
+
+InstanceManager::InstanceManager(ManagerOptions o, runtime::HostInfo host,
+                                 InstanceRepository* repo, ImageResolver* images)
+    : options_(std::move(o)), runtime_(std::move(host)), repo_(repo), images_(images) {}
+
+Result<std::unique_ptr<InstanceManager>> InstanceManager::Create(ManagerOptions options,
+                                                                 runtime::HostInfo host,
+                                                                 InstanceRepository* repo,
+                                                                 ImageResolver* images) {
+  VMI_CHECK_OK(MakeDirs(options.data_dir + "/instances", 0711), "create data directory");
+  std::unique_ptr<InstanceManager> m(
+      new InstanceManager(std::move(options), std::move(host), repo, images));
+  m->loop_ = VMI_TRY(EventLoop::Create());
+  return m;
+}
+
+InstanceManager::~InstanceManager() {
+  if (watcher_.joinable()) {
+    loop_->Stop();
+    watcher_.join();
+  }
+  // Monitors and containers keep running: they are found again on restart.
+}
+
+std::string InstanceManager::InstanceDir(const std::string& id) const {
+  return options_.data_dir + "/instances/" + id;
+}
+
+std::string InstanceManager::DeviceDir(const std::string& id) const {
+  return InstanceDir(id) + "/dev";
+}
+
+void InstanceManager::Subscribe(Listener l) {
+  std::lock_guard lock(mu_);
+  listeners_.push_back(std::move(l));
+}
+
+std::shared_ptr<InstanceManager::Entry> InstanceManager::Find(const std::string& key) const {
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(key);
+  if (it != entries_.end()) return it->second;
+  for (const auto& [id, e] : entries_)
+    if (e->record.spec.name == key) return e;
+  // A unique id prefix, as docker accepts.
+  std::shared_ptr<Entry> found;
+  if (key.size() >= 4) {
+    for (const auto& [id, e] : entries_) {
+      if (id.compare(0, key.size(), key) == 0) {
+        if (found) return nullptr;
+        found = e;
+      }
+    }
+  }
+  return found;
+}
+
+static Error NoSuchInstance(const std::string& key) {
+  return Error(ErrorCode::kNotFound, "no such instance '" + key + "'");
+}
+
+void InstanceManager::Persist(const InstanceRecord& r) {
+  auto res = repo_->Update(r);
+  if (!res.ok()) VMI_ILOG(ERROR, r.spec.id) << "persist: " << res.error().ToString();
+}
+
+void InstanceManager::SetState(Entry& e, InstanceState s) {
+  e.record.state = s;
+  Persist(e.record);
+  std::vector<Listener> ls;
+  {
+    std::lock_guard lock(mu_);
+    ls = listeners_;
+  }
+  for (auto& l : ls) l(e.record);
+}
+
+Result<InstanceRecord> InstanceManager::CreateInstance(const CreateRequest& req) {
+  runtime::InstanceSpec spec = req.spec;
+  const auto& host = runtime_.host();
+  const bool named = !spec.name.empty();
+  if (!named) spec.name = "unnamed";  // replaced by "phone-<id>" below
+  VMI_CHECK_OK(runtime::ValidateSpec(spec, host.cpus, host.memory_bytes), "create instance");
+  auto image = VMI_TRY_CTX(images_->Resolve(spec.image), "create instance");
+  if (image.guest.kind == GuestKind::kAndroid && !host.binderfs) {
+    return Error(ErrorCode::kUnavailable,
+                 "image '" + spec.image + "' is an Android image, but this host's kernel has no "
+                 "binderfs (CONFIG_ANDROID_BINDERFS; the binder_linux module): Android instances "
+                 "need binder and cannot run here")
+        .Context("create instance");
+  }
+
+  auto entry = std::make_shared<Entry>();
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, e] : entries_) {
+      if (e->record.spec.name == spec.name)
+        return Error(ErrorCode::kAlreadyExists, "an instance named '" + spec.name + "' exists");
+    }
+    do {
+      spec.id = RandomHex(6);
+    } while (entries_.count(spec.id));
+    if (!named) spec.name = "phone-" + spec.id.substr(0, 6);
+    int slot = 0;
+    while (slots_.count(slot)) ++slot;
+    slots_.insert(slot);
+    auto& r = entry->record;
+    r.spec = spec;
+    r.slot.index = slot;
+    r.slot.uid_base = options_.uid_base + static_cast<uint32_t>(slot) * 65536u;
+    r.slot.ip = spec.network == NetworkMode::kBridge ? network_.AddressFor(slot) : "";
+    r.state = InstanceState::kCreated;
+    r.created_at = Now();
+    r.owner_id = req.owner_id;
+    r.vnc_password = RandomHex(4);
+    entries_[spec.id] = entry;  // reserves name and slot
+  }
+  InstanceRecord& r = entry->record;
+  std::lock_guard op(entry->op);
+  const std::string dir = InstanceDir(spec.id);
+  auto rollback = [&](Error e) -> Error {
+    RemoveTree(dir).ok();
+    std::lock_guard lock(mu_);
+    entries_.erase(spec.id);
+    slots_.erase(r.slot.index);
+    return std::move(e).Context("create instance '" + spec.name + "'");
+  };
+
+  auto made = [&]() -> Result<void> {
+    if (options_.inject_failure == "dirs")
+      return Error(ErrorCode::kInternal, "injected failure: dirs");
+    VMI_CHECK_OK(MakeDirs(dir, 0711), "instance directory");
+    for (const char* sub : {"bundle", "upper", "work", "dev", "dev/x11"})
+      VMI_CHECK_OK(MakeDirs(dir + "/" + sub, 0755), "instance directory");
+    for (const char* sub : {"dev", "dev/x11"}) {
+      std::string p = dir + "/" + sub;
+      if (chown(p.c_str(), r.slot.uid_base, r.slot.uid_base) != 0)
+        return Error::FromErrno("chown " + p);
+    }
+    if (chmod((dir + "/dev/x11").c_str(), 01777) != 0) return Error::FromErrno("chmod x11");
+    return Ok();
+  }();
+  if (!made.ok()) return rollback(std::move(made).error());
+  if (options_.inject_failure == "row")
+    return rollback(Error(ErrorCode::kInternal, "injected failure: row"));
+  auto inserted = repo_->Insert(r);
+  if (!inserted.ok()) return rollback(std::move(inserted).error());
+  VMI_ILOG(INFO, spec.id) << "created '" << spec.name << "' from image " << spec.image;
+  SetState(*entry, InstanceState::kCreated);
+  return r;
+}
+
+Result<InstanceRecord> InstanceManager::Start(const std::string& key) {
+  auto e = Find(key);
+  if (!e) return NoSuchInstance(key);
+  std::lock_guard op(e->op);
+  auto s = e->record.state;
+  if (s == InstanceState::kRunning || s == InstanceState::kStarting)
+    return Error(ErrorCode::kFailedPrecondition,
+                 "instance '" + e->record.spec.name + "' is already running");
+  VMI_CHECK_OK(StartLocked(*e), "start instance '" + e->record.spec.name + "'");
+  return e->record;
+}
+
+Result<void> InstanceManager::StartLocked(Entry& e) {
+  InstanceRecord& r = e.record;
+  const std::string id = r.spec.id;
+  const std::string dir = InstanceDir(id);
+  const InstanceState before = r.state;
+  auto image = VMI_TRY(images_->Resolve(r.spec.image));
+  const bool android = image.guest.kind == GuestKind::kAndroid;
+  if (android && !runtime_.host().binderfs)
+    return Error(ErrorCode::kUnavailable, "the host kernel has no binderfs");
+  if (r.spec.network == NetworkMode::kBridge) {
+    std::lock_guard lock(mu_);
+    if (!network_ready_) {
+      VMI_CHECK_OK(network_.EnsureHost(), "host network");
+      network_ready_ = true;
+    }
+  }
+  e.stopping = false;
+  SetState(e, InstanceState::kStarting);
+
+  UniqueFd sock;
+  std::optional<ChildProcess> monitor;
+  auto fail = [&](Error err) -> Result<void> {
+    sock.reset();  // before "start", the monitor deletes the container on EOF
+    if (monitor) {
+      // After "start" it waits for the container: kill that, it cleans up.
+      runtime_.Kill("vmi-" + id, SIGKILL, true).ok();
+      monitor->WaitOrKill(std::chrono::seconds(15)).ok();
+    }
+    CleanupRun(r);
+    r.monitor_pid = 0;
+    r.init_pid = 0;
+    SetState(e, before);
+    VMI_ILOG(WARN, id) << "start failed: " << err.ToString();
+    return err;
+  };
+  auto inject = [&](const char* step) -> Result<void> {
+    if (options_.inject_failure == step)
+      return Error(ErrorCode::kInternal, std::string("injected failure: ") + step);
+    return Ok();
+  };
+
+  // Root file system and the device directory's stale entries.
+  runtime::RootfsLayout layout{image.rootfs, dir + "/lower", dir + "/upper", dir + "/work",
+                               dir + "/bundle/rootfs"};
+  if (auto m = runtime::MountRootfs(layout, r.slot.uid_base, r.slot.uid_count); !m.ok())
+    return fail(std::move(m).error());
+  if (auto m = inject("mount"); !m.ok()) return fail(std::move(m).error());
+  for (const char* stale : {"/dev/Xvfb_screen0", "/dev/x11/X0", "/dev/session.state"})
+    unlink((dir + stale).c_str());
+  runtime::InstancePaths paths{layout.merged, dir + "/dev", options_.guest_kit, dir + "/binderfs",
+                               ""};
+  if (android) {
+    MakeDirs(paths.binderfs).ok();
+    if (!runtime::IsMountPoint(paths.binderfs) &&
+        mount("binder", paths.binderfs.c_str(), "binder", 0, nullptr) != 0)
+      return fail(Error::FromErrno("mount binderfs"));
+  }
+  auto config = runtime::BuildOciConfig(r.spec, r.slot, image.guest, paths);
+  if (auto w = WriteFileAtomic(dir + "/bundle/config.json", config.dump(2)); !w.ok())
+    return fail(std::move(w).error());
+  if (auto m = inject("config"); !m.ok()) return fail(std::move(m).error());
+
+  // The monitor creates the container; we wire its network before it starts.
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+    return fail(Error::FromErrno("socketpair"));
+  sock.reset(sv[0]);
+  UniqueFd child_end(sv[1]);
+  std::vector<std::string> argv = {options_.monitor_path, "--runtime", runtime_.host().runtime_path,
+                                   "--id", "vmi-" + id, "--bundle", dir + "/bundle",
+                                   "--state-dir", dir, "--log", dir + "/log"};
+  if (runtime_.host().hide_cgroup2_controllers) argv.push_back("--hide-cgroup2-controllers");
+  SpawnOptions so;
+  so.pass_fds = {child_end.get()};
+  so.new_session = true;
+  auto spawned = ChildProcess::Spawn(argv, so);
+  child_end.reset();
+  if (!spawned.ok()) return fail(std::move(spawned).error().Context("spawn monitor"));
+  monitor.emplace(std::move(*spawned));
+  if (auto m = inject("monitor"); !m.ok()) return fail(std::move(m).error());
+
+  auto created = ReadLine(sock.get(), std::chrono::seconds(60));
+  if (!created.ok()) return fail(std::move(created).error());
+  if (!created->starts_with("created "))
+    return fail(Error(ErrorCode::kInternal, "container: " + created->substr(created->find(' ') + 1)));
+  pid_t pid = std::atoi(created->c_str() + 8);
+  auto net = network_.Attach(r.slot.index, pid, r.spec.network == NetworkMode::kBridge);
+  if (!net.ok()) return fail(std::move(net).error());
+  if (auto m = inject("network"); !m.ok()) return fail(std::move(m).error());
+  if (write(sock.get(), "start\n", 6) != 6) return fail(Error::FromErrno("signal monitor"));
+  auto started = ReadLine(sock.get(), std::chrono::seconds(60));
+  if (!started.ok()) return fail(std::move(started).error());
+  if (!started->starts_with("started "))
+    return fail(Error(ErrorCode::kInternal, "container: " + started->substr(started->find(' ') + 1)));
+  if (auto m = inject("start"); !m.ok()) return fail(std::move(m).error());
+
+  r.monitor_pid = monitor->pid();
+  r.monitor_start_ticks = ProcessStartTicks(r.monitor_pid);
+  r.init_pid = pid;
+  r.started_at = Now();
+  monitor->Detach();  // it outlives us on purpose; the watcher reaps it
+  WriteFileAtomic(dir + "/monitor.pid", std::to_string(r.monitor_pid) + "\n").ok();
+  SetState(e, InstanceState::kRunning);
+  VMI_ILOG(INFO, id) << "started (init pid " << pid << ", monitor " << r.monitor_pid << ")";
+  Watch(id, r.monitor_pid);
+  return Ok();
+}
+
+void InstanceManager::CleanupRun(const InstanceRecord& r) {
+  const std::string dir = InstanceDir(r.spec.id);
+  if (r.spec.network == NetworkMode::kBridge) network_.Detach(r.slot.index).ok();
+  runtime::RootfsLayout layout{"", dir + "/lower", dir + "/upper", dir + "/work",
+                               dir + "/bundle/rootfs"};
+  auto u = runtime::UnmountRootfs(layout);
+  if (!u.ok()) VMI_ILOG(WARN, r.spec.id) << u.error().ToString();
+  if (runtime::IsMountPoint(dir + "/binderfs")) umount2((dir + "/binderfs").c_str(), MNT_DETACH);
+}
+
+std::string InstanceManager::ReadExit(const std::string& id) const {
+  auto text = ReadFile(InstanceDir(id) + "/exit");
+  if (!text.ok()) return "unknown";
+  return std::string(Trim(*text));
+}
+
+Result<InstanceRecord> InstanceManager::Stop(const std::string& key) {
+  auto e = Find(key);
+  if (!e) return NoSuchInstance(key);
+  std::lock_guard op(e->op);
+  if (e->record.state != InstanceState::kRunning) return e->record;  // already stopped
+  VMI_CHECK_OK(StopLocked(*e, options_.stop_timeout), "stop instance '" + e->record.spec.name + "'");
+  return e->record;
+}
+
+Result<void> InstanceManager::StopLocked(Entry& e, std::chrono::milliseconds timeout) {
+  InstanceRecord& r = e.record;
+  const std::string cid = "vmi-" + r.spec.id;
+  e.stopping = true;
+  SetState(e, InstanceState::kStopping);
+  UniqueFd pidfd = PidfdOpen(r.monitor_pid);
+  bool alive = pidfd && ProcessStartTicks(r.monitor_pid) == r.monitor_start_ticks;
+  if (alive) {
+    // vmi-init shuts the session down on SIGTERM within its own deadline.
+    auto k = runtime_.Kill(cid, SIGTERM);
+    if (!k.ok()) VMI_ILOG(WARN, r.spec.id) << k.error().ToString();
+    if (!WaitPidfd(pidfd.get(), timeout)) {
+      VMI_ILOG(WARN, r.spec.id) << "did not stop in " << timeout.count() << " ms; killing";
+      runtime_.Kill(cid, SIGKILL, true).ok();
+      if (!WaitPidfd(pidfd.get(), std::chrono::seconds(10)))
+        return Error(ErrorCode::kDeadlineExceeded, "container did not die after SIGKILL");
+    }
+    siginfo_t info;
+    waitid(P_PIDFD, pidfd.get(), &info, WEXITED | WNOHANG);  // reap if ours
+  }
+  r.last_exit = ReadExit(r.spec.id);
+  CleanupRun(r);
+  r.monitor_pid = 0;
+  r.init_pid = 0;
+  SetState(e, InstanceState::kStopped);
+  VMI_ILOG(INFO, r.spec.id) << "stopped (" << r.last_exit << ")";
+  return Ok();
+}
+
+Result<InstanceRecord> InstanceManager::Restart(const std::string& key) {
+  auto e = Find(key);
+  if (!e) return NoSuchInstance(key);
+  std::lock_guard op(e->op);
+  if (e->record.state == InstanceState::kRunning)
+    VMI_CHECK_OK(StopLocked(*e, options_.stop_timeout), "restart");
+  VMI_CHECK_OK(StartLocked(*e), "restart instance '" + e->record.spec.name + "'");
+  return e->record;
+}
+
+Result<void> InstanceManager::Remove(const std::string& key, bool force) {
+  auto e = Find(key);
+  if (!e) return NoSuchInstance(key);
+  std::lock_guard op(e->op);
+  InstanceRecord& r = e->record;
+  if (r.state == InstanceState::kRunning && !force) {
+    return Error(ErrorCode::kFailedPrecondition,
+                 "instance '" + r.spec.name + "' is running: stop it first or use --force");
+  }
+  if (r.state == InstanceState::kRunning)
+    VMI_CHECK_OK(StopLocked(*e, std::chrono::seconds(3)), "remove instance '" + r.spec.name + "'");
+  CleanupRun(r);
+  VMI_CHECK_OK(RemoveTree(InstanceDir(r.spec.id)), "remove instance '" + r.spec.name + "'");
+  VMI_CHECK_OK(repo_->Remove(r.spec.id), "remove instance '" + r.spec.name + "'");
+  {
+    std::lock_guard lock(mu_);
+    entries_.erase(r.spec.id);
+    slots_.erase(r.slot.index);
+  }
+  VMI_ILOG(INFO, r.spec.id) << "removed";
+  return Ok();
+}
+
+Result<InstanceRecord> InstanceManager::Get(const std::string& key) const {
+  auto e = Find(key);
+  if (!e) return NoSuchInstance(key);
+  std::lock_guard op(e->op);
+  return e->record;
+}
+
+std::vector<InstanceRecord> InstanceManager::List() const {
+  std::vector<std::shared_ptr<Entry>> all;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, e] : entries_) all.push_back(e);
+  }
+  std::vector<InstanceRecord> out;
+  for (const auto& e : all) {
+    // A state snapshot without waiting for a running operation.
+    std::unique_lock op(e->op, std::try_to_lock);
+    out.push_back(e->record);
+  }
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.created_at != b.created_at
+                                                          ? a.created_at < b.created_at
+                                                          : a.spec.name < b.spec.name; });
+  return out;
+}
+
+bool InstanceManager::ImageInUse(const std::string& image) const {
+  std::lock_guard lock(mu_);
+  for (const auto& [id, e] : entries_)
+    if (e->record.spec.image == image) return true;
+  return false;
+}
+
+Result<RunOutput> InstanceManager::Exec(const std::string& key,
+                                        const std::vector<std::string>& argv,
+                                        std::chrono::milliseconds timeout, size_t max_output) {
+  auto e = Find(key);
+  if (!e) return NoSuchInstance(key);
+  std::string id;
+  {
+    std::lock_guard op(e->op);
+    if (e->record.state != InstanceState::kRunning)
+      return Error(ErrorCode::kFailedPrecondition,
+                   "instance '" + e->record.spec.name + "' is not running");
+    id = e->record.spec.id;
+  }
+  return runtime_.Exec("vmi-" + id, argv, timeout, max_output);
+}
+
+Result<std::string> InstanceManager::Logs(const std::string& key, size_t max_bytes) const {
+  auto e = Find(key);
+  if (!e) return NoSuchInstance(key);
+  std::string path = InstanceDir(e->record.spec.id) + "/log";
+  auto text = ReadFile(path, 256 << 20);
+  if (!text.ok()) return std::string();
+  if (text->size() > max_bytes) return text->substr(text->size() - max_bytes);
+  return std::move(*text);
+}
+
+bool InstanceManager::DisplayReady(const std::string& id) const {
+  std::string path = DeviceDir(id) + "/x11/X0";
+  UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) return false;
+  memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  return connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+         PathExists(DeviceDir(id) + "/Xvfb_screen0");
+}
+
+void InstanceManager::Watch(const std::string& id, pid_t monitor_pid) {
+  loop_->Post([this, id, monitor_pid] {
+    UniqueFd fd = PidfdOpen(monitor_pid);
+    if (!fd) {
+      // Already gone: handle as an exit.
+      std::thread([this, id, monitor_pid] { OnMonitorExit(id); (void)monitor_pid; }).detach();
+      return;
+    }
+    int raw = fd.get();
+    watched_[id] = std::move(fd);
+    auto added = loop_->AddFd(raw, EPOLLIN, [this, id, raw](uint32_t) {
+      siginfo_t info;
+      waitid(P_PIDFD, raw, &info, WEXITED | WNOHANG);  // reap if it is our child
+      loop_->RemoveFd(raw);
+      watched_.erase(id);
+      OnMonitorExit(id);
+    });
+    if (!added.ok()) VMI_ILOG(ERROR, id) << "watch monitor: " << added.error().ToString();
+  });
+}
+
+void InstanceManager::OnMonitorExit(const std::string& id) {
+  auto e = Find(id);
+  if (!e) return;
+  std::unique_lock op(e->op);
+  InstanceRecord& r = e->record;
+  if (r.state != InstanceState::kRunning || e->stopping) return;  // a stop handles it
+  if (r.monitor_pid != 0 && ProcessStartTicks(r.monitor_pid) == r.monitor_start_ticks) return;
+  r.last_exit = ReadExit(id);
+  CleanupRun(r);
+  r.monitor_pid = 0;
+  r.init_pid = 0;
+  SetState(*e, InstanceState::kExited);
+  VMI_ILOG(WARN, id) << "instance exited by itself: " << r.last_exit;
+  bool again = r.spec.restart == runtime::RestartPolicy::kAlways ||
+               (r.spec.restart == runtime::RestartPolicy::kOnFailure && r.last_exit != "exited 0");
+  if (!again) return;
+  e->backoff_ms = std::min(30000, e->backoff_ms == 0 ? 500 : e->backoff_ms * 2);
+  if (Now() - r.started_at > 60) e->backoff_ms = 500;  // it ran a while: not a crash loop
+  int delay = e->backoff_ms;
+  op.unlock();
+  VMI_ILOG(INFO, id) << "restart policy: starting again in " << delay << " ms";
+  auto t = loop_->AddTimer(std::chrono::milliseconds(delay), [this, id] {
+    std::thread([this, id] {
+      auto entry = Find(id);
+      if (!entry) return;
+      std::lock_guard lock(entry->op);
+      if (entry->record.state != InstanceState::kExited) return;  // someone acted meanwhile
+      entry->record.restart_count++;
+      auto s = StartLocked(*entry);
+      if (!s.ok()) VMI_ILOG(ERROR, id) << "restart: " << s.error().ToString();
+    }).detach();
+  });
+  if (!t.ok()) VMI_ILOG(ERROR, id) << t.error().ToString();
+}
+
+Result<void> InstanceManager::Reconcile() {
+  auto records = VMI_TRY_CTX(repo_->LoadAll(), "load instances");
+  std::vector<std::string> to_watch, to_restart;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& rec : records) {
+      auto e = std::make_shared<Entry>();
+      e->record = std::move(rec);
+      slots_.insert(e->record.slot.index);
+      entries_[e->record.spec.id] = e;
+    }
+  }
+  for (auto& [id, e] : entries_) {
+    InstanceRecord& r = e->record;
+    bool was_live = r.state == InstanceState::kRunning || r.state == InstanceState::kStarting ||
+                    r.state == InstanceState::kStopping;
+    if (!was_live) continue;
+    bool alive = r.monitor_pid > 0 && r.monitor_start_ticks != 0 &&
+                 ProcessStartTicks(r.monitor_pid) == r.monitor_start_ticks;
+    if (alive && r.state == InstanceState::kRunning) {
+      VMI_ILOG(INFO, id) << "found running (monitor " << r.monitor_pid << ")";
+      to_watch.push_back(id);
+      continue;
+    }
+    if (alive) {
+      // Interrupted mid-start or mid-stop: finish by stopping it.
+      std::lock_guard op(e->op);
+      StopLocked(*e, std::chrono::seconds(5)).ok();
+      continue;
+    }
+    r.last_exit = ReadExit(id);
+    CleanupRun(r);
+    r.monitor_pid = 0;
+    r.init_pid = 0;
+    bool stopping = r.state == InstanceState::kStopping;
+    SetState(*e, stopping ? InstanceState::kStopped : InstanceState::kExited);
+    VMI_ILOG(WARN, id) << "died while the daemon was away: " << r.last_exit;
+    if (!stopping && r.spec.restart != runtime::RestartPolicy::kNever &&
+        (r.spec.restart == runtime::RestartPolicy::kAlways || r.last_exit != "exited 0"))
+      to_restart.push_back(id);
+  }
+  watcher_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "vmi-watch");
+    auto r = loop_->Run();
+    if (!r.ok()) VMI_LOG(ERROR) << "watcher: " << r.error().ToString();
+  });
+  for (const auto& id : to_watch) Watch(id, entries_[id]->record.monitor_pid);
+  for (const auto& id : to_restart) {
+    auto s = Start(id);
+    if (!s.ok()) VMI_ILOG(ERROR, id) << "restart after reconcile: " << s.error().ToString();
+  }
+  return Ok();
+}
+
+}  // namespace vmi::node

@@ -1,0 +1,323 @@
+// Real containers through the real daemon and CLI: isolation, limits,
+// persistence across stop/start and daemon crashes, the guest session,
+// rollback after injected failures, bad input and concurrent calls.
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <set>
+#include <thread>
+
+#include "base/file.h"
+#include "daemon_fixture.h"
+
+namespace vmi::testing {
+namespace {
+
+class RuntimeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!IsRoot()) GTEST_SKIP() << "needs root";
+    daemon_ = std::make_unique<Daemon>();
+    ASSERT_TRUE(daemon_->Start()) << ReadFile(daemon_->data_dir() + "/daemon.log").value();
+    daemon_->Ok({"image", "build", "linux-mobile"});
+  }
+  void TearDown() override {
+    if (daemon_) daemon_->Purge();
+  }
+  std::string Create(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"create", "--memory", "512M", "--cpus", "1"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::string out = daemon_->Ok(args);
+    return std::string(Trim(out));
+  }
+  std::unique_ptr<Daemon> daemon_;
+};
+
+std::vector<std::string> MountsUnder(const std::string& dir) {
+  std::vector<std::string> out;
+  auto info = ReadFile("/proc/self/mountinfo");
+  for (const auto& line : Split(*info, '\n')) {
+    auto f = Split(line, ' ');
+    if (f.size() > 4 && f[4].rfind(dir, 0) == 0) out.push_back(f[4]);
+  }
+  return out;
+}
+
+std::set<std::string> HostInterfaces() {
+  std::set<std::string> out;
+  auto r = Run({"ip", "-o", "link", "show"});
+  for (const auto& line : Split(r->out, '\n')) {
+    auto f = Split(line, ':');
+    if (f.size() > 1) out.insert(std::string(Trim(Split(f[1], '@')[0])));
+  }
+  return out;
+}
+
+bool CgroupExists(const std::string& id) {
+  for (const char* c : {"memory", "pids", "cpu"})
+    if (PathExists(std::string("/sys/fs/cgroup/") + c + "/vmi/" + id)) return true;
+  return IsDirectory("/sys/fs/cgroup/vmi/" + id);
+}
+
+TEST_F(RuntimeTest, IsolationOfProcessesFilesAndNetwork) {
+  std::string a = Create({"--name", "iso-a"});
+  std::string b = Create({"--name", "iso-b"});
+  daemon_->Ok({"start", a, b});
+
+  // Processes: the guest sees only its own (a handful), never host ones.
+  auto [rc, ps] = daemon_->Exec(a, {"sh", "-c", "ls /proc | grep -c '^[0-9]'"});
+  ASSERT_EQ(rc, 0) << ps;
+  EXPECT_LT(std::stoi(ps), 40) << "guest sees too many processes";
+  auto [rc1, pid1] = daemon_->Exec(a, {"sh", "-c", "echo $$; cat /proc/1/cmdline | tr '\\0' ' '"});
+  EXPECT_NE(pid1.find("vmi-init"), std::string::npos) << pid1;
+  // The daemon's pid does not exist inside.
+  auto [rc2, host] = daemon_->Exec(a, {"sh", "-c", "test -e /proc/" + std::to_string(getpid()) + "/cmdline && cat /proc/" + std::to_string(getpid()) + "/cmdline; true"});
+  EXPECT_EQ(host.find("vmi_runtime_integration_test"), std::string::npos);
+
+  // Files: root inside cannot write host files; instances do not share files.
+  auto [w1, o1] = daemon_->Exec(a, {"sh", "-c", "touch /usr/vmi-escape"});
+  EXPECT_NE(w1, 0) << "wrote into the host's /usr";
+  EXPECT_FALSE(PathExists("/usr/vmi-escape"));
+  auto [w2, o2] = daemon_->Exec(a, {"sh", "-c", "echo secret > /root/a.txt && cat /root/a.txt"});
+  EXPECT_EQ(w2, 0) << o2;
+  auto [w3, o3] = daemon_->Exec(b, {"sh", "-c", "cat /root/a.txt"});
+  EXPECT_NE(w3, 0) << "instance b sees a's file";
+  // Guest root is an unprivileged host uid.
+  auto [w4, uidmap] = daemon_->Exec(a, {"cat", "/proc/self/uid_map"});
+  auto fields = Split(std::string(Trim(uidmap)), ' ');
+  std::vector<std::string> nums;
+  for (auto& f : fields)
+    if (!f.empty()) nums.push_back(f);
+  ASSERT_EQ(nums.size(), 3u) << uidmap;
+  EXPECT_EQ(nums[0], "0");
+  EXPECT_GE(std::stoul(nums[1]), 100000u);
+  auto [w5, uidmap_b] = daemon_->Exec(b, {"cat", "/proc/self/uid_map"});
+  EXPECT_NE(uidmap, uidmap_b) << "instances share a uid range";
+
+  // Network: a and b are on the bridge but cannot reach each other or the
+  // host; a connection attempt times out (no RST: not even "refused").
+  std::string ip_b = daemon_->Inspect(b)["ip"];
+  ASSERT_FALSE(ip_b.empty());
+  auto [n1, out1] = daemon_->Exec(a, {"sh", "-c", "ip -4 -o addr show eth0; ip route"});
+  EXPECT_NE(out1.find("default via"), std::string::npos) << out1;
+  auto [n2, out2] = daemon_->Exec(
+      a, {"timeout", "3", "bash", "-c", "echo > /dev/tcp/" + ip_b + "/22"});
+  EXPECT_EQ(n2, 124) << "a reached b: " << out2;
+  auto [n3, out3] = daemon_->Exec(
+      a, {"timeout", "3", "bash", "-c", "echo > /dev/tcp/10.88.0.1/22"});
+  EXPECT_EQ(n3, 124) << "a reached the host: " << out3;
+  // Loopback inside works.
+  auto [n4, out4] = daemon_->Exec(a, {"sh", "-c", "ip -o link show lo | grep -c UP"});
+  EXPECT_EQ(n4, 0) << out4;
+}
+
+TEST_F(RuntimeTest, NetworkNoneHasOnlyLoopback) {
+  std::string a = Create({"--network", "none"});
+  daemon_->Ok({"start", a});
+  auto [rc, out] = daemon_->Exec(a, {"sh", "-c", "ls /sys/class/net"});
+  EXPECT_EQ(rc, 0);
+  EXPECT_EQ(std::string(Trim(out)), "lo");
+}
+
+TEST_F(RuntimeTest, PidsAndMemoryLimitsAreEnforcedInside) {
+  std::string a = Create({"--name", "limits"});
+  daemon_->Ok({"start", a});
+  // A fork bomb stops at pids.max (512 by default): most forks fail.
+  auto [rc, out] = daemon_->Exec(
+      a, {"bash", "-c",
+          "n=0; for i in $(seq 1 2000); do (sleep 20) 2>/dev/null & [ $? -eq 0 ] && n=$((n+1)); "
+          "done; echo running=$(ls /proc | grep -c '^[0-9]'); kill $(jobs -p) 2>/dev/null; true"});
+  auto pos = out.find("running=");
+  ASSERT_NE(pos, std::string::npos) << out;
+  int running = std::stoi(out.substr(pos + 8));
+  EXPECT_LE(running, 512) << "pids limit not enforced";
+  EXPECT_GT(running, 100);
+  // A memory hog is OOM-killed inside its own instance; the instance lives on.
+  auto [m, mout] = daemon_->Exec(
+      a, {"python3", "-c", "b = bytearray(900 * 1024 * 1024); b[::4096] = b'x' * (len(b) // 4096); print('survived')"});
+  EXPECT_EQ(mout.find("survived"), std::string::npos) << "a 900M allocation survived a 512M limit";
+  EXPECT_NE(m, 0);
+  EXPECT_EQ(daemon_->Inspect(a)["state"], "running");
+  auto [ok, ok_out] = daemon_->Exec(a, {"echo", "alive"});
+  EXPECT_EQ(ok, 0);
+  EXPECT_NE(ok_out.find("alive"), std::string::npos);
+  // The host cgroup holds the configured limits.
+  auto lim = ReadFile("/sys/fs/cgroup/memory/vmi/" + a + "/memory.limit_in_bytes");
+  if (lim.ok()) {
+    EXPECT_EQ(std::stoll(*lim), 512LL << 20);
+  }
+}
+
+TEST_F(RuntimeTest, SessionShowsTheDesktopInTheFramebuffer) {
+  std::string a = Create({"--resolution", "480x800"});
+  daemon_->Ok({"start", a});
+  ASSERT_TRUE(daemon_->WaitDisplay(a)) << daemon_->Ok({"logs", a});
+  std::string fb = daemon_->data_dir() + "/instances/" + a + "/dev/Xvfb_screen0";
+  // Give the desktop a moment to paint, then count distinct colours.
+  size_t distinct = 0;
+  for (int i = 0; i < 50 && distinct < 8; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto data = ReadFile(fb, 64 << 20);
+    ASSERT_TRUE(data.ok());
+    ASSERT_GT(data->size(), 480u * 800u * 4u);
+    std::set<uint32_t> colours;
+    const uint32_t* px = reinterpret_cast<const uint32_t*>(data->data() + data->size() - 480 * 800 * 4);
+    for (size_t p = 0; p < 480u * 800u; p += 7) colours.insert(px[p] & 0xffffff);
+    distinct = colours.size();
+  }
+  EXPECT_GE(distinct, 8u) << "framebuffer looks blank";
+  auto state = ReadFile(daemon_->data_dir() + "/instances/" + a + "/dev/session.state");
+  ASSERT_TRUE(state.ok());
+  for (const char* svc : {"xvfb", "window-manager", "desktop"})
+    EXPECT_NE(state->find(svc), std::string::npos) << *state;
+}
+
+TEST_F(RuntimeTest, WritableLayerSurvivesStopStartAndDaemonCrash) {
+  std::string a = Create({"--name", "persist"});
+  daemon_->Ok({"start", a});
+  auto [w, o] = daemon_->Exec(a, {"sh", "-c", "echo kept > /root/note"});
+  ASSERT_EQ(w, 0) << o;
+  daemon_->Ok({"stop", a});
+  EXPECT_EQ(daemon_->Inspect(a)["state"], "stopped");
+  daemon_->Ok({"start", a});
+  auto [r1, o1] = daemon_->Exec(a, {"cat", "/root/note"});
+  EXPECT_EQ(std::string(Trim(o1)), "kept");
+
+  int init_pid = daemon_->Inspect(a)["init_pid"];
+  daemon_->Kill9();
+  EXPECT_EQ(kill(init_pid, 0), 0) << "the instance died with the daemon";
+  ASSERT_TRUE(daemon_->Start());
+  auto j = daemon_->Inspect(a);
+  EXPECT_EQ(j["state"], "running");
+  EXPECT_EQ(j["init_pid"], init_pid);
+  auto [r2, o2] = daemon_->Exec(a, {"cat", "/root/note"});
+  EXPECT_EQ(std::string(Trim(o2)), "kept");
+
+  // It dies while the daemon is away: the next daemon reports how.
+  daemon_->Kill9();
+  kill(init_pid, SIGKILL);
+  for (int i = 0; i < 100 && kill(init_pid, 0) == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ASSERT_TRUE(daemon_->Start());
+  j = daemon_->Inspect(a);
+  EXPECT_EQ(j["state"], "exited");
+  EXPECT_EQ(j["last_exit"], "signaled 9");
+  EXPECT_TRUE(MountsUnder(daemon_->data_dir() + "/instances/" + a).empty());
+  // And it can be started again with its data.
+  daemon_->Ok({"start", a});
+  auto [r3, o3] = daemon_->Exec(a, {"cat", "/root/note"});
+  EXPECT_EQ(std::string(Trim(o3)), "kept");
+  // rm deletes the writable layer.
+  daemon_->Ok({"rm", "--force", a});
+  EXPECT_FALSE(PathExists(daemon_->data_dir() + "/instances/" + a));
+}
+
+TEST_F(RuntimeTest, RestartPolicyAlwaysBringsItBack) {
+  std::string a = Create({"--restart", "always"});
+  daemon_->Ok({"start", a});
+  int pid = daemon_->Inspect(a)["init_pid"];
+  kill(pid, SIGKILL);
+  bool back = false;
+  for (int i = 0; i < 100 && !back; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto j = daemon_->Inspect(a);
+    back = j["state"] == "running" && j["init_pid"] != pid;
+  }
+  EXPECT_TRUE(back);
+  EXPECT_GE(daemon_->Inspect(a)["restart_count"].get<int>(), 1);
+}
+
+TEST_F(RuntimeTest, BadInputIsRefusedAndChangesNothing) {
+  std::string existing = Create({"--name", "taken"});
+  struct Case {
+    std::vector<std::string> args;
+    std::string expect;
+  };
+  std::vector<Case> cases = {
+      {{"create", "--name", "Bad/Name"}, "invalid name"},
+      {{"create", "--name", "x", "--resolution", "100000x5"}, "resolution"},
+      {{"create", "--name", "x", "--resolution", "abc"}, "resolution"},
+      {{"create", "--name", "x", "--memory", "1T0"}, "size"},
+      {{"create", "--name", "x", "--memory", "1M"}, "memory"},
+      {{"create", "--name", "x", "--cpus", "64"}, "cpus"},
+      {{"create", "--name", "x", "--dpi", "5"}, "dpi"},
+      {{"create", "--name", "x", "--image", "no-such-image"}, "no-such-image"},
+      {{"create", "--name", "taken"}, "exists"},
+      {{"start", "no-such-instance"}, "no such instance"},
+  };
+  for (const auto& c : cases) {
+    auto r = daemon_->Cli(c.args);
+    EXPECT_FALSE(r.ok()) << c.args[1];
+    EXPECT_NE(r.err.find(c.expect), std::string::npos) << "got: " << r.err;
+  }
+  EXPECT_EQ(daemon_->Json({"ls"}).size(), 1u);
+  daemon_->Ok({"start", existing});
+  auto r = daemon_->Cli({"rm", existing});
+  EXPECT_FALSE(r.ok());
+  EXPECT_NE(r.err.find("--force"), std::string::npos) << r.err;
+  EXPECT_EQ(daemon_->Inspect(existing)["state"], "running");
+}
+
+TEST_F(RuntimeTest, ConcurrentCallsOnOneInstanceAreSafe) {
+  std::string a = Create();
+  std::vector<std::thread> threads;
+  std::atomic<int> hard_errors{0};
+  for (int i = 0; i < 6; ++i) {
+    threads.emplace_back([&, i] {
+      auto r = daemon_->Cli({i % 2 ? "stop" : "start", a});
+      // "already running" is an expected answer to a racing start.
+      if (!r.ok() && r.err.find("already running") == std::string::npos) hard_errors++;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(hard_errors.load(), 0);
+  auto state = daemon_->Inspect(a)["state"].get<std::string>();
+  EXPECT_TRUE(state == "running" || state == "stopped") << state;
+  daemon_->Ok({"stop", a});
+  daemon_->Ok({"start", a});
+  EXPECT_EQ(daemon_->Inspect(a)["state"], "running");
+}
+
+class RollbackTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(RollbackTest, InjectedFailureLeavesNoResidue) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  Daemon d({"VMI_INJECT_FAILURE=" + GetParam()});
+  ASSERT_TRUE(d.Start());
+  d.Ok({"image", "build", "linux-mobile"});
+  auto before_ifs = HostInterfaces();
+  bool create_step = GetParam() == "dirs" || GetParam() == "row";
+  auto r = d.Cli({"create", "--name", "rb"});
+  if (create_step) {
+    EXPECT_FALSE(r.ok());
+    EXPECT_NE(r.err.find("injected failure"), std::string::npos) << r.err;
+    EXPECT_EQ(d.Json({"ls"}).size(), 0u) << "a row was left";
+    EXPECT_TRUE(!IsDirectory(d.data_dir() + "/instances") ||
+                Run({"sh", "-c", "ls -A " + d.data_dir() + "/instances | wc -l"})->out == "0\n");
+  } else {
+    ASSERT_TRUE(r.ok()) << r.err;
+    std::string id(Trim(r.out));
+    auto s = d.Cli({"start", id});
+    EXPECT_FALSE(s.ok());
+    EXPECT_NE(s.err.find("injected failure"), std::string::npos) << s.err;
+    EXPECT_EQ(d.Inspect(id)["state"], "created");
+    EXPECT_TRUE(MountsUnder(d.data_dir()).empty());
+    EXPECT_EQ(HostInterfaces(), before_ifs);
+    // The container and its cgroups are gone too.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_FALSE(CgroupExists(id));
+    auto st = Run({"crun", "state", "vmi-" + id});
+    EXPECT_FALSE(st->ok()) << "container left behind";
+  }
+  d.Purge();
+}
+
+INSTANTIATE_TEST_SUITE_P(Steps, RollbackTest,
+                         ::testing::Values("dirs", "row", "mount", "config", "monitor", "network",
+                                           "start"));
+
+}  // namespace
+}  // namespace vmi::testing
