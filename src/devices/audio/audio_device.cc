@@ -20,7 +20,6 @@ Result<std::unique_ptr<AudioDevice>> AudioDevice::Create(const std::string& inst
   d->devdir_ = devdir;
   d->loop_ = loop;
   d->mic_ = VMI_TRY(MicIngress::Create());
-  d->encoder_ = VMI_TRY(OpusPacketizer::Create());
 
   std::string path = d->socket_path();
   sockaddr_un addr{};
@@ -139,12 +138,21 @@ const float* AudioDevice::Tick(int64_t ts, bool listened) {
     for (float& x : mix_) x *= gain;
 
   if (encode) {
+    // The encoder exists only while someone subscribes: an idle device
+    // costs no encoder memory.
+    if (!encoder_) {
+      auto e = OpusPacketizer::Create();
+      if (e.ok()) encoder_ = std::move(*e);
+    }
+  }
+  if (encode && encoder_) {
     if (!had_subscribers_) encoder_->Reset();
     encoder_->Feed(mix_.data(), ts, [&](const OpusPacket& p) {
       for (auto& cb : subs) (*cb)(p);
     });
   }
   had_subscribers_ = encode;
+  if (!encode) encoder_.reset();
 
   // The microphone is drained every block, whether or not something
   // records, so a recording always starts with fresh audio.
