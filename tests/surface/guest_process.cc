@@ -42,8 +42,10 @@ Result<std::string> GuestProcess::ReadLine(std::chrono::milliseconds deadline) {
       buffered_.erase(0, nl + 1);
       return line;
     }
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return Error(ErrorCode::kDeadlineExceeded, "no line from the guest; got '" + buffered_ + "'");
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        end - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      return Error(ErrorCode::kDeadlineExceeded, "no line from the guest; got '" + buffered_ + "'");
     pollfd p{child_.stdout_pipe().get(), POLLIN, 0};
     int r = poll(&p, 1, static_cast<int>(left.count()));
     if (r < 0 && errno != EINTR) return Error::FromErrno("poll");

@@ -29,7 +29,8 @@ class TempDir {
 class GuestProcess {
  public:
   // Runs argv with VMI_DEVDIR=devdir, capturing stdout.
-  static Result<GuestProcess> Start(const std::vector<std::string>& argv, const std::string& devdir);
+  static Result<GuestProcess> Start(const std::vector<std::string>& argv,
+                                    const std::string& devdir);
   // The next line of stdout (without '\n'); an error at EOF or the deadline.
   Result<std::string> ReadLine(std::chrono::milliseconds deadline = kDeadline);
   ChildProcess& process() { return child_; }

@@ -2,10 +2,9 @@
 // (other processes): frames arrive pixel-exact with their damage, the guest
 // is paced by frame-done, multi-touch reaches the guest in order, rotation
 // reaches it, and the server survives guests that vanish mid-frame.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <time.h>
-
-#include <gtest/gtest.h>
 
 #include <thread>
 
@@ -54,7 +53,8 @@ class SurfaceE2E : public ::testing::Test {
     ASSERT_EQ(v.height, kH);
     int mismatches = 0;
     for (int y = 0; y < kH; ++y) {
-      const auto* row = reinterpret_cast<const uint32_t*>(v.pixels + static_cast<size_t>(y) * v.stride);
+      const auto* row =
+          reinterpret_cast<const uint32_t*>(v.pixels + static_cast<size_t>(y) * v.stride);
       for (int x = 0; x < kW; ++x)
         if (row[x] != ref[static_cast<size_t>(y) * kW + x] && mismatches++ < 5)
           ADD_FAILURE() << "pixel (" << x << "," << y << ") is " << std::hex << row[x] << " not "
@@ -149,10 +149,13 @@ TEST_F(SurfaceE2E, MultiTouchKeysTextAndRotationReachTheGuestInOrder) {
   ASSERT_TRUE(sink.Key({0xff1b, true}).ok());  // Escape: the guest exits
 
   std::vector<std::string> want = {
-      "touch 0 0 10 20",   "touch 1 0 200 150", "touch 0 1 12 24", "touch 1 1 199 148",
-      "touch 0 2 12 24",   "touch 1 3 0 0",     "pointer 5 6 1",   "key 97 1",
-      "key 97 0",          "text h\xc3\xa9llo \xe4\xbd\xa0\xe5\xa5\xbd",
-      "display 160 240 90", "touch 3 0 150 230", "key 65307 1"};
+      "touch 0 0 10 20",    "touch 1 0 200 150",
+      "touch 0 1 12 24",    "touch 1 1 199 148",
+      "touch 0 2 12 24",    "touch 1 3 0 0",
+      "pointer 5 6 1",      "key 97 1",
+      "key 97 0",           "text h\xc3\xa9llo \xe4\xbd\xa0\xe5\xa5\xbd",
+      "display 160 240 90", "touch 3 0 150 230",
+      "key 65307 1"};
   for (const auto& w : want) EXPECT_EQ(Line(g), w);
   auto status = g.process().WaitOrKill(testing::kDeadline);
   ASSERT_TRUE(status.ok());
@@ -263,7 +266,8 @@ TEST_F(SurfaceE2E, DemoClockModeCarriesFrameCounterAndTimestamp) {
   StartServer(std::chrono::milliseconds(100));
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  uint64_t start_us = static_cast<uint64_t>(ts.tv_sec) * 1000000 + static_cast<uint64_t>(ts.tv_nsec) / 1000;
+  uint64_t start_us =
+      static_cast<uint64_t>(ts.tv_sec) * 1000000 + static_cast<uint64_t>(ts.tv_nsec) / 1000;
   GuestProcess demo = Guest({"--mode", "clock", "--frames", "5"}, VMI_SURFACE_DEMO);
   uint64_t last_frame = 0, last_time = 0;
   while (last_frame < 5) {

@@ -2,12 +2,11 @@
 // clear Error message naming its fault and is disconnected, and the server
 // keeps serving the next guest.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <cstring>
 
@@ -70,7 +69,8 @@ class RawGuest {
       uint32_t code;
       memcpy(&code, buf + kHeaderSize, 4);
       c.code = static_cast<WireError>(code);
-      c.text.assign(reinterpret_cast<char*>(buf) + kHeaderSize + 4, static_cast<size_t>(n) - kHeaderSize - 4);
+      c.text.assign(reinterpret_cast<char*>(buf) + kHeaderSize + 4,
+                    static_cast<size_t>(n) - kHeaderSize - 4);
       EXPECT_EQ(recv(fd_.get(), buf, sizeof buf, 0), 0) << "the host closes after an Error";
       return c;
     }
@@ -110,8 +110,9 @@ class SurfaceHostile : public ::testing::Test {
     UniqueFd fd = Memfd(64 * 64 * 4, F_SEAL_SHRINK);
     ASSERT_TRUE(good.Send(EncodeAddBuffer({1, 64, 64, 256, kFormatXrgb8888}), {fd.get()}));
     ASSERT_TRUE(good.Send(EncodePresent({1, 1, {{0, 0, 8, 8}}})));
-    ASSERT_TRUE(WaitFor([&] { return server->stats().guest_ready && server->stats().presents > 0; }))
-        << "the server no longer serves guests";
+    ASSERT_TRUE(WaitFor([&] {
+      return server->stats().guest_ready && server->stats().presents > 0;
+    })) << "the server no longer serves guests";
   }
   // Connects, says hello, runs `body`, and returns how the host closed us.
   Closing Run(const std::function<void(RawGuest&)>& body, bool hello = true) {

@@ -79,8 +79,9 @@ display::FrameView FrameState::Capture(int64_t now_us, std::vector<Notice>* out)
       front_dirty_ = false;
       if (old) ReleaseIfUnused(*old, out);
       if (pending_) {
-        out->push_back({pending_->generation, 0,
-                        FrameDone{pending_->serial, kFrameDisplayed, static_cast<uint64_t>(now_us)}});
+        out->push_back(
+            {pending_->generation, 0,
+             FrameDone{pending_->serial, kFrameDisplayed, static_cast<uint64_t>(now_us)}});
         pending_.reset();
       }
     }

@@ -65,8 +65,7 @@ class FrameState {
   void Present(BufferRef buffer, uint32_t serial, const std::vector<display::Rect>& damage,
                int64_t now_us, std::vector<Notice>* out);
   // Completes the pending present if it is (generation, serial).
-  void CompleteIdle(uint64_t generation, uint32_t serial, int64_t now_us,
-                    std::vector<Notice>* out);
+  void CompleteIdle(uint64_t generation, uint32_t serial, int64_t now_us, std::vector<Notice>* out);
   // The guest of `generation` is gone: nothing more is owed to it. The
   // picture it presented stays on screen.
   void ForgetGeneration(uint64_t generation);

@@ -33,9 +33,9 @@ Result<SessionAction> GuestSession::OnAddBuffer(const AddBuffer& m, std::vector<
                  name + ": at most " + std::to_string(limits_.max_buffers) + " buffers");
   uint64_t need = uint64_t{m.stride} * m.height;
   if (bytes_ + need > limits_.max_buffer_bytes)
-    return Error(ErrorCode::kResourceExhausted,
-                 name + ": " + std::to_string(need) + " more bytes exceed the limit of " +
-                     std::to_string(limits_.max_buffer_bytes));
+    return Error(ErrorCode::kResourceExhausted, name + ": " + std::to_string(need) +
+                                                    " more bytes exceed the limit of " +
+                                                    std::to_string(limits_.max_buffer_bytes));
   if (fds->size() != 1) return Error(ErrorCode::kInvalidArgument, name + ": needs one fd");
   auto mapped = ShmBuffer::Map(std::move((*fds)[0]), m.width, m.height, m.stride);
   if (!mapped.ok())
@@ -86,11 +86,15 @@ bool GuestSession::HasBuffer(uint32_t id, uint64_t key) const {
 
 WireError WireCodeFor(const Error& e) {
   switch (e.code()) {
-    case ErrorCode::kUnimplemented: return WireError::kVersion;
-    case ErrorCode::kResourceExhausted: return WireError::kLimit;
+    case ErrorCode::kUnimplemented:
+      return WireError::kVersion;
+    case ErrorCode::kResourceExhausted:
+      return WireError::kLimit;
     case ErrorCode::kNotFound:
-    case ErrorCode::kFailedPrecondition: return WireError::kBadBuffer;
-    default: return WireError::kProtocol;
+    case ErrorCode::kFailedPrecondition:
+      return WireError::kBadBuffer;
+    default:
+      return WireError::kProtocol;
   }
 }
 

@@ -1,10 +1,9 @@
 #include "devices/surface/guest_session.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 namespace vmi::surface {
 namespace {

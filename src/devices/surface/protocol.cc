@@ -69,7 +69,8 @@ Result<GuestMessage> ParseAddBuffer(const uint8_t* p, size_t n, size_t fd_count)
   if (m.width == 0 || m.height == 0 || m.width > kMaxDimension || m.height > kMaxDimension)
     return Bad("add_buffer: size " + std::to_string(m.width) + "x" + std::to_string(m.height) +
                " outside 1.." + std::to_string(kMaxDimension));
-  if (m.format != kFormatXrgb8888) return Bad("add_buffer: unknown format " + std::to_string(m.format));
+  if (m.format != kFormatXrgb8888)
+    return Bad("add_buffer: unknown format " + std::to_string(m.format));
   if (m.stride % 4 != 0 || m.stride < uint64_t{m.width} * 4 || m.stride > 4 * kMaxDimension + 4096)
     return Bad("add_buffer: stride " + std::to_string(m.stride) + " invalid for width " +
                std::to_string(m.width));
@@ -91,11 +92,11 @@ Result<GuestMessage> ParsePresent(const uint8_t* p, size_t n) {
     const uint8_t* r = p + 12 + 16 * i;
     uint64_t x = LoadU32(r), y = LoadU32(r + 4), w = LoadU32(r + 8), h = LoadU32(r + 12);
     if (w == 0 || h == 0 || x + w > kMaxDimension || y + h > kMaxDimension)
-      return Bad("present: damage rectangle " + std::to_string(i) + " (" + std::to_string(x) +
-                 "," + std::to_string(y) + " " + std::to_string(w) + "x" + std::to_string(h) +
+      return Bad("present: damage rectangle " + std::to_string(i) + " (" + std::to_string(x) + "," +
+                 std::to_string(y) + " " + std::to_string(w) + "x" + std::to_string(h) +
                  ") is empty or out of range");
-    m.damage.push_back({static_cast<int>(x), static_cast<int>(y), static_cast<int>(w),
-                        static_cast<int>(h)});
+    m.damage.push_back(
+        {static_cast<int>(x), static_cast<int>(y), static_cast<int>(w), static_cast<int>(h)});
   }
   return GuestMessage(std::move(m));
 }
@@ -142,7 +143,11 @@ std::vector<uint8_t> EncodeHello(const Hello& m, const char magic[4]) {
 }
 std::vector<uint8_t> EncodeAddBuffer(const AddBuffer& m) {
   return Writer(MsgType::kAddBuffer)
-      .U32(m.id).U32(m.width).U32(m.height).U32(m.stride).U32(m.format)
+      .U32(m.id)
+      .U32(m.width)
+      .U32(m.height)
+      .U32(m.stride)
+      .U32(m.format)
       .Finish();
 }
 std::vector<uint8_t> EncodeRemoveBuffer(const RemoveBuffer& m) {
@@ -157,12 +162,21 @@ std::vector<uint8_t> EncodePresent(const Present& m) {
 
 std::vector<uint8_t> Encode(const Welcome& m) {
   return Writer(MsgType::kWelcome)
-      .U32(m.version).U32(m.max_buffers).U32(m.max_damage_rects).U32(0).U64(m.max_buffer_bytes)
+      .U32(m.version)
+      .U32(m.max_buffers)
+      .U32(m.max_damage_rects)
+      .U32(0)
+      .U64(m.max_buffer_bytes)
       .Finish();
 }
 std::vector<uint8_t> Encode(const DisplayInfo& m) {
   return Writer(MsgType::kDisplayInfo)
-      .U32(m.width).U32(m.height).U32(m.format).U32(m.refresh_mhz).U32(m.dpi).U32(m.rotation)
+      .U32(m.width)
+      .U32(m.height)
+      .U32(m.format)
+      .U32(m.refresh_mhz)
+      .U32(m.dpi)
+      .U32(m.rotation)
       .U32(m.serial)
       .Finish();
 }
@@ -174,7 +188,10 @@ std::vector<uint8_t> Encode(const Release& m) {
 }
 std::vector<uint8_t> Encode(const ErrorMsg& m) {
   size_t n = std::min(m.text.size(), kMaxErrorText);
-  return Writer(MsgType::kError).U32(static_cast<uint32_t>(m.code)).Bytes(m.text.data(), n).Finish();
+  return Writer(MsgType::kError)
+      .U32(static_cast<uint32_t>(m.code))
+      .Bytes(m.text.data(), n)
+      .Finish();
 }
 std::vector<uint8_t> Encode(const PointerMsg& m) {
   return Writer(MsgType::kPointer).I32(m.x).I32(m.y).U32(m.buttons).U32(0).U64(m.time_us).Finish();

@@ -58,13 +58,13 @@ inline constexpr uint32_t kFrameDropped = 1u << 1;    // replaced before any cap
 
 // Error codes carried by the Error message (the host closes right after).
 enum class WireError : uint32_t {
-  kProtocol = 1,     // malformed or unexpected message
-  kVersion = 2,      // unsupported protocol version
-  kBadBuffer = 3,    // fd not a sealed memfd, too small, bad geometry, unknown id
-  kLimit = 4,        // too many buffers or bytes
-  kBusy = 5,         // another guest is connected to this display
-  kSlowReader = 6,   // the guest stopped reading host messages
-  kShutdown = 7,     // the host is going away
+  kProtocol = 1,    // malformed or unexpected message
+  kVersion = 2,     // unsupported protocol version
+  kBadBuffer = 3,   // fd not a sealed memfd, too small, bad geometry, unknown id
+  kLimit = 4,       // too many buffers or bytes
+  kBusy = 5,        // another guest is connected to this display
+  kSlowReader = 6,  // the guest stopped reading host messages
+  kShutdown = 7,    // the host is going away
 };
 
 // --- guest -> host -----------------------------------------------------------
@@ -121,9 +121,9 @@ struct DisplayInfo {
   uint32_t serial = 0;    // increases with every change
 };
 struct FrameDone {
-  uint32_t serial = 0;  // the Present's serial
-  uint32_t flags = 0;   // kFrameDisplayed / kFrameDropped; neither: nobody watched
-  uint64_t time_us = 0; // host CLOCK_MONOTONIC
+  uint32_t serial = 0;   // the Present's serial
+  uint32_t flags = 0;    // kFrameDisplayed / kFrameDropped; neither: nobody watched
+  uint64_t time_us = 0;  // host CLOCK_MONOTONIC
 };
 struct Release {
   uint32_t buffer_id = 0;

@@ -73,7 +73,8 @@ size_t FuzzGuestStream(const uint8_t* data, size_t size) {
         for (const auto& r : v.damage) {
           if (r.x < 0 || r.y < 0 || r.x + r.w > v.width || r.y + r.h > v.height) abort();
           for (int y = r.y; y < r.y + r.h; ++y)
-            sum += v.pixels[static_cast<size_t>(y) * v.stride + static_cast<size_t>(r.x + r.w - 1) * 4];
+            sum += v.pixels[static_cast<size_t>(y) * v.stride +
+                            static_cast<size_t>(r.x + r.w - 1) * 4];
         }
         (void)sum;
       }

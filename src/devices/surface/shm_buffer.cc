@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 
 #include <cstring>
-
 #include <string>
 
 namespace vmi::surface {
@@ -17,9 +16,9 @@ Result<std::unique_ptr<ShmBuffer>> ShmBuffer::Map(UniqueFd fd, uint32_t width, u
     return Error(ErrorCode::kInvalidArgument, "bad buffer geometry");
   int seals = fcntl(fd.get(), F_GET_SEALS);
   if (seals < 0)
-    return Error(ErrorCode::kInvalidArgument,
-                 std::string("buffer fd is not a sealable memfd (F_GET_SEALS: ") + strerror(errno) +
-                     ")");
+    return Error(
+        ErrorCode::kInvalidArgument,
+        std::string("buffer fd is not a sealable memfd (F_GET_SEALS: ") + strerror(errno) + ")");
   if ((seals & F_SEAL_SHRINK) == 0)
     return Error(ErrorCode::kInvalidArgument,
                  "buffer memfd lacks F_SEAL_SHRINK (the guest could truncate it under the host's "
@@ -28,10 +27,10 @@ Result<std::unique_ptr<ShmBuffer>> ShmBuffer::Map(UniqueFd fd, uint32_t width, u
   if (fstat(fd.get(), &st) != 0) return Error::FromErrno("fstat buffer fd");
   if (!S_ISREG(st.st_mode)) return Error(ErrorCode::kInvalidArgument, "buffer fd is not a file");
   if (static_cast<uint64_t>(st.st_size) < need)
-    return Error(ErrorCode::kInvalidArgument,
-                 "buffer memfd has " + std::to_string(st.st_size) + " bytes, needs " +
-                     std::to_string(need) + " (stride " + std::to_string(stride) + " x height " +
-                     std::to_string(height) + ")");
+    return Error(ErrorCode::kInvalidArgument, "buffer memfd has " + std::to_string(st.st_size) +
+                                                  " bytes, needs " + std::to_string(need) +
+                                                  " (stride " + std::to_string(stride) +
+                                                  " x height " + std::to_string(height) + ")");
   void* p = mmap(nullptr, need, PROT_READ, MAP_SHARED, fd.get(), 0);
   if (p == MAP_FAILED) {
     Error e = Error::FromErrno("mmap buffer memfd");

@@ -1,10 +1,9 @@
 #include "devices/surface/shm_buffer.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 namespace vmi::surface {
 namespace {
@@ -21,7 +20,8 @@ UniqueFd Memfd(size_t size, unsigned seals, bool allow_sealing = true) {
 
 TEST(ShmBuffer, MapsASealedMemfdAndSeesWrites) {
   UniqueFd fd = Memfd(16 * 4 * 8, F_SEAL_SHRINK);
-  auto* w = static_cast<uint8_t*>(mmap(nullptr, 16 * 4 * 8, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0));
+  auto* w = static_cast<uint8_t*>(
+      mmap(nullptr, 16 * 4 * 8, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0));
   ASSERT_NE(w, MAP_FAILED);
   auto b = ShmBuffer::Map(std::move(fd), 16, 8, 64);
   ASSERT_TRUE(b.ok()) << b.error().ToString();

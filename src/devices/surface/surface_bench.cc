@@ -120,15 +120,18 @@ int Main(int argc, char** argv) {
   std::sort(latency.begin(), latency.end());
   auto pct = [&](double q) {
     if (latency.empty()) return 0.0;
-    return static_cast<double>(latency[std::min(latency.size() - 1, static_cast<size_t>(q * latency.size()))]) / 1000.0;
+    return static_cast<double>(
+               latency[std::min(latency.size() - 1, static_cast<size_t>(q * latency.size()))]) /
+           1000.0;
   };
-  printf("{\"mode\":\"%s\",\"period_ms\":%.1f,\"late_ms\":\"%s\",\"captures\":%llu,"
-         "\"wall_s\":%.2f,\"host_cpu_pct\":%.2f,\"guest_cpu_pct\":%.2f,\"avg_damage_px\":%.0f,"
-         "\"draw_to_capture_ms_p50\":%.2f,\"draw_to_capture_ms_p99\":%.2f,\"demo\":%s}\n",
-         mode.c_str(), period_ms, late.c_str(), static_cast<unsigned long long>(captures), wall,
-         100 * host_cpu / wall, 100 * guest_cpu / wall,
-         captures ? static_cast<double>(damaged_px) / static_cast<double>(captures) : 0.0, pct(0.5),
-         pct(0.99), demo_line.c_str());
+  printf(
+      "{\"mode\":\"%s\",\"period_ms\":%.1f,\"late_ms\":\"%s\",\"captures\":%llu,"
+      "\"wall_s\":%.2f,\"host_cpu_pct\":%.2f,\"guest_cpu_pct\":%.2f,\"avg_damage_px\":%.0f,"
+      "\"draw_to_capture_ms_p50\":%.2f,\"draw_to_capture_ms_p99\":%.2f,\"demo\":%s}\n",
+      mode.c_str(), period_ms, late.c_str(), static_cast<unsigned long long>(captures), wall,
+      100 * host_cpu / wall, 100 * guest_cpu / wall,
+      captures ? static_cast<double>(damaged_px) / static_cast<double>(captures) : 0.0, pct(0.5),
+      pct(0.99), demo_line.c_str());
   server->reset();
   auto r = RemoveTree(dir);
   (void)r;

@@ -18,10 +18,9 @@ uint64_t NowUs() {
 Result<void> SurfaceInputSink::CheckPoint(int x, int y) const {
   DisplayInfo d = server_->display();
   if (x < 0 || y < 0 || x >= static_cast<int>(d.width) || y >= static_cast<int>(d.height))
-    return Error(ErrorCode::kInvalidArgument, "input at (" + std::to_string(x) + "," +
-                                                  std::to_string(y) + ") is outside the " +
-                                                  std::to_string(d.width) + "x" +
-                                                  std::to_string(d.height) + " display");
+    return Error(ErrorCode::kInvalidArgument,
+                 "input at (" + std::to_string(x) + "," + std::to_string(y) + ") is outside the " +
+                     std::to_string(d.width) + "x" + std::to_string(d.height) + " display");
   return Ok();
 }
 
@@ -36,7 +35,8 @@ void SurfaceInputSink::SyncGeneration() {
 Result<void> SurfaceInputSink::Pointer(const input::PointerEvent& e) {
   VMI_CHECK_OK(CheckPoint(e.x, e.y), "pointer");
   if (e.buttons > 0x1F)
-    return Error(ErrorCode::kInvalidArgument, "pointer: unknown buttons " + std::to_string(e.buttons));
+    return Error(ErrorCode::kInvalidArgument,
+                 "pointer: unknown buttons " + std::to_string(e.buttons));
   return server_->SendToGuest(Encode(PointerMsg{e.x, e.y, e.buttons, NowUs()}));
 }
 
@@ -50,14 +50,16 @@ Result<void> SurfaceInputSink::Key(const input::KeyEvent& e) {
 Result<void> SurfaceInputSink::Text(const std::string& utf8) {
   if (utf8.size() > kMaxTextTotal)
     return Error(ErrorCode::kInvalidArgument, "text: " + std::to_string(utf8.size()) +
-                                                  " bytes, at most " + std::to_string(kMaxTextTotal));
+                                                  " bytes, at most " +
+                                                  std::to_string(kMaxTextTotal));
   if (!IsValidUtf8(utf8)) return Error(ErrorCode::kInvalidArgument, "text: not valid UTF-8");
   size_t pos = 0;
   while (pos < utf8.size()) {
     size_t end = std::min(utf8.size(), pos + kMaxTextBytes);
     // Back up to a character boundary (never inside a multi-byte sequence).
     while (end < utf8.size() && (static_cast<uint8_t>(utf8[end]) & 0xC0) == 0x80) --end;
-    VMI_CHECK_OK(server_->SendToGuest(Encode(TextMsg{NowUs(), utf8.substr(pos, end - pos)})), "text");
+    VMI_CHECK_OK(server_->SendToGuest(Encode(TextMsg{NowUs(), utf8.substr(pos, end - pos)})),
+                 "text");
     pos = end;
   }
   return Ok();

@@ -1,7 +1,6 @@
 // Replays the fuzz target's seeds and regressions (fuzz_corpus/) and a few
 // crafted hostile streams, so the regular suite covers the fuzzed path.
 #include <dirent.h>
-
 #include <gtest/gtest.h>
 
 #include "base/file.h"

@@ -83,8 +83,9 @@ Result<std::unique_ptr<SurfaceServer>> SurfaceServer::Start(SurfaceServerOptions
   if (chmod(path.c_str(), 0666) != 0) return Error::FromErrno("surface: chmod " + path);
   if (listen(s->listen_fd_.get(), 8) != 0) return Error::FromErrno("surface: listen " + path);
   SurfaceServer* self = s.get();
-  VMI_CHECK_OK(s->loop_->AddFd(s->listen_fd_.get(), EPOLLIN, [self](uint32_t) { self->OnAccept(); }),
-               "surface: watch listening socket");
+  VMI_CHECK_OK(
+      s->loop_->AddFd(s->listen_fd_.get(), EPOLLIN, [self](uint32_t) { self->OnAccept(); }),
+      "surface: watch listening socket");
   s->thread_ = std::thread([self] {
     pthread_setname_np(pthread_self(), "vmi-surface");
     auto r = self->loop_->Run();
@@ -127,7 +128,8 @@ void SurfaceServer::OnAccept() {
     ++stats_.connections;
   }
   if (client_) {
-    auto m = Encode(ErrorMsg{WireError::kBusy, "another guest is already connected to this display"});
+    auto m =
+        Encode(ErrorMsg{WireError::kBusy, "another guest is already connected to this display"});
     ssize_t r = send(fd.get(), m.data(), m.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
     (void)r;
     VMI_ILOG(WARN, options_.instance) << "surface: refused a second guest (pid " << cred.pid << ")";
@@ -136,8 +138,8 @@ void SurfaceServer::OnAccept() {
     return;
   }
   int raw = fd.get();
-  client_ = std::make_unique<Client>(std::move(fd),
-                                     GuestSession(++next_generation_, options_.limits, &next_buffer_key_));
+  client_ = std::make_unique<Client>(
+      std::move(fd), GuestSession(++next_generation_, options_.limits, &next_buffer_key_));
   auto r = loop_->AddFd(raw, EPOLLIN, [this](uint32_t events) { OnClientEvent(events); });
   if (!r.ok()) {
     VMI_ILOG(ERROR, options_.instance) << "surface: " << r.error().ToString();
@@ -247,8 +249,8 @@ void SurfaceServer::HandleDatagram(std::span<const uint8_t> data, std::vector<Un
     uint32_t serial = action->present->serial;
     {
       std::lock_guard lock(mu_);
-      frames_.Present(std::move(action->present->buffer), serial, action->present->damage,
-                      NowUs(), &notices);
+      frames_.Present(std::move(action->present->buffer), serial, action->present->damage, NowUs(),
+                      &notices);
       stats_.presents = frames_.presents();
     }
     SignalFrame();
@@ -295,7 +297,8 @@ void SurfaceServer::Deliver(const std::vector<Notice>& notices) {
 void SurfaceServer::Send(std::vector<uint8_t> message) {
   if (!client_ || client_->peer_gone) return;
   if (client_->queue.empty()) {
-    ssize_t r = send(client_->fd.get(), message.data(), message.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    ssize_t r =
+        send(client_->fd.get(), message.data(), message.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
     if (r >= 0) return;
     if (errno == EPIPE || errno == ECONNRESET) {
       // Keep reading: what the guest sent before closing still counts
@@ -311,8 +314,8 @@ void SurfaceServer::Send(std::vector<uint8_t> message) {
     (void)m;
   }
   if (client_->queue.size() >= options_.max_queued_messages) {
-    Disconnect("the guest does not read its messages (" +
-                   std::to_string(client_->queue.size()) + " queued)",
+    Disconnect("the guest does not read its messages (" + std::to_string(client_->queue.size()) +
+                   " queued)",
                ErrorMsg{WireError::kSlowReader, ""});
     return;
   }

@@ -60,12 +60,12 @@ struct SurfaceServerOptions {
 };
 
 struct SurfaceStats {
-  uint64_t connections = 0;   // guests accepted (including rejected ones)
-  uint64_t disconnects = 0;   // guest connections closed, for any reason
+  uint64_t connections = 0;  // guests accepted (including rejected ones)
+  uint64_t disconnects = 0;  // guest connections closed, for any reason
   uint64_t presents = 0;
-  uint64_t generation = 0;    // of the guest that completed the handshake; 0: none
-  bool guest_ready = false;   // a guest is connected and said hello
-  std::string last_error;     // why the last guest was disconnected, if it broke a rule
+  uint64_t generation = 0;   // of the guest that completed the handshake; 0: none
+  bool guest_ready = false;  // a guest is connected and said hello
+  std::string last_error;    // why the last guest was disconnected, if it broke a rule
 };
 
 class SurfaceServer final : public display::FrameSource {

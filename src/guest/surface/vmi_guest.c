@@ -90,7 +90,9 @@ static void put32(uint8_t* p, uint32_t v) {
 static uint32_t get32(const uint8_t* p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
-static uint64_t get64(const uint8_t* p) { return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32; }
+static uint64_t get64(const uint8_t* p) {
+  return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
 static void header(uint8_t* p, uint16_t type, uint32_t payload) {
   put16(p, type);
   put16(p + 2, 0);
@@ -373,7 +375,8 @@ int vmi_surface_connect(const char* path, vmi_surface** out) {
   if (!path) {
     const char* dir = getenv("VMI_DEVDIR");
     if (!dir || !*dir) dir = "/run/vmi";
-    if ((size_t)snprintf(buf, sizeof buf, "%s/surface.sock", dir) >= sizeof buf) return -ENAMETOOLONG;
+    if ((size_t)snprintf(buf, sizeof buf, "%s/surface.sock", dir) >= sizeof buf)
+      return -ENAMETOOLONG;
     path = buf;
   }
   struct sockaddr_un addr;

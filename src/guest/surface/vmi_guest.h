@@ -52,8 +52,8 @@ typedef struct vmi_display_info {
   uint32_t format;      /* VMI_FORMAT_XRGB8888 */
   uint32_t refresh_mhz; /* refresh rate in millihertz */
   uint32_t dpi;
-  uint32_t rotation;    /* degrees: 0, 90, 180, 270 */
-  uint32_t serial;      /* increases with every change */
+  uint32_t rotation; /* degrees: 0, 90, 180, 270 */
+  uint32_t serial;   /* increases with every change */
 } vmi_display_info;
 
 typedef struct vmi_rect {

@@ -53,7 +53,7 @@ typedef struct demo {
   int prev_n;
   int full; /* the next frame must be presented whole */
   int clock_mode;
-  int late_us; /* draw this long before the predicted capture; 0: at once */
+  int late_us;      /* draw this long before the predicted capture; 0: at once */
   uint64_t draw_us; /* moving average of the time from drawing to present */
   uint64_t presented, displayed, dropped;
 } demo;
@@ -162,7 +162,8 @@ static int draw_frame(demo* d, canvas* c, uint64_t t, vmi_rect* out) {
     int side = w / 6;
     int span_x = w - side, span_y = h - side;
     int px = (int)(t * 7 % (uint64_t)(2 * span_x)), py = (int)(t * 5 % (uint64_t)(2 * span_y));
-    vmi_rect sq = {px < span_x ? px : 2 * span_x - px, py < span_y ? py : 2 * span_y - py, side, side};
+    vmi_rect sq = {px < span_x ? px : 2 * span_x - px, py < span_y ? py : 2 * span_y - py, side,
+                   side};
     fill_rect(c, sq, 0xe04040);
     out[n++] = sq;
     int rad = w / 10;
@@ -224,7 +225,7 @@ static int run(demo* d, uint64_t frames) {
     if (!d->full) {
       for (int i = 0; i < d->prev_n; ++i) damage[dn++] = d->prev[i];
       for (int i = 0; i < n; ++i) damage[dn++] = cur[i];
-      if (dn == 0) {  /* nothing moved: present one pixel to keep the pace */
+      if (dn == 0) { /* nothing moved: present one pixel to keep the pace */
         vmi_rect one = {0, 0, 1, 1};
         damage[dn++] = one;
       }

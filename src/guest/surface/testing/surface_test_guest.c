@@ -82,7 +82,8 @@ static int run_input(vmi_surface* s) {
     while ((r = vmi_surface_next_event(s, &ev)) == 1) {
       switch (ev.type) {
         case VMI_EVENT_TOUCH:
-          printf("touch %u %u %d %d\n", ev.u.touch.id, ev.u.touch.action, ev.u.touch.x, ev.u.touch.y);
+          printf("touch %u %u %d %d\n", ev.u.touch.id, ev.u.touch.action, ev.u.touch.x,
+                 ev.u.touch.y);
           break;
         case VMI_EVENT_POINTER:
           printf("pointer %d %d %u\n", ev.u.pointer.x, ev.u.pointer.y, ev.u.pointer.buttons);
@@ -94,7 +95,8 @@ static int run_input(vmi_surface* s) {
           printf("text %s\n", ev.u.text.utf8);
           break;
         case VMI_EVENT_DISPLAY:
-          printf("display %u %u %u\n", ev.u.display.width, ev.u.display.height, ev.u.display.rotation);
+          printf("display %u %u %u\n", ev.u.display.width, ev.u.display.height,
+                 ev.u.display.rotation);
           break;
       }
       fflush(stdout);
