@@ -49,13 +49,18 @@ function page(serial: number, seqNo: number, granule: bigint, flags: number, pac
   return out;
 }
 
-// One Ogg Opus file holding `packets` (48 kHz stereo, `samples` in total).
-export function oggOpusFile(packets: Uint8Array[], samples: number): Uint8Array {
+// One Ogg Opus file holding `packets` (48 kHz stereo, `samples` in total,
+// the first `preSkip` of which the decoder decodes only to warm up and then
+// discards: RFC 7845's pre-roll, needed because Opus predicts each frame's
+// band energies from the previous frame's).
+export function oggOpusFile(packets: Uint8Array[], samples: number, preSkip = 0): Uint8Array {
   const head = new Uint8Array(19);
   head.set(new TextEncoder().encode("OpusHead"), 0);
   head[8] = 1; // version
   head[9] = 2; // channels
-  new DataView(head.buffer).setUint32(12, 48000, true); // input rate (informational); pre-skip 0
+  const hv = new DataView(head.buffer);
+  hv.setUint16(10, preSkip, true);
+  hv.setUint32(12, 48000, true); // input rate (informational)
   const tags = new Uint8Array(16);
   tags.set(new TextEncoder().encode("OpusTags"), 0); // vendor length 0, no comments
   const serial = 0x766d69; // "vmi"

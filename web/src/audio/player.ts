@@ -21,6 +21,7 @@ export interface AudioPlayerStats {
   late: number;
   errors: number;
   bufferMs: number;
+  playedMs: number; // audio scheduled so far
   decoder: "webcodecs" | "fallback" | "none";
 }
 
@@ -56,13 +57,16 @@ export function hasWebCodecsAudio(): boolean {
 class Player implements AudioPlayer {
   readonly context: AudioContext;
   readonly output: GainNode;
-  readonly stats: AudioPlayerStats = { packets: 0, decoded: 0, late: 0, errors: 0, bufferMs: 0, decoder: "none" };
+  readonly stats: AudioPlayerStats = {
+    packets: 0, decoded: 0, late: 0, errors: 0, bufferMs: 0, playedMs: 0, decoder: "none",
+  };
   volume = 1;
   muted = false;
   private clock: PlayoutClock;
   private decoder: AudioDecoder | null = null;
   private durations = new Map<number, number>();
   private batch: { data: Uint8Array[]; ts: number; dur: number } = { data: [], ts: 0, dur: 0 };
+  private preroll: { data: Uint8Array; dur: number }[] = []; // last packets of the previous batch
   private readonly batchSize: number;
   private closed = false;
   private ownsContext: boolean;
@@ -117,7 +121,17 @@ class Player implements AudioPlayer {
   private flushFallback(): void {
     const { data, ts, dur } = this.batch;
     this.batch = { data: [], ts: 0, dur: 0 };
-    const file = oggOpusFile(data, Math.round((dur * 48) / 1000));
+    // Each file is decoded by a fresh decoder: lead it in with the previous
+    // 40 ms, decoded and discarded (pre-skip), so levels do not start low.
+    const pre = this.preroll;
+    const preSamples = Math.round((pre.reduce((s, p) => s + p.dur, 0) * 48) / 1000);
+    const file = oggOpusFile(
+      [...pre.map((p) => p.data), ...data],
+      preSamples + Math.round((dur * 48) / 1000),
+      preSamples,
+    );
+    const each = dur / data.length;
+    this.preroll = data.slice(-4).map((d) => ({ data: d, dur: each }));
     this.context.decodeAudioData(file.buffer as ArrayBuffer).then(
       (buf) => this.play(buf, ts, dur),
       () => this.stats.errors++,
@@ -151,6 +165,7 @@ class Player implements AudioPlayer {
     this.stats.late = this.clock.late;
     this.stats.bufferMs = this.clock.bufferMs;
     if (at === null) return;
+    this.stats.playedMs += buf.duration * 1000;
     const src = this.context.createBufferSource();
     src.buffer = buf;
     src.connect(this.output);
