@@ -133,6 +133,12 @@ TEST_F(JscTest, GcHeavyWorkloadWithJscThreads) {
   const char* jit = getenv("JSC_useJIT");
   RecordProperty("threads", all);
   std::cout << "JSC_useJIT=" << (jit != nullptr ? jit : "(default)") << " threads: " << all << "\n";
+  // JSC names its compiler threads "JITWorker": they exist only with the JIT.
+  if (jit != nullptr && std::string(jit) == "false") {
+    EXPECT_EQ(names.count("JITWorker"), 0u) << all;
+  } else {
+    EXPECT_EQ(names.count("JITWorker"), 1u) << all;
+  }
 }
 
 TEST_F(JscTest, JitModeIsTheOneRequested) {
