@@ -12,7 +12,7 @@ DamageTracker::DamageTracker(const DamageOptions& options)
       row_diff_(GetRowDiff(options.simd)) {}
 
 std::vector<Rect> DamageTracker::Update(const uint8_t* pixels, int width, int height,
-                                        int stride) {
+                                        int stride, const std::vector<Rect>* hint) {
   const size_t row_bytes = static_cast<size_t>(width) * 4;
   if (!valid_ || width != width_ || height != height_) {
     width_ = width;
@@ -33,12 +33,32 @@ std::vector<Rect> DamageTracker::Update(const uint8_t* pixels, int width, int he
   bool any = false;
   for (int r = 0; r < rows_; ++r) {
     uint8_t* dirty = &grid_[static_cast<size_t>(r) * cols_];
-    std::memset(dirty, 0, cols_);
     const int y0 = r * tile_h_;
     const int y1 = std::min(height, y0 + tile_h_);
+    if (hint) {
+      // 2 = not a candidate: row_diff skips non-zero entries.
+      std::memset(dirty, 2, cols_);
+      bool any_candidate = false;
+      for (const auto& h : *hint) {
+        if (h.w <= 0 || h.h <= 0 || h.y >= y1 || h.y + h.h <= y0) continue;
+        const int c0 = std::max(0, h.x / tile_w_);
+        const int c1 = std::min(cols_ - 1, (h.x + h.w - 1) / tile_w_);
+        for (int c = c0; c <= c1; ++c) dirty[c] = 0;
+        any_candidate = any_candidate || c0 <= c1;
+      }
+      if (!any_candidate) {
+        std::memset(dirty, 0, cols_);
+        continue;
+      }
+    } else {
+      std::memset(dirty, 0, cols_);
+    }
     for (int y = y0; y < y1; ++y) {
       row_diff_(pixels + static_cast<size_t>(stride) * y, &shadow_[row_bytes * y], row_bytes,
                 seg_bytes, dirty);
+    }
+    if (hint) {
+      for (int c = 0; c < cols_; ++c) dirty[c] = dirty[c] == 1;
     }
     // Copy each run of changed tiles of this band into the shadow.
     for (int c = 0; c < cols_;) {

@@ -31,10 +31,14 @@ class DamageTracker {
   // Compares `pixels` (BGRX, `stride` bytes per row) with the shadow, copies
   // the changed tiles into it and returns them merged into rectangles. The
   // first call, a call after Reset() and a size change report the whole
-  // frame.
-  std::vector<Rect> Update(const uint8_t* pixels, int width, int height, int stride);
+  // frame. With `hint`, only tiles that overlap one of its rectangles are
+  // compared; the rest are taken as unchanged (the X server said so).
+  std::vector<Rect> Update(const uint8_t* pixels, int width, int height, int stride,
+                           const std::vector<Rect>* hint = nullptr);
   // Makes the next Update() report the whole frame.
   void Reset() { valid_ = false; }
+  // False before the first Update() and after Reset().
+  bool valid() const { return valid_; }
 
   const uint8_t* shadow() const { return shadow_.data(); }
   int shadow_stride() const { return width_ * 4; }

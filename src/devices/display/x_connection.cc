@@ -3,7 +3,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <xcb/damage.h>
 #include <xcb/randr.h>
+#include <xcb/xfixes.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -62,6 +64,50 @@ XConnection::~XConnection() {
   if (conn_) xcb_disconnect(conn_);
 }
 
+namespace {
+constexpr size_t kMaxDamageBoxes = 64;
+}  // namespace
+
+Result<void> XConnection::EnableDamage() {
+  if (damage_) return Ok();
+  const xcb_query_extension_reply_t* ext = xcb_get_extension_data(conn_, &xcb_damage_id);
+  if (!ext || !ext->present) return Error(ErrorCode::kUnavailable, "X server has no DAMAGE");
+  // Both versions must be negotiated before DAMAGE requests are valid.
+  free(xcb_xfixes_query_version_reply(conn_, xcb_xfixes_query_version(conn_, 5, 0), nullptr));
+  xcb_damage_query_version_reply_t* v =
+      xcb_damage_query_version_reply(conn_, xcb_damage_query_version(conn_, 1, 1), nullptr);
+  if (!v) return Error(ErrorCode::kUnavailable, "DAMAGE QueryVersion failed");
+  free(v);
+  const uint32_t id = xcb_generate_id(conn_);
+  if (auto* err = xcb_request_check(
+          conn_, xcb_damage_create_checked(conn_, id, root_,
+                                           XCB_DAMAGE_REPORT_LEVEL_BOUNDING_BOX))) {
+    free(err);
+    return Error(ErrorCode::kUnavailable, "DAMAGE Create failed");
+  }
+  damage_ = id;
+  damage_event_base_ = ext->first_event;
+  damaged_ = true;  // everything is unknown until the first look
+  damage_overflow_ = true;
+  return Ok();
+}
+
+bool XConnection::TakeDamage(std::vector<Rect>* boxes) {
+  boxes->clear();
+  PollEvents();
+  if (!damaged_) return false;
+  // Re-arm, then a round trip: every event the server sent before the
+  // subtract is in our queue after it.
+  xcb_damage_subtract(conn_, damage_, XCB_NONE, XCB_NONE);
+  free(xcb_get_input_focus_reply(conn_, xcb_get_input_focus(conn_), nullptr));
+  PollEvents();
+  if (!damage_overflow_) boxes->swap(damage_boxes_);
+  damage_boxes_.clear();
+  damaged_ = false;
+  damage_overflow_ = false;
+  return true;
+}
+
 Result<void> XConnection::RefreshSize() {
   xcb_generic_error_t* err = nullptr;
   xcb_get_geometry_reply_t* g =
@@ -88,6 +134,14 @@ bool XConnection::PollEvents() {
       // RandR rotation, the mode itself is portrait or landscape.
       width_ = sc->width;
       height_ = sc->height;
+    } else if (damage_event_base_ >= 0 && type == damage_event_base_ + XCB_DAMAGE_NOTIFY) {
+      auto* dn = reinterpret_cast<xcb_damage_notify_event_t*>(ev);
+      damaged_ = true;
+      if (damage_boxes_.size() >= kMaxDamageBoxes) {
+        damage_overflow_ = true;
+      } else {
+        damage_boxes_.push_back(Rect{dn->area.x, dn->area.y, dn->area.width, dn->area.height});
+      }
     }
     free(ev);
   }

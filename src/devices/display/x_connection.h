@@ -19,8 +19,10 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
+#include "devices/display/frame_source.h"
 
 namespace vmi::display {
 
@@ -42,10 +44,23 @@ class XConnection {
   int width() const { return width_; }
   int height() const { return height_; }
 
-  // Reads pending events without blocking and applies screen-size changes.
-  // Returns false when the connection is broken. Other events and errors are
-  // counted and dropped (errors of unchecked requests land here).
+  // Reads pending events without blocking: applies screen-size changes and
+  // collects damage boxes. Returns false when the connection is broken.
+  // Other events and errors are counted and dropped (errors of unchecked
+  // requests land here).
   bool PollEvents();
+
+  // Asks the server (DAMAGE extension) to report drawing on the root window,
+  // as bounding boxes. kUnavailable without the extension.
+  Result<void> EnableDamage();
+  bool damage_enabled() const { return damage_ != 0; }
+  // Takes the damage reported since the last call: false if there was none
+  // (nothing was drawn; the framebuffer is unchanged). Otherwise fills
+  // `boxes` (empty when there were too many to list: treat as everything)
+  // after re-arming the report with a round trip, so that anything drawn
+  // before this call is either in `boxes` or already in the framebuffer
+  // inside them, and anything drawn later is reported next time.
+  bool TakeDamage(std::vector<Rect>* boxes);
   // Re-reads the root geometry with a round trip (after our own RandR change).
   Result<void> RefreshSize();
   uint64_t errors_seen() const { return errors_; }
@@ -59,6 +74,11 @@ class XConnection {
   int height_ = 0;
   int randr_event_base_ = -1;
   uint64_t errors_ = 0;
+  uint32_t damage_ = 0;  // xcb_damage_damage_t, 0 when not enabled
+  int damage_event_base_ = -1;
+  bool damaged_ = false;
+  bool damage_overflow_ = false;
+  std::vector<Rect> damage_boxes_;
 };
 
 }  // namespace vmi::display

@@ -99,6 +99,11 @@ void XwdFrameSource::UpdateXConnection(std::chrono::steady_clock::time_point now
     auto c = XConnection::Connect(options_.x_socket);
     if (c.ok()) {
       x_ = std::move(*c);
+      x_fresh_ = true;
+      if (options_.use_x_damage) {
+        auto d = x_->EnableDamage();
+        if (!d.ok()) VMI_LOG(INFO) << options_.x_socket << ": " << d.error().ToString();
+      }
     } else {
       VMI_LOG(DEBUG) << c.error().ToString();
     }
@@ -130,10 +135,30 @@ Result<FrameView> XwdFrameSource::Capture() {
     height = std::min(height, x_->height());
   }
 
+  // Decide how much to compare: nothing (the server reported no drawing),
+  // the reported boxes, or everything.
+  const bool same_size =
+      tracker_.valid() && width == tracker_.width() && height == tracker_.height();
+  bool compare = true;
+  const std::vector<Rect>* hint = nullptr;
+  if (x_ && x_->damage_enabled()) {
+    const bool reported = x_->TakeDamage(&hint_);
+    if (x_fresh_ || !same_size || now >= next_full_) {
+      x_fresh_ = false;
+      next_full_ = now + options_.full_check_interval;
+    } else if (!reported) {
+      compare = false;
+    } else if (!hint_.empty()) {
+      hint = &hint_;
+    }
+  }
+
   FrameView view;
-  {
+  if (compare) {
+    ++compares_;
     SigbusGuard::Scope guard(base_, map_size_);
-    view.damage = tracker_.Update(base_ + layout_.pixel_offset, width, height, layout_.stride);
+    view.damage = tracker_.Update(base_ + layout_.pixel_offset, width, height, layout_.stride,
+                                  hint);
     if (guard.faulted()) {
       Unmap();
       return Error(ErrorCode::kUnavailable, options_.fb_path + " was truncated during capture");

@@ -15,6 +15,13 @@
 // socket path, the source follows the RandR size through an XConnection
 // (reconnected when Xvfb restarts); without one, the size is the header's.
 //
+// Still screens: with the X socket, the source asks the X server (DAMAGE
+// extension) where it drew. A capture with no report since the last one
+// reads no pixel at all; otherwise only tiles inside the reported boxes are
+// compared. As a safety net against drawing the server does not report, the
+// whole frame is compared at least every `full_check_interval`. Without the
+// X connection every capture compares the whole frame.
+//
 // Threads: Capture() on one thread at a time (the capture thread).
 #pragma once
 
@@ -36,6 +43,8 @@ struct XwdSourceOptions {
   std::string x_socket;  // <devdir>/x11/X0; empty: size from the header only
   DamageOptions damage;
   std::chrono::milliseconds recheck_interval{250};
+  std::chrono::milliseconds full_check_interval{1000};
+  bool use_x_damage = true;
   // Files larger than this are refused (a guest could make it huge).
   uint64_t max_file_size = 256ull << 20;
 };
@@ -54,6 +63,8 @@ class XwdFrameSource : public FrameSource {
   // The X connection used to follow the screen size, if connected.
   XConnection* x_connection() { return x_.get(); }
   uint64_t remaps() const { return remaps_; }
+  // Captures that compared pixels (as opposed to trusting an empty report).
+  uint64_t compares() const { return compares_; }
 
  private:
   Result<void> MapFile();
@@ -73,6 +84,10 @@ class XwdFrameSource : public FrameSource {
   std::chrono::steady_clock::time_point next_x_attempt_{};
   uint64_t sequence_ = 0;
   uint64_t remaps_ = 0;
+  uint64_t compares_ = 0;
+  bool x_fresh_ = false;  // a new X connection: compare everything once
+  std::chrono::steady_clock::time_point next_full_{};
+  std::vector<Rect> hint_;
 };
 
 }  // namespace vmi::display

@@ -118,6 +118,44 @@ TEST_F(XwdFrameSourceTest, StillScreenHasNoDamageAndDrawingHasExactTiles) {
   EXPECT_EQ(PixelAt(*r, 229, 229), 0xff00ffu);
 }
 
+// With the X socket, the server's damage reports decide what is compared:
+// a still screen compares nothing, drawing is still seen exactly. (Xvfb
+// 21.1 does not draw the pointer into its framebuffer: motion changes no
+// pixel.)
+TEST_F(XwdFrameSourceTest, XDamageSkipsStillFramesAndSeesDrawing) {
+  StartX();
+  client_->Fill(0, 0, 720, 1280, 0x000000);
+  XwdSourceOptions o = Options(true);
+  o.full_check_interval = std::chrono::hours(1);  // no safety-net compares here
+  XwdFrameSource src(o);
+  FrameView f = Settle(src);
+  ASSERT_EQ(f.width, 720);
+  const uint64_t compares = src.compares();
+  for (int i = 0; i < 10; ++i) {
+    auto r = src.Capture();
+    ASSERT_TRUE(r.ok());
+    EXPECT_TRUE(r->damage.empty());
+  }
+  EXPECT_EQ(src.compares(), compares);  // not a pixel read
+  client_->Fill(400, 600, 10, 10, 0x00ff00);
+  auto r = src.Capture();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(src.compares(), compares + 1);
+  ASSERT_EQ(r->damage.size(), 1u);
+  EXPECT_EQ(r->damage[0], (Rect{384, 592, 64, 32}));
+  EXPECT_EQ(PixelAt(*r, 409, 609), 0x00ff00u);
+  // A safety-net compare finds nothing the reports missed.
+  XwdSourceOptions always = Options(true);
+  always.full_check_interval = std::chrono::milliseconds(0);
+  XwdFrameSource checked(always);
+  (void)Settle(checked);
+  client_->Fill(0, 1270, 720, 10, 0xffffff);
+  auto c = checked.Capture();
+  ASSERT_TRUE(c.ok());
+  ASSERT_FALSE(c->damage.empty());
+  EXPECT_EQ(c->damage[0].y, 1264);
+}
+
 TEST_F(XwdFrameSourceTest, FileAppearingLateAndReplaced) {
   XwdFrameSource src(Options(false));
   auto r = src.Capture();
