@@ -50,10 +50,10 @@ Result<RunOutput> Aplay(const std::vector<std::string>& env, const std::string& 
 
 TEST(AudioDevice, AplayToneArrivesWithItsFrequencyAndLevel) {
   TempDir dir;
-  HubThread h;
   Capture cap;
   std::vector<OpusPacket> packets;
   std::mutex pmu;
+  HubThread h;  // last: destroyed first, while what its callbacks use lives
   h.Call([&] {
     ASSERT_TRUE(h.hub().AddDevice("a", dir.path()).ok());
     uint64_t l = h.hub().AddMixListener([&](const float* b, size_t n, int64_t) { cap.Add(b, n); });
@@ -106,8 +106,8 @@ TEST(AudioDevice, AplayToneArrivesWithItsFrequencyAndLevel) {
 
 TEST(AudioDevice, TwoInstancesMixWithTheirVolumes) {
   TempDir da, db;
-  HubThread h;
   Capture cap;
+  HubThread h;  // last: destroyed first
   h.Call([&] {
     ASSERT_TRUE(h.hub().AddDevice("a", da.path()).ok());
     ASSERT_TRUE(h.hub().AddDevice("b", db.path()).ok());
@@ -184,15 +184,21 @@ TEST(AudioDevice, MicrophoneToneReachesArecord) {
   auto x = testing::ReadWavChannel0(wav, &rate);
   EXPECT_EQ(rate, 16000);
   ASSERT_GT(x.size(), 16000u);
-  std::vector<float> tail(x.end() - 8000, x.end());
-  EXPECT_NEAR(testing::PeakFrequency(tail, 16000, 100, 2000, 2), 660, 3);
-  EXPECT_GT(testing::ToneAmplitude(tail, 16000, 660), 0.25);
+  // The loudest quarter second (a loaded machine may starve the feeder
+  // thread now and then; gaps are not what this test is about).
+  std::vector<float> best;
+  for (size_t at = 0; at + 4000 <= x.size(); at += 1000) {
+    std::vector<float> w(x.begin() + at, x.begin() + at + 4000);
+    if (testing::Rms(w) > testing::Rms(best)) best = w;
+  }
+  EXPECT_NEAR(testing::PeakFrequency(best, 16000, 100, 2000, 2), 660, 3);
+  EXPECT_NEAR(testing::ToneAmplitude(best, 16000, 660), 0.5, 0.1);
 }
 
 TEST(AudioDevice, EspeakNgSpeaksThroughTheDefaultDevice) {
   TempDir dir;
-  HubThread h;
   Capture cap;
+  HubThread h;  // last: destroyed first
   h.Call([&] {
     ASSERT_TRUE(h.hub().AddDevice("a", dir.path()).ok());
     uint64_t l = h.hub().AddMixListener([&](const float* b, size_t n, int64_t) { cap.Add(b, n); });
