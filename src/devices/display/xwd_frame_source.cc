@@ -110,6 +110,10 @@ void XwdFrameSource::UpdateXConnection(std::chrono::steady_clock::time_point now
   }
 }
 
+int XwdFrameSource::wait_fd() const {
+  return x_ && x_->damage_enabled() ? x_->fd() : -1;
+}
+
 Result<FrameView> XwdFrameSource::Capture() {
   const auto now = std::chrono::steady_clock::now();
   if (base_ && now >= next_check_) {

@@ -57,6 +57,11 @@ class XwdFrameSource : public FrameSource {
   XwdFrameSource& operator=(const XwdFrameSource&) = delete;
 
   Result<FrameView> Capture() override;
+  // The X connection's fd while DAMAGE reports are on (readable when the
+  // server reported drawing), else -1. It changes when the connection is
+  // re-made: re-read it after every Capture(). Capture at least every
+  // `full_check_interval` anyway (file replacement is not signalled).
+  int wait_fd() const override;
 
   // The layout of the mapped file (valid after a successful Capture()).
   const XwdLayout& layout() const { return layout_; }

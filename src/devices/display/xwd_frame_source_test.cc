@@ -2,6 +2,7 @@
 #include "devices/display/xwd_frame_source.h"
 
 #include <gtest/gtest.h>
+#include <poll.h>
 
 #include <chrono>
 #include <cstring>
@@ -137,7 +138,12 @@ TEST_F(XwdFrameSourceTest, XDamageSkipsStillFramesAndSeesDrawing) {
     EXPECT_TRUE(r->damage.empty());
   }
   EXPECT_EQ(src.compares(), compares);  // not a pixel read
+  // The wait fd is quiet while nothing is drawn, readable after drawing.
+  ASSERT_GE(src.wait_fd(), 0);
+  pollfd pfd{src.wait_fd(), POLLIN, 0};
+  EXPECT_EQ(poll(&pfd, 1, 0), 0);
   client_->Fill(400, 600, 10, 10, 0x00ff00);
+  EXPECT_EQ(poll(&pfd, 1, 5000), 1);
   auto r = src.Capture();
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(src.compares(), compares + 1);

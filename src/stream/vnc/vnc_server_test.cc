@@ -15,6 +15,7 @@
 
 #include "base/child_process.h"
 #include "base/file.h"
+#include "devices/display/screen_size.h"
 #include "devices/display/testing/x_test_client.h"
 #include "devices/display/testing/xvfb_server.h"
 #include "devices/display/xwd_frame_source.h"
@@ -359,6 +360,47 @@ TEST_F(VncServerTest, TigerVncViewerZrleSeesExactPixels) {
     matched = mismatches == 0;
   }
   EXPECT_TRUE(matched) << mismatches << " pixels differ";
+}
+
+// Rotation: the guest screen switches to landscape with RandR; the capture
+// follows and VNC clients get the new size (NewFBSize) and its pixels.
+TEST(VncRotationTest, ClientsFollowTheNewScreenSize) {
+  TempDir dir;
+  auto x = XvfbServer::Start(dir.path(), "1280x1280x24");
+  ASSERT_TRUE(x.ok());
+  auto conn = display::XConnection::Connect((*x)->socket_path());
+  ASSERT_TRUE(conn.ok());
+  ASSERT_TRUE(display::SetScreenSize(**conn, 720, 1280).ok());
+  auto client = XTestClient::Open((*x)->display_name());
+  ASSERT_TRUE(client.ok());
+  (*client)->FitToRoot();
+  (*client)->Fill(0, 0, 720, 1280, 0x0000ff);
+  display::XwdSourceOptions so;
+  so.fb_path = (*x)->fb_path();
+  so.x_socket = (*x)->socket_path();
+  display::XwdFrameSource source(so);
+  VncOptions vo;
+  vo.instance = "rot";
+  vo.source = &source;
+  auto vnc = VncServer::Start(vo);
+  ASSERT_TRUE(vnc.ok());
+  auto c = RfbClient::Connect((*vnc)->port(), (*vnc)->password(), "raw");
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(c->FullUpdate());
+  EXPECT_EQ(c->get()->width, 720);
+  EXPECT_EQ(c->get()->height, 1280);
+
+  ASSERT_TRUE(display::SetScreenSize(**conn, 1280, 720).ok());
+  (*client)->FitToRoot();
+  (*client)->Fill(0, 0, 1280, 720, 0x000000);
+  (*client)->Fill(1100, 600, 100, 100, 0xff8800);
+  bool ok = false;
+  for (int i = 0; i < 100 && !ok; ++i) {
+    SendFramebufferUpdateRequest(c->get(), 0, 0, c->get()->width, c->get()->height, TRUE);
+    c->Pump([] { return false; }, 50ms);
+    ok = c->get()->width == 1280 && c->get()->height == 720 && c->Pixel(1150, 650) == 0xff8800;
+  }
+  EXPECT_TRUE(ok) << c->get()->width << "x" << c->get()->height;
 }
 
 TEST_F(VncServerTest, PortIsChosenAndLoopbackOnly) {
