@@ -128,7 +128,7 @@ double Percentile(std::vector<double> v, double q) {
   return v[std::min(v.size() - 1, static_cast<size_t>(q * v.size()))];
 }
 
-void BenchLatency() {
+void BenchLatency(unsigned period, unsigned buffer) {
   std::string dir = TempDir();
   SetupAlsa(dir, dir);
   Loop l;
@@ -150,7 +150,6 @@ void BenchLatency() {
     // A subscriber, so the block really goes to the Opus encoder.
     l.hub->device("a")->Subscribe([](const OpusPacket&) {});
   });
-  const unsigned period = 240, buffer = 960;  // 5 ms periods, 20 ms buffer
   snd_pcm_t* pcm = OpenPcm(48000, period, buffer);
   if (!pcm) {
     std::printf("{\"bench\":\"audio_latency\",\"error\":\"cannot open the vmi PCM\"}\n");
@@ -162,12 +161,12 @@ void BenchLatency() {
   std::vector<int64_t> writes;
   const int clicks = 60;
   for (int k = 0; k < clicks; ++k) {
-    for (int i = 0; i < 20; ++i) snd_pcm_writei(pcm, silence.data(), period);  // 100 ms
+    for (unsigned i = 0; i < 4800 / period; ++i) snd_pcm_writei(pcm, silence.data(), period);  // 100 ms
     int64_t t = MonotonicMicros();
     if (snd_pcm_writei(pcm, click.data(), period) < 0) break;
     writes.push_back(t);
   }
-  for (int i = 0; i < 20; ++i) snd_pcm_writei(pcm, silence.data(), period);
+  for (unsigned i = 0; i < 4800 / period; ++i) snd_pcm_writei(pcm, silence.data(), period);
   snd_pcm_drain(pcm);
   snd_pcm_close(pcm);
   std::this_thread::sleep_for(50ms);
@@ -285,7 +284,8 @@ int main(int argc, char** argv) {
   g_conf_src = argv[2];
   setenv("VMI_LOG_LEVEL", "WARN", 1);
   vmi::log::SetLevel(vmi::log::Level::WARN);
-  BenchLatency();
+  BenchLatency(240, 960);  // 5 ms periods, 20 ms buffer
+  BenchLatency(120, 480);  // 2.5 ms periods, 10 ms buffer
   BenchCpu();
   BenchMemory();
   return 0;

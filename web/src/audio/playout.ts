@@ -24,7 +24,7 @@ export class PlayoutClock {
   reanchors = 0;
 
   constructor(opts: PlayoutOptions = {}) {
-    this.targetMs = opts.targetMs ?? 40;
+    this.targetMs = opts.targetMs ?? 30;
     this.maxMs = opts.maxMs ?? 200;
   }
 
