@@ -20,6 +20,7 @@ Result<std::string> EncodePng(const FrameView& frame) {
   // BGRX in memory: libpng's BGRA layout, with the X byte dropped as alpha
   // would be wrong (it is garbage), so convert rows to BGR first.
   image.format = PNG_FORMAT_BGR;
+  image.flags = PNG_IMAGE_FLAG_FAST;  // favour speed: screenshots are taken live
   std::vector<uint8_t> bgr(static_cast<size_t>(frame.width) * 3 * frame.height);
   for (int y = 0; y < frame.height; ++y) {
     const uint8_t* src = frame.pixels + static_cast<size_t>(frame.stride) * y;
