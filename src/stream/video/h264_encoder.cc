@@ -68,8 +68,12 @@ Result<std::unique_ptr<H264Encoder>> H264Encoder::Create(const H264Options& o) {
   // letting latency build up.
   p.rc.i_vbv_buffer_size = o.bitrate_kbps / 2;
   p.i_log_level = X264_LOG_ERROR;
-  // Full-range BT.601 would need VUI; libyuv's ARGBToI420 produces limited
-  // range BT.601, which is what decoders assume without VUI.
+  // libyuv's ARGBToI420 produces limited-range BT.601; say so in the VUI,
+  // or browsers guess (Chromium assumes BT.709 and shifts colours).
+  p.vui.b_fullrange = 0;
+  p.vui.i_colorprim = 6;  // SMPTE 170M
+  p.vui.i_transfer = 6;
+  p.vui.i_colmatrix = 6;
   if (x264_param_apply_profile(&p, "baseline") < 0)
     return Error(ErrorCode::kInternal, "h264: baseline profile rejected");
   impl->enc = x264_encoder_open(&p);

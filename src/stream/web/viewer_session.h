@@ -65,6 +65,9 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
 
   void OnMessage(std::span<const uint8_t> data);
   void OnClose();
+  // Closes the viewer for a protocol violation the transport detected (e.g.
+  // a text frame): ERROR message, then close 1008 with the reason.
+  void Reject(std::string reason) { Fail(std::move(reason)); }
 
   // Server -> client audio (type 0x20-0x2f). Dropped (returns false) when
   // the transport is backed up: late audio is useless. Thread-safe.

@@ -1,0 +1,177 @@
+// E2E: the live view in a real Chromium (Debian's, via playwright-core)
+// against viewer_test_server (the daemon's HTTP server + a known test
+// pattern + a recording input sink).
+//
+// Checks: the instance list; decoded canvas pixels equal the source's known
+// colours (H.264 through WebCodecs, and the JPEG fallback); a click lands on
+// exactly the guest pixel clicked; typed text, non-ASCII included, arrives
+// intact; a special key arrives as its keysym; malformed messages close the
+// connection with a reason.
+//
+// Usage: node live_view.test.mjs <viewer_test_server> <web/dist>
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+
+const [serverBin, webDir] = process.argv.slice(2);
+const W = 360, H = 640;
+const RED = [255, 0, 0], GREEN = [0, 255, 0], BLUE = [0, 0, 255], WHITE = [255, 255, 255];
+
+function startServer() {
+  const child = spawn(serverBin, ["--web-dir", webDir, "--width", String(W), "--height", String(H)], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const events = [];
+  const waiters = [];
+  let resolvePort;
+  const port = new Promise((r) => (resolvePort = r));
+  createInterface({ input: child.stdout }).on("line", (line) => {
+    if (line.startsWith("LISTENING ")) resolvePort(Number(line.slice(10)));
+    if (line.startsWith("EVENT ")) {
+      events.push(line.slice(6));
+      for (const w of [...waiters]) w();
+    }
+  });
+  // Resolves once pred(events) holds; rejects after 15 s with what arrived.
+  const waitEvents = (pred, what) =>
+    new Promise((resolve, reject) => {
+      const check = () => {
+        if (pred(events)) {
+          waiters.splice(waiters.indexOf(check), 1);
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      const timer = setTimeout(() => {
+        waiters.splice(waiters.indexOf(check), 1);
+        reject(new Error(`timed out waiting for ${what}; events: ${JSON.stringify(events)}`));
+      }, 15000);
+      waiters.push(check);
+      check();
+    });
+  return { child, port, events, waitEvents };
+}
+
+function near(got, want, tol, where) {
+  for (let i = 0; i < 3; i++) {
+    assert.ok(Math.abs(got[i] - want[i]) <= tol, `${where}: got rgb(${got.slice(0, 3)}) want rgb(${want})`);
+  }
+}
+
+async function waitPainted(page) {
+  await page.waitForFunction(() => window.__vmiViewer && window.__vmiViewer.stats.painted > 0, null, {
+    timeout: 20000,
+  });
+}
+
+// Reads canvas pixels at guest coordinates (the canvas backing store is the
+// guest screen, 1:1).
+async function pixels(page, points) {
+  return page.evaluate((pts) => {
+    const c = window.__vmiViewer.canvas;
+    const ctx = c.getContext("2d");
+    return pts.map(([x, y]) => Array.from(ctx.getImageData(x, y, 1, 1).data));
+  }, points);
+}
+
+async function checkQuadrants(page, tol) {
+  // Sample well inside each quadrant, away from the animated box row.
+  const pts = [[W / 4, H / 8], [(3 * W) / 4, H / 8], [W / 4, (7 * H) / 8], [(3 * W) / 4, (7 * H) / 8],
+    [10, 10], [W - 11, 10], [10, H - 11], [W - 11, H - 11]];
+  const want = [RED, GREEN, BLUE, WHITE, RED, GREEN, BLUE, WHITE];
+  const got = await pixels(page, pts);
+  got.forEach((g, i) => near(g, want[i], tol, `pixel ${pts[i]}`));
+}
+
+const server = startServer();
+const port = await server.port;
+const base = `http://127.0.0.1:${port}`;
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run"],
+});
+let failed = false;
+try {
+  const page = await browser.newPage({ viewport: { width: 500, height: 620 } });
+  page.on("console", (m) => m.type() === "error" && console.error("page:", m.text()));
+
+  // 1. The instance list.
+  await page.goto(`${base}/`);
+  await page.getByText("Test phone").waitFor({ timeout: 10000 });
+  console.log("ok - instance list shows the instance");
+
+  // 2. H.264 through WebCodecs: canvas pixels match the source.
+  await page.click("text=Test phone");
+  await waitPainted(page);
+  const stats = await page.evaluate(() => ({ ...window.__vmiViewer.stats }));
+  assert.match(stats.codec, /^avc1\.42/);
+  assert.equal(stats.width, W);
+  assert.equal(stats.height, H);
+  await checkQuadrants(page, 24);
+  console.log(`ok - H.264 decoded with WebCodecs (${stats.codec}), pixels match`);
+
+  // 3. A click lands on exactly the guest pixel under the mouse, with the
+  // canvas scaled (the viewport is smaller than the guest screen).
+  const box = await page.locator(".screen canvas").boundingBox();
+  assert.ok(box.height < H, `canvas should be scaled down, is ${box.height}px high`);
+  for (const [gx, gy] of [[100, 200], [0, 0], [W - 1, H - 1], [257, 31]]) {
+    const px = box.x + ((gx + 0.5) * box.width) / W;
+    const py = box.y + ((gy + 0.5) * box.height) / H;
+    const before = server.events.length;
+    await page.mouse.click(px, py);
+    await server.waitEvents(
+      (ev) => ev.slice(before).includes(`pointer ${gx} ${gy} 1`) && ev.slice(before).includes(`pointer ${gx} ${gy} 0`),
+      `click at ${gx},${gy}`,
+    );
+  }
+  console.log("ok - clicks arrive at exactly mapped guest coordinates");
+
+  // 4. Typed text, non-ASCII too, arrives intact; Enter as its keysym.
+  const typed = "Hello, wörld! Grüße — 中文 ✓ €";
+  const before = server.events.length;
+  await page.keyboard.type(typed);
+  await page.keyboard.press("Enter");
+  await server.waitEvents(
+    (ev) => ev.slice(before).some((e) => e === "key 65293 0"),
+    "typed text and Enter",
+  );
+  const text = server.events.slice(before).filter((e) => e.startsWith("text ")).map((e) => e.slice(5)).join("");
+  assert.equal(text, typed);
+  assert.ok(server.events.slice(before).includes("key 65293 1"));
+  console.log("ok - typed text (non-ASCII included) and Enter arrive");
+
+  // 5. The JPEG fallback paints the same picture.
+  const jpegPage = await browser.newPage({ viewport: { width: 700, height: 900 } });
+  await jpegPage.goto(`${base}/#/instances/test?codec=jpeg`);
+  await waitPainted(jpegPage);
+  const js = await jpegPage.evaluate(() => ({ ...window.__vmiViewer.stats }));
+  assert.equal(js.codec, "jpeg");
+  await checkQuadrants(jpegPage, 24);
+  console.log("ok - JPEG fallback pixels match");
+
+  // 6. A malformed message closes that viewer with a reason; others live on.
+  const reason = await jpegPage.evaluate(
+    (url) =>
+      new Promise((resolve) => {
+        const ws = new WebSocket(url);
+        ws.binaryType = "arraybuffer";
+        ws.onopen = () => ws.send(new Uint8Array([0x10, 1, 1, 0, 0xff]));
+        ws.onclose = (e) => resolve(`${e.code} ${e.reason}`);
+      }),
+    `ws://127.0.0.1:${port}/api/v1/instances/test/stream`,
+  );
+  assert.equal(reason, "1008 hello: expected 4 bytes, got 5");
+  const paintedBefore = await page.evaluate(() => window.__vmiViewer.stats.connected);
+  assert.equal(paintedBefore, true);
+  console.log("ok - malformed message closes only the offender, with a reason");
+} catch (e) {
+  failed = true;
+  console.error("FAIL:", e.stack || e);
+} finally {
+  await browser.close();
+  server.child.stdin.end();
+  await new Promise((r) => server.child.once("exit", r));
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,175 @@
+// viewer_test_server: the daemon's HTTP server (api::Server) serving the web
+// client (web/dist), a one-instance list, and the live view of a
+// TestPatternSource whose input goes to a recording sink. The e2e tests
+// drive it with a real Chromium.
+//
+// stdout protocol (line-based, flushed): "LISTENING <port>" once, then
+// "EVENT <event>" per input event the sink receives ("pointer x y buttons",
+// "key sym down", "text <utf8>", "touch id action x y"). Exits when stdin
+// reaches EOF (the test closes it) or on SIGTERM/SIGINT.
+//
+// Usage: viewer_test_server --web-dir DIR [--width W] [--height H] [--animate]
+//        [--port P] [--fb-path Xvfb_screen0] [--fps N]
+// --fb-path streams a real Xvfb framebuffer (XwdFrameSource) instead of the
+// test pattern (used by bench/stream). With the display library, GET
+// /api/v1/instances/test/screenshot returns a PNG of the source.
+// --stats prints "STATS {json}" every second (pipeline counters, CPU).
+#include <poll.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <string>
+
+#include "api/http/response.h"
+#include "api/http/router.h"
+#include "api/http/server.h"
+#include "api/http/static_files.h"
+#include "base/log.h"
+#include "base/unique_fd.h"
+#include "stream/video/test_pattern_source.h"
+#include "stream/web/live_view.h"
+#include "stream/web/testing_sinks.h"
+#include "stream/web/viewer_route.h"
+#ifdef VMI_HAVE_DISPLAY
+#include "devices/display/png.h"
+#include "devices/display/xwd_frame_source.h"
+#endif
+
+using namespace vmi;
+
+int main(int argc, char** argv) {
+  std::string web_dir;
+  int width = 360, height = 640, port = 0;
+  bool animate = false, stats = false;
+  std::string fb_path;
+  int fps = 60;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+    if (a == "--web-dir") web_dir = next();
+    else if (a == "--width") width = std::stoi(next());
+    else if (a == "--height") height = std::stoi(next());
+    else if (a == "--port") port = std::stoi(next());
+    else if (a == "--animate") animate = true;
+    else if (a == "--fb-path") fb_path = next();
+    else if (a == "--fps") fps = std::stoi(next());
+    else if (a == "--stats") stats = true;
+    else {
+      std::fprintf(stderr, "unknown argument %s\n", a.c_str());
+      return 2;
+    }
+  }
+  signal(SIGPIPE, SIG_IGN);
+
+  video::TestPatternSource pattern(width, height);
+  pattern.SetAnimating(animate);
+  display::FrameSource* source = &pattern;
+#ifdef VMI_HAVE_DISPLAY
+  std::unique_ptr<display::XwdFrameSource> xwd;
+  if (!fb_path.empty()) {
+    xwd = std::make_unique<display::XwdFrameSource>(display::XwdSourceOptions{.fb_path = fb_path});
+    source = xwd.get();
+  }
+#else
+  if (!fb_path.empty()) {
+    std::fprintf(stderr, "--fb-path needs the display library (devices subsystem)\n");
+    return 2;
+  }
+#endif
+  web::RecordingSink sink;
+  std::mutex out_mu;
+  sink.on_event = [&](const std::string& line) {
+    std::lock_guard lock(out_mu);
+    std::printf("EVENT %s\n", line.c_str());
+    std::fflush(stdout);
+  };
+  web::LiveViewOptions lv;
+  lv.pipeline.fps = fps;
+  auto view = std::make_shared<web::LiveView>(source, &sink, lv);
+
+  api::Router router;
+  router.Handle("GET", "/api/v1/instances", [&](api::Request&) -> Result<api::Response> {
+    return api::Response::JsonBody(api::Json::array(
+        {{{"id", "test"}, {"name", "Test phone"}, {"state", "running"}, {"width", width},
+          {"height", height}}}));
+  });
+#ifdef VMI_HAVE_DISPLAY
+  // Screenshots from a second source of the same picture: the live one
+  // belongs to the pipeline's thread.
+  std::mutex shot_mu;
+  router.Handle("GET", "/api/v1/instances/{id}/screenshot",
+                [&](api::Request& req) -> Result<api::Response> {
+                  if (req.params["id"] != "test") return Error(ErrorCode::kNotFound, "no instance");
+                  std::lock_guard lock(shot_mu);
+                  std::unique_ptr<display::FrameSource> shot;
+                  if (fb_path.empty()) {
+                    shot = std::make_unique<video::TestPatternSource>(width, height);
+                  } else {
+                    shot = std::make_unique<display::XwdFrameSource>(
+                        display::XwdSourceOptions{.fb_path = fb_path});
+                  }
+                  auto frame = VMI_TRY(shot->Capture());
+                  auto png = VMI_TRY(display::EncodePng(frame));
+                  return api::Response::Text(std::move(png), 200, "image/png");
+                });
+#endif
+  web::AddViewerRoute(router, [&](const std::string& id) -> Result<std::shared_ptr<web::LiveView>> {
+    if (id != "test") return Error(ErrorCode::kNotFound, "no instance " + id);
+    return view;
+  });
+  if (!web_dir.empty()) router.SetFallback(api::StaticFilesHandler({.root = web_dir}));
+
+  api::ServerOptions options;
+  options.tcp_port = port;
+  options.ws_max_message_bytes = 64 << 10;
+  auto server = api::Server::Start(options, router);
+  if (!server.ok()) {
+    std::fprintf(stderr, "%s\n", server.error().ToString().c_str());
+    return 1;
+  }
+  {
+    std::lock_guard lock(out_mu);
+    std::printf("LISTENING %u\n", (*server)->tcp_port());
+    std::fflush(stdout);
+  }
+  // Run until stdin reaches EOF or SIGTERM/SIGINT arrives.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigprocmask(SIG_BLOCK, &set, nullptr);
+  UniqueFd sfd(signalfd(-1, &set, SFD_CLOEXEC));
+  pollfd fds[2] = {{0, POLLIN, 0}, {sfd.get(), POLLIN, 0}};
+  auto cpu_us = [] {
+    rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_utime.tv_sec * 1000000LL + ru.ru_utime.tv_usec + ru.ru_stime.tv_sec * 1000000LL +
+           ru.ru_stime.tv_usec;
+  };
+  for (;;) {
+    if (poll(fds, 2, stats ? 1000 : -1) < 0) continue;
+    if (stats) {
+      auto ps = view->pipeline().stats();
+      std::lock_guard lock(out_mu);
+      std::printf(
+          "STATS {\"cpu_us\": %lld, \"captures\": %llu, \"damaged\": %llu, \"h264_frames\": %llu, "
+          "\"jpeg_frames\": %llu, \"bytes_out\": %llu, \"bitrate_kbps\": %d, \"running\": %d}\n",
+          cpu_us(), (unsigned long long)ps.captures, (unsigned long long)ps.damaged,
+          (unsigned long long)ps.h264_frames, (unsigned long long)ps.jpeg_frames,
+          (unsigned long long)ps.bytes_out, ps.bitrate_kbps, ps.running ? 1 : 0);
+      std::fflush(stdout);
+    }
+    if (fds[1].revents) break;
+    if (fds[0].revents) {
+      char buf[256];
+      if (read(0, buf, sizeof(buf)) <= 0) break;
+    }
+  }
+  (*server)->Stop();
+  return 0;
+}

@@ -1,0 +1,217 @@
+// The live view of one instance: a phone-shaped frame holding the canvas,
+// controls (rotate, home, back, screenshot, control hand-over) and the
+// WebSocket to /api/v1/instances/{id}/stream.
+//
+// Test and benchmark hooks: window.__vmiViewer is this object (stats, the
+// canvas, and onPainted to observe each painted frame).
+
+import * as P from "./protocol";
+import { FrameInfo, StreamPainter, hasWebCodecs } from "./decoder";
+import { InputCapture } from "./input";
+import { AudioChannel, openAudio } from "./audio_hook";
+
+export interface ViewerStats {
+  connected: boolean;
+  codec: string;
+  width: number;
+  height: number;
+  frames: number;
+  bytes: number;
+  painted: number;
+  control: number; // ControlStateKind
+  lastError: string;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text) e.textContent = text;
+  return e;
+}
+
+export class Viewer {
+  readonly root: HTMLDivElement;
+  readonly canvas: HTMLCanvasElement;
+  readonly stats: ViewerStats = {
+    connected: false, codec: "", width: 0, height: 0, frames: 0, bytes: 0, painted: 0, control: 0, lastError: "",
+  };
+  onPainted: ((info: FrameInfo, viewer: Viewer) => void) | null = null;
+
+  private ws: WebSocket | null = null;
+  private painter: StreamPainter;
+  private input: InputCapture;
+  private audio: AudioChannel | null = null;
+  private status: HTMLSpanElement;
+  private controlBtn: HTMLButtonElement;
+  private screen: HTMLDivElement;
+  private resizeObserver: ResizeObserver;
+  private closed = false;
+  private useJpeg: boolean;
+
+  constructor(private instanceId: string, opts: { forceJpeg?: boolean } = {}) {
+    this.useJpeg = opts.forceJpeg === true || !hasWebCodecs();
+    this.root = el("div", "viewer");
+    const phone = el("div", "phone");
+    this.screen = el("div", "screen");
+    this.canvas = el("canvas");
+    this.canvas.tabIndex = -1;
+    const keys = el("textarea", "keytrap");
+    keys.setAttribute("aria-label", "keyboard input");
+    keys.autocapitalize = "off";
+    keys.spellcheck = false;
+    this.screen.append(this.canvas, keys);
+    phone.append(this.screen);
+
+    const bar = el("div", "controls");
+    const button = (label: string, title: string, fn: () => void) => {
+      const b = el("button", "", label);
+      b.title = title;
+      b.addEventListener("click", () => {
+        fn();
+        this.input.focus();
+      });
+      bar.append(b);
+      return b;
+    };
+    button("\u27f3", "Rotate", () => this.send(P.command(P.Command.Rotate)));
+    button("\u25c1", "Back", () => this.send(P.command(P.Command.Back)));
+    button("\u25cb", "Home", () => this.send(P.command(P.Command.Home)));
+    button("\u{1F4F7}", "Screenshot", () => void this.screenshot());
+    this.controlBtn = button("Take control", "Take or release control of input", () =>
+      this.send(P.control(this.stats.control !== P.ControlStateKind.You)),
+    );
+    this.status = el("span", "status", "connecting");
+    bar.append(this.status);
+    this.root.append(phone, bar);
+
+    this.painter = new StreamPainter(
+      this.canvas,
+      () => this.send(P.keyframeRequest()),
+      (info) => {
+        this.stats.painted++;
+        this.onPainted?.(info, this);
+      },
+    );
+    this.input = new InputCapture(this.canvas, keys, (m) => this.send(m));
+    this.resizeObserver = new ResizeObserver(() => this.fit());
+    this.resizeObserver.observe(this.root);
+    (window as unknown as { __vmiViewer: Viewer }).__vmiViewer = this;
+    this.connect();
+  }
+
+  // Scales the canvas to the space available, keeping the guest's aspect
+  // ratio; the canvas' CSS box is what input mapping divides by.
+  private fit(): void {
+    const w = this.stats.width, h = this.stats.height;
+    if (!w || !h) return;
+    const availW = Math.max(50, this.root.clientWidth - 40);
+    const availH = Math.max(50, window.innerHeight - this.root.getBoundingClientRect().top - 110);
+    const scale = Math.min(availW / w, availH / h, 1);
+    this.canvas.style.width = `${Math.floor(w * scale)}px`;
+    this.canvas.style.height = `${Math.floor(h * scale)}px`;
+    this.screen.classList.toggle("landscape", w > h);
+  }
+
+  private connect(): void {
+    const proto = location.protocol === "https:" ? "wss:" : "ws:";
+    const url = `${proto}//${location.host}/api/v1/instances/${encodeURIComponent(this.instanceId)}/stream`;
+    const ws = new WebSocket(url);
+    ws.binaryType = "arraybuffer";
+    this.ws = ws;
+    ws.onopen = () => {
+      this.stats.connected = true;
+      this.setStatus("connected");
+      this.send(P.hello(this.useJpeg ? P.CodecMask.Jpeg : P.CodecMask.H264 | P.CodecMask.Jpeg));
+      this.audio = openAudio((m) => this.send(m), this.instanceId);
+    };
+    ws.onmessage = (ev) => this.onMessage(ev.data as ArrayBuffer);
+    ws.onclose = (ev) => {
+      this.stats.connected = false;
+      this.audio?.close();
+      this.audio = null;
+      if (ev.reason) this.stats.lastError = ev.reason;
+      this.setStatus(`disconnected${ev.reason ? ": " + ev.reason : ""}`);
+      // Reconnect unless closed on purpose or refused for a protocol error.
+      if (!this.closed && ev.code !== 1008) setTimeout(() => !this.closed && this.connect(), 2000);
+    };
+  }
+
+  private onMessage(buf: ArrayBuffer): void {
+    this.stats.bytes += buf.byteLength;
+    const m = P.parseServerMessage(buf);
+    if (!m) return;
+    switch (m.type) {
+      case "config":
+        this.stats.codec = m.codecString;
+        this.stats.width = m.width;
+        this.stats.height = m.height;
+        this.painter.configure(m.codec, m.codecString, m.width, m.height);
+        this.fit();
+        break;
+      case "video":
+        this.stats.frames++;
+        this.painter.video(m.data, m.keyframe, m.timestampUs);
+        break;
+      case "jpeg":
+        this.stats.frames++;
+        void this.painter.jpeg(m.data, m.x, m.y, m.timestampUs, m.full);
+        break;
+      case "control":
+        this.stats.control = m.state;
+        this.controlBtn.textContent = m.state === P.ControlStateKind.You ? "Release control" : "Take control";
+        this.setStatus(
+          (m.state === P.ControlStateKind.You
+            ? "you control"
+            : m.state === P.ControlStateKind.Other
+              ? `viewer ${m.controller} controls`
+              : "nobody controls") + ` \u00b7 ${m.viewers} watching`,
+        );
+        break;
+      case "error":
+        this.stats.lastError = m.reason;
+        this.setStatus(`error: ${m.reason}`);
+        break;
+      case "audio":
+        this.audio?.onMessage(m.data);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private setStatus(s: string): void {
+    this.status.textContent = s;
+  }
+
+  send(msg: Uint8Array): void {
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(msg);
+  }
+
+  // Types text into the guest as if typed (any Unicode).
+  typeText(s: string): void {
+    this.input.sendText(s);
+  }
+
+  async screenshot(): Promise<void> {
+    const r = await fetch(`/api/v1/instances/${encodeURIComponent(this.instanceId)}/screenshot`);
+    if (!r.ok) {
+      this.setStatus(`screenshot failed: ${r.status}`);
+      return;
+    }
+    const url = URL.createObjectURL(await r.blob());
+    const a = el("a");
+    a.href = url;
+    a.download = `${this.instanceId}-${new Date().toISOString().replace(/[:.]/g, "-")}.png`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.resizeObserver.disconnect();
+    this.input.close();
+    this.painter.close();
+    this.audio?.close();
+    this.ws?.close(1000, "viewer closed");
+  }
+}
