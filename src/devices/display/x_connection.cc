@@ -1,5 +1,7 @@
 #include "devices/display/x_connection.h"
 
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -26,11 +28,23 @@ Result<std::unique_ptr<XConnection>> XConnection::Connect(const std::string& soc
     return Error(ErrorCode::kInvalidArgument, "socket path too long: " + socket_path);
   }
   std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
-  UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  // Non-blocking connect with a deadline: a guest socket whose backlog is
+  // full must not hang the host thread.
+  UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!fd) return Error::FromErrno("socket");
   if (connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    return Error::FromErrno("connect " + socket_path);
+    if (errno != EAGAIN && errno != EINPROGRESS) return Error::FromErrno("connect " + socket_path);
+    pollfd pfd{fd.get(), POLLOUT, 0};
+    if (poll(&pfd, 1, 1000) != 1) {
+      return Error(ErrorCode::kDeadlineExceeded, "connect " + socket_path + ": timed out");
+    }
+    int err = 0;
+    socklen_t len = sizeof err;
+    getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
+    if (err != 0) return Error::FromErrno("connect " + socket_path, err);
   }
+  // XCB expects a blocking socket.
+  fcntl(fd.get(), F_SETFL, fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
   std::unique_ptr<XConnection> c(new XConnection());
   // XCB owns the fd from here on and closes it in xcb_disconnect.
   c->conn_ = xcb_connect_to_fd(fd.release(), nullptr);

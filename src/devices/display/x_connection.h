@@ -10,7 +10,10 @@
 // Safety: the socket path is inside a guest-writable directory. The socket is
 // checked with lstat (no symlinks) before connecting; the guest can still
 // race that check, at worst making the host speak X11 to another local
-// socket.
+// socket. The connect has a 1 s deadline, but XCB's handshake and round trips
+// have none: a hostile guest X server can stall the thread that uses this
+// connection (that instance's capture or input thread, never another
+// instance's), and its replies are sized by the server.
 //
 // Threads: one thread at a time.
 #pragma once

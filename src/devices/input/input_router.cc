@@ -66,7 +66,7 @@ void InputRouter::RemoveViewer(ViewerId viewer) {
       auto inst = instances_.find(name);
       if (inst == instances_.end()) continue;
       std::lock_guard ilock(inst->second->mu);
-      if (inst->second->controller == viewer) SetController(name, *inst->second, 0, notes);
+      if (inst->second->controller == viewer) SetController(name, inst->second, 0, notes);
     }
   }
   Run(notes);
@@ -99,7 +99,7 @@ void InputRouter::Unwatch(ViewerId viewer, const std::string& instance) {
     auto inst = instances_.find(instance);
     if (inst != instances_.end()) {
       std::lock_guard ilock(inst->second->mu);
-      if (inst->second->controller == viewer) SetController(instance, *inst->second, 0, notes);
+      if (inst->second->controller == viewer) SetController(instance, inst->second, 0, notes);
     }
   }
   Run(notes);
@@ -139,7 +139,7 @@ Result<void> InputRouter::RequestControl(ViewerId viewer, const std::string& ins
                    "instance " + instance + " is controlled by viewer " +
                        std::to_string(it->second->controller));
     }
-    SetController(instance, *it->second, viewer, notes);
+    SetController(instance, it->second, viewer, notes);
   }
   Run(notes);
   return Ok();
@@ -166,7 +166,7 @@ Result<void> InputRouter::HandOver(ViewerId from, ViewerId to, const std::string
       return Error(ErrorCode::kPermissionDenied,
                    "hand over: viewer " + std::to_string(from) + " does not control " + instance);
     }
-    SetController(instance, *it->second, to, notes);
+    SetController(instance, it->second, to, notes);
   }
   Run(notes);
   return Ok();
@@ -183,7 +183,7 @@ Result<void> InputRouter::ReleaseControl(ViewerId viewer, const std::string& ins
       return Error(ErrorCode::kFailedPrecondition,
                    "release: viewer " + std::to_string(viewer) + " does not control " + instance);
     }
-    SetController(instance, *it->second, 0, notes);
+    SetController(instance, it->second, 0, notes);
   }
   Run(notes);
   return Ok();
@@ -197,30 +197,40 @@ ViewerId InputRouter::controller(const std::string& instance) const {
   return it->second->controller;
 }
 
-void InputRouter::SetController(const std::string& name, Instance& inst, ViewerId to,
-                                Notes& notes) {
-  ReleaseHeld(inst);
-  inst.controller = to;
+void InputRouter::SetController(const std::string& name, const std::shared_ptr<Instance>& inst,
+                                ViewerId to, Notes& notes) {
+  inst->controller = to;
+  // Snapshot what the old controller held; released in the guest later,
+  // under the instance's lock only.
+  struct Held {
+    std::set<uint32_t> keys;
+    uint32_t buttons;
+    int x, y;
+    std::set<uint32_t> fingers;
+  };
+  auto held = std::make_shared<Held>(
+      Held{std::move(inst->keys_down), inst->buttons, inst->last_x, inst->last_y,
+           std::move(inst->fingers_down)});
+  inst->keys_down.clear();
+  inst->fingers_down.clear();
+  inst->buttons = 0;
+  if (!held->keys.empty() || held->buttons != 0 || !held->fingers.empty()) {
+    notes.push_back([inst, held] {
+      std::lock_guard lock(inst->mu);
+      if (!inst->sink) return;
+      // Best effort: the guest may be gone; nobody to report to.
+      for (uint32_t keysym : held->keys) (void)inst->sink->Key(KeyEvent{keysym, false});
+      if (held->buttons != 0) (void)inst->sink->Pointer(PointerEvent{held->x, held->y, 0});
+      for (uint32_t id : held->fingers) {
+        (void)inst->sink->Touch(TouchEvent{id, TouchAction::kCancel, held->x, held->y});
+      }
+    });
+  }
   for (const auto& [id, v] : viewers_) {
     if (v.listener && v.watching.count(name)) {
       notes.push_back([l = v.listener, name, to] { l(name, to); });
     }
   }
-}
-
-void InputRouter::ReleaseHeld(Instance& inst) {
-  if (!inst.sink) return;
-  // Best effort: the guest may be gone; nothing to report to anyone.
-  for (uint32_t keysym : inst.keys_down) (void)inst.sink->Key(KeyEvent{keysym, false});
-  inst.keys_down.clear();
-  if (inst.buttons != 0) {
-    (void)inst.sink->Pointer(PointerEvent{inst.last_x, inst.last_y, 0});
-    inst.buttons = 0;
-  }
-  for (uint32_t id : inst.fingers_down) {
-    (void)inst.sink->Touch(TouchEvent{id, TouchAction::kCancel, inst.last_x, inst.last_y});
-  }
-  inst.fingers_down.clear();
 }
 
 Result<std::shared_ptr<InputRouter::Instance>> InputRouter::Target(ViewerId viewer) {

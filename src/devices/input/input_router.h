@@ -93,10 +93,12 @@ class InputRouter {
   };
   using Notes = std::vector<std::function<void()>>;
 
-  // Router lock held. Moves control of `name` to `to` (0: nobody), releasing
-  // held input, and queues listener calls into `notes`.
-  void SetController(const std::string& name, Instance& inst, ViewerId to, Notes& notes);
-  static void ReleaseHeld(Instance& inst);
+  // Router lock and inst.mu held. Moves control of `name` to `to` (0:
+  // nobody) and queues, into `notes`, the release of what the old controller
+  // held and the listener calls. Notes run after the router lock is
+  // released: a guest whose X server stalls must not stall the router.
+  void SetController(const std::string& name, const std::shared_ptr<Instance>& inst,
+                     ViewerId to, Notes& notes);
   // Finds the instance `viewer` may send input to, or why not.
   Result<std::shared_ptr<Instance>> Target(ViewerId viewer);
   template <typename F>
