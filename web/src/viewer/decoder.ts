@@ -16,6 +16,7 @@ export class StreamPainter {
   private ctx: CanvasRenderingContext2D;
   private waitingKey = true;
   private pending = new Map<number, FrameInfo>();
+  private lastKeyRequest = 0;
   decoded = 0;
   errors = 0;
 
@@ -43,9 +44,8 @@ export class StreamPainter {
         console.warn("decoder error", e);
         this.errors++;
         this.decoder = null;
-        this.waitingKey = true;
-        this.onNeedKeyframe();
         this.configure(codec, codecString, width, height);
+        this.needKeyframe();
       },
     });
     // No `description`: the stream is Annex-B with SPS/PPS in every keyframe.
@@ -60,15 +60,19 @@ export class StreamPainter {
 
   video(data: Uint8Array, keyframe: boolean, timestampUs: number): void {
     if (!this.decoder || this.decoder.state !== "configured") return;
-    if (this.waitingKey && !keyframe) return;
-    this.waitingKey = false;
+    if (this.waitingKey && !keyframe) {
+      // Ask again now and then: the server rate-limits requests, and the
+      // keyframe it sent may have been skipped below.
+      if (performance.now() - this.lastKeyRequest > 500) this.needKeyframe();
+      return;
+    }
     // Queue depth guard: if decoding falls behind, start over from a keyframe
     // rather than building latency.
     if (this.decoder.decodeQueueSize > 8) {
-      this.waitingKey = true;
-      this.onNeedKeyframe();
+      this.needKeyframe();
       return;
     }
+    this.waitingKey = false;
     this.pending.set(timestampUs, { timestampUs, keyframe });
     this.decoder.decode(
       new EncodedVideoChunk({ type: keyframe ? "key" : "delta", timestamp: timestampUs, data }),
@@ -82,6 +86,12 @@ export class StreamPainter {
     bitmap.close();
     this.decoded++;
     this.onPainted({ timestampUs, keyframe: full });
+  }
+
+  private needKeyframe(): void {
+    this.waitingKey = true;
+    this.lastKeyRequest = performance.now();
+    this.onNeedKeyframe();
   }
 
   private paint(frame: VideoFrame): void {
