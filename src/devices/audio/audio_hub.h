@@ -34,7 +34,7 @@ using MixCallback = std::function<void(const float* block, size_t frames, int64_
 
 class AudioHub {
  public:
-  static constexpr int kMaxCatchUp = 10;
+  static constexpr int kMaxCatchUp = 20;
 
   static Result<std::unique_ptr<AudioHub>> Create(EventLoop* loop);
   ~AudioHub();
