@@ -75,7 +75,7 @@ async function pixels(page, points) {
   }, points);
 }
 
-async function checkQuadrants(page, tol) {
+async function checkQuadrants(page, tol, W = 360, H = 640) {
   // Sample well inside each quadrant, away from the animated box row.
   const pts = [[W / 4, H / 8], [(3 * W) / 4, H / 8], [W / 4, (7 * H) / 8], [(3 * W) / 4, (7 * H) / 8],
     [10, 10], [W - 11, 10], [10, H - 11], [W - 11, H - 11]];
@@ -94,7 +94,8 @@ const browser = await chromium.launch({
 });
 let failed = false;
 try {
-  const page = await browser.newPage({ viewport: { width: 500, height: 620 } });
+  const context = await browser.newContext({ viewport: { width: 500, height: 620 }, hasTouch: true });
+  const page = await context.newPage();
   page.on("console", (m) => m.type() === "error" && console.error("page:", m.text()));
 
   // 1. The instance list.
@@ -142,7 +143,62 @@ try {
   assert.ok(server.events.slice(before).includes("key 65293 1"));
   console.log("ok - typed text (non-ASCII included) and Enter arrive");
 
-  // 5. The JPEG fallback paints the same picture.
+  // 5. Home and Back buttons send their keys.
+  {
+    const before = server.events.length;
+    await page.click("button[title=Home]");
+    await page.click("button[title=Back]");
+    await server.waitEvents(
+      (ev) => ["key 269025048 1", "key 269025048 0", "key 269025062 1", "key 269025062 0"].every((k) => ev.slice(before).includes(k)),
+      "home and back keys",
+    );
+    console.log("ok - home and back buttons");
+  }
+
+  // 6. Multi-touch: two fingers down, move, up, each with its own id and
+  // exactly mapped coordinates.
+  {
+    const box2 = await page.locator(".screen canvas").boundingBox();
+    const at = (gx, gy) => ({ x: box2.x + ((gx + 0.5) * box2.width) / W, y: box2.y + ((gy + 0.5) * box2.height) / H });
+    const cdp = await context.newCDPSession(page);
+    const before = server.events.length;
+    const a = at(50, 100), b = at(300, 500), a2 = at(60, 120), b2 = at(290, 480);
+    await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [{ ...a, id: 1 }, { ...b, id: 2 }] });
+    await cdp.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: [{ ...a2, id: 1 }, { ...b2, id: 2 }] });
+    await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
+    const want = ["touch 0 0 50 100", "touch 1 0 300 500", "touch 0 1 60 120", "touch 1 1 290 480", "touch 0 2 60 120", "touch 1 2 290 480"];
+    await server.waitEvents((ev) => want.every((w) => ev.slice(before).includes(w)), "two-finger touch");
+    console.log("ok - multi-touch with finger ids and exact coordinates");
+  }
+
+  // 7. Rotate: the guest screen becomes 640x360 and the view follows
+  // (new CONFIG, new decoder, same colours in the new layout).
+  {
+    await page.click("button[title=Rotate]");
+    await server.waitEvents((ev) => ev.includes("rotate 640x360"), "rotation");
+    await page.waitForFunction(
+      () => window.__vmiViewer.stats.width === 640 && window.__vmiViewer.stats.height === 360 &&
+        window.__vmiViewer.canvas.width === 640,
+      null, { timeout: 15000 },
+    );
+    // The canvas is cleared by the resize; the new keyframe paints it.
+    for (let i = 0; ; i++) {
+      try {
+        await checkQuadrants(page, 24, 640, 360);
+        break;
+      } catch (e) {
+        if (i >= 50) throw e;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    const box3 = await page.locator(".screen canvas").boundingBox();
+    assert.ok(box3.width > box3.height, "landscape canvas");
+    console.log("ok - rotation: new size on both ends, pixels match");
+  }
+
+  // 8. The JPEG fallback paints the same picture (rotated back first).
+  await page.click("button[title=Rotate]");
+  await server.waitEvents((ev) => ev.includes("rotate 360x640"), "rotation back");
   const jpegPage = await browser.newPage({ viewport: { width: 700, height: 900 } });
   await jpegPage.goto(`${base}/#/instances/test?codec=jpeg`);
   await waitPainted(jpegPage);
@@ -151,7 +207,25 @@ try {
   await checkQuadrants(jpegPage, 24);
   console.log("ok - JPEG fallback pixels match");
 
-  // 6. A malformed message closes that viewer with a reason; others live on.
+  // 9. Screenshot endpoint (present when built with the display library),
+  // fetched the way the Screenshot button does.
+  {
+    const r = await page.evaluate(async () => {
+      const res = await fetch("/api/v1/instances/test/screenshot");
+      const b = new Uint8Array(await res.arrayBuffer());
+      return { status: res.status, type: res.headers.get("content-type"), head: Array.from(b.slice(0, 8)) };
+    });
+    if (r.status !== 404) {
+      assert.equal(r.status, 200);
+      assert.equal(r.type, "image/png");
+      assert.deepEqual(r.head, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+      console.log("ok - screenshot is a PNG");
+    } else {
+      console.log("skip - screenshot (server built without the display library)");
+    }
+  }
+
+  // 10. A malformed message closes that viewer with a reason; others live on.
   const reason = await jpegPage.evaluate(
     (url) =>
       new Promise((resolve) => {
