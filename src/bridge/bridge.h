@@ -50,6 +50,14 @@ BRIDGE_API int bridge_set_properties_file(const char* path);
 /* Sets one property. Returns 0. */
 BRIDGE_API int bridge_set_property(const char* name, const char* value);
 
+/* On arm64 hosts, bionic code reads its stack guard at TPIDR_EL0+0x28,
+ * which under glibc lies in static TLS. A program that loads bionic code on
+ * arm64 must expand this once at file scope in its executable (not in a
+ * shared library): it makes the executable's TLS block start 64 bytes past
+ * the thread pointer, leaving bionic's slot to the bridge. Harmless on x86_64. */
+#define BRIDGE_RESERVE_BIONIC_TLS() \
+  __attribute__((used, aligned(64))) __thread unsigned char vmi_bridge_bionic_tls_reserve[64]
+
 #ifdef __cplusplus
 }
 #endif

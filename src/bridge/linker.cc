@@ -11,6 +11,7 @@
 #include "base/file.h"
 #include "base/log.h"
 #include "base/unique_fd.h"
+#include "bridge/bionic_tls.h"
 #include "bridge/elf_file.h"
 #include "bridge/hooks/hooks.h"
 #include "bridge/symbol_lookup.h"
@@ -323,6 +324,7 @@ void Linker::RunDestructors(SharedObject* so) {
 
 Result<SharedObject*> Linker::Open(const std::string& name, const LoadOptions& options) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
+  VMI_CHECK_OK(PrepareThreadForBionic(), "open " + name);
   SharedObject* so = FindLoaded(name);
   if (so != nullptr) {
     if (so->kind == SharedObject::Kind::kFile) ++so->refcount;

@@ -20,7 +20,12 @@
 #include "bridge/run_executable.h"
 #include "bridge/virtual_library.h"
 
+#include "bridge/bridge.h"
+
 namespace vb = vmi::bridge;
+
+// Leaves bionic's arm64 stack-guard slot (TPIDR_EL0+0x28) to the bridge.
+BRIDGE_RESERVE_BIONIC_TLS();
 
 namespace {
 

@@ -8,10 +8,12 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 
 #include "base/log.h"
 #include "bridge/hooks/hooks.h"
+#include "bridge/linker.h"
 
 extern "C" int __xpg_strerror_r(int, char*, size_t);
 extern "C" int __register_atfork(void (*)(), void (*)(), void (*)(), void*);
@@ -67,6 +69,21 @@ void SetAbortMessage(const char* msg) {
   abort();
 }
 
+// Names the bridged object and offset whose stack protector fired, then aborts
+// like glibc's __stack_chk_fail.
+[[noreturn]] __attribute__((noinline)) void StackChkFail() {
+  const uintptr_t ra = reinterpret_cast<uintptr_t>(__builtin_return_address(0));
+  SharedObject* so = Linker::Instance().ObjectAt(ra);
+  if (so != nullptr) {
+    char off[32];
+    snprintf(off, sizeof(off), "0x%lx", static_cast<unsigned long>(ra - so->bias()));
+    VMI_ILOG(ERROR, "bridge") << "stack protector fired in " << so->path << " at " << off;
+  } else {
+    VMI_ILOG(ERROR, "bridge") << "stack protector fired outside bridged code";
+  }
+  abort();
+}
+
 // glibc implements these two in libc_nonshared.a, so libc.so.6 does not export them.
 int PthreadAtfork(void (*prepare)(), void (*parent)(), void (*child)()) {
   return __register_atfork(prepare, parent, child, nullptr);
@@ -86,6 +103,7 @@ const HookEntry kHooks[] = {
     VMI_HOOK("__assert2", Assert2),
     VMI_HOOK("pthread_atfork", PthreadAtfork),
     VMI_HOOK("atexit", Atexit),
+    VMI_HOOK("__stack_chk_fail", StackChkFail),
 };
 
 }  // namespace

@@ -12,6 +12,7 @@ void RegisterLibc(VirtualLibrary& lib) {
   AddStrtoldHooks(lib);
   AddPropertyHooks(lib);
   AddStartupHooks(lib);
+  AddPthreadHooks(lib);
 }
 
 void RegisterLibm(VirtualLibrary& lib) { AddLongDoubleMathHooks(lib); }

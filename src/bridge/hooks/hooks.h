@@ -28,6 +28,7 @@ void AddPropertyHooks(VirtualLibrary& lib);
 void AddStartupHooks(VirtualLibrary& lib);
 void AddLogHooks(VirtualLibrary& lib);
 void AddDlHooks(VirtualLibrary& lib);
+void AddPthreadHooks(VirtualLibrary& lib);
 
 // The glibc FILE behind a FILE* handed over by bionic code: &__sF[0..2] map to
 // stdin/stdout/stderr; anything else is already a glibc FILE.

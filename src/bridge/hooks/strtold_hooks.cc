@@ -15,12 +15,15 @@
 
 #include "bridge/hooks/hooks.h"
 
+#if defined(__x86_64__)
 extern "C" __float128 strtof128(const char*, char**);
 extern "C" __float128 strtof128_l(const char*, char**, locale_t);
 extern "C" __float128 wcstof128(const wchar_t*, wchar_t**);
 extern "C" __float128 wcstof128_l(const wchar_t*, wchar_t**, locale_t);
+#endif
 
 namespace vmi::bridge::hooks {
+#if defined(__x86_64__)
 namespace {
 
 __float128 Strtold(const char* s, char** end) { return strtof128(s, end); }
@@ -58,6 +61,7 @@ const char* const kLongDoubleMath[] = {
 
 void AddStrtoldHooks(VirtualLibrary& lib) { lib.AddHooks(kHooks, sizeof(kHooks) / sizeof(kHooks[0])); }
 
+
 void AddLongDoubleMathHooks(VirtualLibrary& lib) {
   lib.AddHooks(kMathHooks, sizeof(kMathHooks) / sizeof(kMathHooks[0]));
   void* libm = dlopen("libm.so.6", RTLD_NOW | RTLD_NOLOAD);
@@ -81,5 +85,12 @@ void AddLongDoubleMathHooks(VirtualLibrary& lib) {
   }
   lib.Block("nexttowardl");
 }
+
+#else  // aarch64: glibc's long double is IEEE binary128 like bionic's; nothing to convert.
+
+void AddStrtoldHooks(VirtualLibrary&) {}
+void AddLongDoubleMathHooks(VirtualLibrary&) {}
+
+#endif
 
 }  // namespace vmi::bridge::hooks
