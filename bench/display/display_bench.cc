@@ -6,6 +6,8 @@
 //   vmi_display_bench                       all measurements
 //   vmi_display_bench --animate DISPLAY S   (internal) the workload client
 //   vmi_display_bench --rfb-client PORT PASSWORD S   (internal) a VNC client
+//   vmi_display_bench --damage-probe X_SOCKET S     how many 33 ms polls saw
+//                                                   DAMAGE reports (diagnostics)
 #include <X11/Xlib.h>
 #include <fcntl.h>
 #include <linux/tcp.h>
@@ -286,9 +288,10 @@ struct VncResult {
 };
 
 VncResult Measure(const std::string& self, const std::string& display, int port,
-                  const std::string& password, pid_t server_pid, int seconds) {
+                  const std::string& password, pid_t server_pid, int seconds, bool animate) {
   VncResult r;
-  auto anim = ChildProcess::Spawn({self, "--animate", display, std::to_string(seconds + 2)});
+  Result<ChildProcess> anim = Error(ErrorCode::kUnknown, "still");
+  if (animate) anim = ChildProcess::Spawn({self, "--animate", display, std::to_string(seconds + 2)});
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   const double cpu0 = ProcessCpuSeconds(server_pid);
   SpawnOptions so;
@@ -326,7 +329,9 @@ void VncBench(const std::string& self) {
   auto server = vnc::VncServer::Start(vo);
   if (!server.ok()) return;
   VncResult ours = Measure(self, display, (*server)->port(), (*server)->password(), getpid(),
-                           seconds);
+                           seconds, true);
+  VncResult ours_still = Measure(self, display, (*server)->port(), (*server)->password(),
+                                 getpid(), seconds, false);
   server->reset();
 
   // x11vnc on the same Xvfb, its defaults (XDamage hints + polling).
@@ -351,7 +356,7 @@ void VncBench(const std::string& self) {
                                      "-localhost", "-rfbauth", pwfile, "-forever", "-shared",
                                      "-quiet", "-nopw", "-o", dir.path() + "/x11vnc.log"},
                                     xs);
-  VncResult theirs;
+  VncResult theirs, theirs_still;
   if (x11vnc.ok()) {
     // Wait until it accepts connections.
     for (int i = 0; i < 100; ++i) {
@@ -364,7 +369,8 @@ void VncBench(const std::string& self) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    theirs = Measure(self, display, port, "benchpw1", x11vnc->pid(), seconds);
+    theirs = Measure(self, display, port, "benchpw1", x11vnc->pid(), seconds, true);
+    theirs_still = Measure(self, display, port, "benchpw1", x11vnc->pid(), seconds, false);
     (void)x11vnc->Signal(SIGTERM);
     (void)x11vnc->WaitOrKill(std::chrono::seconds(5));
   }
@@ -373,11 +379,36 @@ void VncBench(const std::string& self) {
                 seconds, ours.updates, theirs.updates);
   Print("vnc_server_cpu_percent", ours.cpu_percent, "%core", "x11vnc", theirs.cpu_percent, extra);
   Print("vnc_kbytes_per_s", ours.kbytes_per_s, "KiB/s", "x11vnc", theirs.kbytes_per_s, extra);
+  std::snprintf(extra, sizeof extra, ",\"workload\":\"still screen %ds\"", seconds);
+  Print("vnc_still_server_cpu_percent", ours_still.cpu_percent, "%core", "x11vnc",
+        theirs_still.cpu_percent, extra);
+  Print("vnc_still_kbytes_per_s", ours_still.kbytes_per_s, "KiB/s", "x11vnc",
+        theirs_still.kbytes_per_s, extra);
 }
 
 }  // namespace
 
+int DamageProbe(const char* socket, int seconds) {
+  auto x = XConnection::Connect(socket);
+  if (!x.ok()) return 1;
+  if (!(*x)->EnableDamage().ok()) return 2;
+  std::vector<Rect> boxes;
+  int reported = 0, total = 0;
+  const auto end = Clock::now() + std::chrono::seconds(seconds);
+  while (Clock::now() < end) {
+    ++total;
+    if ((*x)->TakeDamage(&boxes)) ++reported;
+    std::this_thread::sleep_for(std::chrono::milliseconds(33));
+  }
+  std::printf("probe: %d of %d captures had damage, errors %llu, alive %d\n", reported, total,
+              (unsigned long long)(*x)->errors_seen(), (*x)->alive());
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc >= 4 && std::strcmp(argv[1], "--damage-probe") == 0) {
+    return DamageProbe(argv[2], std::atoi(argv[3]));
+  }
   if (argc >= 4 && std::strcmp(argv[1], "--animate") == 0) return Animate(argv[2], std::atoi(argv[3]));
   if (argc >= 5 && std::strcmp(argv[1], "--rfb-client") == 0) {
     return RfbClientMain(std::atoi(argv[2]), argv[3], std::atoi(argv[4]));

@@ -79,7 +79,7 @@ XConnection::~XConnection() {
 }
 
 namespace {
-constexpr size_t kMaxDamageBoxes = 64;
+constexpr size_t kMaxDamageBoxes = 256;
 }  // namespace
 
 Result<void> XConnection::EnableDamage() {
@@ -95,7 +95,7 @@ Result<void> XConnection::EnableDamage() {
   const uint32_t id = xcb_generate_id(conn_);
   if (auto* err = xcb_request_check(
           conn_, xcb_damage_create_checked(conn_, id, root_,
-                                           XCB_DAMAGE_REPORT_LEVEL_BOUNDING_BOX))) {
+                                           XCB_DAMAGE_REPORT_LEVEL_RAW_RECTANGLES))) {
     free(err);
     return Error(ErrorCode::kUnavailable, "DAMAGE Create failed");
   }
@@ -110,11 +110,9 @@ bool XConnection::TakeDamage(std::vector<Rect>* boxes) {
   boxes->clear();
   PollEvents();
   if (!damaged_) return false;
-  // Re-arm, then a round trip: every event the server sent before the
-  // subtract is in our queue after it.
-  xcb_damage_subtract(conn_, damage_, XCB_NONE, XCB_NONE);
-  free(xcb_get_input_focus_reply(conn_, xcb_get_input_focus(conn_), nullptr));
-  PollEvents();
+  // Raw-rectangle reports keep no state in the server, so nothing needs
+  // re-arming: an event read here describes drawing already done, and
+  // drawing whose event is still in flight is reported next time.
   if (!damage_overflow_) boxes->swap(damage_boxes_);
   damage_boxes_.clear();
   damaged_ = false;

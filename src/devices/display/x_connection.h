@@ -53,16 +53,17 @@ class XConnection {
   // requests land here).
   bool PollEvents();
 
-  // Asks the server (DAMAGE extension) to report drawing on the root window,
-  // as bounding boxes. kUnavailable without the extension.
+  // Asks the server (DAMAGE extension) to report drawing on the root window
+  // and its children, rectangle by rectangle (RawRectangles level: the
+  // BoundingBox level was seen to stop reporting under steady drawing on
+  // Xvfb 21.1). kUnavailable without the extension.
   Result<void> EnableDamage();
   bool damage_enabled() const { return damage_ != 0; }
   // Takes the damage reported since the last call: false if there was none
   // (nothing was drawn; the framebuffer is unchanged). Otherwise fills
-  // `boxes` (empty when there were too many to list: treat as everything)
-  // after re-arming the report with a round trip, so that anything drawn
-  // before this call is either in `boxes` or already in the framebuffer
-  // inside them, and anything drawn later is reported next time.
+  // `boxes` (empty when there were too many to list: treat as everything).
+  // Every box describes drawing already in the framebuffer; drawing whose
+  // report has not arrived yet is returned by a later call.
   bool TakeDamage(std::vector<Rect>* boxes);
   // Re-reads the root geometry with a round trip (after our own RandR change).
   Result<void> RefreshSize();

@@ -162,6 +162,30 @@ TEST_F(XwdFrameSourceTest, XDamageSkipsStillFramesAndSeesDrawing) {
   EXPECT_EQ(c->damage[0].y, 1264);
 }
 
+// Windows created after the DAMAGE report was set up are reported too.
+TEST_F(XwdFrameSourceTest, XDamageSeesWindowsCreatedLater) {
+  StartX();
+  client_->Fill(0, 0, 720, 1280, 0x000000);
+  XwdSourceOptions o = Options(true);
+  o.full_check_interval = std::chrono::hours(1);
+  XwdFrameSource src(o);
+  (void)Settle(src);
+  for (int round = 0; round < 3; ++round) {
+    auto late = XTestClient::Open(xvfb_->display_name());
+    ASSERT_TRUE(late.ok());
+    uint32_t color = 0x112233 * (round + 1);
+    (*late)->Fill(100, 100, 50, 50, color);
+    bool seen = false;
+    for (int i = 0; i < 100 && !seen; ++i) {
+      auto r = src.Capture();
+      ASSERT_TRUE(r.ok());
+      seen = PixelAt(*r, 120, 120) == (color & 0xffffff);
+      if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_TRUE(seen) << "round " << round;
+  }
+}
+
 TEST_F(XwdFrameSourceTest, FileAppearingLateAndReplaced) {
   XwdFrameSource src(Options(false));
   auto r = src.Capture();

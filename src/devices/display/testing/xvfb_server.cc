@@ -7,24 +7,29 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <random>
 
 #include "base/file.h"
 #include "base/unique_fd.h"
 
 namespace vmi::display::testing {
 
-Result<std::unique_ptr<XvfbServer>> XvfbServer::Start(const std::string& fbdir,
-                                                      const std::string& screen) {
+namespace {
+
+// One attempt at display `display`; kAlreadyExists if the number is taken.
+Result<ChildProcess> TryStart(const std::string& fbdir, const std::string& screen,
+                              int display) {
   int p[2];
   if (pipe2(p, O_CLOEXEC) != 0) return Error::FromErrno("pipe2");
   UniqueFd rd(p[0]), wr(p[1]);
   SpawnOptions o;
   o.keep_fds = {wr.get()};
   o.parent_death_signal = SIGKILL;
-  o.stderr_fd = -1;
+  UniqueFd devnull(open("/dev/null", O_WRONLY | O_CLOEXEC));
+  o.stderr_fd = devnull.get();  // "server already active" on a taken number
   auto child = VMI_TRY(ChildProcess::Spawn(
-      {"Xvfb", "-displayfd", std::to_string(wr.get()), "-screen", "0", screen, "-fbdir", fbdir,
-       "-nolisten", "tcp", "-ac", "-noreset"},
+      {"Xvfb", ":" + std::to_string(display), "-displayfd", std::to_string(wr.get()), "-screen",
+       "0", screen, "-fbdir", fbdir, "-nolisten", "tcp", "-ac", "-noreset"},
       o));
   wr.reset();
   std::string line;
@@ -39,11 +44,35 @@ Result<std::unique_ptr<XvfbServer>> XvfbServer::Start(const std::string& fbdir,
     }
     char buf[32];
     ssize_t n = read(rd.get(), buf, sizeof buf);
-    if (n == 0) return Error(ErrorCode::kUnavailable, "Xvfb exited before it was ready");
+    if (n == 0) return Error(ErrorCode::kAlreadyExists, "Xvfb exited (display taken?)");
     if (n > 0) line.append(buf, n);
   }
-  int display = std::atoi(line.c_str());
-  return std::unique_ptr<XvfbServer>(new XvfbServer(std::move(child), fbdir, display));
+  return child;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<XvfbServer>> XvfbServer::Start(const std::string& fbdir,
+                                                      const std::string& screen) {
+  // High, random display numbers: low ones (:0, :1) are what other programs
+  // on a shared machine use, and a client connecting to ":N" tries the
+  // abstract socket first, which another server (in another mount namespace
+  // but the same network namespace) may hold. Xvfb refuses a number whose
+  // lock file exists, so a collision costs one retry.
+  std::random_device rd;
+  for (int attempt = 0; attempt < 30; ++attempt) {
+    const int display = 200 + static_cast<int>(rd() % 3000);
+    if (PathExists("/tmp/.X11-unix/X" + std::to_string(display)) ||
+        PathExists("/tmp/.X" + std::to_string(display) + "-lock")) {
+      continue;
+    }
+    auto r = TryStart(fbdir, screen, display);
+    if (r.ok()) {
+      return std::unique_ptr<XvfbServer>(new XvfbServer(std::move(*r), fbdir, display));
+    }
+    if (r.error().code() != ErrorCode::kAlreadyExists) return std::move(r).error();
+  }
+  return Error(ErrorCode::kUnavailable, "no free X display number found");
 }
 
 Result<void> XvfbServer::Stop() {

@@ -1,6 +1,7 @@
 // Test support: a real Xvfb started like the guest's (-fbdir, -ac, -noreset,
-// no TCP) on a display number it picks itself (-displayfd), so parallel
-// tests never collide. Stopped (SIGKILL + reap) by the destructor.
+// no TCP) on a random free display number of 200 and above (not the low
+// numbers other programs use), so parallel tests never collide. Stopped
+// (SIGKILL + reap) by the destructor.
 #pragma once
 
 #include <memory>
