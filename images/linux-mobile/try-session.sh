@@ -5,7 +5,10 @@
 # capabilities at all and no setuid, host /usr and friends bound read-only,
 # the device dir at /run/vmi. Writes a PNG of the framebuffer (if ImageMagick's convert exists).
 #
-#   images/linux-mobile/try-session.sh ROOTFS GUEST_KIT OUT_DIR [seconds] [app...]
+#   images/linux-mobile/try-session.sh ROOTFS GUEST_KIT OUT_DIR [seconds|hold] [app...]
+#
+# "hold" keeps the session up until OUT_DIR/stop exists; meanwhile
+# OUT_DIR/devdir.path names the live device directory (tests read it).
 #
 # Each extra "app" (e.g. xcalc) is added to the copied session manifest as a
 # service started after the desktop, to see that the apps run in the guest.
@@ -76,8 +79,17 @@ until [ "$(readlink /proc/$runner/ns/user)" != "$(readlink /proc/self/ns/user)" 
 echo "0 100000 65536" > /proc/$runner/uid_map
 echo "0 100000 65536" > /proc/$runner/gid_map
 echo go > "$work/go"
-sleep "$secs"
+if [ "$secs" = hold ]; then
+  echo "$work/dev" > "$out/devdir.path"
+  until [ -e "$out/stop" ]; do
+    sleep 0.1
+    kill -0 "$runner" 2>/dev/null || break
+  done
+else
+  sleep "$secs"
+fi
 cp "$work/dev/session.state" "$out/session.state" 2>/dev/null || true
+cp "$work/dev/Xvfb_screen0" "$out/" 2>/dev/null || true
 if command -v convert >/dev/null; then convert "xwd:$work/dev/Xvfb_screen0" "$out/screen.png" || true; fi
 ls -la "$work/dev" "$work/dev/x11" > "$out/devdir.txt"
 cp "$work/dev/"*.log "$out/" 2>/dev/null || true  # debugging output apps wrote to /run/vmi
