@@ -15,6 +15,9 @@
 #include "node/api_routes.h"
 #include "node/image_catalog.h"
 #include "node/instance_manager.h"
+#ifdef VMI_HAVE_LIVE
+#include "node/live/live_routes.h"
+#endif
 #include "node/sql_instance_repository.h"
 #include "runtime/core/host_info.h"
 
@@ -98,6 +101,10 @@ Result<void> RunDaemon(DaemonOptions o) {
   RegisterInstanceRoutes(router, *manager);
   RegisterImageRoutes(router, *images, *manager);
   RegisterNodeRoutes(router, *manager);
+#ifdef VMI_HAVE_LIVE
+  auto live_service = live::LiveService::Create(*manager);  // destroyed before the manager
+  live::RegisterLiveRoutes(router, *manager, *live_service);
+#endif
   if (IsDirectory(o.web_root)) {
     router.SetFallback(api::StaticFilesHandler({.root = o.web_root}));
   }

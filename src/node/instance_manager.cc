@@ -104,6 +104,14 @@ Result<std::unique_ptr<InstanceManager>> InstanceManager::Create(ManagerOptions 
                                                                  InstanceRepository* repo,
                                                                  ImageResolver* images) {
   VMI_CHECK_OK(MakeDirs(options.data_dir + "/instances", 0711), "create data directory");
+  // The instances' unprivileged roots must be able to traverse the path to
+  // their bundles (crun resolves the rootfs inside the user namespace).
+  for (const std::string& dir : {options.data_dir, options.data_dir + "/instances"}) {
+    struct stat st;
+    if (stat(dir.c_str(), &st) != 0) return Error::FromErrno("stat " + dir);
+    if ((st.st_mode & S_IXOTH) == 0 && chmod(dir.c_str(), (st.st_mode & 07777) | S_IXOTH) != 0)
+      return Error::FromErrno("chmod " + dir);
+  }
   std::unique_ptr<InstanceManager> m(
       new InstanceManager(std::move(options), std::move(host), repo, images));
   m->loop_ = VMI_TRY(EventLoop::Create());

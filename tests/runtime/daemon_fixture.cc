@@ -1,5 +1,6 @@
 #include "daemon_fixture.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>

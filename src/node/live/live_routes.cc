@@ -1,0 +1,94 @@
+#include "node/live/live_routes.h"
+
+#include "node/live/viewer_socket.h"
+
+namespace vmi::node::live {
+
+using api::Json;
+using api::Request;
+using api::Response;
+
+Result<Orientation> ParseRotateBody(const std::string& body) {
+  auto j = VMI_TRY(api::ParseJsonObject(body));
+  auto it = j.find("orientation");
+  if (it == j.end() || !it->is_string())
+    return Error(ErrorCode::kInvalidArgument,
+                 "body must be {\"orientation\": \"portrait\" | \"landscape\"}");
+  for (const auto& [k, v] : j.items()) {
+    if (k != "orientation") return Error(ErrorCode::kInvalidArgument, "unknown field '" + k + "'");
+  }
+  return ParseOrientation(it->get<std::string>());
+}
+
+void RegisterLiveRoutes(api::Router& router, InstanceManager& instances, LiveService& live,
+                        InstanceAccessCheck check) {
+  // The running instance's services, after the access check; unknown and
+  // forbidden look the same to a caller who may not see the instance.
+  auto services = [&live, check](const Request& req,
+                                 const char* action) -> Result<std::shared_ptr<InstanceLive>> {
+    std::string key(req.Param("id"));
+    auto r = VMI_TRY(live.Find(key));
+    if (check) {
+      auto ok = check(req, r, action);
+      if (!ok.ok()) {
+        if (ok.error().code() == ErrorCode::kPermissionDenied)
+          return Error(ErrorCode::kNotFound, "no such instance '" + key + "'");
+        return std::move(ok).error();
+      }
+    }
+    if (r.state != InstanceState::kRunning)
+      return Error(ErrorCode::kFailedPrecondition, "instance '" + r.spec.name + "' is " +
+                                                       InstanceStateName(r.state) +
+                                                       ", not running");
+    return live.Get(r.spec.id);
+  };
+  api::RouteOptions blocking{.blocking = true};
+
+  router.HandleWebSocket("/api/v1/instances/{id}/stream",
+                         [services](Request& req, std::shared_ptr<api::WebSocket> ws) -> Result<void> {
+                           auto inst = VMI_TRY(services(req, "stream"));
+                           return AttachViewer(std::move(inst), std::move(ws));
+                         });
+
+  router.Handle(
+      "GET", "/api/v1/instances/{id}/screenshot",
+      [services, &instances](Request& req) -> Result<Response> {
+        auto inst = VMI_TRY(services(req, "screenshot"));
+        auto png = inst->Screenshot();
+        if (!png.ok()) {
+          if (png.error().code() == ErrorCode::kUnavailable && !instances.DisplayReady(inst->id()))
+            return Error(ErrorCode::kUnavailable,
+                         "the display of instance " + inst->id() + " is not ready yet");
+          return std::move(png).error();
+        }
+        Response r;
+        r.headers.Set("Content-Type", "image/png");
+        r.headers.Set("Cache-Control", "no-store");
+        r.body = std::move(*png);
+        return r;
+      },
+      blocking);
+
+  router.Handle(
+      "POST", "/api/v1/instances/{id}/rotate",
+      [services](Request& req) -> Result<Response> {
+        auto inst = VMI_TRY(services(req, "rotate"));
+        auto o = VMI_TRY(ParseRotateBody(req.body));
+        auto size = VMI_TRY(inst->Rotate(o));
+        return Response::JsonBody(Json{{"orientation", OrientationName(o)},
+                                       {"width", size.width},
+                                       {"height", size.height}});
+      },
+      blocking);
+
+  router.Handle(
+      "GET", "/api/v1/instances/{id}/vnc",
+      [services](Request& req) -> Result<Response> {
+        auto inst = VMI_TRY(services(req, "vnc"));
+        auto v = VMI_TRY(inst->Vnc());
+        return Response::JsonBody(Json{{"host", v.host}, {"port", v.port}, {"password", v.password}});
+      },
+      blocking);
+}
+
+}  // namespace vmi::node::live

@@ -1,0 +1,58 @@
+// LiveService: the live view of every running instance of the node (see
+// README.md): one InstanceLive per running instance, started when the
+// instance starts running and shut down when it stops, exits or restarts
+// (InstanceManager::Subscribe), plus the node's InputRouter shared by the
+// browser viewers and the VNC clients of all instances.
+//
+// Lookups never wait for an instance operation: the service keeps its own
+// copy of the instance records, refreshed by the manager's state
+// notifications, so a WebSocket upgrade on the HTTP server's io thread does
+// not block behind a `vmi stop` that holds the instance's lock for seconds.
+//
+// Threads: public methods are thread-safe. State notifications run on the
+// manager's threads (with the instance's operation lock held: they only
+// start and stop this instance's services). One upkeep thread ("vmi-live")
+// ticks every instance's ScreenKeeper twice a second.
+// Ownership: create after the InstanceManager, destroy before it (the
+// subscription ignores notifications once the service is gone).
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "devices/input/input_router.h"
+#include "node/instance_manager.h"
+#include "node/live/instance_live.h"
+
+namespace vmi::node::live {
+
+class LiveService {
+ public:
+  static std::unique_ptr<LiveService> Create(InstanceManager& manager, LiveOptions options = {});
+  ~LiveService();
+  LiveService(const LiveService&) = delete;
+  LiveService& operator=(const LiveService&) = delete;
+
+  // The instance's record by id or name, without waiting on the manager
+  // (falls back to the manager for ids it has not seen, e.g. a prefix).
+  Result<InstanceRecord> Find(const std::string& id_or_name) const;
+  // The services of a running instance; kFailedPrecondition otherwise.
+  Result<std::shared_ptr<InstanceLive>> Get(const std::string& id) const;
+
+  input::InputRouter& router();
+
+ private:
+  struct Core;
+  explicit LiveService(std::shared_ptr<Core> core);
+  void Upkeep();
+
+  // Shared with the manager's listener, which holds it weakly.
+  std::shared_ptr<Core> core_;
+  std::thread upkeep_;
+};
+
+}  // namespace vmi::node::live
