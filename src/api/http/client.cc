@@ -143,7 +143,7 @@ class TransportOf : public Transport {
   }
   ec_t ReadSome(http::response_parser<http::buffer_body>& p) override {
     Arm();
-    return RunIo(ioc_, [&](auto h) { http::async_read(stream_, buf_, p, h); });
+    return RunIo(ioc_, [&](auto h) { http::async_read_some(stream_, buf_, p, h); });
   }
   Stream& stream() { return stream_; }
 
@@ -226,11 +226,11 @@ struct HttpClient::Impl {
   // out to be closed.
   Result<void> WriteWithRetry(http::request<http::string_body>& req, bool* fresh) {
     *fresh = !conn;
-    if (!conn) VMI_CHECK_OK(Connect(), "");
+    if (!conn) VMI_CHECK_OK(Connect(), "connect");
     ec_t ec = conn->Write(req);
     if (ec && !*fresh) {
       *fresh = true;
-      VMI_CHECK_OK(Connect(), "");
+      VMI_CHECK_OK(Connect(), "reconnect");
       ec = conn->Write(req);
     }
     if (ec) {

@@ -298,7 +298,8 @@ class HttpConnection : public Connection,
       case RouteKind::kFallback: {
         auto run = [route, router](Request& req) -> Result<Response> {
           return GuardedCall([&]() -> Result<Response> {
-            VMI_CHECK_OK(router->RunMiddleware(req, *route), "");
+            Result<void> mw = router->RunMiddleware(req, *route);
+            if (!mw.ok()) return std::move(mw).error();
             return route->handler(req);
           });
         };
@@ -313,12 +314,12 @@ class HttpConnection : public Connection,
       case RouteKind::kAsync: {
         auto mw = router->RunMiddleware(req_, *route);
         if (!mw.ok()) return SendResult(std::move(mw).error());
-        std::weak_ptr<HttpConnection> weak = this->shared_from_this();
-        auto exec = stream_.get_executor();
-        Responder responder([weak, exec](Result<Response> r) {
-          auto self = weak.lock();
-          if (!self) return;
-          net::post(exec, [self, r = std::move(r)]() mutable { self->SendResult(std::move(r)); });
+        // The responder keeps the connection alive: no operation is pending
+        // on it until the response comes.
+        auto self = this->shared_from_this();
+        Responder responder([self](Result<Response> r) {
+          net::post(self->stream_.get_executor(),
+                    [self, r = std::move(r)]() mutable { self->SendResult(std::move(r)); });
         });
         try {
           route->async_handler(req_, responder);
@@ -355,10 +356,10 @@ class HttpConnection : public Connection,
     res->keep_alive(keep_alive_);
     if (r.status != 204 && r.status != 304) res->content_length(size);
     status_ = r.status;
+    Report();
     beast::get_lowest_layer(stream_).expires_after(opts().idle_timeout);
     http::async_write(stream_, *res,
                       [self = this->shared_from_this(), res](beast::error_code ec, size_t) {
-                        self->Report();
                         if (ec) return self->GracefulClose();
                         if (!self->keep_alive_) return self->GracefulClose();
                         self->ReadHeader();
@@ -383,14 +384,16 @@ class HttpConnection : public Connection,
   // --- WebSocket upgrade ---------------------------------------------------
   void Upgrade() {
     auto mw = GuardedCall([&]() -> Result<Response> {
-      VMI_CHECK_OK(server_->router->RunMiddleware(req_, *route_), "");
+      Result<void> r = server_->router->RunMiddleware(req_, *route_);
+      if (!r.ok()) return std::move(r).error();
       return Response{};
     });
     if (!mw.ok()) return SendResult(std::move(mw).error());
     auto ws = std::make_shared<WsConnection<Stream>>(server_, req_);
     std::shared_ptr<WebSocket> as_ws = ws;
     auto ok = GuardedCall([&]() -> Result<Response> {
-      VMI_CHECK_OK(route_->ws_handler(req_, as_ws), "");
+      Result<void> r = route_->ws_handler(req_, as_ws);
+      if (!r.ok()) return std::move(r).error();
       return Response{};
     });
     if (!ok.ok()) {
@@ -414,7 +417,8 @@ class HttpConnection : public Connection,
     close_after_chunks_ = false;
     std::shared_ptr<ResponseStream> as_stream = s;
     Result<Response> head = GuardedCall([&]() -> Result<Response> {
-      VMI_CHECK_OK(server_->router->RunMiddleware(req_, *route_), "");
+      Result<void> r = server_->router->RunMiddleware(req_, *route_);
+      if (!r.ok()) return std::move(r).error();
       return route_->stream_handler(req_, as_stream);
     });
     if (!head.ok()) {

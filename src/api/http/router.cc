@@ -194,7 +194,10 @@ Router::Match Router::Find(std::string_view method, std::string_view raw_path) c
 }
 
 Result<void> Router::RunMiddleware(Request& req, const Route& route) const {
-  for (const auto& m : middleware_) VMI_CHECK_OK(m(req, route), "");
+  for (const auto& m : middleware_) {
+    Result<void> r = m(req, route);
+    if (!r.ok()) return r;
+  }
   return Ok();
 }
 

@@ -53,7 +53,7 @@ struct ServerOptions {
   size_t ws_max_message_bytes = 1 << 20;
   size_t ws_max_queued_bytes = 64 << 20;
 
-  // Called on the io thread after each response is written (not for
+  // Called on the io thread as each response is sent (not for
   // WebSocket/stream routes, which report when their head is sent). `route`
   // is null when nothing matched. For metrics and access logs; keep it cheap.
   std::function<void(const Request& req, const Route* route, int status,

@@ -111,6 +111,7 @@ class WsConnection : public WebSocket,
   template <class Fn>
   void Post(Fn&& fn) {
     std::lock_guard<std::mutex> lock(exec_mu_);
+    if (released_) return;  // the transport is gone; nothing left to do
     if (exec_) {
       boost::asio::post(*exec_, std::forward<Fn>(fn));
     } else {
@@ -124,8 +125,18 @@ class WsConnection : public WebSocket,
     if (!open_.load()) return false;
     size_t n = data->size();
     if (queued_bytes_.load() + n > server_->options.ws_max_queued_bytes) {
-      VMI_LOG(WARN) << "websocket " << req_.path << ": send queue overflow, closing";
-      Close(1008, "send queue overflow");
+      VMI_LOG(WARN) << "websocket " << req_.path << ": send queue overflow, disconnecting";
+      // A polite close frame would wait behind the stuck queue: cut the
+      // connection instead.
+      if (open_.exchange(false)) {
+        Post([self = this->shared_from_this()] {
+          if (self->ws_) {
+            boost::beast::error_code ec;
+            boost::beast::get_lowest_layer(*self->ws_).socket().close(ec);
+          }
+          self->Finish(1008, "send queue overflow");
+        });
+      }
       return false;
     }
     queued_bytes_ += n;
@@ -190,7 +201,10 @@ class WsConnection : public WebSocket,
                        self->queued_bytes_ -= done.data->size();
                        --self->queued_messages_;
                        if (ec) self->Finish(1006, ec.message());
-                       if (self->finished_) return self->queue_.clear();
+                       if (self->finished_) {
+                         self->queue_.clear();
+                         return self->ReleaseTransport();
+                       }
                        self->Pump();
                      });
   }
@@ -209,6 +223,21 @@ class WsConnection : public WebSocket,
     auto cb = std::move(on_close_);
     on_close_ = nullptr;
     if (cb) cb(code, reason);
+    if (!writing_) ReleaseTransport();
+  }
+
+  // Destroys the Beast stream soon, on the strand, while the io_context
+  // still exists: the socket object may outlive the server in the hands of
+  // a producer, and a Beast stream must not.
+  void ReleaseTransport() {
+    std::lock_guard<std::mutex> lock(exec_mu_);
+    if (released_ || !exec_) return;
+    released_ = true;
+    boost::asio::post(*exec_, [self = this->shared_from_this()] {
+      self->ws_.reset();
+      std::lock_guard<std::mutex> lock(self->exec_mu_);
+      self->exec_.reset();
+    });
   }
 
   Server::Impl* server_;
@@ -218,6 +247,7 @@ class WsConnection : public WebSocket,
   std::mutex exec_mu_;
   std::optional<boost::asio::any_io_executor> exec_;  // guarded by exec_mu_
   std::vector<std::function<void()>> pre_accept_;     // guarded by exec_mu_ until Accept
+  bool released_ = false;                             // guarded by exec_mu_
   boost::beast::flat_buffer read_buf_;
   std::deque<Item> queue_;
   std::atomic<bool> open_{true};
