@@ -5,7 +5,6 @@
 // audio devices yet) and runs the real aplay/arecord inside the guests.
 #include <gtest/gtest.h>
 #include <opus/opus.h>
-
 #include <sys/stat.h>
 
 #include <atomic>
@@ -68,11 +67,14 @@ class AudioInstanceTest : public ::testing::Test {
     });
     return id;
   }
-  std::string DevDir(const std::string& id) { return daemon_->data_dir() + "/instances/" + id + "/dev"; }
+  std::string DevDir(const std::string& id) {
+    return daemon_->data_dir() + "/instances/" + id + "/dev";
+  }
   // Captures everything an instance plays, at volume `v` in one mix.
   void Listen(Pcm* pcm, const std::vector<std::pair<std::string, float>>& inputs) {
     hub_->Call([&] {
-      uint64_t l = hub_->hub().AddMixListener([pcm](const float* b, size_t n, int64_t) { pcm->Add(b, n); });
+      uint64_t l =
+          hub_->hub().AddMixListener([pcm](const float* b, size_t n, int64_t) { pcm->Add(b, n); });
       for (auto& [id, v] : inputs) hub_->hub().SetMixInput(l, id, v, false);
     });
   }
@@ -108,7 +110,8 @@ TEST_F(AudioInstanceTest, TwoInstancesMixAtTheirVolumes) {
   ASSERT_EQ(rc, 0) << out;
   auto x = pcm_.Active(14400, 24000);
   ASSERT_EQ(x.size(), 24000u);
-  double amp_a = testing::ToneAmplitude(x, 48000, 440), amp_b = testing::ToneAmplitude(x, 48000, 1000);
+  double amp_a = testing::ToneAmplitude(x, 48000, 440),
+         amp_b = testing::ToneAmplitude(x, 48000, 1000);
   EXPECT_NEAR(amp_a, 0.4, 0.05);
   EXPECT_NEAR(amp_b, 0.2, 0.04);
 }
@@ -145,8 +148,8 @@ TEST_F(AudioInstanceTest, MicrophoneReachesArecordInTheGuest) {
     }
     opus_encoder_destroy(enc);
   });
-  auto [rc, out] = daemon_->Exec(
-      a, {"arecord", "-q", "-f", "S16_LE", "-r", "16000", "-c", "1", "-d", "2", "/run/vmi/rec.wav"});
+  auto [rc, out] = daemon_->Exec(a, {"arecord", "-q", "-f", "S16_LE", "-r", "16000", "-c", "1",
+                                     "-d", "2", "/run/vmi/rec.wav"});
   stop = true;
   feeder.join();
   ASSERT_EQ(rc, 0) << out;

@@ -115,7 +115,8 @@ void PlayTone(unsigned rate, std::atomic<bool>* stop) {
   long n = 0;
   while (!*stop) {
     for (size_t i = 0; i < buf.size() / 2; ++i)
-      buf[2 * i] = buf[2 * i + 1] = static_cast<int16_t>(8000 * std::sin(2 * M_PI * 440 * n++ / rate));
+      buf[2 * i] = buf[2 * i + 1] =
+          static_cast<int16_t>(8000 * std::sin(2 * M_PI * 440 * n++ / rate));
     if (snd_pcm_writei(pcm, buf.data(), buf.size() / 2) < 0) snd_pcm_prepare(pcm);
   }
   snd_pcm_drop(pcm);
@@ -161,7 +162,8 @@ void BenchLatency(unsigned period, unsigned buffer) {
   std::vector<int64_t> writes;
   const int clicks = 60;
   for (int k = 0; k < clicks; ++k) {
-    for (unsigned i = 0; i < 4800 / period; ++i) snd_pcm_writei(pcm, silence.data(), period);  // 100 ms
+    for (unsigned i = 0; i < 4800 / period; ++i)
+      snd_pcm_writei(pcm, silence.data(), period);  // 100 ms
     int64_t t = MonotonicMicros();
     if (snd_pcm_writei(pcm, click.data(), period) < 0) break;
     writes.push_back(t);
@@ -238,8 +240,10 @@ void BenchCpu() {
     stop = true;
     for (auto& t : players) t.join();
     std::printf(
-        "{\"bench\":\"audio_cpu\",\"case\":\"%s\",\"streams\":%d,\"cpu_pct_of_one_core_per_stream\":%.2f,"
-        "\"cpu_pct_per_mixed_listener_of_%d\":%.2f,\"anchor_idle_hub_cpu_pct\":%.2f,\"target_pct\":2.0}\n",
+        "{\"bench\":\"audio_cpu\",\"case\":\"%s\",\"streams\":%d,\"cpu_pct_of_one_core_per_"
+        "stream\":%.2f,"
+        "\"cpu_pct_per_mixed_listener_of_%d\":%.2f,\"anchor_idle_hub_cpu_pct\":%.2f,\"target_pct\":"
+        "2.0}\n",
         c.name, k, streams_pct / k, k, listener_pct, idle_pct);
     l.Call([&] { l.hub.reset(); });
     for (auto& d : dirs) (void)RemoveTree(d);

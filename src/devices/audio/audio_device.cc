@@ -36,8 +36,7 @@ Result<std::unique_ptr<AudioDevice>> AudioDevice::Create(const std::string& inst
   // the socket to it so the guest may connect, and to nobody else.
   struct stat st;
   if (stat(devdir.c_str(), &st) == 0) {
-    if (chown(path.c_str(), st.st_uid, st.st_gid) < 0)
-      return Error::FromErrno("chown " + path);
+    if (chown(path.c_str(), st.st_uid, st.st_gid) < 0) return Error::FromErrno("chown " + path);
   }
   if (chmod(path.c_str(), 0660) < 0) return Error::FromErrno("chmod " + path);
   if (listen(d->listen_.get(), 16) < 0) return Error::FromErrno("listen " + path);

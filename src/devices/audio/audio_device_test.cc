@@ -175,7 +175,8 @@ TEST(AudioDevice, MicrophoneToneReachesArecord) {
   SpawnOptions o;
   o.env = testing::AlsaEnv(dir.path(), dir.path());
   std::string wav = dir.path() + "/rec.wav";
-  auto r = vmi::Run({"arecord", "-q", "-f", "S16_LE", "-r", "16000", "-c", "1", "-d", "2", wav}, o, 30s);
+  auto r =
+      vmi::Run({"arecord", "-q", "-f", "S16_LE", "-r", "16000", "-c", "1", "-d", "2", wav}, o, 30s);
   stop = true;
   feeder.join();
   ASSERT_TRUE(r.ok());

@@ -29,8 +29,9 @@ Result<std::unique_ptr<AudioHub>> AudioHub::Create(EventLoop* loop) {
   AudioHub* raw = h.get();
   // The timer only wakes us; how many blocks are due comes from the clock,
   // so late wake-ups do not slow the virtual sound card down.
-  h->timer_ = VMI_TRY_CTX(loop->AddTimer(std::chrono::milliseconds(10), [raw] { raw->OnTimer(); },
-                                         /*repeat=*/true),
+  h->timer_ = VMI_TRY_CTX(loop->AddTimer(
+                              std::chrono::milliseconds(10), [raw] { raw->OnTimer(); },
+                              /*repeat=*/true),
                           "audio clock");
   return h;
 }

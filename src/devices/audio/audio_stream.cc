@@ -38,7 +38,7 @@ Result<void> AudioStream::OnReadable() {
 }
 
 Result<void> AudioStream::SendReply(uint32_t seq, MsgType req, int status, const UniqueFd* ring,
-                                uint32_t ring_bytes) {
+                                    uint32_t ring_bytes) {
   audio::Reply r{req, status, ring_bytes, ring ? "audio-" + std::to_string(id_) + ".ring" : ""};
   auto bytes = EncodeReply(seq, r);
   iovec iov{bytes.data(), bytes.size()};
@@ -71,8 +71,7 @@ Result<void> AudioStream::Handle(const Message& m) {
       hello_ = m.hello;
       state_ = State::kOpen;
       VMI_ILOG(INFO, tag_) << "audio stream " << id_ << " opened by pid " << hello_.pid << " ("
-                           << hello_.name << "), "
-                           << (playback() ? "playback" : "capture");
+                           << hello_.name << "), " << (playback() ? "playback" : "capture");
       return reply(0);
     case MsgType::kFormat: {
       if (state_ != State::kOpen && state_ != State::kSetup && state_ != State::kPrepared)
@@ -145,7 +144,8 @@ int AudioStream::CreateRing(const Format& f, UniqueFd* out) {
   ring_ = RingView(map_, l);
   host_pos_ = 0;
   format_ = f;
-  auto rs = playback() ? Resampler::Create(f.rate, kHostRate) : Resampler::Create(kHostRate, f.rate);
+  auto rs =
+      playback() ? Resampler::Create(f.rate, kHostRate) : Resampler::Create(kHostRate, f.rate);
   if (!rs.ok()) return -EINVAL;
   resampler_.emplace(std::move(*rs));
   ResetConversion();

@@ -71,7 +71,7 @@ class AudioStream {
 
  private:
   Result<void> SendReply(uint32_t seq, MsgType req, int status, const UniqueFd* ring = nullptr,
-                     uint32_t ring_bytes = 0);
+                         uint32_t ring_bytes = 0);
   Result<void> Handle(const Message& m);
   int CreateRing(const Format& f, UniqueFd* memfd);
   void ResetConversion();
@@ -87,11 +87,11 @@ class AudioStream {
   size_t map_bytes_ = 0;
   RingView ring_;
   std::optional<Resampler> resampler_;
-  std::vector<float> fifo_;    // converted 48 kHz frames not yet mixed
+  std::vector<float> fifo_;  // converted 48 kHz frames not yet mixed
   std::vector<float> scratch_;
   std::vector<uint8_t> raw_;
-  uint64_t host_pos_ = 0;      // our counter: read (playback) / write (capture)
-  uint64_t skip_acc_ = 0;      // fractional frames for Skip()
+  uint64_t host_pos_ = 0;  // our counter: read (playback) / write (capture)
+  uint64_t skip_acc_ = 0;  // fractional frames for Skip()
   bool closed_ = false;
   uint64_t frames_moved_ = 0;
   uint64_t underruns_ = 0;

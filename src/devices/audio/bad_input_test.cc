@@ -15,8 +15,8 @@
 #include <random>
 #include <thread>
 
-#include "devices/audio/audio_device.h"
 #include "base/file.h"
+#include "devices/audio/audio_device.h"
 #include "devices/audio/test_util.h"
 #include "guest/audio/control_client.h"
 #include "guest/audio/ring.h"

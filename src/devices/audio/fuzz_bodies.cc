@@ -15,14 +15,22 @@ void FuzzWireParser(const uint8_t* data, size_t size) {
   if (!m.ok()) return;
   std::vector<uint8_t> again;
   switch (m->type) {
-    case MsgType::kHello: again = EncodeHello(m->seq, m->hello); break;
+    case MsgType::kHello:
+      again = EncodeHello(m->seq, m->hello);
+      break;
     case MsgType::kFormat:
       again = EncodeFormat(m->seq, m->format);
       (void)ValidateFormat(m->format);
       break;
-    case MsgType::kPause: again = EncodePause(m->seq, m->pause); break;
-    case MsgType::kReply: again = EncodeReply(m->seq, m->reply); break;
-    default: again = EncodeSimple(m->seq, m->type); break;
+    case MsgType::kPause:
+      again = EncodePause(m->seq, m->pause);
+      break;
+    case MsgType::kReply:
+      again = EncodeReply(m->seq, m->reply);
+      break;
+    default:
+      again = EncodeSimple(m->seq, m->type);
+      break;
   }
   if (again != std::vector<uint8_t>(data, data + size)) abort();
 }

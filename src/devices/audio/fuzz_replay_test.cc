@@ -17,8 +17,8 @@ TEST(AudioFuzzReplay, WireParser) {
   std::vector<Bytes> cases = {
       {},
       {0x01},
-      {0x01, 0x01, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff},             // HELLO, no body
-      {0x80, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},             // REPLY, no body
+      {0x01, 0x01, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff},                 // HELLO, no body
+      {0x80, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},                 // REPLY, no body
       {0x06, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02, 0, 0, 0},  // PAUSE 2
       {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
   };
@@ -40,11 +40,11 @@ TEST(AudioFuzzReplay, WireParser) {
 
 TEST(AudioFuzzReplay, OpusIngress) {
   std::vector<Bytes> cases = {
-      {0xfc},                          // code 0 TOC, CELT FB 20 ms, no payload
-      {0x03},                          // code 3 without a frame count byte
-      {0x03, 0xff},                    // code 3, 63 frames, VBR, truncated
-      {0x03, 0x30, 0x01, 0x02},        // code 3, 48 frames (too long)
-      {0x02, 0xff, 0xff, 0xff},        // code 2, first frame length beyond the packet
+      {0xfc},                    // code 0 TOC, CELT FB 20 ms, no payload
+      {0x03},                    // code 3 without a frame count byte
+      {0x03, 0xff},              // code 3, 63 frames, VBR, truncated
+      {0x03, 0x30, 0x01, 0x02},  // code 3, 48 frames (too long)
+      {0x02, 0xff, 0xff, 0xff},  // code 2, first frame length beyond the packet
       Bytes(1500, 0xff),
       Bytes(4000, 0x00),
   };

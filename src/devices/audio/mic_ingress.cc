@@ -28,8 +28,8 @@ Result<void> MicIngress::Feed(std::span<const uint8_t> packet) {
   }
   // opus_packet_get_nb_samples validates the TOC and frame count first, so
   // the decoder never sees a packet longer than its output buffer.
-  int samples = opus_packet_get_nb_samples(packet.data(), static_cast<opus_int32>(packet.size()),
-                                           48000);
+  int samples =
+      opus_packet_get_nb_samples(packet.data(), static_cast<opus_int32>(packet.size()), 48000);
   if (samples <= 0 || samples > 5760) {
     ++malformed_;
     return Error(ErrorCode::kInvalidArgument, "malformed Opus packet");

@@ -20,14 +20,16 @@ void PutLe32(uint8_t* p, uint32_t v) {
 
 float Sample(SampleFormat f, const uint8_t* p) {
   switch (f) {
-    case SampleFormat::kU8: return (static_cast<int>(p[0]) - 128) / 128.0f;
+    case SampleFormat::kU8:
+      return (static_cast<int>(p[0]) - 128) / 128.0f;
     case SampleFormat::kS16LE:
       return static_cast<int16_t>(uint16_t{p[0]} | uint16_t(p[1] << 8)) / 32768.0f;
     case SampleFormat::kS24LE: {
       int32_t v = static_cast<int32_t>(Le32(p) << 8) >> 8;  // sign-extend bit 23
       return v / 8388608.0f;
     }
-    case SampleFormat::kS32LE: return static_cast<int32_t>(Le32(p)) / 2147483648.0f;
+    case SampleFormat::kS32LE:
+      return static_cast<int32_t>(Le32(p)) / 2147483648.0f;
     case SampleFormat::kFloatLE: {
       uint32_t bits = Le32(p);
       float v;
@@ -41,7 +43,9 @@ float Sample(SampleFormat f, const uint8_t* p) {
 void PutSample(SampleFormat f, float x, uint8_t* p) {
   x = Sanitize(x);
   switch (f) {
-    case SampleFormat::kU8: p[0] = static_cast<uint8_t>(std::lrintf(x * 127.0f) + 128); return;
+    case SampleFormat::kU8:
+      p[0] = static_cast<uint8_t>(std::lrintf(x * 127.0f) + 128);
+      return;
     case SampleFormat::kS16LE: {
       auto v = static_cast<uint16_t>(static_cast<int16_t>(std::lrintf(x * 32767.0f)));
       p[0] = v & 0xff;
@@ -49,8 +53,8 @@ void PutSample(SampleFormat f, float x, uint8_t* p) {
       return;
     }
     case SampleFormat::kS24LE:
-      PutLe32(p, static_cast<uint32_t>(static_cast<int32_t>(std::lrintf(x * 8388607.0f))) &
-                     0xffffff);
+      PutLe32(p,
+              static_cast<uint32_t>(static_cast<int32_t>(std::lrintf(x * 8388607.0f))) & 0xffffff);
       return;
     case SampleFormat::kS32LE:
       PutLe32(p, static_cast<uint32_t>(static_cast<int32_t>(std::llrint(x * 2147483647.0))));

@@ -67,7 +67,8 @@ std::string MakeToneWav(const std::string& path, int rate, int channels, double 
   s += "data";
   Put(s, data_bytes, 4);
   for (size_t i = 0; i < frames; ++i) {
-    auto v = static_cast<int16_t>(std::lrint(amplitude * 32767 * std::sin(2 * M_PI * freq * i / rate)));
+    auto v =
+        static_cast<int16_t>(std::lrint(amplitude * 32767 * std::sin(2 * M_PI * freq * i / rate)));
     for (int c = 0; c < channels; ++c) Put(s, static_cast<uint16_t>(v), 2);
   }
   std::ofstream(path, std::ios::binary) << s;

@@ -18,11 +18,11 @@
 // state is shared between PCMs. No exception leaves this file.
 #include <alsa/asoundlib.h>
 #include <alsa/pcm_external.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
-#include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -136,12 +136,18 @@ int ArmTimer(VmiPcm* p) {
 
 std::optional<SampleFormat> WireFormat(snd_pcm_format_t f) {
   switch (f) {
-    case SND_PCM_FORMAT_U8: return SampleFormat::kU8;
-    case SND_PCM_FORMAT_S16_LE: return SampleFormat::kS16LE;
-    case SND_PCM_FORMAT_S24_LE: return SampleFormat::kS24LE;
-    case SND_PCM_FORMAT_S32_LE: return SampleFormat::kS32LE;
-    case SND_PCM_FORMAT_FLOAT_LE: return SampleFormat::kFloatLE;
-    default: return std::nullopt;
+    case SND_PCM_FORMAT_U8:
+      return SampleFormat::kU8;
+    case SND_PCM_FORMAT_S16_LE:
+      return SampleFormat::kS16LE;
+    case SND_PCM_FORMAT_S24_LE:
+      return SampleFormat::kS24LE;
+    case SND_PCM_FORMAT_S32_LE:
+      return SampleFormat::kS32LE;
+    case SND_PCM_FORMAT_FLOAT_LE:
+      return SampleFormat::kFloatLE;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -354,8 +360,7 @@ int SetConstraints(snd_pcm_ioplug_t* io) {
       (err = snd_pcm_ioplug_set_param_list(io, SND_PCM_IOPLUG_HW_FORMAT, 5, formats)) < 0 ||
       (err = snd_pcm_ioplug_set_param_minmax(io, SND_PCM_IOPLUG_HW_CHANNELS, 1, kMaxChannels)) <
           0 ||
-      (err = snd_pcm_ioplug_set_param_minmax(io, SND_PCM_IOPLUG_HW_RATE, kMinRate, kMaxRate)) <
-          0 ||
+      (err = snd_pcm_ioplug_set_param_minmax(io, SND_PCM_IOPLUG_HW_RATE, kMinRate, kMaxRate)) < 0 ||
       (err = snd_pcm_ioplug_set_param_minmax(io, SND_PCM_IOPLUG_HW_BUFFER_BYTES, 256,
                                              kMaxRingDataBytes)) < 0 ||
       (err = snd_pcm_ioplug_set_param_minmax(io, SND_PCM_IOPLUG_HW_PERIOD_BYTES, 64,

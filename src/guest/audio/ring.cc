@@ -57,10 +57,12 @@ Result<RingLayout> ReadRingHeader(std::span<const uint8_t> f) {
 }
 
 uint64_t RingView::write_frames() const {
-  return std::atomic_ref<uint64_t>(*Counter(base_, kRingWriteOffset)).load(std::memory_order_acquire);
+  return std::atomic_ref<uint64_t>(*Counter(base_, kRingWriteOffset))
+      .load(std::memory_order_acquire);
 }
 uint64_t RingView::read_frames() const {
-  return std::atomic_ref<uint64_t>(*Counter(base_, kRingReadOffset)).load(std::memory_order_acquire);
+  return std::atomic_ref<uint64_t>(*Counter(base_, kRingReadOffset))
+      .load(std::memory_order_acquire);
 }
 void RingView::set_write_frames(uint64_t v) {
   std::atomic_ref<uint64_t>(*Counter(base_, kRingWriteOffset)).store(v, std::memory_order_release);

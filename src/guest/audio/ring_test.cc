@@ -15,8 +15,8 @@ TEST(AudioRing, HeaderBytes) {
   std::vector<uint8_t> f(l.file_bytes(), 0xee);
   WriteRingHeader(f.data(), l);
   std::vector<uint8_t> want(256, 0);
-  std::vector<uint8_t> head = {'V',  'M',  'I',  'R',  0x01, 0x00, 0x00, 0x01,  // magic ver hdr
-                               0x01, 0x02, 0x02, 0x00, 0x44, 0xac, 0x00, 0x00,  // dir fmt ch rate
+  std::vector<uint8_t> head = {'V',  'M',  'I',  'R',  0x01, 0x00, 0x00, 0x01,   // magic ver hdr
+                               0x01, 0x02, 0x02, 0x00, 0x44, 0xac, 0x00, 0x00,   // dir fmt ch rate
                                0x04, 0x00, 0x00, 0x00, 0xe8, 0x03, 0x00, 0x00};  // frame cap
   std::copy(head.begin(), head.end(), want.begin());
   EXPECT_EQ(std::vector<uint8_t>(f.begin(), f.begin() + 256), want);
@@ -54,12 +54,12 @@ TEST(AudioRing, RejectsBadHeaders) {
     g[off] = v;
     return !ReadRingHeader(g).ok();
   };
-  EXPECT_TRUE(bad(0, 'X'));   // magic
-  EXPECT_TRUE(bad(4, 2));     // version
-  EXPECT_TRUE(bad(9, 77));    // format
-  EXPECT_TRUE(bad(10, 0));    // channels
-  EXPECT_TRUE(bad(16, 3));    // frame size disagrees with format x channels
-  EXPECT_TRUE(bad(21, 0xff)); // capacity beyond the file
+  EXPECT_TRUE(bad(0, 'X'));    // magic
+  EXPECT_TRUE(bad(4, 2));      // version
+  EXPECT_TRUE(bad(9, 77));     // format
+  EXPECT_TRUE(bad(10, 0));     // channels
+  EXPECT_TRUE(bad(16, 3));     // frame size disagrees with format x channels
+  EXPECT_TRUE(bad(21, 0xff));  // capacity beyond the file
   EXPECT_FALSE(ReadRingHeader(std::span<const uint8_t>(f.data(), 100)).ok());
 }
 

@@ -67,11 +67,16 @@ void PutText(std::vector<uint8_t>& b, size_t off, size_t len, const std::string&
 
 size_t SampleBytes(SampleFormat f) {
   switch (f) {
-    case SampleFormat::kU8: return 1;
-    case SampleFormat::kS16LE: return 2;
-    case SampleFormat::kS24LE: return 4;
-    case SampleFormat::kS32LE: return 4;
-    case SampleFormat::kFloatLE: return 4;
+    case SampleFormat::kU8:
+      return 1;
+    case SampleFormat::kS16LE:
+      return 2;
+    case SampleFormat::kS24LE:
+      return 4;
+    case SampleFormat::kS32LE:
+      return 4;
+    case SampleFormat::kFloatLE:
+      return 4;
   }
   return 0;
 }
@@ -80,11 +85,16 @@ bool IsValidFormat(uint8_t f) { return f >= 1 && f <= 5; }
 
 const char* FormatName(SampleFormat f) {
   switch (f) {
-    case SampleFormat::kU8: return "U8";
-    case SampleFormat::kS16LE: return "S16_LE";
-    case SampleFormat::kS24LE: return "S24_LE";
-    case SampleFormat::kS32LE: return "S32_LE";
-    case SampleFormat::kFloatLE: return "FLOAT_LE";
+    case SampleFormat::kU8:
+      return "U8";
+    case SampleFormat::kS16LE:
+      return "S16_LE";
+    case SampleFormat::kS24LE:
+      return "S24_LE";
+    case SampleFormat::kS32LE:
+      return "S32_LE";
+    case SampleFormat::kFloatLE:
+      return "FLOAT_LE";
   }
   return "?";
 }

@@ -84,7 +84,7 @@ struct Format {
 
 struct Reply {
   MsgType request = MsgType::kHello;
-  int32_t status = 0;        // 0 or a negative errno
+  int32_t status = 0;  // 0 or a negative errno
   // FORMAT only: the ring's size and its memfd name (for diagnostics; the
   // ring itself travels as an SCM_RIGHTS fd attached to this reply).
   uint32_t ring_bytes = 0;
@@ -94,10 +94,10 @@ struct Reply {
 struct Message {
   MsgType type = MsgType::kHello;
   uint32_t seq = 0;
-  Hello hello;      // kHello
-  Format format;    // kFormat
+  Hello hello;         // kHello
+  Format format;       // kFormat
   bool pause = false;  // kPause
-  Reply reply;      // kReply
+  Reply reply;         // kReply
 };
 
 // Checks a FORMAT against the limits above (the parser only checks layout).

@@ -27,8 +27,8 @@ TEST(AudioWire, HelloBytes) {
 
 TEST(AudioWire, FormatBytes) {
   Bytes b = EncodeFormat(7, {SampleFormat::kS16LE, 2, 44100, 22050, 5512});
-  Bytes want = {0x02, 0x01, 0x00, 0x00, 0x07, 0x00, 0x00, 0x00,  //
-                0x02, 0x02, 0x00, 0x00, 0x44, 0xac, 0x00, 0x00,  // S16_LE, 2 ch, 44100
+  Bytes want = {0x02, 0x01, 0x00, 0x00, 0x07, 0x00, 0x00, 0x00,   //
+                0x02, 0x02, 0x00, 0x00, 0x44, 0xac, 0x00, 0x00,   // S16_LE, 2 ch, 44100
                 0x22, 0x56, 0x00, 0x00, 0x88, 0x15, 0x00, 0x00};  // 22050, 5512
   EXPECT_EQ(b, want);
   auto m = ParseMessage(b);
@@ -64,11 +64,11 @@ TEST(AudioWire, ReplyBytes) {
 }
 
 TEST(AudioWire, RejectsMalformed) {
-  EXPECT_FALSE(ParseMessage(Bytes{0x04, 0x01, 0, 0}).ok());                    // short
-  EXPECT_FALSE(ParseMessage(Bytes{0x04, 0x02, 0, 0, 1, 0, 0, 0}).ok());        // version
-  EXPECT_FALSE(ParseMessage(Bytes{0x04, 0x01, 1, 0, 1, 0, 0, 0}).ok());        // reserved
-  EXPECT_FALSE(ParseMessage(Bytes{0x04, 0x01, 0, 0, 1, 0, 0, 0, 0}).ok());     // long
-  EXPECT_FALSE(ParseMessage(Bytes{0x42, 0x01, 0, 0, 1, 0, 0, 0}).ok());        // type
+  EXPECT_FALSE(ParseMessage(Bytes{0x04, 0x01, 0, 0}).ok());                 // short
+  EXPECT_FALSE(ParseMessage(Bytes{0x04, 0x02, 0, 0, 1, 0, 0, 0}).ok());     // version
+  EXPECT_FALSE(ParseMessage(Bytes{0x04, 0x01, 1, 0, 1, 0, 0, 0}).ok());     // reserved
+  EXPECT_FALSE(ParseMessage(Bytes{0x04, 0x01, 0, 0, 1, 0, 0, 0, 0}).ok());  // long
+  EXPECT_FALSE(ParseMessage(Bytes{0x42, 0x01, 0, 0, 1, 0, 0, 0}).ok());     // type
   Bytes f = EncodeFormat(1, {SampleFormat::kS16LE, 2, 48000, 4800, 480});
   f[8] = 99;  // format
   EXPECT_FALSE(ParseMessage(f).ok());
