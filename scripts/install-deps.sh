@@ -8,6 +8,11 @@ cd "$(dirname "$0")/.."
 want=$(cat scripts/deps/apt*.txt | sed 's/#.*//' | tr -s ' \t' '\n' | sed '/^$/d' | sort -u)
 missing=()
 for p in $want; do
+  # Node.js may come from elsewhere than Debian (then Debian's npm conflicts
+  # with it): a working command is enough.
+  case "$p" in
+    npm|nodejs) if command -v "${p/nodejs/node}" >/dev/null 2>&1; then continue; fi ;;
+  esac
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
     missing+=("$p")
   fi
@@ -20,7 +25,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "installing Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q >/dev/null
-  apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  if ! apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null; then
+    # Say exactly which package cannot be installed.
+    failed=()
+    for p in "${missing[@]}"; do
+      apt-get install -y -q --no-install-recommends "$p" >/dev/null 2>&1 || failed+=("$p")
+    done
+    if [ ${#failed[@]} -gt 0 ]; then
+      echo "cannot install Debian packages: ${failed[*]}" >&2
+      exit 1
+    fi
+  fi
 fi
 
 for dir in web tests/e2e; do
@@ -28,11 +43,9 @@ for dir in web tests/e2e; do
     if [ ! -d "$dir/node_modules" ] || [ "$dir/package.json" -nt "$dir/node_modules/.stamp" ] \
         || { [ -f "$dir/package-lock.json" ] && [ "$dir/package-lock.json" -nt "$dir/node_modules/.stamp" ]; }; then
       echo "installing npm packages in $dir"
-      if [ -f "$dir/package-lock.json" ]; then
-        (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
-      else
-        (cd "$dir" && npm install --no-audit --no-fund --loglevel=error)
-      fi
+      # `npm install` honours the lock file and, unlike `npm ci`, tolerates a
+      # lock written by another npm version (optional platform packages).
+      (cd "$dir" && npm install --no-audit --no-fund --loglevel=error)
       touch "$dir/node_modules/.stamp"
     fi
   fi
