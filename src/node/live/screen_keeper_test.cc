@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "devices/display/screen_size.h"
 #include "devices/display/testing/xvfb_server.h"
 #include "devices/display/x_connection.h"
 
