@@ -2,6 +2,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
+import { createServer } from "node:net";
 // playwright-core is installed with the e2e tests (tests/e2e/package.json).
 const { chromium } = await import(
   new URL("../../tests/e2e/node_modules/playwright-core/index.mjs", import.meta.url).href
@@ -9,11 +10,23 @@ const { chromium } = await import(
 
 const [serverBin, webDir, tmp, secondsArg] = process.argv.slice(2);
 const SECS = Number(secondsArg);
-const DISPLAY_NUM = 90 + (process.pid % 50);
 const FPS = 30;
+const PRESET = process.env.VMI_PRESET || "ultrafast";
+const CRF = Number(process.env.VMI_CRF || 26);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const emit = (o) => console.log(JSON.stringify(o));
+const debug = (...a) => process.env.BENCH_DEBUG && console.error(new Date().toISOString(), ...a);
 const children = [];
+
+function freePort() {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const p = srv.address().port;
+      srv.close(() => resolve(p));
+    });
+  });
+}
 
 function start(cmd, args, opts = {}) {
   const c = spawn(cmd, args, { stdio: ["pipe", "pipe", "ignore"], ...opts });
@@ -32,12 +45,24 @@ function cpuSeconds(pid) {
 const pct = (a, p) => (a.length ? a[Math.min(a.length - 1, Math.floor(a.length * p))] : null);
 
 async function main() {
-  const xvfb = start("Xvfb", [`:${DISPLAY_NUM}`, "-screen", "0", "720x1280x24", "-fbdir", tmp, "-nolisten", "tcp"]);
-  await sleep(1500);
+  // Xvfb picks a free display number itself and reports it on fd 3.
+  const xvfb = spawn("Xvfb", ["-displayfd", "3", "-screen", "0", "720x1280x24", "-fbdir", tmp, "-nolisten", "tcp"],
+    { stdio: ["ignore", "ignore", "ignore", "pipe"] });
+  children.push(xvfb);
+  const DISPLAY_NUM = await new Promise((resolve, reject) => {
+    let buf = "";
+    xvfb.stdio[3].on("data", (d) => {
+      buf += d;
+      if (buf.includes("\n")) resolve(Number(buf.trim()));
+    });
+    xvfb.on("exit", () => reject(new Error("Xvfb exited")));
+  });
   const env = { ...process.env, DISPLAY: `:${DISPLAY_NUM}` };
 
+  debug("Xvfb display", DISPLAY_NUM);
   // --- vmi ---
-  const server = start(serverBin, ["--web-dir", webDir, "--fb-path", `${tmp}/Xvfb_screen0`, "--fps", "60"]);
+  const server = start(serverBin, ["--web-dir", webDir, "--fb-path", `${tmp}/Xvfb_screen0`, "--fps", "60",
+    "--preset", PRESET, "--crf", String(CRF)]);
   const port = await new Promise((resolve) => {
     createInterface({ input: server.stdout }).on("line", (l) => l.startsWith("LISTENING ") && resolve(Number(l.slice(10))));
   });
@@ -48,6 +73,7 @@ async function main() {
   });
   const page = await browser.newPage({ viewport: { width: 800, height: 1400 } });
   async function runVmi(mode) {
+    debug("vmi", mode);
     const wl = start(`${tmp}/workload`, [mode, String(FPS), String(SECS + 8)], { env });
     await sleep(1000);
     await page.goto(`http://127.0.0.1:${port}/#/instances/test`);
@@ -98,9 +124,10 @@ async function main() {
 
   // --- x11vnc ---
   async function runVnc(mode) {
+    debug("x11vnc", mode);
     const wl = start(`${tmp}/workload`, [mode, String(FPS), String(SECS + 8)], { env });
     await sleep(1000);
-    const rfbPort = 5900 + DISPLAY_NUM;
+    const rfbPort = await freePort();
     const vnc = start("x11vnc", ["-display", `:${DISPLAY_NUM}`, "-rfbport", String(rfbPort), "-localhost",
       "-nopw", "-shared", "-forever", "-quiet"]);
     await sleep(2500);
@@ -130,7 +157,7 @@ async function main() {
   const vncStill = await runVnc("still");
 
   const r1 = (x) => (x === null ? null : Math.round(x * 10) / 10);
-  emit({ bench: "stream", workload: "scroll+shapes 720x1280 @30fps", stack: "vmi h264 webcodecs",
+  emit({ bench: "stream", workload: "scroll+shapes 720x1280 @30fps", stack: `vmi h264 webcodecs (x264 ${PRESET} crf ${CRF})`,
     cpu_pct: r1(vmiAnim.cpu_pct), bytes_per_s: Math.round(vmiAnim.bytes_per_s), fps: r1(vmiAnim.fps),
     latency_p50_ms: vmiAnim.p50_ms, latency_p99_ms: vmiAnim.p99_ms, latency_samples: vmiAnim.stamps, codec: vmiAnim.codec,
     anchor: "x11vnc tight", anchor_cpu_pct: r1(vncAnim.cpu_pct), anchor_bytes_per_s: Math.round(vncAnim.bytes_per_s),
@@ -153,7 +180,10 @@ async function main() {
 
 try {
   await main();
+} catch (e) {
+  emit({ bench: "stream", error: String(e && e.stack ? e.stack.split("\n")[0] : e) });
+  process.exitCode = 1;
 } finally {
   for (const c of children) stop(c);
 }
-process.exit(0);
+process.exit(process.exitCode || 0);

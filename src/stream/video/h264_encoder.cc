@@ -39,8 +39,8 @@ Result<std::unique_ptr<H264Encoder>> H264Encoder::Create(const H264Options& o) {
                      std::to_string(o.height));
   auto impl = std::make_unique<Impl>();
   x264_param_t& p = impl->param;
-  if (x264_param_default_preset(&p, "ultrafast", "zerolatency") < 0)
-    return Error(ErrorCode::kInternal, "h264: x264_param_default_preset failed");
+  if (x264_param_default_preset(&p, o.preset.c_str(), "zerolatency") < 0)
+    return Error(ErrorCode::kInternal, "h264: unknown x264 preset " + o.preset);
   p.i_width = w;
   p.i_height = h;
   p.i_csp = X264_CSP_I420;

@@ -27,6 +27,9 @@ struct H264Options {
   int crf = 26;             // quality when the cap is not binding
   int threads = 1;          // x264 sliced threads
   int keyint_seconds = 10;  // periodic IDR even if nobody asks
+  // x264 preset (the tune is always zerolatency). "ultrafast" is cheapest;
+  // "superfast"/"veryfast" trade CPU for fewer bytes on scrolling content.
+  std::string preset = "ultrafast";
 };
 
 class H264Encoder {

@@ -9,7 +9,7 @@
 // reaches EOF (the test closes it) or on SIGTERM/SIGINT.
 //
 // Usage: viewer_test_server --web-dir DIR [--width W] [--height H] [--animate]
-//        [--port P] [--fb-path Xvfb_screen0] [--fps N]
+//        [--port P] [--fb-path Xvfb_screen0] [--fps N] [--preset P] [--crf N]
 // --fb-path streams a real Xvfb framebuffer (XwdFrameSource) instead of the
 // test pattern (used by bench/stream). With the display library, GET
 // /api/v1/instances/test/screenshot returns a PNG of the source.
@@ -47,7 +47,8 @@ int main(int argc, char** argv) {
   int width = 360, height = 640, port = 0;
   bool animate = false, stats = false;
   std::string fb_path;
-  int fps = 60;
+  int fps = 60, crf = 26;
+  std::string preset = "ultrafast";
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
@@ -59,6 +60,8 @@ int main(int argc, char** argv) {
     else if (a == "--fb-path") fb_path = next();
     else if (a == "--fps") fps = std::stoi(next());
     else if (a == "--stats") stats = true;
+    else if (a == "--preset") preset = next();
+    else if (a == "--crf") crf = std::stoi(next());
     else {
       std::fprintf(stderr, "unknown argument %s\n", a.c_str());
       return 2;
@@ -90,6 +93,8 @@ int main(int argc, char** argv) {
   };
   web::LiveViewOptions lv;
   lv.pipeline.fps = fps;
+  lv.pipeline.h264.preset = preset;
+  lv.pipeline.h264.crf = crf;
   // Rotate swaps the test pattern's width and height (a real instance
   // changes the guest screen through RandR); Home and Back keep their
   // default key presses.
