@@ -335,3 +335,59 @@ INSTANTIATE_TEST_SUITE_P(Steps, RollbackTest,
 
 }  // namespace
 }  // namespace vmi::testing
+
+namespace vmi::testing {
+namespace {
+
+TEST_F(RuntimeTest, AndroidImageFailsFastWithoutBinder) {
+  if (vmi::Run({"grep", "-qw", "binder", "/proc/filesystems"})->ok())
+    GTEST_SKIP() << "this host has binder";
+  // A minimal redroid-layout rootfs: /init plus system/ and vendor/ trees.
+  std::string dir = daemon_->data_dir() + "/android-src";
+  ASSERT_TRUE(MakeDirs(dir + "/rootfs/system/bin").ok());
+  ASSERT_TRUE(MakeDirs(dir + "/rootfs/vendor").ok());
+  ASSERT_TRUE(WriteFile(dir + "/rootfs/init", "#!/system/bin/sh\n").ok());
+  ASSERT_TRUE(RunChecked({"tar", "-C", dir + "/rootfs", "-cf", dir + "/android.tar", "."}).ok());
+  daemon_->Ok({"image", "import", dir + "/android.tar", "--name", "droid"});
+  auto images = daemon_->Json({"image", "ls"});
+  bool android = false;
+  for (const auto& i : images) android |= i["name"] == "droid" && i["kind"] == "android";
+  EXPECT_TRUE(android) << images.dump();
+  auto r = daemon_->Cli({"create", "--image", "droid", "--name", "droid1"});
+  EXPECT_FALSE(r.ok());
+  EXPECT_NE(r.err.find("binderfs"), std::string::npos) << r.err;
+  EXPECT_EQ(daemon_->Json({"ls"}).size(), 0u);
+}
+
+TEST(RuntimeDiskTest, FullDiskIsAClearErrorWithNoResidue) {
+  if (!IsRoot()) GTEST_SKIP() << "needs root";
+  char tmpl[] = "/var/tmp/vmi-full-XXXXXX";
+  std::string dir = mkdtemp(tmpl);
+  ASSERT_TRUE(RunChecked({"mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", dir}).ok());
+  {
+    Daemon d({}, dir);
+    ASSERT_TRUE(d.Start());
+    d.Ok({"image", "build", "linux-mobile"});
+    std::string ok_id(Trim(d.Ok({"create", "--name", "before"})));
+    // Fill the file system, then ask for more.
+    vmi::Run({"dd", "if=/dev/zero", "of=" + dir + "/filler", "bs=64k"}).ok();
+    auto r = d.Cli({"create", "--name", "after"});
+    EXPECT_FALSE(r.ok());
+    // The directories or the database row hit the full disk first.
+    EXPECT_TRUE(r.err.find("No space left") != std::string::npos ||
+                r.err.find("disk is full") != std::string::npos)
+        << r.err;
+    auto list = d.Json({"ls"});
+    ASSERT_EQ(list.size(), 1u);
+    EXPECT_EQ(list[0]["name"], "before");
+    auto dirs = RunChecked({"ls", dir + "/instances"});
+    EXPECT_EQ(std::string(Trim(*dirs)), ok_id) << "a half-created instance was left";
+    unlink((dir + "/filler").c_str());
+    d.Purge();
+  }
+  RunChecked({"umount", "-l", dir}).ok();
+  rmdir(dir.c_str());
+}
+
+}  // namespace
+}  // namespace vmi::testing
