@@ -1,0 +1,121 @@
+#include "live_fixture.h"
+
+#include <turbojpeg.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "base/file.h"
+#include "devices/display/png.h"
+#include "devices/display/xwd_frame_source.h"
+
+namespace vmi::testing {
+
+Result<Picture> PictureFromPng(const std::string& png) {
+  auto d = VMI_TRY(display::DecodePng(png));
+  Picture p{d.width, d.height, std::vector<uint32_t>(static_cast<size_t>(d.width) * d.height)};
+  std::memcpy(p.px.data(), d.bgrx.data(), p.px.size() * 4);
+  return p;
+}
+
+Result<Picture> PictureFromJpeg(const std::string& jpeg) {
+  tjhandle tj = tjInitDecompress();
+  if (!tj) return Error(ErrorCode::kInternal, "tjInitDecompress");
+  int w = 0, h = 0, sub = 0, cs = 0;
+  auto* data = reinterpret_cast<const unsigned char*>(jpeg.data());
+  if (tjDecompressHeader3(tj, data, jpeg.size(), &w, &h, &sub, &cs) != 0) {
+    tjDestroy(tj);
+    return Error(ErrorCode::kInvalidArgument, "not a JPEG");
+  }
+  Picture p{w, h, std::vector<uint32_t>(static_cast<size_t>(w) * h)};
+  int r = tjDecompress2(tj, data, jpeg.size(), reinterpret_cast<unsigned char*>(p.px.data()), w,
+                        w * 4, h, TJPF_BGRX, TJFLAG_ACCURATEDCT);
+  tjDestroy(tj);
+  if (r != 0) return Error(ErrorCode::kInvalidArgument, "JPEG decode failed");
+  return p;
+}
+
+Result<Picture> Framebuffer(const std::string& devdir) {
+  display::XwdSourceOptions o;
+  o.fb_path = devdir + "/Xvfb_screen0";
+  o.x_socket = devdir + "/x11/X0";
+  display::XwdFrameSource source(o);
+  Result<display::FrameView> f = Error(ErrorCode::kUnavailable, "not tried");
+  for (int i = 0; i < 100; ++i) {
+    f = source.Capture();
+    // The X connection (and with it the RandR size) may come a moment
+    // after the first capture.
+    if (f.ok() && source.x_connection()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  f = source.Capture();
+  if (!f.ok()) return std::move(f).error();
+  Picture p{f->width, f->height, std::vector<uint32_t>(static_cast<size_t>(f->width) * f->height)};
+  for (int y = 0; y < f->height; ++y)
+    std::memcpy(&p.px[static_cast<size_t>(y) * f->width],
+                f->pixels + static_cast<size_t>(y) * f->stride, static_cast<size_t>(f->width) * 4);
+  return p;
+}
+
+PictureDiff Compare(const Picture& a, const Picture& b, int tolerance) {
+  if (a.width != b.width || a.height != b.height || a.px.empty()) return {255, 0};
+  uint64_t sum = 0, close = 0;
+  for (size_t i = 0; i < a.px.size(); ++i) {
+    int worst = 0;
+    for (int shift : {0, 8, 16}) {
+      int d = std::abs(int((a.px[i] >> shift) & 0xff) - int((b.px[i] >> shift) & 0xff));
+      sum += d;
+      worst = std::max(worst, d);
+    }
+    if (worst <= tolerance) close++;
+  }
+  return {double(sum) / (3.0 * a.px.size()), double(close) / a.px.size()};
+}
+
+size_t DistinctColours(const Picture& p) {
+  std::set<uint32_t> s;
+  for (uint32_t v : p.px) s.insert(v & 0xffffff);
+  return s.size();
+}
+
+Result<api::ClientResponse> Http(const std::string& socket, const std::string& method,
+                                 const std::string& target, const std::string& body) {
+  auto c = VMI_TRY(api::HttpClient::Create({.server = "unix://" + socket}));
+  return c->Send(method, target, body);
+}
+
+Result<void> UseSquareScreen(const std::string& data_dir, const std::string& id, int side,
+                             uint32_t uid) {
+  std::string src = data_dir + "/images/linux-mobile/rootfs/etc/vmi/session.json";
+  auto text = VMI_TRY_CTX(ReadFile(src), "image session manifest");
+  nlohmann::json m = nlohmann::json::parse(text, nullptr, false);
+  if (m.is_discarded()) return Error(ErrorCode::kInvalidArgument, "bad manifest " + src);
+  bool changed = false;
+  for (auto& svc : m["services"]) {
+    if (svc.value("name", "") != "xvfb") continue;
+    auto& argv = svc["argv"];
+    for (size_t i = 0; i + 2 < argv.size(); ++i) {
+      if (argv[i] == "-screen") {
+        argv[i + 2] = std::to_string(side) + "x" + std::to_string(side) + "x24";
+        changed = true;
+      }
+    }
+  }
+  if (!changed) return Error(ErrorCode::kNotFound, "no xvfb -screen in " + src);
+  std::string upper = data_dir + "/instances/" + id + "/upper";
+  for (std::string d : {upper + "/etc", upper + "/etc/vmi"}) {
+    VMI_CHECK_OK(MakeDirs(d, 0755), "upper dirs");
+    if (chown(d.c_str(), uid, uid) != 0) return Error::FromErrno("chown " + d);
+  }
+  std::string dst = upper + "/etc/vmi/session.json";
+  VMI_CHECK_OK(WriteFile(dst, m.dump(2)), "write manifest");
+  if (chown(dst.c_str(), uid, uid) != 0) return Error::FromErrno("chown " + dst);
+  return Ok();
+}
+
+}  // namespace vmi::testing
