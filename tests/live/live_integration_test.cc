@@ -19,6 +19,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 #include <thread>
@@ -302,6 +303,59 @@ TEST_F(LiveTest, OnlyTheControllingViewerDrivesTheGuest) {
         return GuestMouse() == std::make_pair(400, 500);
       },
       15s));
+}
+
+// The daemon's pid (the `vmi serve` of this suite's data directory).
+pid_t DaemonPid(const std::string& data_dir) {
+  for (const auto& e : Split(RunChecked({"ls", "/proc"}).value(), '\n')) {
+    if (e.empty() || !isdigit(static_cast<unsigned char>(e[0]))) continue;
+    auto cmd = ReadFile("/proc/" + e + "/cmdline");
+    if (!cmd.ok()) continue;
+    std::string c = *cmd;
+    std::replace(c.begin(), c.end(), '\0', ' ');
+    if (c.find(" serve ") != std::string::npos && c.find(data_dir + " ") != std::string::npos)
+      return std::stoi(e);
+  }
+  return 0;
+}
+
+size_t OpenFds(pid_t pid) {
+  auto r = RunChecked({"ls", "/proc/" + std::to_string(pid) + "/fd"});
+  return r.ok() ? Split(*r, '\n').size() : 0;
+}
+
+long RssKb(pid_t pid) {
+  auto s = ReadFile("/proc/" + std::to_string(pid) + "/status");
+  if (!s.ok()) return 0;
+  auto at = s->find("VmRSS:");
+  return at == std::string::npos ? 0 : std::atol(s->c_str() + at + 6);
+}
+
+TEST_F(LiveTest, ViewersComingAndGoingLeaveTheOthersUnaffected) {
+  pid_t pid = DaemonPid(daemon_->data_dir());
+  ASSERT_GT(pid, 0);
+  auto good = Viewer();
+  ASSERT_TRUE(good);
+  ASSERT_TRUE(good->WaitVideo(30s, true));
+  size_t fds = OpenFds(pid);
+  long rss = RssKb(pid);
+
+  for (int i = 0; i < 150; ++i) {
+    auto v = WsViewer::Connect(daemon_->socket(), Api("/stream"));
+    ASSERT_TRUE(v.ok()) << "connection " << i << ": " << v.error().ToString();
+    if (i % 3 == 0) {
+      ASSERT_TRUE((*v)->Send(std::string{0x13, 0, 9, 0, 'x'}).ok());  // malformed
+    } else {
+      ASSERT_TRUE((*v)->Hello().ok());
+      if (i % 3 == 1) (*v)->WaitConfig(5s);
+    }
+  }  // each one drops its connection here
+
+  ASSERT_TRUE(good->KeyframeRequest().ok());
+  EXPECT_TRUE(good->WaitVideo(30s, true)) << "the remaining viewer stopped receiving";
+  EXPECT_TRUE(Eventually([&] { return OpenFds(pid) <= fds + 4; }, 20s))
+      << "fds " << fds << " -> " << OpenFds(pid);
+  EXPECT_LT(RssKb(pid) - rss, 64 * 1024) << "daemon RSS grew from " << rss << " kB";
 }
 
 TEST_F(LiveTest, VncClientSeesTheFramebuffer) {
