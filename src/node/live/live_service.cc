@@ -18,7 +18,6 @@ struct LiveService::Core {
   mutable std::mutex mu;  // guards the fields below
   std::condition_variable cv;
   bool closing = false;
-  std::map<std::string, InstanceRecord> records;  // by id
   std::map<std::string, std::shared_ptr<InstanceLive>> running;
 
   void OnState(const InstanceRecord& r);
@@ -31,7 +30,6 @@ void LiveService::Core::OnState(const InstanceRecord& r) {
   {
     std::lock_guard lock(mu);
     if (closing) return;
-    records[id] = r;
     auto it = running.find(id);
     if (it != running.end()) {
       // Still running (a notification that changed something else): keep.
@@ -102,16 +100,11 @@ void LiveService::Upkeep() {
 }
 
 Result<InstanceRecord> LiveService::Find(const std::string& key) const {
-  {
-    std::lock_guard lock(core_->mu);
-    auto it = core_->records.find(key);
-    if (it != core_->records.end()) return it->second;
-    // Names are reused after rm, so only a running instance's name is
-    // trusted here; the manager knows the rest.
-    for (const auto& [id, r] : core_->records)
-      if (r.spec.name == key && core_->running.count(id)) return r;
-  }
-  return core_->manager->Get(key);
+  // List() takes a snapshot without waiting for running operations; Get()
+  // would wait for a start or stop of the instance to finish.
+  for (auto& r : core_->manager->List())
+    if (r.spec.id == key || r.spec.name == key) return std::move(r);
+  return core_->manager->Get(key);  // an id prefix
 }
 
 Result<std::shared_ptr<InstanceLive>> LiveService::Get(const std::string& id) const {

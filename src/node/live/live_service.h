@@ -4,10 +4,10 @@
 // (InstanceManager::Subscribe), plus the node's InputRouter shared by the
 // browser viewers and the VNC clients of all instances.
 //
-// Lookups never wait for an instance operation: the service keeps its own
-// copy of the instance records, refreshed by the manager's state
-// notifications, so a WebSocket upgrade on the HTTP server's io thread does
-// not block behind a `vmi stop` that holds the instance's lock for seconds.
+// Lookups by id or name never wait for an instance operation (they use the
+// manager's List() snapshot), so a WebSocket upgrade on the HTTP server's io
+// thread does not block behind a `vmi stop` that holds the instance's lock
+// for seconds.
 //
 // Threads: public methods are thread-safe. State notifications run on the
 // manager's threads (with the instance's operation lock held: they only
@@ -37,8 +37,8 @@ class LiveService {
   LiveService(const LiveService&) = delete;
   LiveService& operator=(const LiveService&) = delete;
 
-  // The instance's record by id or name, without waiting on the manager
-  // (falls back to the manager for ids it has not seen, e.g. a prefix).
+  // The instance's record by id or name, without waiting for an operation
+  // on it (an id prefix goes through InstanceManager::Get, which may).
   Result<InstanceRecord> Find(const std::string& id_or_name) const;
   // The services of a running instance; kFailedPrecondition otherwise.
   Result<std::shared_ptr<InstanceLive>> Get(const std::string& id) const;

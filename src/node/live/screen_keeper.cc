@@ -70,6 +70,15 @@ display::XConnection* ScreenKeeper::X() {
     if (!c.ok()) return nullptr;
     x_ = std::move(*c);
     warned_ = false;
+    if (!adopted_) {
+      // A daemon restarted under a running instance: keep the orientation
+      // the guest already has rather than turning it back.
+      adopted_ = true;
+      for (Orientation o : {Orientation::kPortrait, Orientation::kLandscape}) {
+        ScreenSize s = SizeFor(natural_, o);
+        if (x_->width() == s.width && x_->height() == s.height) orientation_ = o;
+      }
+    }
   }
   if (!x_->PollEvents()) {
     x_.reset();
@@ -113,8 +122,8 @@ Result<ScreenSize> ScreenKeeper::SetOrientation(Orientation o) {
 
 void ScreenKeeper::Tick() {
   std::lock_guard lock(mu_);
+  display::XConnection* x = X();  // may adopt the orientation
   ScreenSize s = SizeFor(natural_, orientation_);
-  display::XConnection* x = X();
   if (!x || (x->width() == s.width && x->height() == s.height)) return;
   auto r = ApplyX(s);
   if (!r.ok() && !warned_) {

@@ -7,7 +7,9 @@
 // Xvfb cannot grow its framebuffer, so landscape needs a guest X server
 // started with a square screen (see devices/display/screen_size.h); the
 // keeper then also sets the *initial* size inside that square, and puts the
-// chosen orientation back after Xvfb restarts (Tick()). With a framebuffer
+// chosen orientation back after Xvfb restarts (Tick()). On its first
+// connection it adopts the orientation the X screen already has (a daemon
+// restarted under a running instance). With a framebuffer
 // of the natural size only, SetOrientation(landscape) fails with
 // kFailedPrecondition and says why.
 //
@@ -74,7 +76,8 @@ class ScreenKeeper {
   Orientation orientation_;
   std::unique_ptr<display::XConnection> x_;
   std::chrono::steady_clock::time_point next_attempt_{};
-  bool warned_ = false;  // logged once that the size does not fit
+  bool warned_ = false;   // logged once that the size does not fit
+  bool adopted_ = false;  // the first connection adopted the guest's orientation
 };
 
 }  // namespace vmi::node::live

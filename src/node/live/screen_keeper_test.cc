@@ -64,6 +64,25 @@ TEST(ScreenKeeperTest, SetsTheInitialSizeInsideASquareScreenAndRotates) {
   EXPECT_EQ(RootSize(sock), std::make_pair(720, 1280));
 }
 
+TEST(ScreenKeeperTest, AdoptsTheOrientationTheGuestAlreadyHas) {
+  // As after a daemon restart under a running, rotated instance.
+  TempDir dir;
+  auto xvfb = XvfbServer::Start(dir.path(), "1280x1280x24");
+  ASSERT_TRUE(xvfb.ok()) << xvfb.error().ToString();
+  const std::string sock = (*xvfb)->socket_path();
+  {
+    auto x = display::XConnection::Connect(sock);
+    ASSERT_TRUE(x.ok());
+    ASSERT_TRUE(display::SetScreenSize(**x, 1280, 720).ok());
+  }
+  ASSERT_EQ(RootSize(sock), std::make_pair(1280, 720));
+  ScreenKeeper keeper(sock, {720, 1280}, nullptr, "test");
+  keeper.Tick();
+  EXPECT_EQ(RootSize(sock), std::make_pair(1280, 720));
+  EXPECT_EQ(keeper.orientation(), Orientation::kLandscape);
+  EXPECT_EQ(keeper.size().width, 1280);
+}
+
 TEST(ScreenKeeperTest, LandscapeNeedsASquareFramebuffer) {
   TempDir dir;
   auto xvfb = XvfbServer::Start(dir.path(), "720x1280x24");
