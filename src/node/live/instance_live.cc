@@ -22,8 +22,6 @@ struct InstanceLive::Devices {
   std::unique_ptr<RouterInputSink> web_input;
   std::unique_ptr<display::FrameSource> video_view;
   std::unique_ptr<display::FrameSource> vnc_view;
-  std::unique_ptr<display::FrameSource> shot_view;
-  std::mutex shot_mu;  // one screenshot at a time (the view has one consumer)
   std::unique_ptr<web::LiveView> view;
   std::unique_ptr<vnc::VncServer> vnc;
 };
@@ -91,7 +89,6 @@ Result<void> InstanceLive::EnsureDevices() {
   d->web_input = std::make_unique<RouterInputSink>(router_.get(), id_);
   d->video_view = d->hub->NewView();
   d->vnc_view = d->hub->NewView();
-  d->shot_view = d->hub->NewView();
 
   web::LiveViewOptions lo;
   lo.pipeline.fps = options_.fps;
@@ -183,13 +180,15 @@ bool InstanceLive::has_devices() const {
 
 Result<std::string> InstanceLive::Screenshot() {
   VMI_CHECK_OK(EnsureDevices(), "");
-  Devices* d;
+  FrameHub* hub;
   {
     std::lock_guard lock(mu_);
-    d = devices_.get();
+    hub = devices_->hub.get();
   }
-  std::lock_guard shot(d->shot_mu);
-  auto frame = VMI_TRY_CTX(d->shot_view->Capture(), "screenshot of " + id_);
+  // A view of its own, for this one capture: its first capture is a full
+  // copy of the current picture, and no memory stays behind.
+  auto view = hub->NewView();
+  auto frame = VMI_TRY_CTX(view->Capture(), "screenshot of " + id_);
   return display::EncodePng(frame);
 }
 

@@ -6,7 +6,8 @@
 //    and the ScreenKeeper (orientation, initial RandR size);
 //  - on the first viewer, VNC or screenshot request (EnsureDevices): the
 //    XWD framebuffer source, a FrameHub sharing the chosen source among the
-//    video pipeline, the VNC server and screenshots; the input path
+//    video pipeline, the VNC server and screenshots (a view's copy of the
+//    picture is allocated on its first capture); the input path
 //    (InputSwitch -> InputRouter; browser viewers through RouterInputSink);
 //    the LiveView (video pipeline, whose encoder runs only while browser
 //    viewers watch); the VNC server on 127.0.0.1 with the instance's
