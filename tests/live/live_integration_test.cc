@@ -65,8 +65,8 @@ class LiveTest : public ::testing::Test {
       return;
     }
     try {
-      id_ = std::string(Trim(daemon_->Ok({"create", "--name", "live", "--memory", "512M",
-                                          "--cpus", "1", "--resolution", "720x1280"})));
+      id_ = std::string(Trim(daemon_->Ok({"create", "--name", "live", "--memory", "512M", "--cpus",
+                                          "1", "--resolution", "720x1280"})));
       auto j = daemon_->Inspect(id_);
       // A square Xvfb screen, so that landscape fits; the daemon sets the
       // instance's 720x1280 inside it.
@@ -226,8 +226,9 @@ TEST_F(LiveTest, ViewerInputReachesTheGuest) {
       << "guest pointer at " << GuestMouse().first << "," << GuestMouse().second;
 
   // Keyboard: text typed in the viewer lands in a guest xterm.
-  Guest("rm -f /tmp/typed; setsid xterm -e sh -c 'read l; echo \"$l\" > /tmp/typed' "
-        ">/dev/null 2>&1 </dev/null &");
+  Guest(
+      "rm -f /tmp/typed; setsid xterm -e sh -c 'read l; echo \"$l\" > /tmp/typed' "
+      ">/dev/null 2>&1 </dev/null &");
   ASSERT_TRUE(Eventually(
       [] { return Guest("xdotool search --onlyvisible --class xterm").first == 0; }, 30s))
       << "xterm did not appear";
@@ -380,8 +381,8 @@ TEST_F(LiveTest, VncClientSeesTheFramebuffer) {
   ASSERT_TRUE(vnc::WriteVncPasswordFile(dir + "/wrong.pass", "wrong-pw").ok());
   auto snap = [&](const std::string& pass, const std::string& out) {
     return vmi::Run({"vncsnapshot", "-quiet", "-passwd", pass, "-nojpeg", "-nocursor", "-quality",
-                "100", "127.0.0.1::" + std::to_string(port), out},
-               {}, 60s);
+                     "100", "127.0.0.1::" + std::to_string(port), out},
+                    {}, 60s);
   };
   auto ok = snap(dir + "/vnc.pass", dir + "/snap.jpg");
   ASSERT_TRUE(ok.ok());
@@ -521,8 +522,8 @@ TEST_F(LiveTest, RotationChangesTheSizeOnBothEnds) {
   ASSERT_TRUE(cfg);
   EXPECT_EQ(cfg->width, kW);
   EXPECT_EQ(cfg->height, kH);
-  EXPECT_TRUE(Eventually([] { return Trim(Guest("xdotool getdisplaygeometry").second) == "720 1280"; },
-                         10s));
+  EXPECT_TRUE(Eventually(
+      [] { return Trim(Guest("xdotool getdisplaygeometry").second) == "720 1280"; }, 10s));
 }
 
 // Whether `p` shows the demo's background (r 20-60, g 30-90, b 70) in most

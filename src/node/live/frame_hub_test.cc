@@ -19,7 +19,8 @@ using video::TestPatternSource;
 void ExpectPicture(const FrameView& f, const std::vector<uint32_t>& want) {
   ASSERT_EQ(want.size(), static_cast<size_t>(f.width) * f.height);
   for (int y = 0; y < f.height; ++y) {
-    const auto* row = reinterpret_cast<const uint32_t*>(f.pixels + static_cast<size_t>(y) * f.stride);
+    const auto* row =
+        reinterpret_cast<const uint32_t*>(f.pixels + static_cast<size_t>(y) * f.stride);
     for (int x = 0; x < f.width; ++x) {
       ASSERT_EQ(row[x] & 0xffffff, want[y * f.width + x] & 0xffffff) << "at " << x << "," << y;
     }
@@ -74,7 +75,8 @@ TEST(FrameHubTest, EachViewSeesTheDamageSinceItsOwnLastCapture) {
     for (int x = 0; x < 320; ++x) {
       if (b_old[y * 320 + x] != b_new[y * 320 + x]) {
         ++changed;
-        ASSERT_TRUE(Covers(fb->damage, x, y)) << "changed pixel " << x << "," << y << " not in damage";
+        ASSERT_TRUE(Covers(fb->damage, x, y))
+            << "changed pixel " << x << "," << y << " not in damage";
       }
     }
   }
@@ -172,7 +174,8 @@ TEST(FrameHubTest, ConcurrentViewsNeverSeeTornPictures) {
       // Count black pixels (the box): always a full 64x64 box.
       int black = 0;
       for (int y = 0; y < f->height; ++y) {
-        auto* row = reinterpret_cast<const uint32_t*>(f->pixels + static_cast<size_t>(y) * f->stride);
+        auto* row =
+            reinterpret_cast<const uint32_t*>(f->pixels + static_cast<size_t>(y) * f->stride);
         for (int x = 0; x < f->width; ++x) black += (row[x] & 0xffffff) == 0;
       }
       if (black != TestPatternSource::kBox * TestPatternSource::kBox) bad++;

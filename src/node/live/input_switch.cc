@@ -22,9 +22,9 @@ input::InputSink* InputSwitch::Current() {
   return &xtest_;
 }
 
-#define VMI_LIVE_DELIVER(call)                                                   \
-  std::lock_guard lock(mu_);                                                     \
-  input::InputSink* sink = Current();                                            \
+#define VMI_LIVE_DELIVER(call)                                                     \
+  std::lock_guard lock(mu_);                                                       \
+  input::InputSink* sink = Current();                                              \
   if (!sink) return Error(ErrorCode::kUnavailable, "the instance is not running"); \
   return sink->call
 

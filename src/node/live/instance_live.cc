@@ -26,8 +26,7 @@ struct InstanceLive::Devices {
   std::unique_ptr<vnc::VncServer> vnc;
 };
 
-std::shared_ptr<InstanceLive> InstanceLive::Start(const InstanceRecord& record,
-                                                  std::string devdir,
+std::shared_ptr<InstanceLive> InstanceLive::Start(const InstanceRecord& record, std::string devdir,
                                                   std::shared_ptr<input::InputRouter> router,
                                                   const LiveOptions& options) {
   const std::string& id = record.spec.id;
@@ -49,8 +48,7 @@ std::shared_ptr<InstanceLive> InstanceLive::Start(const InstanceRecord& record,
 }
 
 InstanceLive::InstanceLive(const InstanceRecord& record, std::string devdir,
-                           std::shared_ptr<input::InputRouter> router,
-                           const LiveOptions& options,
+                           std::shared_ptr<input::InputRouter> router, const LiveOptions& options,
                            std::unique_ptr<surface::SurfaceServer> surface)
     : id_(record.spec.id),
       devdir_(std::move(devdir)),
@@ -202,13 +200,14 @@ Result<ScreenSize> InstanceLive::Rotate(Orientation o) {
 
 Result<ScreenSize> InstanceLive::ToggleOrientation() {
   return Rotate(keeper_.orientation() == Orientation::kPortrait ? Orientation::kLandscape
-                                                                 : Orientation::kPortrait);
+                                                                : Orientation::kPortrait);
 }
 
 Result<VncEndpoint> InstanceLive::Vnc() {
   VMI_CHECK_OK(EnsureDevices(), "");
   std::lock_guard lock(mu_);
-  if (!devices_->vnc) return Error(ErrorCode::kUnavailable, "the VNC server of " + id_ + " did not start");
+  if (!devices_->vnc)
+    return Error(ErrorCode::kUnavailable, "the VNC server of " + id_ + " did not start");
   return VncEndpoint{options_.vnc_bind, devices_->vnc->port(), devices_->vnc->password()};
 }
 

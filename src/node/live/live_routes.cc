@@ -37,18 +37,19 @@ void RegisterLiveRoutes(api::Router& router, InstanceManager& instances, LiveSer
       }
     }
     if (r.state != InstanceState::kRunning)
-      return Error(ErrorCode::kFailedPrecondition, "instance '" + r.spec.name + "' is " +
-                                                       InstanceStateName(r.state) +
-                                                       ", not running");
+      return Error(
+          ErrorCode::kFailedPrecondition,
+          "instance '" + r.spec.name + "' is " + InstanceStateName(r.state) + ", not running");
     return live.Get(r.spec.id);
   };
   api::RouteOptions blocking{.blocking = true};
 
-  router.HandleWebSocket("/api/v1/instances/{id}/stream",
-                         [services](Request& req, std::shared_ptr<api::WebSocket> ws) -> Result<void> {
-                           auto inst = VMI_TRY(services(req, "stream"));
-                           return AttachViewer(std::move(inst), std::move(ws));
-                         });
+  router.HandleWebSocket(
+      "/api/v1/instances/{id}/stream",
+      [services](Request& req, std::shared_ptr<api::WebSocket> ws) -> Result<void> {
+        auto inst = VMI_TRY(services(req, "stream"));
+        return AttachViewer(std::move(inst), std::move(ws));
+      });
 
   router.Handle(
       "GET", "/api/v1/instances/{id}/screenshot",
@@ -75,9 +76,8 @@ void RegisterLiveRoutes(api::Router& router, InstanceManager& instances, LiveSer
         auto inst = VMI_TRY(services(req, "rotate"));
         auto o = VMI_TRY(ParseRotateBody(req.body));
         auto size = VMI_TRY(inst->Rotate(o));
-        return Response::JsonBody(Json{{"orientation", OrientationName(o)},
-                                       {"width", size.width},
-                                       {"height", size.height}});
+        return Response::JsonBody(Json{
+            {"orientation", OrientationName(o)}, {"width", size.width}, {"height", size.height}});
       },
       blocking);
 
@@ -86,7 +86,8 @@ void RegisterLiveRoutes(api::Router& router, InstanceManager& instances, LiveSer
       [services](Request& req) -> Result<Response> {
         auto inst = VMI_TRY(services(req, "vnc"));
         auto v = VMI_TRY(inst->Vnc());
-        return Response::JsonBody(Json{{"host", v.host}, {"port", v.port}, {"password", v.password}});
+        return Response::JsonBody(
+            Json{{"host", v.host}, {"port", v.port}, {"password", v.password}});
       },
       blocking);
 }
