@@ -228,6 +228,7 @@ void InstanceLive::Shutdown() {
   }
   vnc.reset();  // joins its threads; no VNC input or capture after this
   if (d) {
+    d->web_input->Detach();
     router_->RemoveInstance(id_);  // waits for input in flight
     d->input->Detach();
     d->hub->Detach();  // waits for a capture in flight

@@ -10,6 +10,7 @@ RouterInputSink::RouterInputSink(input::InputRouter* router, std::string instanc
 RouterInputSink::~RouterInputSink() { router_->RemoveViewer(viewer_); }
 
 Result<void> RouterInputSink::EnsureControl() {
+  if (detached_) return Error(ErrorCode::kUnavailable, "the instance stopped");
   if (!watching_) {
     VMI_CHECK_OK(router_->Watch(viewer_, instance_), "browser viewers");
     watching_ = true;
@@ -28,6 +29,7 @@ Result<void> RouterInputSink::Soften(Result<void> r) {
 }
 
 void RouterInputSink::ReleaseControl() {
+  if (detached_) return;
   if (router_->controller(instance_) == viewer_) router_->ReleaseControl(viewer_, instance_).ok();
 }
 

@@ -20,6 +20,7 @@
 // thread. The router is borrowed and must outlive the sink.
 #pragma once
 
+#include <atomic>
 #include <string>
 
 #include "devices/input/input_router.h"
@@ -38,6 +39,10 @@ class RouterInputSink : public input::InputSink {
   Result<void> Touch(const input::TouchEvent& e) override;
 
   void ReleaseControl();
+  // The instance stopped: refuse everything from now on, so that input
+  // still arriving from closing viewers never reaches the instance's next
+  // run (which reuses the instance name in the router).
+  void Detach() { detached_ = true; }
   input::ViewerId viewer() const { return viewer_; }
 
  private:
@@ -48,6 +53,7 @@ class RouterInputSink : public input::InputSink {
   const std::string instance_;
   input::ViewerId viewer_ = 0;
   bool watching_ = false;
+  std::atomic<bool> detached_{false};
 };
 
 }  // namespace vmi::node::live
