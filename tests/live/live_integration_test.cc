@@ -88,8 +88,12 @@ class LiveTest : public ::testing::Test {
 
   static void TearDownTestSuite() {
     if (!daemon_) return;
-    daemon_->Purge();
-    delete daemon_;
+    try {
+      daemon_->Purge();
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "cleanup: " << e.what();
+    }
+    delete daemon_;  // stops the daemon in any case
     daemon_ = nullptr;
   }
 
