@@ -153,7 +153,11 @@ TEST_F(ViewerSessionTest, OnlyTheControllerDrivesInput) {
 TEST_F(ViewerSessionTest, ViewerThatNeverReadsIsDroppedOthersContinue) {
   ViewerSessionOptions o;
   o.stall_timeout_us = 200'000;
-  LiveView view(&source_, &sink_, {.session = o});
+  // A named options object: GCC 12 at -O2 reports a false
+  // -Wmaybe-uninitialized for the designated-initializer temporary.
+  LiveViewOptions lo;
+  lo.session = o;
+  LiveView view(&source_, &sink_, lo);
   source_.SetAnimating(true);
   RecordingTransport stuck, good;
   stuck.set_queued_bytes(64 << 20);  // its socket never drains
