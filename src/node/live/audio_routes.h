@@ -1,0 +1,33 @@
+// The per-instance audio routes on the daemon's Router:
+//
+//   GET /api/v1/instances/{id}/audio   -> {"volume": 0..1.5, "muted": bool}
+//   PUT /api/v1/instances/{id}/audio   {"volume"?: 0..1.5, "muted"?: bool}
+//                                      -> the new state, same shape
+//
+// The host volume and mute of an instance apply to everything that hears it
+// (its browser viewers and every mix listener; docs/audio.md, routing rule
+// 3). They are kept by the LiveService across stop/start of the instance for
+// the daemon's lifetime; a stopped instance answers with its kept settings.
+//
+// Each route asks `check` (actions "stream" for GET, "control" for PUT)
+// before acting; a refusal with kPermissionDenied looks like an unknown
+// instance. Null allows everything.
+//
+// Threads: both routes run on the HTTP worker pool and never wait for an
+// instance operation.
+#pragma once
+
+#include <string>
+
+#include "api/http/router.h"
+#include "base/result.h"
+#include "node/api_routes.h"
+#include "node/instance_manager.h"
+#include "node/live/live_service.h"
+
+namespace vmi::node::live {
+
+void RegisterAudioRoutes(api::Router& router, InstanceManager& instances, LiveService& live,
+                         InstanceAccessCheck check);
+
+}  // namespace vmi::node::live
