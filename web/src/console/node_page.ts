@@ -42,7 +42,7 @@ export function nodePage(): Page {
         meter("Instances running", use.running ?? 0, use.instances ?? 0, (x) => String(x)));
       const row = (k: string, v: unknown) => [h("dt", { text: k }), h("dd", { text: v === undefined ? "\u2014" : typeof v === "boolean" ? (v ? "yes" : "no") : String(v) })];
       facts.replaceChildren(h("h2", { id: "facts-h", text: "Facts" }), h("dl", "facts",
-        ...row("Runtime", [n.runtime, n.runtime_version].filter(Boolean).join(" ")),
+        ...row("Runtime", n.runtime_version && n.runtime && n.runtime_version.startsWith(n.runtime) ? n.runtime_version : [n.runtime, n.runtime_version].filter(Boolean).join(" ")),
         ...(n.runtime_note ? row("Runtime note", n.runtime_note) : []),
         ...row("Cgroup mode", n.cgroup_mode),
         ...row("User namespaces", n.user_namespaces),

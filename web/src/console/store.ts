@@ -1,6 +1,7 @@
 // The console's view of the caller's instances, kept current by the event
 // stream GET /api/v1/events (Server-Sent Events; event `instance`, data =
-// the instance JSON as GET /api/v1/instances/{id} returns it) and by a
+// the instance JSON as GET /api/v1/instances/{id} returns it; `removed`,
+// data = {"id","name"}; a snapshot on connect) and by a
 // fallback poll of GET /api/v1/instances while the stream is not open (and
 // a slow one while it is, to catch anything missed).
 //
@@ -14,10 +15,10 @@ export type Listener = () => void;
 const POLL_WITHOUT_EVENTS_MS = 5000;
 const POLL_WITH_EVENTS_MS = 30000;
 
-// An event carries the instance as JSON; a deletion is the instance with
-// "deleted": true or state "deleted" (or a `deleted` event with {"id"}).
-function isDeletion(ev: string, j: Record<string, unknown>): boolean {
-  return ev === "deleted" || ev === "instance_deleted" || j.deleted === true || j.state === "deleted";
+// `instance` carries the instance as JSON; `removed` carries {"id","name"}
+// of a deleted one (src/node/instance_events.h).
+function isDeletion(ev: string): boolean {
+  return ev === "removed";
 }
 
 export class InstanceStore {
@@ -112,12 +113,11 @@ export class InstanceStore {
       }
       const id = typeof j.id === "string" ? j.id : "";
       if (!id) return;
-      if (isDeletion(name, j)) this.remove(id);
+      if (isDeletion(name)) this.remove(id);
       else this.put(j as unknown as Instance);
     };
     es.addEventListener("instance", onData("instance") as EventListener);
-    es.addEventListener("deleted", onData("deleted") as EventListener);
-    es.addEventListener("instance_deleted", onData("instance_deleted") as EventListener);
+    es.addEventListener("removed", onData("removed") as EventListener);
     es.onopen = () => {
       const wasOpen = this.eventsOpen;
       this.eventsOpen = true;

@@ -1,0 +1,317 @@
+// E2E: the web console in a real Chromium (Debian's, via playwright-core)
+// against the real daemon (`vmi serve` with its management layer) and real
+// instances.
+//
+// Checks, in order:
+//  1. admin logs in; the admin navigation is there;
+//  2. admin creates an instance through the dialog; its grid thumbnail
+//     appears with real pixels; its live view paints the canvas; screenshot
+//     download is a PNG; VNC details and the log show; stop works;
+//  3. admin creates user bob with a quota of one instance;
+//  4. bob logs in: no admin navigation, admin's instance is not in his grid,
+//     its URL is "not found" (and 404 from the API); bob creates one
+//     instance, and the second one shows the server's quota error; bob
+//     creates and revokes an API token;
+//  5. phone-sized viewport (390x844, touch): bob logs in, sees his grid,
+//     the page does not overflow sideways, a tap opens his instance;
+//  6. admin sees the logins in the audit log, deletes his instance through
+//     the console, and logs out.
+//
+// Usage: node console.test.mjs <vmi binary> <web/dist>   (as root)
+import { spawn, execFile } from "node:child_process";
+import { createInterface } from "node:readline";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { promisify } from "node:util";
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+
+const [vmi, webDir] = process.argv.slice(2);
+const run = promisify(execFile);
+
+if (process.getuid() !== 0) {
+  console.log("skip - needs root");
+  process.exit(0);
+}
+
+const dataDir = mkdtempSync("/var/tmp/vmi-e2e-console-");
+const sock = `${dataDir}/api.sock`;
+const adminPassword = `adm-${randomBytes(9).toString("base64url")}`;
+const bobPassword = `bob-${randomBytes(9).toString("base64url")}`;
+const cli = (...args) => run(vmi, ["--server", `unix://${sock}`, ...args], { timeout: 120000 });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function startDaemon() {
+  const child = spawn(vmi, ["serve", "--data-dir", dataDir, "--socket", sock, "--port", "0",
+    "--web-root", webDir], {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, VMI_ADMIN_PASSWORD: adminPassword },
+  });
+  return new Promise((resolve, reject) => {
+    let base = "";
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      const m = line.match(/console:\s+(https?:\/\/[0-9.]+:\d+)\//);
+      if (m) base = m[1];
+      // The banner ends with the login line (or the printed password).
+      if (base && /login:|admin password:/.test(line)) resolve({ child, base });
+    });
+    child.once("exit", (code) => reject(new Error(`vmi serve exited with ${code}`)));
+    setTimeout(() => base && resolve({ child, base }), 120000);
+  });
+}
+
+const launchArgs = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+  "--disable-component-update", "--disable-sync", "--no-first-run"];
+
+async function logIn(page, base, name, password) {
+  await page.goto(`${base}/`);
+  await page.getByLabel("User name").fill(name);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("heading", { name: "Instances" }).waitFor({ timeout: 15000 });
+}
+
+// Creates an instance through the dialog; returns its id (from the URL the
+// console goes to) or throws with the dialog's error text.
+async function createThroughDialog(page, { name, resolution, memory, start }) {
+  await page.getByRole("button", { name: "New instance" }).click();
+  const dlg = page.getByRole("dialog", { name: "New instance" });
+  await dlg.getByLabel("Name", { exact: true }).fill(name);
+  await dlg.getByLabel("Resolution", { exact: true }).selectOption(resolution);
+  await dlg.getByLabel("Memory (MiB)").fill(String(memory));
+  await dlg.getByLabel("Start it now").setChecked(start);
+  await dlg.getByRole("button", { name: "Create" }).click();
+  const outcome = await Promise.race([
+    page.waitForURL(/#\/instances\/[^/?]+$/, { timeout: 120000 }).then(() => "ok"),
+    dlg.getByRole("alert").waitFor({ state: "visible", timeout: 120000 }).then(() => "error"),
+  ]);
+  if (outcome === "error") {
+    const text = await dlg.getByRole("alert").textContent();
+    await dlg.getByRole("button", { name: "Cancel" }).click();
+    throw Object.assign(new Error(`create refused: ${text}`), { dialogText: text });
+  }
+  return decodeURIComponent(page.url().split("#/instances/")[1]);
+}
+
+// Colours seen on a grid over an image or canvas already in the page.
+const distinctColours = (el) => {
+  const c = document.createElement("canvas");
+  const w = el.naturalWidth || el.width, h = el.naturalHeight || el.height;
+  c.width = w;
+  c.height = h;
+  const ctx = c.getContext("2d");
+  ctx.drawImage(el, 0, 0);
+  const seen = new Set();
+  for (let y = 0; y < h; y += Math.max(1, Math.floor(h / 40)))
+    for (let x = 0; x < w; x += Math.max(1, Math.floor(w / 25))) {
+      const d = ctx.getImageData(x, y, 1, 1).data;
+      seen.add(`${d[0] >> 3},${d[1] >> 3},${d[2] >> 3}`);
+    }
+  return { colours: seen.size, width: w, height: h };
+};
+
+let failed = false;
+const daemon = await startDaemon();
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: launchArgs });
+const watch = (page, who) => page.on("pageerror", (e) => console.error(`page error (${who}):`, e.message));
+const created = [];
+try {
+  // 1. Admin logs in.
+  const adminCtx = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  const admin = await adminCtx.newPage();
+  watch(admin, "admin");
+  await admin.goto(`${daemon.base}/`);
+  await admin.waitForURL(/#\/login$/);
+  await admin.getByLabel("User name").fill("admin");
+  await admin.getByLabel("Password").fill("wrong-password");
+  await admin.getByRole("button", { name: "Log in" }).click();
+  await admin.getByRole("alert").filter({ hasText: /wrong/i }).waitFor();
+  console.log("ok - a wrong password is refused with a message");
+  await logIn(admin, daemon.base, "admin", adminPassword);
+  const mainNav = admin.getByRole("navigation", { name: "Main" });
+  for (const item of ["Users", "Images", "Node", "Audit log"]) await mainNav.getByRole("link", { name: item }).waitFor();
+  console.log("ok - admin logged in; admin navigation shown");
+
+  // 2. Create an instance through the dialog, started.
+  const adminInst = await createThroughDialog(admin, { name: "e2e-console-a", resolution: "480x800", memory: 512, start: true });
+  created.push(adminInst);
+  console.log(`ok - instance ${adminInst} created through the dialog`);
+
+  // Its live view draws the canvas.
+  await admin.waitForFunction(() => window.__vmiViewer && window.__vmiViewer.stats.painted > 0, null, { timeout: 90000 });
+  await sleep(1500); // the desktop finishes painting
+  const canvasStats = await admin.evaluate(() => {
+    const v = window.__vmiViewer;
+    const ctx = v.canvas.getContext("2d");
+    const seen = new Set();
+    for (let y = 0; y < v.canvas.height; y += 20)
+      for (let x = 0; x < v.canvas.width; x += 20) {
+        const d = ctx.getImageData(x, y, 1, 1).data;
+        seen.add(`${d[0] >> 3},${d[1] >> 3},${d[2] >> 3}`);
+      }
+    return { colours: seen.size, width: v.stats.width, height: v.stats.height };
+  });
+  assert.equal(canvasStats.width, 480);
+  assert.equal(canvasStats.height, 800);
+  assert.ok(canvasStats.colours >= 4, `live canvas looks blank (${canvasStats.colours} colours)`);
+  console.log(`ok - live view painted ${canvasStats.width}x${canvasStats.height} (${canvasStats.colours} colours)`);
+
+  // Screenshot download is a PNG.
+  const [download] = await Promise.all([
+    admin.waitForEvent("download"),
+    admin.getByRole("button", { name: "Download screenshot" }).click(),
+  ]);
+  const png = readFileSync(await download.path());
+  assert.equal(png.subarray(1, 4).toString(), "PNG", "downloaded screenshot is not a PNG");
+  console.log(`ok - screenshot downloaded (${download.suggestedFilename()}, ${png.length} bytes)`);
+
+  // VNC details and the log.
+  await admin.getByRole("button", { name: "Show VNC details" }).click();
+  await admin.getByRole("button", { name: "Copy password" }).waitFor();
+  await admin.getByRole("button", { name: "Load log" }).click();
+  await admin.getByRole("button", { name: "Refresh log" }).waitFor();
+  console.log("ok - VNC details and log shown");
+
+  // Back to the grid: the thumbnail appears, with real pixels.
+  await mainNav.getByRole("link", { name: "Instances" }).click();
+  const thumb = admin.getByRole("img", { name: "Screen of e2e-console-a" });
+  await admin.waitForFunction((alt) => {
+    const img = document.querySelector(`img[alt="${alt}"]`);
+    return img && img.classList.contains("loaded") && img.complete && img.naturalWidth > 0;
+  }, "Screen of e2e-console-a", { timeout: 30000 });
+  const thumbStats = await thumb.evaluate(distinctColours);
+  assert.ok(thumbStats.colours >= 4, `thumbnail looks blank (${thumbStats.colours} colours)`);
+  console.log(`ok - grid thumbnail shows the screen (${thumbStats.width}x${thumbStats.height}, ${thumbStats.colours} colours)`);
+
+  // Open it again from the grid and stop it.
+  await admin.getByRole("link", { name: /e2e-console-a/ }).click();
+  await admin.getByRole("button", { name: "Stop", exact: true }).click();
+  await admin.locator(".page-head .badge", { hasText: "stopped" }).waitFor({ timeout: 60000 });
+  await admin.getByText(/The instance is stopped/).waitFor();
+  console.log("ok - stopped from the instance page");
+
+  // 3. Admin creates bob with a quota of one instance.
+  await mainNav.getByRole("link", { name: "Users" }).click();
+  await admin.getByRole("button", { name: "New user" }).click();
+  const udlg = admin.getByRole("dialog", { name: "New user" });
+  await udlg.getByLabel("User name").fill("bob");
+  await udlg.getByLabel("Password").fill(bobPassword);
+  await udlg.getByLabel("Max instances").fill("1");
+  await udlg.getByLabel("Max memory (MiB)").fill("2048");
+  await udlg.getByRole("button", { name: "Create user" }).click();
+  await udlg.waitFor({ state: "detached" });
+  await admin.getByRole("cell", { name: "bob", exact: true }).waitFor();
+  await admin.getByRole("button", { name: "Quota of bob" }).waitFor();
+  console.log("ok - admin created user bob with a quota");
+
+  // 4. Bob.
+  const bobCtx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const bob = await bobCtx.newPage();
+  watch(bob, "bob");
+  await logIn(bob, daemon.base, "bob", bobPassword);
+  const bobNav = bob.getByRole("navigation", { name: "Main" });
+  await bobNav.getByRole("link", { name: "Instances" }).waitFor();
+  for (const item of ["Users", "Images", "Node", "Audit log"])
+    assert.equal(await bobNav.getByRole("link", { name: item }).count(), 0, `bob sees admin link ${item}`);
+  await bob.getByText(/No instances yet/).waitFor();
+  assert.equal(await bob.getByText("e2e-console-a").count(), 0, "bob sees the admin's instance");
+  console.log("ok - bob sees no admin navigation and not the admin's instance");
+
+  await bob.goto(`${daemon.base}/#/instances/${adminInst}`);
+  await bob.getByRole("heading", { name: "Instance not found" }).waitFor();
+  const direct = await bob.request.get(`${daemon.base}/api/v1/instances/${adminInst}`);
+  assert.equal(direct.status(), 404);
+  await bob.goto(`${daemon.base}/#/admin/users`);
+  await bob.getByRole("heading", { name: "Page not found" }).waitFor();
+  console.log("ok - the admin's instance URL is not found for bob (404 from the API too); admin pages too");
+
+  await bob.goto(`${daemon.base}/#/`);
+  await bob.getByRole("heading", { name: "Instances" }).waitFor();
+  const bobInst = await createThroughDialog(bob, { name: "e2e-console-b", resolution: "480x800", memory: 256, start: false });
+  created.push(bobInst);
+  await bob.getByRole("link", { name: /Instances/ }).first().click();
+  await bob.getByRole("link", { name: /e2e-console-b/ }).waitFor();
+  let quotaError = "";
+  try {
+    const extra = await createThroughDialog(bob, { name: "e2e-console-c", resolution: "480x800", memory: 256, start: false });
+    created.push(extra);
+  } catch (e) {
+    if (!e.dialogText) throw e;
+    quotaError = e.dialogText;
+  }
+  assert.match(quotaError, /quota|limit|exceed/i, `second instance was not refused by the quota (${quotaError})`);
+  console.log(`ok - bob's second instance is refused: "${quotaError}"`);
+
+  // A token: shown once, listed, revoked.
+  await bobNav.getByRole("link", { name: "Account" }).click();
+  await bob.getByLabel("Token name").fill("e2e-cli");
+  await bob.getByRole("button", { name: "Create token" }).click();
+  const secret = (await bob.locator(".token-value").textContent()) ?? "";
+  assert.match(secret, /^vmi_/, `token secret not shown (${secret})`);
+  const viaToken = await bob.request.get(`${daemon.base}/api/v1/instances`, { headers: { Authorization: `Bearer ${secret}` } });
+  assert.equal(viaToken.status(), 200);
+  await bob.getByRole("button", { name: "Revoke token e2e-cli" }).click();
+  await bob.getByRole("dialog").getByRole("button", { name: "Revoke" }).click();
+  await bob.getByRole("cell", { name: "revoked" }).waitFor();
+  const revoked = await bob.request.get(`${daemon.base}/api/v1/instances`, { headers: { Authorization: `Bearer ${secret}` } });
+  assert.equal(revoked.status(), 401);
+  console.log("ok - bob created an API token (shown once, works) and revoked it (then refused)");
+
+  // 5. A phone: 390x844 with touch.
+  const phoneCtx = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+  const phone = await phoneCtx.newPage();
+  watch(phone, "phone");
+  await phone.goto(`${daemon.base}/`);
+  await phone.getByLabel("User name").tap();
+  await phone.getByLabel("User name").fill("bob");
+  await phone.getByLabel("Password").fill(bobPassword);
+  await phone.getByRole("button", { name: "Log in" }).tap();
+  await phone.getByRole("heading", { name: "Instances" }).waitFor();
+  const tile = phone.getByRole("link", { name: /e2e-console-b/ });
+  await tile.waitFor();
+  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the grid overflows the phone's width by ${overflow}px`);
+  const box = await tile.boundingBox();
+  assert.ok(box && box.x >= 0 && box.x + box.width <= 390, "tile outside the phone's width");
+  await phone.getByRole("button", { name: "New instance" }).waitFor();
+  await tile.tap();
+  await phone.getByRole("button", { name: "Start", exact: true }).waitFor();
+  const overflow2 = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow2 <= 0, `the instance page overflows the phone's width by ${overflow2}px`);
+  console.log("ok - phone viewport: login, grid and instance page fit 390px; tap opens the instance");
+  await phoneCtx.close();
+  await bobCtx.close();
+
+  // 6. Admin: audit log, delete through the console, log out.
+  await mainNav.getByRole("link", { name: "Audit log" }).click();
+  await admin.getByRole("cell", { name: "auth.login" }).first().waitFor();
+  await admin.getByRole("cell", { name: "user.create" }).first().waitFor();
+  console.log("ok - the audit log lists logins and the user creation");
+
+  await admin.goto(`${daemon.base}/#/instances/${adminInst}`);
+  await admin.getByRole("button", { name: "Delete", exact: true }).click();
+  await admin.getByRole("dialog").getByRole("button", { name: "Delete", exact: true }).click();
+  await admin.waitForURL(/#\/$/);
+  await admin.getByRole("heading", { name: "Instances" }).waitFor();
+  await admin.getByRole("link", { name: /e2e-console-b/ }).waitFor(); // admins see bob's
+  assert.equal(await admin.getByRole("link", { name: /e2e-console-a/ }).count(), 0);
+  created.splice(created.indexOf(adminInst), 1);
+  console.log("ok - deleted through the console; admin sees bob's instance");
+
+  await admin.getByRole("button", { name: "Log out" }).click();
+  await admin.getByRole("heading", { name: "Log in to vmi" }).waitFor();
+  const after = await admin.request.get(`${daemon.base}/api/v1/auth/me`);
+  assert.equal(after.status(), 401);
+  console.log("ok - logged out (the session no longer works)");
+  await adminCtx.close();
+} catch (e) {
+  failed = true;
+  console.error("FAIL:", e.stack || e);
+} finally {
+  await browser.close().catch(() => {});
+  for (const id of created) await cli("rm", "--force", id).catch((e) => console.error(`cleanup ${id}:`, e.message));
+  daemon.child.kill("SIGTERM");
+  await new Promise((r) => daemon.child.once("exit", r));
+  rmSync(dataDir, { recursive: true, force: true });
+}
+process.exit(failed ? 1 : 0);
