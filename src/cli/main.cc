@@ -1,57 +1,57 @@
-// vmi: the node daemon (`vmi serve`) and its command-line client.
-#include <unistd.h>
-
+// vmi: the node daemon (`vmi serve`) and its command-line client. Every
+// other subcommand is a client of the daemon's REST API (see context.h for
+// how it finds the server and the token, docs/cli.md for the commands).
 #include <CLI/CLI.hpp>
-#include <cstdlib>
 #include <iostream>
 
-#include "base/log.h"
-#include "cli/client_commands.h"
-#include "node/daemon.h"
+#include "cli/context.h"
+
+namespace vmi::cli {
+void AddServeCommand(CLI::App& app, Context& ctx);  // serve_command.cc
+}
+
+namespace {
+
+constexpr const char* kFooter = R"(Server: --server, else $VMI_SERVER, else the server of the last `vmi login`,
+else the local node (unix:///run/vmi/api.sock; root there needs no token).
+Token: --token, else $VMI_TOKEN, else the one `vmi login` stored for that server
+in $XDG_CONFIG_HOME/vmi/credentials (~/.config/vmi/credentials).
+
+Exit codes:
+  0  success
+  1  error: the server refused (its message is printed) or the system failed
+  2  usage: the command line is wrong
+  `vmi exec` exits with the command's own exit code once it ran.)";
+
+}  // namespace
 
 int main(int argc, char** argv) {
+  using namespace vmi::cli;
   CLI::App app{"vmi - Virtual Mobile Infrastructure: cloud phones as containers", "vmi"};
   app.require_subcommand(1);
-  vmi::cli::GlobalOptions g;
-  const char* env_server = std::getenv("VMI_SERVER");
-  const char* env_token = std::getenv("VMI_TOKEN");
-  g.server = env_server ? env_server : "unix:///run/vmi/api.sock";
-  g.token = env_token ? env_token : "";
-  app.add_option("--server", g.server, "Daemon address: unix:///path, http://host:port or https://")
-      ->capture_default_str();
-  app.add_option("--token", g.token, "API token (or $VMI_TOKEN)");
-  app.add_flag("--json", g.json, "Print JSON");
+  app.fallthrough();  // global options may follow the subcommand
+  app.footer(kFooter);
+  Context ctx;
+  app.add_option("--server", ctx.g.server,
+                 "Daemon: unix:///path, http://host:port or https://host:port");
+  app.add_option("--token", ctx.g.token, "API token (or $VMI_TOKEN)");
+  app.add_flag("--json", ctx.g.json, "Print the server's JSON");
+  app.add_option("--ca-file", ctx.g.ca_file, "PEM certificates to verify an https server");
+  app.add_flag("--insecure", ctx.g.insecure, "Do not verify an https server's certificate");
 
-  std::function<int()> run;
-  vmi::node::DaemonOptions d;
-  auto* serve = app.add_subcommand("serve", "Run the node daemon in the foreground");
-  serve->add_option("--data-dir", d.data_dir, "Where images, instances and the database live")
-      ->capture_default_str();
-  serve->add_option("--database", d.database, "Database URL (default: SQLite in the data dir)");
-  serve->add_option("--socket", d.unix_path, "Unix socket of the API")->capture_default_str();
-  serve->add_option("--listen-host", d.tcp_host, "TCP address of the API and console")
-      ->capture_default_str();
-  serve->add_option("--port", d.tcp_port, "TCP port (-1: none)")->capture_default_str();
-  serve->add_option("--tls-cert", d.tls_cert, "PEM certificate: serve HTTPS");
-  serve->add_option("--tls-key", d.tls_key, "PEM private key");
-  serve->add_option("--runtime", d.runtime, "OCI runtime: crun or runc (default: crun, else runc)");
-  serve->add_option("--guest-kit", d.guest_kit, "Directory seen by instances at /opt/vmi");
-  serve->add_option("--web-root", d.web_root, "Built web client to serve");
-  serve->callback([&] {
-    run = [&] {
-      auto r = vmi::node::RunDaemon(d);
-      if (!r.ok()) {
-        VMI_LOG(ERROR) << r.error().ToString();
-        return 1;
-      }
-      return 0;
-    };
-  });
-  vmi::cli::AddClientCommands(app, g, run);
+  AddServeCommand(app, ctx);
+  AddAuthCommands(app, ctx);
+  AddInstanceCommands(app, ctx);
+  AddImageCommands(app, ctx);
+  AddLiveCommands(app, ctx);
+  AddTokenCommands(app, ctx);
+  AddUserCommands(app, ctx);
+  AddAdminCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help is a "parse error" that exits 0; every real one is a usage error.
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;
   }
-  return run ? run() : 0;
+  return ctx.run ? ctx.run() : kExitOk;
 }

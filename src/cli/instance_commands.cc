@@ -1,0 +1,281 @@
+// vmi create | start | stop | restart | rm | ls | inspect | exec | logs |
+//     screenshot, vmi info, vmi image ls | import | build | rm.
+#include <stdlib.h>
+
+#include <cctype>
+#include <cstdio>
+#include <iostream>
+
+#include "api/http/client.h"
+#include "base/file.h"
+#include "cli/context.h"
+#include "cli/table.h"
+
+namespace vmi::cli {
+
+namespace {
+
+std::string InstancePath(const std::string& id) { return "/api/v1/instances/" + id; }
+
+void PrintInstances(const Json& list) {
+  Table t({"ID", "NAME", "IMAGE", "STATE", "SIZE", "CPUS", "MEM", "OWNER", "IP"});
+  for (const auto& i : list) {
+    char cpus[16];
+    snprintf(cpus, sizeof cpus, "%.3g", i.value("cpus", 0.0));
+    t.Add({Field(i, "id"), Field(i, "name"), Field(i, "image"), Field(i, "state"),
+           std::to_string(i.value("width", 0)) + "x" + std::to_string(i.value("height", 0)), cpus,
+           HumanBytes(i.value("memory", int64_t{0})), Field(i, "owner_id"), Field(i, "ip")});
+  }
+  std::cout << t.Render();
+}
+
+struct CreateArgs {
+  std::string name, image = "linux-mobile", memory = "1G", resolution = "720x1280",
+                    network = "bridge", restart = "never";
+  double cpus = 1;
+  int dpi = 320;
+  bool start = false;
+};
+
+struct IdsArgs {
+  std::vector<std::string> ids;
+  bool force = false;
+};
+
+struct OneArgs {
+  std::string id;
+  std::vector<std::string> argv;
+  int timeout_ms = 30000;
+  size_t tail_bytes = 1 << 20;
+  std::string out;
+};
+
+// Runs the same call for each id; the exit code is the worst one.
+int ForEachId(Context& ctx, const std::vector<std::string>& ids,
+              const std::function<Result<void>(api::HttpClient&, const std::string&)>& fn) {
+  int rc = kExitOk;
+  for (const auto& id : ids) {
+    int r = ctx.With([&](api::HttpClient& c) -> Result<void> {
+      VMI_CHECK_OK(fn(c, id), id);
+      std::cout << id << "\n";
+      return Ok();
+    });
+    rc = std::max(rc, r);
+  }
+  return rc;
+}
+
+}  // namespace
+
+void AddInstanceCommands(CLI::App& app, Context& ctx) {
+  auto& ca = ctx.Keep<CreateArgs>();
+  auto* create = app.add_subcommand("create", "Create an instance");
+  create->add_option("--name", ca.name, "Name (default: phone-<id>)");
+  create->add_option("--image", ca.image, "Image")->capture_default_str();
+  create->add_option("--cpus", ca.cpus, "CPU limit in cores")->capture_default_str();
+  create->add_option("--memory", ca.memory, "Memory limit (e.g. 512M, 2G)")->capture_default_str();
+  create->add_option("--resolution", ca.resolution, "Screen size WIDTHxHEIGHT")->capture_default_str();
+  create->add_option("--dpi", ca.dpi, "Screen density")->capture_default_str();
+  create->add_option("--network", ca.network, "bridge or none")->capture_default_str();
+  create->add_option("--restart", ca.restart, "never, on-failure or always")->capture_default_str();
+  create->add_flag("--start", ca.start, "Start it right away");
+  ctx.On(create, [&] {
+    return ctx.With([&](api::HttpClient& c) -> Result<void> {
+      Json body = {{"image", ca.image},   {"cpus", ca.cpus}, {"memory", ca.memory},
+                   {"resolution", ca.resolution}, {"dpi", ca.dpi}, {"network", ca.network},
+                   {"restart", ca.restart}};
+      if (!ca.name.empty()) body["name"] = ca.name;
+      Json j = VMI_TRY(c.Call("POST", std::string("/api/v1/instances") + (ca.start ? "?start=true" : ""),
+                              &body));
+      if (ctx.g.json) PrintJson(j);
+      else std::cout << Field(j, "id") << "\n";
+      return Ok();
+    });
+  });
+
+  auto& ia = ctx.Keep<IdsArgs>();
+  for (const char* verb : {"start", "stop", "restart"}) {
+    std::string v = verb;
+    auto* s = app.add_subcommand(v, std::string(1, static_cast<char>(toupper(v[0]))) + v.substr(1) +
+                                        " instances");
+    s->add_option("ids", ia.ids, "Instance ids or names")->required();
+    ctx.On(s, [&ctx, &ia, v] {
+      return ForEachId(ctx, ia.ids, [&](api::HttpClient& c, const std::string& id) -> Result<void> {
+        VMI_TRY(c.Call("POST", InstancePath(id) + "/" + v));
+        return Ok();
+      });
+    });
+  }
+
+  auto* rm = app.add_subcommand("rm", "Remove instances (and their writable layers)");
+  rm->add_option("ids", ia.ids, "Instance ids or names")->required();
+  rm->add_flag("-f,--force", ia.force, "Stop running instances first");
+  ctx.On(rm, [&] {
+    return ForEachId(ctx, ia.ids, [&](api::HttpClient& c, const std::string& id) -> Result<void> {
+      VMI_TRY(c.Call("DELETE", InstancePath(id) + (ia.force ? "?force=true" : "")));
+      return Ok();
+    });
+  });
+
+  auto* ls = app.add_subcommand("ls", "List instances (yours; an admin sees all)");
+  ctx.On(ls, [&] {
+    return ctx.With([&](api::HttpClient& c) -> Result<void> {
+      Json j = VMI_TRY(c.Call("GET", "/api/v1/instances"));
+      if (ctx.g.json) PrintJson(j);
+      else PrintInstances(j);
+      return Ok();
+    });
+  });
+
+  auto& oa = ctx.Keep<OneArgs>();
+  auto* inspect = app.add_subcommand("inspect", "Show everything about an instance (JSON)");
+  inspect->add_option("id", oa.id, "Instance id or name")->required();
+  ctx.On(inspect, [&] {
+    return ctx.With([&](api::HttpClient& c) -> Result<void> {
+      PrintJson(VMI_TRY(c.Call("GET", InstancePath(oa.id))));
+      return Ok();
+    });
+  });
+
+  auto* exec = app.add_subcommand("exec", "Run a command inside an instance: vmi exec ID -- CMD...");
+  exec->add_option("id", oa.id, "Instance id or name")->required();
+  exec->add_option("--timeout-ms", oa.timeout_ms, "Kill the command after this long");
+  exec->add_option("cmd", oa.argv, "Command and arguments (after --)")->required();
+  ctx.On(exec, [&]() -> int {
+    int code = 0;
+    int r = ctx.With([&](api::HttpClient& c) -> Result<void> {
+      Json body = {{"argv", oa.argv}, {"timeout_ms", oa.timeout_ms}};
+      Json j = VMI_TRY(c.Call("POST", InstancePath(oa.id) + "/exec", &body));
+      if (ctx.g.json) {
+        PrintJson(j);
+        return Ok();
+      }
+      std::cout << j.value("stdout", "");
+      std::cerr << j.value("stderr", "");
+      code = j.value("exit_code", 1);
+      return Ok();
+    });
+    // The command's own exit code, as with `docker exec`.
+    return r ? r : code;
+  });
+
+  auto* logs = app.add_subcommand("logs", "Print an instance's console output");
+  logs->add_option("id", oa.id, "Instance id or name")->required();
+  logs->add_option("--tail-bytes", oa.tail_bytes, "Only the last N bytes");
+  ctx.On(logs, [&] {
+    return ctx.With([&](api::HttpClient& c) -> Result<void> {
+      auto r = VMI_TRY(c.Send("GET", InstancePath(oa.id) + "/logs?tail_bytes=" + std::to_string(oa.tail_bytes)));
+      if (r.status / 100 != 2) return api::ErrorFromResponse(r);
+      std::cout << r.body;
+      return Ok();
+    });
+  });
+
+  auto* shot = app.add_subcommand("screenshot", "Save an instance's screen as PNG");
+  shot->add_option("id", oa.id, "Instance id or name")->required();
+  shot->add_option("out", oa.out, "Output file (.png)")->required();
+  ctx.On(shot, [&] {
+    return ctx.With([&](api::HttpClient& c) -> Result<void> {
+      auto r = VMI_TRY(c.Send("GET", InstancePath(oa.id) + "/screenshot"));
+      if (r.status / 100 != 2) return api::ErrorFromResponse(r);
+      VMI_CHECK_OK(WriteFileAtomic(oa.out, r.body), "save screenshot");
+      return Ok();
+    });
+  });
+
+  auto* info = app.add_subcommand("info", "Show host facts: runtime, cgroup mode, binder, limits");
+  ctx.On(info, [&] {
+    return ctx.With([&](api::HttpClient& c) -> Result<void> {
+      Json j = VMI_TRY(c.Call("GET", "/api/v1/node"));
+      if (ctx.g.json) {
+        PrintJson(j);
+        return Ok();
+      }
+      printf("Runtime:          %s (%s)\n", Field(j, "runtime").c_str(), Field(j, "runtime_version").c_str());
+      if (j.value("runtime_note", "") != "")
+        printf("Runtime note:     %s\n", Field(j, "runtime_note").c_str());
+      printf("Cgroup mode:      %s%s\n", Field(j, "cgroup_mode").c_str(),
+             j.value("hybrid_cgroup_workaround", false)
+                 ? " (crun runs with the v2 controllers hidden in a private mount namespace)"
+                 : "");
+      printf("User namespaces:  %s\n", j.value("user_namespaces", false) ? "yes" : "no");
+      printf("Overlayfs:        %s\n", j.value("overlayfs", false) ? "yes" : "no");
+      printf("Binder:           %s\n", j.value("binder", false)
+                                           ? "yes (Android images can run)"
+                                           : "no (Android images cannot run on this host)");
+      printf("Kernel:           %s\n", Field(j, "kernel").c_str());
+      const Json cap = j.value("capacity", Json::object());
+      const Json use = j.value("usage", Json::object());
+      printf("Capacity:         %d cpus, %s memory\n", cap.value("cpus", 0),
+             HumanBytes(cap.value("memory", int64_t{0})).c_str());
+      printf("Usage:            %d instances, %d running\n", use.value("instances", 0),
+             use.value("running", 0));
+      return Ok();
+    });
+  });
+}
+
+namespace {
+struct ImageArgs {
+  std::string path, name, build_name = "linux-mobile", kind = "linux-mobile";
+};
+}  // namespace
+
+void AddImageCommands(CLI::App& app, Context& ctx) {
+  auto& a = ctx.Keep<ImageArgs>();
+  auto* image = app.add_subcommand("image", "Manage images (import, build and rm: admin)");
+  image->require_subcommand(1);
+  auto* ls = image->add_subcommand("ls", "List images");
+  ctx.On(ls, [&] {
+    return ctx.With([&](api::HttpClient& c) -> Result<void> {
+      Json j = VMI_TRY(c.Call("GET", "/api/v1/images"));
+      if (ctx.g.json) {
+        PrintJson(j);
+        return Ok();
+      }
+      Table t({"NAME", "KIND", "SIZE", "CREATED"});
+      for (const auto& i : j)
+        t.Add({Field(i, "name"), Field(i, "kind"), HumanBytes(i.value("size", int64_t{0})),
+               Field(i, "created")});
+      std::cout << t.Render();
+      return Ok();
+    });
+  });
+  auto* import = image->add_subcommand("import", "Import a rootfs tarball or an OCI image layout");
+  import->add_option("path", a.path, "Tarball or OCI layout (path on the node)")->required();
+  import->add_option("--name", a.name, "Image name (default: from the file name)");
+  ctx.On(import, [&] {
+    return ctx.With([&](api::HttpClient& c) -> Result<void> {
+      char abs[4096];
+      std::string path = a.path;
+      if (!path.empty() && path[0] != '/' && realpath(path.c_str(), abs)) path = abs;
+      Json body = {{"path", path}};
+      if (!a.name.empty()) body["name"] = a.name;
+      Json j = VMI_TRY(c.Call("POST", "/api/v1/images", &body));
+      std::cout << Field(j, "name") << "\n";
+      return Ok();
+    });
+  });
+  auto* build = image->add_subcommand("build", "Build an image locally (no download)");
+  build->add_option("name", a.build_name, "Image name")->capture_default_str();
+  build->add_option("--kind", a.kind, "Image kind")->capture_default_str();
+  ctx.On(build, [&] {
+    return ctx.With([&](api::HttpClient& c) -> Result<void> {
+      Json body = {{"name", a.build_name}, {"build", a.kind}};
+      Json j = VMI_TRY(c.Call("POST", "/api/v1/images", &body));
+      std::cout << Field(j, "name") << "\n";
+      return Ok();
+    });
+  });
+  auto* rm = image->add_subcommand("rm", "Remove an image no instance uses");
+  rm->add_option("name", a.name, "Image name")->required();
+  ctx.On(rm, [&] {
+    return ctx.With([&](api::HttpClient& c) -> Result<void> {
+      VMI_TRY(c.Call("DELETE", "/api/v1/images/" + a.name));
+      std::cout << a.name << "\n";
+      return Ok();
+    });
+  });
+}
+
+}  // namespace vmi::cli
