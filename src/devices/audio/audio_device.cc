@@ -133,8 +133,11 @@ const float* AudioDevice::Tick(int64_t ts, bool listened) {
   }
   frames_played_ += kBlockFrames;
   float gain = muted_.load() ? 0.0f : volume_.load();
-  if (gain != 1.0f)
+  if (gain > 1.0f) {
+    for (float& x : mix_) x = std::clamp(x * gain, -1.0f, 1.0f);
+  } else if (gain != 1.0f) {
     for (float& x : mix_) x *= gain;
+  }
 
   if (encode) {
     // The encoder exists only while someone subscribes: an idle device

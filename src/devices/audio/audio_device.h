@@ -51,10 +51,12 @@ class AudioDevice {
   void Unsubscribe(uint64_t id);
   bool has_subscribers() const;
 
-  // Host-side volume of the whole instance (0..1, applied before every
-  // output: subscribers and mix listeners). The guest's own volume is the
-  // guest's business (seed 002: "as if there were no virtualization").
-  void SetVolume(float v) { volume_.store(std::clamp(v, 0.0f, 1.0f)); }
+  // Host-side volume of the whole instance (0..kMaxVolume, applied before
+  // every output: subscribers and mix listeners; above 1 the samples are
+  // clipped to [-1, 1]). The guest's own volume is the guest's business
+  // (seed 002: "as if there were no virtualization").
+  static constexpr float kMaxVolume = 1.5f;
+  void SetVolume(float v) { volume_.store(std::clamp(v, 0.0f, kMaxVolume)); }
   void SetMuted(bool m) { muted_.store(m); }
   float volume() const { return volume_.load(); }
   bool muted() const { return muted_.load(); }

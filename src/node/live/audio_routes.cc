@@ -1,13 +1,85 @@
 #include "node/live/audio_routes.h"
 
+#include <cmath>
+
 namespace vmi::node::live {
+
+using api::Json;
+using api::Request;
+using api::Response;
+
+Result<AudioSettings> ParseAudioBody(const std::string& body, AudioSettings current) {
+  auto j = VMI_TRY(api::ParseJsonObject(body));
+  AudioSettings s = current;
+  for (const auto& [k, v] : j.items()) {
+    if (k == "volume") {
+      if (!v.is_number())
+        return Error(ErrorCode::kInvalidArgument, "volume must be a number from 0 to 1.5");
+      double x = v.get<double>();
+      if (!std::isfinite(x) || x < 0 || x > audio::AudioDevice::kMaxVolume)
+        return Error(ErrorCode::kInvalidArgument, "volume must be a number from 0 to 1.5");
+      s.volume = static_cast<float>(x);
+    } else if (k == "muted") {
+      if (!v.is_boolean()) return Error(ErrorCode::kInvalidArgument, "muted must be true or false");
+      s.muted = v.get<bool>();
+    } else {
+      return Error(ErrorCode::kInvalidArgument, "unknown field '" + k + "'");
+    }
+  }
+  return s;
+}
+
+namespace {
+
+Json SettingsJson(const AudioSettings& s) {
+  // Rounded to what a person set (the float round trip would show 0.699999988).
+  return Json{{"volume", std::round(static_cast<double>(s.volume) * 1000) / 1000},
+              {"muted", s.muted}};
+}
+
+}  // namespace
 
 void RegisterAudioRoutes(api::Router& router, InstanceManager& instances, LiveService& live,
                          InstanceAccessCheck check) {
-  (void)router;
-  (void)instances;
-  (void)live;
-  (void)check;
+  (void)instances;  // lookups go through live.Find (never waits for an operation)
+  // The instance's id and the node's sound card host, after the access
+  // check; unknown and forbidden look the same. A stopped instance keeps
+  // its settings, so it needs not be running.
+  auto host = [&live, check](const Request& req,
+                             const char* action) -> Result<std::pair<std::string, AudioHost*>> {
+    std::string key(req.Param("id"));
+    auto r = VMI_TRY(live.Find(key));
+    if (check) {
+      auto ok = check(req, r, action);
+      if (!ok.ok()) {
+        if (ok.error().code() == ErrorCode::kPermissionDenied)
+          return Error(ErrorCode::kNotFound, "no such instance '" + key + "'");
+        return std::move(ok).error();
+      }
+    }
+    AudioHost* h = live.audio();
+    if (!h) return Error(ErrorCode::kUnavailable, "this node has no sound (audio did not start)");
+    return std::make_pair(r.spec.id, h);
+  };
+  api::RouteOptions blocking{.blocking = true};
+
+  router.Handle(
+      "GET", "/api/v1/instances/{id}/audio",
+      [host](Request& req) -> Result<Response> {
+        auto [id, h] = VMI_TRY(host(req, "stream"));
+        return Response::JsonBody(SettingsJson(h->settings(id)));
+      },
+      blocking);
+
+  router.Handle(
+      "PUT", "/api/v1/instances/{id}/audio",
+      [host](Request& req) -> Result<Response> {
+        auto [id, h] = VMI_TRY(host(req, "control"));
+        auto s = VMI_TRY(ParseAudioBody(req.body, h->settings(id)));
+        h->SetSettings(id, s);
+        return Response::JsonBody(SettingsJson(s));
+      },
+      blocking);
 }
 
 }  // namespace vmi::node::live

@@ -30,4 +30,8 @@ namespace vmi::node::live {
 void RegisterAudioRoutes(api::Router& router, InstanceManager& instances, LiveService& live,
                          InstanceAccessCheck check);
 
+// Parses a PUT body over `current`: absent fields keep their value; unknown
+// fields, wrong types and a volume outside 0..1.5 are kInvalidArgument.
+Result<AudioSettings> ParseAudioBody(const std::string& body, AudioSettings current);
+
 }  // namespace vmi::node::live

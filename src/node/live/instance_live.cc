@@ -23,12 +23,14 @@ struct InstanceLive::Devices {
   std::unique_ptr<display::FrameSource> video_view;
   std::unique_ptr<display::FrameSource> vnc_view;
   std::unique_ptr<web::LiveView> view;
+  web::ViewerSessionOptions session_options;  // as given to `view`
   std::unique_ptr<vnc::VncServer> vnc;
 };
 
 std::shared_ptr<InstanceLive> InstanceLive::Start(const InstanceRecord& record, std::string devdir,
                                                   std::shared_ptr<input::InputRouter> router,
-                                                  const LiveOptions& options) {
+                                                  const LiveOptions& options,
+                                                  std::shared_ptr<AudioHost> audio) {
   const std::string& id = record.spec.id;
   std::unique_ptr<surface::SurfaceServer> surface;
   if (options.surface) {
@@ -43,20 +45,33 @@ std::shared_ptr<InstanceLive> InstanceLive::Start(const InstanceRecord& record, 
       VMI_ILOG(WARN, id) << "no surface server: " << s.error().ToString();
     }
   }
-  return std::shared_ptr<InstanceLive>(
-      new InstanceLive(record, std::move(devdir), std::move(router), options, std::move(surface)));
+  audio::AudioDevice* sound = nullptr;
+  if (audio) {
+    auto d = audio->Add(id, devdir);
+    if (d.ok()) {
+      sound = *d;
+    } else {
+      VMI_ILOG(WARN, id) << "no sound card: " << d.error().ToString();
+    }
+  }
+  return std::shared_ptr<InstanceLive>(new InstanceLive(record, std::move(devdir),
+                                                        std::move(router), options,
+                                                        std::move(surface), audio, sound));
 }
 
 InstanceLive::InstanceLive(const InstanceRecord& record, std::string devdir,
                            std::shared_ptr<input::InputRouter> router, const LiveOptions& options,
-                           std::unique_ptr<surface::SurfaceServer> surface)
+                           std::unique_ptr<surface::SurfaceServer> surface,
+                           std::shared_ptr<AudioHost> audio_host, audio::AudioDevice* audio)
     : id_(record.spec.id),
       devdir_(std::move(devdir)),
       vnc_password_(record.vnc_password),
       router_(std::move(router)),
       options_(options),
       surface_(std::move(surface)),
-      keeper_(devdir_ + "/x11/X0", {record.spec.width, record.spec.height}, surface_.get(), id_) {}
+      keeper_(devdir_ + "/x11/X0", {record.spec.width, record.spec.height}, surface_.get(), id_),
+      audio_host_(std::move(audio_host)),
+      audio_(audio) {}
 
 InstanceLive::~InstanceLive() {
   Shutdown();
@@ -95,6 +110,7 @@ Result<void> InstanceLive::EnsureDevices() {
   // Runs inside the arbiter's delivery (only the controlling viewer's
   // commands arrive); the object outlives every session.
   lo.session.command = [this](web::Command c) { return Command(c); };
+  d->session_options = lo.session;
   d->view = std::make_unique<web::LiveView>(d->video_view.get(), d->web_input.get(), lo);
 
   ScreenSize size = keeper_.size();
@@ -145,13 +161,25 @@ Result<void> InstanceLive::Connect(const std::shared_ptr<ViewerLink>& link) {
   VMI_CHECK_OK(EnsureDevices(), "");
   std::lock_guard lock(mu_);
   if (down_) return Error(ErrorCode::kFailedPrecondition, "instance " + id_ + " is not running");
-  link->session = devices_->view->Connect(link->transport.get());
+  // The session is made here rather than by LiveView::Connect so that its
+  // on_audio reaches this viewer's own ViewerAudio.
+  web::LiveView* view = devices_->view.get();
+  auto sound = std::make_shared<ViewerAudio>(&view->arbiter());
+  web::ViewerSessionOptions so = devices_->session_options;
+  so.on_audio = [sound](std::span<const uint8_t> m) { sound->OnClientMessage(m); };
+  link->session = web::ViewerSession::Create(link->transport.get(), &view->pipeline(),
+                                             &view->arbiter(), std::move(so));
+  sound->Attach(audio_, link->session);
+  link->audio = std::move(sound);
   std::erase_if(links_, [](const std::weak_ptr<ViewerLink>& w) { return w.expired(); });
   links_.push_back(link);
   return Ok();
 }
 
 void InstanceLive::Disconnect(const ViewerLink* link) {
+  // Its sound first: afterwards nothing on the audio thread holds the
+  // session, so the connection's release of it is the last.
+  if (link->audio) link->audio->Detach();
   RouterInputSink* release = nullptr;
   {
     std::lock_guard lock(mu_);
@@ -169,6 +197,11 @@ size_t InstanceLive::viewer_count() const {
   std::lock_guard lock(mu_);
   return std::count_if(links_.begin(), links_.end(),
                        [](const std::weak_ptr<ViewerLink>& w) { return !w.expired(); });
+}
+
+bool InstanceLive::has_audio() const {
+  std::lock_guard lock(mu_);
+  return audio_ != nullptr;
 }
 
 bool InstanceLive::has_devices() const {
@@ -215,17 +248,27 @@ void InstanceLive::Shutdown() {
   std::vector<std::weak_ptr<ViewerLink>> links;
   std::unique_ptr<vnc::VncServer> vnc;
   Devices* d = nullptr;
+  bool had_audio = false;
   {
     std::lock_guard lock(mu_);
     if (down_) return;
     down_ = true;
+    had_audio = audio_ != nullptr;
+    audio_ = nullptr;
     links.swap(links_);
     d = devices_.get();
     if (d) vnc = std::move(d->vnc);
   }
   for (auto& w : links) {
-    if (auto l = w.lock()) l->transport->Close(1001, "instance stopped");
+    if (auto l = w.lock()) {
+      l->transport->Close(1001, "instance stopped");
+      if (l->audio) l->audio->Detach();
+    }
   }
+  // No viewer uses the device any more: remove it (guest programs that
+  // still play see -ENODEV; audio.sock is unlinked, so a restarted instance
+  // gets a fresh device).
+  if (had_audio) audio_host_->Remove(id_);
   vnc.reset();  // joins its threads; no VNC input or capture after this
   if (d) {
     d->web_input->Detach();

@@ -2,8 +2,10 @@
 //
 // Two parts:
 //  - from the moment the instance runs: the surface server listening at
-//    <devdir>/surface.sock (so a non-X guest can connect whenever it starts)
-//    and the ScreenKeeper (orientation, initial RandR size);
+//    <devdir>/surface.sock (so a non-X guest can connect whenever it starts),
+//    the ScreenKeeper (orientation, initial RandR size) and the sound card:
+//    an AudioDevice of the node's AudioHost at <devdir>/audio.sock (fake
+//    playback paces the guest's sound while nobody listens);
 //  - on the first viewer, VNC or screenshot request (EnsureDevices): the
 //    XWD framebuffer source, a FrameHub sharing the chosen source among the
 //    video pipeline, the VNC server and screenshots (a view's copy of the
@@ -13,8 +15,12 @@
 //    viewers watch); the VNC server on 127.0.0.1 with the instance's
 //    password.
 //
+// Every browser viewer gets the instance's sound and may send its
+// microphone (ViewerAudio) over the same WebSocket as the video.
+//
 // Shutdown() (the instance stops) closes the browser viewers (1001
-// "instance stopped"), stops the VNC server, takes the instance out of the
+// "instance stopped"), ends their sound and removes the audio device
+// (unlinking audio.sock), stops the VNC server, takes the instance out of the
 // router and cuts every borrowed tie to the surface server before
 // destroying it, synchronously: a restarted instance can listen at the same
 // path at once. What the viewers' connections still hold afterwards (the
@@ -37,6 +43,8 @@
 #include "devices/input/input_router.h"
 #include "devices/surface/surface_server.h"
 #include "node/instance_record.h"
+#include "node/live/audio_host.h"
+#include "node/live/audio_viewer.h"
 #include "node/live/frame_hub.h"
 #include "node/live/input_switch.h"
 #include "node/live/router_input_sink.h"
@@ -52,6 +60,7 @@ struct LiveOptions {
   int vnc_fps = 30;  // VNC capture rate while clients are connected
   std::string vnc_bind = "127.0.0.1";
   bool surface = true;  // listen for surface guests at <devdir>/surface.sock
+  bool audio = true;    // a sound card per instance at <devdir>/audio.sock
 };
 
 // One browser viewer's connection: the transport and its session. Shared by
@@ -60,6 +69,7 @@ struct LiveOptions {
 struct ViewerLink {
   std::unique_ptr<web::ViewerTransport> transport;
   std::shared_ptr<web::ViewerSession> session;
+  std::shared_ptr<ViewerAudio> audio;  // set by Connect
 };
 
 struct VncEndpoint {
@@ -72,9 +82,12 @@ class InstanceLive {
  public:
   // Starts the always-on part. Never fails: a part that cannot start is
   // logged and left out (the instance is still usable without it).
+  // `audio`: the node's sound card host; null runs the instance without
+  // sound (as does a device that fails to start).
   static std::shared_ptr<InstanceLive> Start(const InstanceRecord& record, std::string devdir,
                                              std::shared_ptr<input::InputRouter> router,
-                                             const LiveOptions& options);
+                                             const LiveOptions& options,
+                                             std::shared_ptr<AudioHost> audio = nullptr);
   ~InstanceLive();
   InstanceLive(const InstanceLive&) = delete;
   InstanceLive& operator=(const InstanceLive&) = delete;
@@ -107,13 +120,15 @@ class InstanceLive {
   // For tests and diagnostics.
   size_t viewer_count() const;
   bool has_devices() const;
+  bool has_audio() const;
   surface::SurfaceServer* surface_server() { return surface_.get(); }
 
  private:
   struct Devices;
   InstanceLive(const InstanceRecord& record, std::string devdir,
                std::shared_ptr<input::InputRouter> router, const LiveOptions& options,
-               std::unique_ptr<surface::SurfaceServer> surface);
+               std::unique_ptr<surface::SurfaceServer> surface,
+               std::shared_ptr<AudioHost> audio_host, audio::AudioDevice* audio);
   Result<void> Command(web::Command c);
 
   const std::string id_;
@@ -123,9 +138,12 @@ class InstanceLive {
   const LiveOptions options_;
   std::unique_ptr<surface::SurfaceServer> surface_;
   ScreenKeeper keeper_;
+  // Shared: see AudioHost. The device is valid until Shutdown() removes it.
+  const std::shared_ptr<AudioHost> audio_host_;
 
   mutable std::mutex mu_;  // guards the fields below
   bool down_ = false;
+  audio::AudioDevice* audio_ = nullptr;  // null once removed (or if none)
   std::unique_ptr<Devices> devices_;  // never reset once created (until destruction)
   std::vector<std::weak_ptr<ViewerLink>> links_;
 };

@@ -14,6 +14,9 @@ struct LiveService::Core {
   // Shared with every InstanceLive (a browser connection may keep one
   // beyond the service).
   std::shared_ptr<input::InputRouter> router = std::make_shared<input::InputRouter>();
+  // The node's sound card (null if it could not start: no sound, live view
+  // otherwise unaffected).
+  std::shared_ptr<AudioHost> audio;
 
   mutable std::mutex mu;  // guards the fields below
   std::condition_variable cv;
@@ -44,7 +47,7 @@ void LiveService::Core::OnState(const InstanceRecord& r) {
     old->Shutdown();
   }
   if (r.state != InstanceState::kRunning) return;
-  auto live = InstanceLive::Start(r, manager->DeviceDir(id), router, options);
+  auto live = InstanceLive::Start(r, manager->DeviceDir(id), router, options, audio);
   std::lock_guard lock(mu);
   if (closing) {
     live->Shutdown();
@@ -57,6 +60,14 @@ std::unique_ptr<LiveService> LiveService::Create(InstanceManager& manager, LiveO
   auto core = std::make_shared<Core>();
   core->manager = &manager;
   core->options = std::move(options);
+  if (core->options.audio) {
+    auto audio = AudioHost::Create();
+    if (audio.ok()) {
+      core->audio = std::move(*audio);
+    } else {
+      VMI_LOG(WARN) << "live view without sound: " << audio.error().ToString();
+    }
+  }
   std::weak_ptr<Core> weak = core;
   manager.Subscribe([weak](const InstanceRecord& r) {
     if (auto c = weak.lock()) c->OnState(r);
@@ -84,6 +95,8 @@ LiveService::~LiveService() {
 }
 
 input::InputRouter& LiveService::router() { return *core_->router; }
+
+AudioHost* LiveService::audio() { return core_->audio.get(); }
 
 void LiveService::Upkeep() {
   pthread_setname_np(pthread_self(), "vmi-live");

@@ -2,7 +2,8 @@
 // README.md): one InstanceLive per running instance, started when the
 // instance starts running and shut down when it stops, exits or restarts
 // (InstanceManager::Subscribe), plus the node's InputRouter shared by the
-// browser viewers and the VNC clients of all instances.
+// browser viewers and the VNC clients of all instances, and the node's
+// AudioHost (one sound card per running instance, docs/audio.md).
 //
 // Lookups by id or name never wait for an instance operation (they use the
 // manager's List() snapshot), so a WebSocket upgrade on the HTTP server's io
@@ -44,6 +45,9 @@ class LiveService {
   Result<std::shared_ptr<InstanceLive>> Get(const std::string& id) const;
 
   input::InputRouter& router();
+  // The node's sound card host; null without sound (LiveOptions::audio
+  // false, or it could not start).
+  AudioHost* audio();
 
  private:
   struct Core;
