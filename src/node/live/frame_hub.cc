@@ -1,7 +1,15 @@
 #include "node/live/frame_hub.h"
 
+#include <errno.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstring>
+
+#include "base/log.h"
+#include "base/unique_fd.h"
 
 namespace vmi::node::live {
 
@@ -10,18 +18,60 @@ using display::Rect;
 
 class FrameHub::View : public display::FrameSource {
  public:
-  explicit View(FrameHub* hub) : hub_(hub) {}
+  explicit View(FrameHub* hub)
+      : hub_(hub),
+        epoll_(epoll_create1(EPOLL_CLOEXEC)),
+        event_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    if (!epoll_ || !event_ || epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, event_.get(), &ev) != 0) {
+      // Without them the consumer polls at its pacing rate: slower, correct.
+      VMI_LOG(WARN) << "frame hub view without wait fd: " << std::strerror(errno);
+      epoll_.reset();
+    }
+  }
   ~View() override {
     std::lock_guard lock(hub_->mu_);
     std::erase(hub_->views_, this);
   }
 
   Result<FrameView> Capture() override { return hub_->CaptureFor(*this); }
+  int wait_fd() const override { return epoll_ && watched_ >= 0 ? epoll_.get() : -1; }
 
  private:
   friend class FrameHub;
 
+  // Another view's capture left damage for this one: wake its consumer.
+  void Signal() {
+    uint64_t one = 1;
+    if (event_) (void)!write(event_.get(), &one, sizeof one);
+  }
+  void Drain() {
+    uint64_t n;
+    if (event_) (void)!read(event_.get(), &n, sizeof n);
+  }
+  // Follows the source's wait fd (on the view's own thread, after a capture).
+  // ADD is repeated on every capture: a closed fd leaves the epoll set by
+  // itself, and its number may come back for the source's next connection.
+  void Watch(int fd) {
+    if (!epoll_) return;
+    if (watched_ >= 0 && watched_ != fd) {
+      (void)epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, watched_, nullptr);
+    }
+    watched_ = fd;
+    if (fd < 0) return;
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0 && errno != EEXIST) {
+      VMI_LOG(WARN) << "frame hub: cannot watch the source's fd: " << std::strerror(errno);
+      watched_ = -1;
+    }
+  }
+
   FrameHub* const hub_;
+  UniqueFd epoll_;  // event_ + the source's wait fd
+  UniqueFd event_;
+  int watched_ = -1;  // the source fd in epoll_ (view's thread only)
   // Guarded by the hub's lock.
   std::vector<Rect> pending_;
   bool full_ = true;  // report (and copy) the whole screen next time
@@ -80,32 +130,45 @@ void FrameHub::Detach() {
 
 Result<FrameView> FrameHub::CaptureFor(View& self) {
   std::lock_guard lock(mu_);
+  self.Drain();
   display::FrameSource* source = select_ ? select_() : nullptr;
-  if (!source) return Error(ErrorCode::kUnavailable, "no display source");
+  if (!source) {
+    self.Watch(-1);
+    return Error(ErrorCode::kUnavailable, "no display source");
+  }
   if (source != last_source_) {
-    for (View* v : views_) v->full_ = true;
+    for (View* v : views_) {
+      if (v != &self && !v->full_ && v->pending_.empty()) v->Signal();
+      v->full_ = true;
+    }
     last_source_ = source;
   }
   auto captured = source->Capture();
+  self.Watch(source->wait_fd());
   if (!captured.ok()) return std::move(captured).error();
   const FrameView& f = *captured;
   if (f.width <= 0 || f.height <= 0 || !f.pixels || f.stride < f.width * 4)
     return Error(ErrorCode::kInternal, "display source returned an inconsistent frame");
 
   for (View* v : views_) {
-    if (v->full_) continue;
-    if (v->width_ != f.width || v->height_ != f.height) {
-      v->full_ = true;
-      continue;
+    const bool had = v->full_ || !v->pending_.empty();
+    if (!v->full_) {
+      if (v->width_ != f.width || v->height_ != f.height) {
+        v->full_ = true;
+      } else {
+        for (const Rect& r : f.damage) {
+          Rect c = Clip(r, f.width, f.height);
+          if (c.w > 0 && c.h > 0) v->pending_.push_back(c);
+        }
+        if (v->pending_.size() > kMaxPendingRects) {
+          Rect b = Bounds(v->pending_);
+          v->pending_.assign(1, b);
+        }
+      }
     }
-    for (const Rect& r : f.damage) {
-      Rect c = Clip(r, f.width, f.height);
-      if (c.w > 0 && c.h > 0) v->pending_.push_back(c);
-    }
-    if (v->pending_.size() > kMaxPendingRects) {
-      Rect b = Bounds(v->pending_);
-      v->pending_.assign(1, b);
-    }
+    // Wake the others once per batch of pending damage (their own capture
+    // drains it).
+    if (v != &self && !had && (v->full_ || !v->pending_.empty())) v->Signal();
   }
 
   FrameView out;

@@ -20,10 +20,19 @@
 // the selector: from then on captures fail with kUnavailable and nothing of
 // the old sources is touched again (the instance stopped).
 //
+// Waking: a source's wait_fd (the X connection, the surface eventfd) is
+// drained by one capture, so it cannot be handed to several consumers as is.
+// Each view has its own wait_fd instead: an epoll fd watching the source's
+// wait_fd (as of the view's last capture) and an eventfd of the view. It is
+// readable when the source has something new, or when another view's capture
+// left damage pending for this one. A view returns -1 (poll at your pacing
+// rate) until it captured once from a source that has a wait_fd, and again
+// whenever the selected source has none. The source's fd can change (X
+// reconnects, source switch): consumers re-read wait_fd() after every
+// Capture() and capture at a slow fallback rate anyway (the pipeline: 5 Hz).
+//
 // Threads: a view is used by one thread at a time (FrameSource's rule);
-// different views, Detach() and the hub may be used from any thread. Views
-// return -1 from wait_fd() (their consumers poll at their pacing rate): a
-// source's wait_fd is drained by one capture, so it cannot wake several.
+// different views, Detach() and the hub may be used from any thread.
 // Ownership: views borrow the hub, which must outlive them.
 #pragma once
 

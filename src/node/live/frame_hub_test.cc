@@ -1,11 +1,16 @@
 #include "node/live/frame_hub.h"
 
 #include <gtest/gtest.h>
+#include <poll.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <thread>
 
+#include "devices/display/testing/x_test_client.h"
+#include "devices/display/testing/xvfb_server.h"
+#include "devices/display/xwd_frame_source.h"
 #include "stream/video/test_pattern_source.h"
 
 namespace vmi::node::live {
@@ -185,6 +190,75 @@ TEST(FrameHubTest, ConcurrentViewsNeverSeeTornPictures) {
   t1.join();
   t2.join();
   EXPECT_EQ(bad.load(), 0);
+}
+
+bool Readable(int fd, int timeout_ms) {
+  pollfd p{fd, POLLIN, 0};
+  return poll(&p, 1, timeout_ms) == 1;
+}
+
+// Captures until a capture reports no damage (the X server settled).
+void Settle(display::FrameSource& v) {
+  for (int i = 0; i < 50; ++i) {
+    auto f = v.Capture();
+    ASSERT_TRUE(f.ok()) << f.error().ToString();
+    if (i > 0 && f->damage.empty()) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  FAIL() << "the screen never settled";
+}
+
+TEST(FrameHubTest, ViewsWithoutASourceFdPollAtTheirRate) {
+  TestPatternSource source(32, 32);
+  FrameHub hub([&]() -> display::FrameSource* { return &source; });
+  auto v = hub.NewView();
+  EXPECT_EQ(v->wait_fd(), -1);
+  ASSERT_TRUE(v->Capture().ok());
+  EXPECT_EQ(v->wait_fd(), -1);  // the pattern has no fd: the consumer paces
+}
+
+// Against a real Xvfb and the XWD source with X DAMAGE: each view's wait fd
+// is quiet on a still screen, and drawing wakes every view, including the
+// one whose consumer captures after another view drained the X connection.
+TEST(FrameHubTest, DrawingWakesEveryViewAndAStillScreenWakesNone) {
+  display::testing::TempDir dir;
+  auto x = display::testing::XvfbServer::Start(dir.path(), "320x240x24");
+  ASSERT_TRUE(x.ok()) << x.error().ToString();
+  auto client = display::testing::XTestClient::Open((*x)->display_name());
+  ASSERT_TRUE(client.ok()) << client.error().ToString();
+  (*client)->Fill(0, 0, 320, 240, 0x000000);
+
+  display::XwdSourceOptions o;
+  o.fb_path = (*x)->fb_path();
+  o.x_socket = (*x)->socket_path();
+  o.full_check_interval = std::chrono::hours(1);
+  display::XwdFrameSource xwd(o);
+  FrameHub hub([&]() -> display::FrameSource* { return &xwd; });
+  auto a = hub.NewView();
+  auto b = hub.NewView();
+  ASSERT_NO_FATAL_FAILURE(Settle(*a));
+  ASSERT_NO_FATAL_FAILURE(Settle(*b));
+  ASSERT_GE(a->wait_fd(), 0);
+  ASSERT_GE(b->wait_fd(), 0);
+  EXPECT_NE(a->wait_fd(), b->wait_fd());
+  EXPECT_FALSE(Readable(a->wait_fd(), 200));
+  EXPECT_FALSE(Readable(b->wait_fd(), 0));
+
+  (*client)->Fill(100, 100, 8, 8, 0x00ff00);
+  ASSERT_TRUE(Readable(a->wait_fd(), 5000));
+  auto fa = a->Capture();  // reads the X report: the socket is drained
+  ASSERT_TRUE(fa.ok());
+  ASSERT_FALSE(fa->damage.empty());
+  EXPECT_FALSE(Readable(a->wait_fd(), 0));
+  // b was not woken by the socket any more, but by a's capture.
+  ASSERT_TRUE(Readable(b->wait_fd(), 0));
+  auto fb = b->Capture();
+  ASSERT_TRUE(fb.ok());
+  EXPECT_TRUE(Covers(fb->damage, 104, 104));
+  const uint32_t px = reinterpret_cast<const uint32_t*>(fb->pixels + 104 * fb->stride)[104];
+  EXPECT_EQ(px & 0xffffff, 0x00ff00u);
+  EXPECT_FALSE(Readable(b->wait_fd(), 200));
+  EXPECT_FALSE(Readable(a->wait_fd(), 0));
 }
 
 }  // namespace
