@@ -108,6 +108,9 @@ json BuildOciConfig(const InstanceSpec& spec, const InstanceSlot& slot, const Gu
       "VMI_WIDTH=" + std::to_string(spec.width),
       "VMI_HEIGHT=" + std::to_string(spec.height),
       "VMI_DPI=" + std::to_string(spec.dpi),
+      // The guest X server starts square so RandR can switch between
+      // portrait and landscape inside it (docs/display.md, rotation).
+      "VMI_SCREEN_SIDE=" + std::to_string(std::max(spec.width, spec.height)),
       std::string("VMI_DEVDIR=") + kGuestDevDir,
   };
   env.insert(env.end(), image.env.begin(), image.env.end());

@@ -92,8 +92,21 @@ TEST(OciSpecTest, MountsDeviceDirKitAndHostTree) {
   // The instance's parameters reach vmi-init.
   auto env = c["process"]["env"].get<std::vector<std::string>>();
   for (const char* want : {"VMI_WIDTH=720", "VMI_HEIGHT=1280", "VMI_DPI=320",
-                           "VMI_INSTANCE=0123456789ab", "VMI_DEVDIR=/run/vmi"})
+                           "VMI_SCREEN_SIDE=1280", "VMI_INSTANCE=0123456789ab",
+                           "VMI_DEVDIR=/run/vmi"})
     EXPECT_NE(std::find(env.begin(), env.end(), want), env.end()) << want;
+}
+
+// The square side the guest X server starts with is the larger dimension,
+// whichever orientation the instance was created in.
+TEST(OciSpecTest, ScreenSideIsTheLargerDimension) {
+  Fixture f;
+  f.spec.width = 1920;
+  f.spec.height = 1080;
+  json c = BuildOciConfig(f.spec, f.slot, f.image, f.paths);
+  auto env = c["process"]["env"].get<std::vector<std::string>>();
+  EXPECT_NE(std::find(env.begin(), env.end(), "VMI_SCREEN_SIDE=1920"), env.end());
+  EXPECT_EQ(std::find(env.begin(), env.end(), "VMI_SCREEN_SIDE=1080"), env.end());
 }
 
 TEST(OciSpecTest, RootfsImageCommandGoesThroughInit) {
