@@ -24,7 +24,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
+import { chromium, request } from "playwright-core";
 
 const [vmi, webDir] = process.argv.slice(2);
 const run = promisify(execFile);
@@ -137,10 +137,26 @@ try {
   created.push(adminInst);
   console.log(`ok - instance ${adminInst} created through the dialog`);
 
-  // Its live view draws the canvas.
+  // The console went to the instance's page; back to the grid: the
+  // thumbnail appears, with real pixels (the guest desktop).
+  await mainNav.getByRole("link", { name: "Instances" }).click();
+  const thumb = admin.getByRole("img", { name: "Screen of e2e-console-a" });
+  await admin.waitForFunction((alt) => {
+    const img = document.querySelector(`img[alt="${alt}"]`);
+    return img && img.classList.contains("loaded") && img.complete && img.naturalWidth > 0;
+  }, "Screen of e2e-console-a", { timeout: 90000 });
+  // Refreshed every few seconds: wait for one that shows the desktop.
+  await admin.waitForFunction(`(${distinctColours})(document.querySelector('img[alt="Screen of e2e-console-a"]')).colours >= 4`,
+    null, { timeout: 60000, polling: 500 }).catch(() => {});
+  const thumbStats = await thumb.evaluate(distinctColours);
+  assert.ok(thumbStats.colours >= 4, `thumbnail looks blank (${thumbStats.colours} colours)`);
+  console.log(`ok - grid thumbnail shows the screen (${thumbStats.width}x${thumbStats.height}, ${thumbStats.colours} colours)`);
+
+  // Open it from the grid: its live view draws the canvas.
+  await admin.getByRole("link", { name: /e2e-console-a/ }).click();
   await admin.waitForFunction(() => window.__vmiViewer && window.__vmiViewer.stats.painted > 0, null, { timeout: 90000 });
-  await sleep(1500); // the desktop finishes painting
-  const canvasStats = await admin.evaluate(() => {
+  // Wait until the canvas shows several colours (a blank screen never does).
+  const canvasColours = () => {
     const v = window.__vmiViewer;
     const ctx = v.canvas.getContext("2d");
     const seen = new Set();
@@ -150,7 +166,10 @@ try {
         seen.add(`${d[0] >> 3},${d[1] >> 3},${d[2] >> 3}`);
       }
     return { colours: seen.size, width: v.stats.width, height: v.stats.height };
-  });
+  };
+  await admin.waitForFunction(`(${canvasColours})().colours >= 4`, null, { timeout: 60000, polling: 500 })
+    .catch(() => {});
+  const canvasStats = await admin.evaluate(canvasColours);
   assert.equal(canvasStats.width, 480);
   assert.equal(canvasStats.height, 800);
   assert.ok(canvasStats.colours >= 4, `live canvas looks blank (${canvasStats.colours} colours)`);
@@ -172,19 +191,7 @@ try {
   await admin.getByRole("button", { name: "Refresh log" }).waitFor();
   console.log("ok - VNC details and log shown");
 
-  // Back to the grid: the thumbnail appears, with real pixels.
-  await mainNav.getByRole("link", { name: "Instances" }).click();
-  const thumb = admin.getByRole("img", { name: "Screen of e2e-console-a" });
-  await admin.waitForFunction((alt) => {
-    const img = document.querySelector(`img[alt="${alt}"]`);
-    return img && img.classList.contains("loaded") && img.complete && img.naturalWidth > 0;
-  }, "Screen of e2e-console-a", { timeout: 30000 });
-  const thumbStats = await thumb.evaluate(distinctColours);
-  assert.ok(thumbStats.colours >= 4, `thumbnail looks blank (${thumbStats.colours} colours)`);
-  console.log(`ok - grid thumbnail shows the screen (${thumbStats.width}x${thumbStats.height}, ${thumbStats.colours} colours)`);
-
-  // Open it again from the grid and stop it.
-  await admin.getByRole("link", { name: /e2e-console-a/ }).click();
+  // Stop it.
   await admin.getByRole("button", { name: "Stop", exact: true }).click();
   await admin.locator(".page-head .badge", { hasText: "stopped" }).waitFor({ timeout: 60000 });
   await admin.getByText(/The instance is stopped/).waitFor();
@@ -248,13 +255,17 @@ try {
   await bob.getByRole("button", { name: "Create token" }).click();
   const secret = (await bob.locator(".token-value").textContent()) ?? "";
   assert.match(secret, /^vmi_/, `token secret not shown (${secret})`);
-  const viaToken = await bob.request.get(`${daemon.base}/api/v1/instances`, { headers: { Authorization: `Bearer ${secret}` } });
+  // A request context of its own: no session cookie, only the token.
+  const cliLike = await request.newContext();
+  const viaToken = await cliLike.get(`${daemon.base}/api/v1/instances`, { headers: { Authorization: `Bearer ${secret}` } });
   assert.equal(viaToken.status(), 200);
+  assert.ok((await viaToken.json()).some((i) => i.id === bobInst), "the token does not act as bob");
   await bob.getByRole("button", { name: "Revoke token e2e-cli" }).click();
   await bob.getByRole("dialog").getByRole("button", { name: "Revoke" }).click();
   await bob.getByRole("cell", { name: "revoked" }).waitFor();
-  const revoked = await bob.request.get(`${daemon.base}/api/v1/instances`, { headers: { Authorization: `Bearer ${secret}` } });
+  const revoked = await cliLike.get(`${daemon.base}/api/v1/instances`, { headers: { Authorization: `Bearer ${secret}` } });
   assert.equal(revoked.status(), 401);
+  await cliLike.dispose();
   console.log("ok - bob created an API token (shown once, works) and revoked it (then refused)");
 
   // 5. A phone: 390x844 with touch.
