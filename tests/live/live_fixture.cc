@@ -89,33 +89,4 @@ Result<api::ClientResponse> Http(const std::string& socket, const std::string& m
   return c->Send(method, target, body);
 }
 
-Result<void> UseSquareScreen(const std::string& data_dir, const std::string& id, int side,
-                             uint32_t uid) {
-  std::string src = data_dir + "/images/linux-mobile/rootfs/etc/vmi/session.json";
-  auto text = VMI_TRY_CTX(ReadFile(src), "image session manifest");
-  nlohmann::json m = nlohmann::json::parse(text, nullptr, false);
-  if (m.is_discarded()) return Error(ErrorCode::kInvalidArgument, "bad manifest " + src);
-  bool changed = false;
-  for (auto& svc : m["services"]) {
-    if (svc.value("name", "") != "xvfb") continue;
-    auto& argv = svc["argv"];
-    for (size_t i = 0; i + 2 < argv.size(); ++i) {
-      if (argv[i] == "-screen") {
-        argv[i + 2] = std::to_string(side) + "x" + std::to_string(side) + "x24";
-        changed = true;
-      }
-    }
-  }
-  if (!changed) return Error(ErrorCode::kNotFound, "no xvfb -screen in " + src);
-  std::string upper = data_dir + "/instances/" + id + "/upper";
-  for (std::string d : {upper + "/etc", upper + "/etc/vmi"}) {
-    VMI_CHECK_OK(MakeDirs(d, 0755), "upper dirs");
-    if (chown(d.c_str(), uid, uid) != 0) return Error::FromErrno("chown " + d);
-  }
-  std::string dst = upper + "/etc/vmi/session.json";
-  VMI_CHECK_OK(WriteFile(dst, m.dump(2)), "write manifest");
-  if (chown(dst.c_str(), uid, uid) != 0) return Error::FromErrno("chown " + dst);
-  return Ok();
-}
-
 }  // namespace vmi::testing

@@ -36,10 +36,4 @@ size_t DistinctColours(const Picture& p);
 Result<api::ClientResponse> Http(const std::string& socket, const std::string& method,
                                  const std::string& target, const std::string& body = "");
 
-// Writes a copy of the image's session manifest into the instance's
-// writable layer with Xvfb's screen square (side = the larger of width and
-// height), as rotation needs (devices/display/screen_size.h).
-Result<void> UseSquareScreen(const std::string& data_dir, const std::string& id, int side,
-                             uint32_t uid);
-
 }  // namespace vmi::testing

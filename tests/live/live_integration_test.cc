@@ -3,7 +3,8 @@
 // daemon's HTTP API on its Unix socket.
 //
 //  - `vmi screenshot` returns the PNG of the guest's desktop, equal to the
-//    guest framebuffer;
+//    guest framebuffer; thumbnails (?max_width, ?format=jpeg) are the
+//    desktop scaled down;
 //  - a WebSocket viewer gets CONTROL STATE, CONFIG and an H.264 keyframe
 //    that decodes to the framebuffer; its input reaches the guest (pointer
 //    position read back with xdotool inside the guest, text typed into an
@@ -67,14 +68,8 @@ class LiveTest : public ::testing::Test {
     try {
       id_ = std::string(Trim(daemon_->Ok({"create", "--name", "live", "--memory", "512M", "--cpus",
                                           "1", "--resolution", "720x1280"})));
-      auto j = daemon_->Inspect(id_);
-      // A square Xvfb screen, so that landscape fits; the daemon sets the
-      // instance's 720x1280 inside it.
-      auto sq = UseSquareScreen(daemon_->data_dir(), id_, kH, j["uid_base"].get<uint32_t>());
-      if (!sq.ok()) {
-        error_ = sq.error().ToString();
-        return;
-      }
+      // The image's Xvfb screen is square (VMI_SCREEN_SIDE), so landscape
+      // fits; the session sets the instance's 720x1280 inside it.
       daemon_->Ok({"start", id_});
       if (!daemon_->WaitDisplay(id_, 60)) {
         error_ = "display not ready: " + daemon_->Ok({"logs", id_});
@@ -179,6 +174,68 @@ TEST_F(LiveTest, ScreenshotIsThePngOfTheGuestDesktop) {
   struct stat st;
   ASSERT_EQ(lstat((DevDir() + "/surface.sock").c_str(), &st), 0);
   EXPECT_TRUE(S_ISSOCK(st.st_mode));
+}
+
+// Console thumbnails: ?max_width=N scales the screenshot down (aspect kept),
+// ?format=jpeg returns a JPEG; both show the guest's desktop; bad values
+// are a 400.
+TEST_F(LiveTest, ScreenshotThumbnailsArePngOrJpegOfTheScaledDesktop) {
+  auto fb = Framebuffer(DevDir());
+  ASSERT_TRUE(fb.ok()) << fb.error().ToString();
+  // The framebuffer scaled down by 4 with a box filter, as the daemon does.
+  Picture small;
+  small.width = kW / 4;
+  small.height = kH / 4;
+  for (int y = 0; y < small.height; ++y) {
+    for (int x = 0; x < small.width; ++x) {
+      int sum[3] = {0, 0, 0};
+      for (int dy = 0; dy < 4; ++dy)
+        for (int dx = 0; dx < 4; ++dx) {
+          uint32_t v = fb->At(4 * x + dx, 4 * y + dy);
+          for (int c = 0; c < 3; ++c) sum[c] += (v >> (8 * c)) & 0xff;
+        }
+      small.px.push_back(static_cast<uint32_t>((sum[2] / 16) << 16 | (sum[1] / 16) << 8 |
+                                               (sum[0] / 16)));
+    }
+  }
+
+  auto png = Http(daemon_->socket(), "GET", Api("/screenshot?max_width=180"));
+  ASSERT_TRUE(png.ok()) << png.error().ToString();
+  ASSERT_EQ(png->status, 200) << png->body;
+  EXPECT_EQ(png->headers.Get("Content-Type").value_or(""), "image/png");
+  auto p = PictureFromPng(png->body);
+  ASSERT_TRUE(p.ok()) << p.error().ToString();
+  EXPECT_EQ(p->width, 180);
+  EXPECT_EQ(p->height, 320);
+  auto d = Compare(*p, small, 24);
+  EXPECT_LT(d.mean, 6) << "thumbnail differs from the desktop";
+  EXPECT_GT(d.close_fraction, 0.9);
+
+  auto jpeg = Http(daemon_->socket(), "GET", Api("/screenshot?max_width=180&format=jpeg"));
+  ASSERT_TRUE(jpeg.ok()) << jpeg.error().ToString();
+  ASSERT_EQ(jpeg->status, 200) << jpeg->body;
+  EXPECT_EQ(jpeg->headers.Get("Content-Type").value_or(""), "image/jpeg");
+  auto j = PictureFromJpeg(jpeg->body);
+  ASSERT_TRUE(j.ok()) << j.error().ToString();
+  EXPECT_EQ(j->width, 180);
+  EXPECT_EQ(j->height, 320);
+  d = Compare(*j, small, 48);
+  EXPECT_LT(d.mean, 10) << "JPEG thumbnail differs from the desktop";
+  // Full-size JPEG too; a thumbnail is much smaller than the screenshot.
+  auto full_jpeg = Http(daemon_->socket(), "GET", Api("/screenshot?format=jpeg"));
+  ASSERT_TRUE(full_jpeg.ok());
+  auto fj = PictureFromJpeg(full_jpeg->body);
+  ASSERT_TRUE(fj.ok());
+  EXPECT_EQ(fj->width, kW);
+  auto full = Http(daemon_->socket(), "GET", Api("/screenshot"));
+  ASSERT_TRUE(full.ok());
+  EXPECT_LT(png->body.size() * 4, full->body.size());
+
+  for (const char* bad : {"?max_width=0", "?max_width=wide", "?max_width=99999", "?format=gif"}) {
+    auto r = Http(daemon_->socket(), "GET", Api(std::string("/screenshot") + bad));
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->status, 400) << bad << ": " << r->body;
+  }
 }
 
 TEST_F(LiveTest, ViewerGetsConfigAndH264OfTheFramebuffer) {

@@ -169,19 +169,31 @@ TEST_F(RuntimeTest, SessionShowsTheDesktopInTheFramebuffer) {
   daemon_->Ok({"start", a});
   ASSERT_TRUE(daemon_->WaitDisplay(a)) << daemon_->Ok({"logs", a});
   std::string fb = daemon_->data_dir() + "/instances/" + a + "/dev/Xvfb_screen0";
-  // Give the desktop a moment to paint, then count distinct colours.
+  // Xvfb runs square (800x800, the larger side, so rotation fits) and the
+  // session sets the instance's 480x800 inside it with RandR: the pixels are
+  // the file's last 800*800*4 bytes (rows of 800 BGRX words) and the screen
+  // is their top-left 480x800. Give the desktop a moment to paint, then count
+  // distinct colours in that region.
+  constexpr size_t kSide = 800, kW = 480, kH = 800;
   size_t distinct = 0;
   for (int i = 0; i < 50 && distinct < 8; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     auto data = ReadFile(fb, 64 << 20);
     ASSERT_TRUE(data.ok());
-    ASSERT_GT(data->size(), 480u * 800u * 4u);
+    // Pixels plus an XWD header and colormap of a few KB: square, not 480 wide.
+    ASSERT_GT(data->size(), kSide * kSide * 4);
+    ASSERT_LT(data->size(), kSide * kSide * 4 + 16384);
     std::set<uint32_t> colours;
-    const uint32_t* px = reinterpret_cast<const uint32_t*>(data->data() + data->size() - 480 * 800 * 4);
-    for (size_t p = 0; p < 480u * 800u; p += 7) colours.insert(px[p] & 0xffffff);
+    const uint32_t* px =
+        reinterpret_cast<const uint32_t*>(data->data() + data->size() - kSide * kSide * 4);
+    for (size_t y = 0; y < kH; y += 3)
+      for (size_t x = y % 7; x < kW; x += 7) colours.insert(px[y * kSide + x] & 0xffffff);
     distinct = colours.size();
   }
   EXPECT_GE(distinct, 8u) << "framebuffer looks blank";
+  auto [code, screen] = daemon_->Exec(a, {"sh", "-c", "DISPLAY=:0 xrandr --current"});
+  EXPECT_EQ(code, 0) << screen;
+  EXPECT_NE(screen.find("current 480 x 800, maximum 800 x 800"), std::string::npos) << screen;
   auto state = ReadFile(daemon_->data_dir() + "/instances/" + a + "/dev/session.state");
   ASSERT_TRUE(state.ok());
   for (const char* svc : {"xvfb", "window-manager", "desktop"})

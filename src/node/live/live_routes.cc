@@ -1,5 +1,7 @@
 #include "node/live/live_routes.h"
 
+#include "devices/display/png.h"
+#include "devices/display/thumbnail.h"
 #include "node/live/viewer_socket.h"
 
 namespace vmi::node::live {
@@ -55,6 +57,10 @@ void RegisterLiveRoutes(api::Router& router, InstanceManager& instances, LiveSer
       "GET", "/api/v1/instances/{id}/screenshot",
       [services, &instances](Request& req) -> Result<Response> {
         auto inst = VMI_TRY(services(req, "screenshot"));
+        auto max_width = req.Query("max_width");
+        auto format = req.Query("format");
+        auto options = VMI_TRY(display::ParseScreenshotOptions(max_width ? &*max_width : nullptr,
+                                                               format ? &*format : nullptr));
         auto png = inst->Screenshot();
         if (!png.ok()) {
           if (png.error().code() == ErrorCode::kUnavailable && !instances.DisplayReady(inst->id()))
@@ -63,9 +69,23 @@ void RegisterLiveRoutes(api::Router& router, InstanceManager& instances, LiveSer
           return std::move(png).error();
         }
         Response r;
-        r.headers.Set("Content-Type", "image/png");
         r.headers.Set("Cache-Control", "no-store");
-        r.body = std::move(*png);
+        if (options.max_width == 0 && options.format == display::ImageFormat::kPng) {
+          r.headers.Set("Content-Type", "image/png");
+          r.body = std::move(*png);
+          return r;
+        }
+        // A thumbnail or JPEG: from the full-size PNG, which is all
+        // InstanceLive hands out (see README, "Costs").
+        auto full = VMI_TRY(display::DecodePng(*png));
+        display::FrameView view;
+        view.pixels = reinterpret_cast<const uint8_t*>(full.bgrx.data());
+        view.width = full.width;
+        view.height = full.height;
+        view.stride = full.width * 4;
+        auto image = VMI_TRY(display::EncodeScreenshot(view, options));
+        r.headers.Set("Content-Type", image.content_type);
+        r.body = std::move(image.data);
         return r;
       },
       blocking);
