@@ -7,13 +7,16 @@
 // pointer move over the canvas puts the guest's pointer on the mapped
 // pixel (xdotool inside the guest); a click on the desktop's Terminal icon
 // opens an xterm in the guest, and a command typed in the page runs there
-// (read back from the file it wrote).
+// (read back from the file it wrote); POST .../rotate turns the guest
+// screen (xrandr in the guest), the stream and the canvas to landscape and
+// back.
 //
 // Usage: node live_daemon.test.mjs <vmi binary> <web/dist>   (as root)
 import { spawn, execFile } from "node:child_process";
 import { createInterface } from "node:readline";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { promisify } from "node:util";
+import http from "node:http";
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 
@@ -76,6 +79,45 @@ function terminalIcon(fb) {
   return n >= 10 ? [Math.round(sx / n), Math.round(sy / n)] : null;
 }
 
+// Mean difference between the canvas and the framebuffer over a grid of the
+// visible w x h screen, and how many points are close.
+async function compareCanvas(page, devdir, w, h) {
+  const fb = framebuffer(devdir);
+  const pts = [];
+  for (let y = 40; y < h - 40; y += 37) for (let x = 20; x < w - 20; x += 23) pts.push([x, y]);
+  const got = await page.evaluate((pts) => {
+    const ctx = window.__vmiViewer.canvas.getContext("2d");
+    return pts.map(([x, y]) => Array.from(ctx.getImageData(x, y, 1, 1).data));
+  }, pts);
+  let sum = 0, close = 0;
+  got.forEach((g, i) => {
+    const want = fb.at(pts[i][0], pts[i][1]);
+    let worst = 0;
+    for (let c = 0; c < 3; c++) {
+      const d = Math.abs(g[c] - want[c]);
+      sum += d;
+      worst = Math.max(worst, d);
+    }
+    if (worst <= 48) close++;
+  });
+  return { mean: sum / (3 * pts.length), close, n: pts.length };
+}
+
+// POST /api/v1/instances/{id}/rotate on the daemon's Unix socket.
+function rotate(id, orientation) {
+  const body = JSON.stringify({ orientation });
+  return new Promise((resolve, reject) => {
+    const req = http.request({ socketPath: sock, method: "POST", path: `/api/v1/instances/${id}/rotate`,
+      headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
+      let data = "";
+      res.on("data", (c) => { data += c; });
+      res.on("end", () => resolve({ status: res.statusCode, body: data }));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
 function startDaemon() {
   const child = spawn(vmi, ["serve", "--data-dir", dataDir, "--socket", sock, "--port", "0",
     "--web-root", webDir], { stdio: ["ignore", "pipe", "inherit"] });
@@ -107,6 +149,10 @@ try {
     return seen.size >= 8;
   }, 60000);
 
+  // The guest X server runs square (the larger side), so that rotation fits.
+  const side = Math.max(W, H);
+  assert.deepEqual([framebuffer(devdir).width, framebuffer(devdir).height], [side, side]);
+
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -129,27 +175,9 @@ try {
   // 2. Canvas pixels match the framebuffer in a region (the desktop is
   // still; H.264 blurs edges, so compare the mean over a grid).
   await sleep(1000);
-  const fb = framebuffer(devdir);
-  const pts = [];
-  for (let y = 40; y < H - 40; y += 37) for (let x = 20; x < W - 20; x += 23) pts.push([x, y]);
-  const got = await page.evaluate((pts) => {
-    const ctx = window.__vmiViewer.canvas.getContext("2d");
-    return pts.map(([x, y]) => Array.from(ctx.getImageData(x, y, 1, 1).data));
-  }, pts);
-  let sum = 0, close = 0;
-  got.forEach((g, i) => {
-    const want = fb.at(pts[i][0], pts[i][1]);
-    let worst = 0;
-    for (let c = 0; c < 3; c++) {
-      const d = Math.abs(g[c] - want[c]);
-      sum += d;
-      worst = Math.max(worst, d);
-    }
-    if (worst <= 48) close++;
-  });
-  const mean = sum / (3 * pts.length);
-  assert.ok(mean < 8 && close / pts.length > 0.95,
-    `canvas vs framebuffer: mean difference ${mean.toFixed(2)}, ${close}/${pts.length} close`);
+  const { mean, close, n } = await compareCanvas(page, devdir, W, H);
+  assert.ok(mean < 8 && close / n > 0.95,
+    `canvas vs framebuffer: mean difference ${mean.toFixed(2)}, ${close}/${n} close`);
   console.log(`ok - canvas matches the framebuffer (mean difference ${mean.toFixed(2)})`);
 
   // 3. The pointer lands on the mapped guest pixel (the canvas is scaled).
@@ -178,6 +206,31 @@ try {
   await eventually("typed text in the guest", async () =>
     (await guest(id, "cat /tmp/typed 2>/dev/null")).out.trim() === word, 20000);
   console.log("ok - tapping the Terminal icon opened xterm; a command typed in the browser ran in the guest");
+
+  // 5. Rotation through the REST route: the guest X screen (RandR, read with
+  // xrandr inside the instance), the stream and the browser canvas all take
+  // the new size, and the canvas shows the guest's new picture; then back.
+  for (const [orientation, w, h] of [["landscape", H, W], ["portrait", W, H]]) {
+    const r = await rotate(id, orientation);
+    assert.equal(r.status, 200, r.body);
+    assert.deepEqual(JSON.parse(r.body), { orientation, width: w, height: h });
+    await eventually(`guest screen ${w}x${h}`, async () =>
+      (await guest(id, "xrandr --current")).out.includes(`current ${w} x ${h},`), 15000);
+    const canvas = await eventually(`canvas ${w}x${h}`, async () => {
+      const c = await page.evaluate(() => {
+        const v = window.__vmiViewer;
+        return { w: v.canvas.width, h: v.canvas.height, sw: v.stats.width, sh: v.stats.height };
+      });
+      return c.w === w && c.h === h && c.sw === w && c.sh === h ? c : null;
+    }, 15000);
+    const shown = await page.locator(".screen canvas").boundingBox();
+    assert.equal(shown.width > shown.height, w > h, `canvas shown as ${shown.width}x${shown.height}`);
+    await eventually(`canvas shows the ${orientation} picture`, async () => {
+      const c = await compareCanvas(page, devdir, w, h);
+      return c.mean < 8 && c.close / c.n > 0.95;
+    }, 20000);
+    console.log(`ok - rotate ${orientation}: guest, stream and canvas at ${canvas.w}x${canvas.h}`);
+  }
 } catch (e) {
   failed = true;
   console.error("FAIL:", e.stack || e);
