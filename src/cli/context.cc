@@ -105,6 +105,8 @@ std::string HumanBytes(int64_t bytes) {
     snprintf(buf, sizeof buf, "%lldG", static_cast<long long>(bytes >> 30));
   } else if (bytes >= (int64_t{1} << 20)) {
     snprintf(buf, sizeof buf, "%lldM", static_cast<long long>(bytes >> 20));
+  } else if (bytes >= 1024) {
+    snprintf(buf, sizeof buf, "%lldK", static_cast<long long>(bytes >> 10));
   } else {
     snprintf(buf, sizeof buf, "%lld", static_cast<long long>(bytes));
   }

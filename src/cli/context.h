@@ -94,7 +94,7 @@ int UsageError(const std::string& message);
 void PrintJson(const Json& j);
 // The field as text: strings unquoted, null/absent as "-" , others dumped.
 std::string Field(const Json& j, const char* key);
-// 1073741824 -> "1G", 536870912 -> "512M".
+// 1073741824 -> "1G", 536870912 -> "512M", 153282 -> "149K".
 std::string HumanBytes(int64_t bytes);
 // A quota ({"limits":{...},"used":{...}}) as a RESOURCE/USED/LIMIT table.
 void PrintQuota(const Json& quota);

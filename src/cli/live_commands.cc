@@ -1,4 +1,5 @@
-// vmi events, vmi vnc ID, vmi rotate ID portrait|landscape.
+// vmi events, vmi vnc ID, vmi rotate ID portrait|landscape,
+// vmi audio ID [--volume V] [--mute|--unmute].
 //
 // `vmi events` follows GET /api/v1/events (Server-Sent Events, see
 // node/instance_events.h): first one `instance` event per visible instance,
@@ -18,6 +19,8 @@ struct LiveArgs {
   std::string orientation;
   int64_t count = 0;
   std::string only;
+  double volume = -1;
+  bool mute = false, unmute = false;
 };
 
 std::string Now() {
@@ -113,6 +116,30 @@ void AddLiveCommands(CLI::App& app, Context& ctx) {
       Json j = VMI_TRY(c.Call("POST", "/api/v1/instances/" + a.id + "/rotate", &body));
       if (ctx.g.json) PrintJson(j);
       else std::cout << Field(j, "orientation") << " " << Field(j, "width") << "x" << Field(j, "height") << "\n";
+      return Ok();
+    });
+  });
+
+  auto* audio = app.add_subcommand("audio", "Show or set the host volume and mute of an instance's sound");
+  audio->add_option("id", a.id, "Instance id or name")->required();
+  audio->add_option("--volume", a.volume, "0 silent, 1 as played, up to 1.5 amplified")
+      ->check(CLI::Range(0.0, 1.5));
+  auto* mute = audio->add_flag("--mute", a.mute, "Mute it");
+  audio->add_flag("--unmute", a.unmute, "Unmute it")->excludes(mute);
+  ctx.On(audio, [&] {
+    return ctx.With([&](api::HttpClient& c) -> Result<void> {
+      std::string path = "/api/v1/instances/" + a.id + "/audio";
+      Json body = Json::object();
+      if (a.volume >= 0) body["volume"] = a.volume;
+      if (a.mute || a.unmute) body["muted"] = a.mute;
+      Json j = body.empty() ? VMI_TRY(c.Call("GET", path)) : VMI_TRY(c.Call("PUT", path, &body));
+      if (ctx.g.json) {
+        PrintJson(j);
+        return Ok();
+      }
+      char vol[16];
+      snprintf(vol, sizeof vol, "%.2f", j.value("volume", 0.0));
+      std::cout << "volume " << vol << (j.value("muted", false) ? " (muted)" : "") << "\n";
       return Ok();
     });
   });

@@ -80,7 +80,7 @@ CliUser::CliUser() {
 CliUser::~CliUser() { RemoveTree(home_).ok(); }
 
 CliRun CliUser::Run(std::vector<std::string> args, std::vector<std::string> env,
-                    const std::string& input) const {
+                    const std::string& input, std::chrono::seconds timeout) const {
   std::vector<std::string> argv = {BinDir() + "/vmi"};
   argv.insert(argv.end(), args.begin(), args.end());
   SpawnOptions o;
@@ -90,7 +90,7 @@ CliRun CliUser::Run(std::vector<std::string> args, std::vector<std::string> env,
   o.env.insert(o.env.end(), env.begin(), env.end());
   // Run() feeds stdin only when given data; the CLI reads a password line
   // from a non-terminal stdin, so always give it something (maybe empty).
-  auto r = vmi::Run(argv, o, std::chrono::seconds(60), &input);
+  auto r = vmi::Run(argv, o, timeout, &input);
   CliRun out;
   if (!r.ok()) {
     out.err = r.error().ToString();

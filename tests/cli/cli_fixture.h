@@ -8,6 +8,7 @@
 // removes both in Stop(). Threads: test thread only.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -52,7 +53,8 @@ class CliUser {
   // Runs `vmi args...` with a clean environment plus `env` ("K=V"), feeding
   // `input` on stdin.
   CliRun Run(std::vector<std::string> args, std::vector<std::string> env = {},
-             const std::string& input = "") const;
+             const std::string& input = "",
+             std::chrono::seconds timeout = std::chrono::seconds(60)) const;
   std::string credentials_path() const { return home_ + "/config/vmi/credentials"; }
   const std::string& home() const { return home_; }
 

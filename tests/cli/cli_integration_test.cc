@@ -244,9 +244,15 @@ TEST_F(CliTest, AuditShowsLoginsTokensAndUserChanges) {
   EXPECT_NE(table.out.find("user.create"), std::string::npos) << table.out;
   EXPECT_NE(table.out.find("user/dave"), std::string::npos) << table.out;
   // Filter by user name: the CLI resolves it to the id the API wants.
+  // (Root on the local socket acts as admin and is recorded as such.)
+  int64_t admin_id = 0;
+  json users = LocalJson({"user", "ls"});
+  for (const auto& u : users["users"])
+    if (u["name"] == "admin") admin_id = u["id"].get<int64_t>();
+  ASSERT_NE(admin_id, 0);
   json by_user = LocalJson({"audit", "--user", "admin", "--limit", "5"});
   ASSERT_FALSE(by_user["entries"].empty());
-  for (const auto& e : by_user["entries"]) EXPECT_EQ(e["user"], "admin");
+  for (const auto& e : by_user["entries"]) EXPECT_EQ(e["user_id"], admin_id) << e.dump();
   ASSERT_EQ(Local({"user", "rm", "dave"}).code, 0);
   CliRun gone = Local({"user", "rm", "dave"});
   EXPECT_EQ(gone.code, 1);
@@ -261,12 +267,18 @@ TEST_F(CliTest, NodeEventsAndLiveCommandsOnACreatedInstance) {
   CliRun created = Local({"create", "--name", "cli-ev1", "--memory", "256M"});
   ASSERT_EQ(created.code, 0) << created.err;
   std::string id = created.out.substr(0, created.out.find('\n'));
-  CliRun ev = Local({"--json", "events", "--count", "1", "--instance", "cli-ev1"});
+  // The snapshot at the start of the stream holds it: one event, at once
+  // (the generous timeout only bounds a broken stream).
+  CliRun ev = root_.Run({"--server", node_->unix_socket(), "--json", "events", "--count", "1",
+                         "--instance", "cli-ev1"},
+                        {}, "", std::chrono::seconds(20));
   EXPECT_EQ(ev.code, 0) << ev.err;
   json line = json::parse(ev.out.substr(0, ev.out.find('\n')), nullptr, false);
+  ASSERT_TRUE(line.is_object()) << ev.out;
   EXPECT_EQ(line.value("event", ""), "instance") << ev.out;
   EXPECT_EQ(line["data"].value("id", ""), id) << ev.out;
-  CliRun human = Local({"events", "--count", "1", "--instance", id});
+  CliRun human = root_.Run({"--server", node_->unix_socket(), "events", "--count", "1", "--instance", id},
+                           {}, "", std::chrono::seconds(20));
   EXPECT_NE(human.out.find("instance " + id + " cli-ev1"), std::string::npos) << human.out;
 
   // Not running: the live commands fail with the server's reason.
