@@ -61,7 +61,8 @@ async function main() {
 
   debug("Xvfb display", DISPLAY_NUM);
   // --- vmi ---
-  const server = start(serverBin, ["--web-dir", webDir, "--fb-path", `${tmp}/Xvfb_screen0`, "--fps", "60",
+  const server = start(serverBin, ["--web-dir", webDir, "--fb-path", `${tmp}/Xvfb_screen0`,
+    "--x-socket", `/tmp/.X11-unix/X${DISPLAY_NUM}`, "--fps", "60",
     "--preset", PRESET, "--crf", String(CRF)]);
   const port = await new Promise((resolve) => {
     createInterface({ input: server.stdout }).on("line", (l) => l.startsWith("LISTENING ") && resolve(Number(l.slice(10))));

@@ -9,9 +9,12 @@
 // reaches EOF (the test closes it) or on SIGTERM/SIGINT.
 //
 // Usage: viewer_test_server --web-dir DIR [--width W] [--height H] [--animate]
-//        [--port P] [--fb-path Xvfb_screen0] [--fps N] [--preset P] [--crf N]
+//        [--port P] [--fb-path Xvfb_screen0] [--x-socket /tmp/.X11-unix/XN]
+//        [--fps N] [--preset P] [--crf N]
 // --fb-path streams a real Xvfb framebuffer (XwdFrameSource) instead of the
-// test pattern (used by bench/stream). With the display library, GET
+// test pattern (used by bench/stream); with --x-socket the source follows
+// the server's DAMAGE reports and the pipeline sleeps on them (as the daemon
+// does), without it the framebuffer is compared at the pacing rate. With the display library, GET
 // /api/v1/instances/test/screenshot returns a PNG of the source.
 // --stats prints "STATS {json}" every second (pipeline counters, CPU).
 #include <poll.h>
@@ -46,7 +49,7 @@ int main(int argc, char** argv) {
   std::string web_dir;
   int width = 360, height = 640, port = 0;
   bool animate = false, stats = false;
-  std::string fb_path;
+  std::string fb_path, x_socket;
   int fps = 60, crf = 26;
   std::string preset = "ultrafast";
   for (int i = 1; i < argc; ++i) {
@@ -58,6 +61,7 @@ int main(int argc, char** argv) {
     else if (a == "--port") port = std::stoi(next());
     else if (a == "--animate") animate = true;
     else if (a == "--fb-path") fb_path = next();
+    else if (a == "--x-socket") x_socket = next();
     else if (a == "--fps") fps = std::stoi(next());
     else if (a == "--stats") stats = true;
     else if (a == "--preset") preset = next();
@@ -75,7 +79,10 @@ int main(int argc, char** argv) {
 #ifdef VMI_HAVE_DISPLAY
   std::unique_ptr<display::XwdFrameSource> xwd;
   if (!fb_path.empty()) {
-    xwd = std::make_unique<display::XwdFrameSource>(display::XwdSourceOptions{.fb_path = fb_path});
+    display::XwdSourceOptions xo;
+    xo.fb_path = fb_path;
+    xo.x_socket = x_socket;
+    xwd = std::make_unique<display::XwdFrameSource>(xo);
     source = xwd.get();
   }
 #else
@@ -116,10 +123,20 @@ int main(int argc, char** argv) {
   auto view = std::make_shared<web::LiveView>(source, &sink, lv);
 
   api::Router router;
+  // The one instance, as the console reads it (the list, and the instance
+  // page that opens the live view).
+  auto instance = [&] {
+    return api::Json{{"id", "test"},   {"name", "Test phone"}, {"image", "test"},
+                     {"state", "running"}, {"cpus", 1},          {"memory", 512 << 20},
+                     {"width", width}, {"height", height},     {"dpi", 320},
+                     {"display_ready", true}};
+  };
   router.Handle("GET", "/api/v1/instances", [&](api::Request&) -> Result<api::Response> {
-    return api::Response::JsonBody(api::Json::array(
-        {{{"id", "test"}, {"name", "Test phone"}, {"state", "running"}, {"width", width},
-          {"height", height}}}));
+    return api::Response::JsonBody(api::Json::array({instance()}));
+  });
+  router.Handle("GET", "/api/v1/instances/{id}", [&](api::Request& req) -> Result<api::Response> {
+    if (req.params["id"] != "test") return Error(ErrorCode::kNotFound, "no instance");
+    return api::Response::JsonBody(instance());
   });
 #ifdef VMI_HAVE_DISPLAY
   // Screenshots from a second source of the same picture: the live one
