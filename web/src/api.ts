@@ -224,10 +224,14 @@ export async function instanceLogs(id: string, tailBytes = 65536): Promise<strin
   return (await request("GET", `${inst(id)}/logs?tail_bytes=${tailBytes}`)).text();
 }
 export const instanceVnc = (id: string) => json<Vnc>("GET", `${inst(id)}/vnc`);
-// PNG of the instance's screen; maxWidth asks the server for a scaled copy.
-export async function screenshot(id: string, maxWidth?: number, signal?: AbortSignal): Promise<Blob> {
-  const q = maxWidth ? `?max_width=${Math.round(maxWidth)}` : "";
-  return (await request("GET", `${inst(id)}/screenshot${q}`, { signal })).blob();
+// The instance's screen: a PNG, or with maxWidth a copy scaled down by the
+// server (JPEG when asked: thumbnails).
+export async function screenshot(id: string, maxWidth?: number, signal?: AbortSignal, jpeg = false): Promise<Blob> {
+  const p = new URLSearchParams();
+  if (maxWidth) p.set("max_width", String(Math.round(maxWidth)));
+  if (jpeg) p.set("format", "jpeg");
+  const q = p.toString();
+  return (await request("GET", `${inst(id)}/screenshot${q ? "?" + q : ""}`, { signal })).blob();
 }
 
 // --- images ---

@@ -137,25 +137,11 @@ try {
   created.push(adminInst);
   console.log(`ok - instance ${adminInst} created through the dialog`);
 
-  // The console went to the instance's page; back to the grid: the
-  // thumbnail appears, with real pixels (the guest desktop).
-  await mainNav.getByRole("link", { name: "Instances" }).click();
-  const thumb = admin.getByRole("img", { name: "Screen of e2e-console-a" });
-  await admin.waitForFunction((alt) => {
-    const img = document.querySelector(`img[alt="${alt}"]`);
-    return img && img.classList.contains("loaded") && img.complete && img.naturalWidth > 0;
-  }, "Screen of e2e-console-a", { timeout: 90000 });
-  // Refreshed every few seconds: wait for one that shows the desktop.
-  await admin.waitForFunction(`(${distinctColours})(document.querySelector('img[alt="Screen of e2e-console-a"]')).colours >= 4`,
-    null, { timeout: 60000, polling: 500 }).catch(() => {});
-  const thumbStats = await thumb.evaluate(distinctColours);
-  assert.ok(thumbStats.colours >= 4, `thumbnail looks blank (${thumbStats.colours} colours)`);
-  console.log(`ok - grid thumbnail shows the screen (${thumbStats.width}x${thumbStats.height}, ${thumbStats.colours} colours)`);
-
-  // Open it from the grid: its live view draws the canvas.
-  await admin.getByRole("link", { name: /e2e-console-a/ }).click();
+  // The console went to the instance's page: its live view draws the
+  // canvas (connected while the guest is still starting).
   await admin.waitForFunction(() => window.__vmiViewer && window.__vmiViewer.stats.painted > 0, null, { timeout: 90000 });
-  // Wait until the canvas shows several colours (a blank screen never does).
+  // Wait until the canvas shows the desktop (several colours; a blank
+  // screen never has them).
   const canvasColours = () => {
     const v = window.__vmiViewer;
     const ctx = v.canvas.getContext("2d");
@@ -190,6 +176,26 @@ try {
   await admin.getByRole("button", { name: "Load log" }).click();
   await admin.getByRole("button", { name: "Refresh log" }).waitFor();
   console.log("ok - VNC details and log shown");
+
+  // Back to the grid: the thumbnail appears, with real pixels.
+  await mainNav.getByRole("link", { name: "Instances" }).click();
+  const thumb = admin.getByRole("img", { name: "Screen of e2e-console-a" });
+  await admin.waitForFunction((alt) => {
+    const img = document.querySelector(`img[alt="${alt}"]`);
+    return img && img.classList.contains("loaded") && img.complete && img.naturalWidth > 0;
+  }, "Screen of e2e-console-a", { timeout: 90000 });
+  // Refreshed every few seconds: wait for one that shows the desktop.
+  await admin.waitForFunction(`(${distinctColours})(document.querySelector('img[alt="Screen of e2e-console-a"]')).colours >= 4`,
+    null, { timeout: 60000, polling: 500 }).catch(() => {});
+  const thumbStats = await thumb.evaluate(distinctColours);
+  assert.ok(thumbStats.colours >= 4, `thumbnail looks blank (${thumbStats.colours} colours)`);
+  // The console asks for a scaled copy (?max_width = tile width x DPR <= 360).
+  assert.ok(thumbStats.width <= 360 && thumbStats.width > 0, `thumbnail not scaled by the server (${thumbStats.width} wide)`);
+  console.log(`ok - grid thumbnail shows the screen, scaled by the server (${thumbStats.width}x${thumbStats.height}, ${thumbStats.colours} colours)`);
+
+  // Open it again from the grid.
+  await admin.getByRole("link", { name: /e2e-console-a/ }).click();
+  await admin.getByRole("button", { name: "Stop", exact: true }).waitFor();
 
   // Stop it.
   await admin.getByRole("button", { name: "Stop", exact: true }).click();

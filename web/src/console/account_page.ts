@@ -54,6 +54,8 @@ export function accountPage(onLoggedOut: () => void): Page {
     try {
       const tokens = await api.listTokens(all.checked);
       const mine = s?.user.id;
+      const names = new Map<number, string>();
+      if (all.checked) for (const u of await api.listUsers().catch(() => [])) names.set(u.id, u.name);
       tokList.replaceChildren(tokens.length ? table(["Name", ...(all.checked ? ["Owner"] : []), "Prefix", "Created", "Expires", "Last used", ""],
         tokens.map((t) => {
           const revoked = t.revoked_at !== null && t.revoked_at !== undefined;
@@ -62,7 +64,7 @@ export function accountPage(onLoggedOut: () => void): Page {
           rv.setAttribute("aria-label", `Revoke token ${t.name}`);
           return [
             h("strong", { text: t.name }),
-            ...(all.checked ? [h("span", { text: t.user_id === mine ? "you" : `#${t.user_id}` })] : []),
+            ...(all.checked ? [h("span", { text: t.user_id === mine ? "you" : names.get(t.user_id) ?? `#${t.user_id}` })] : []),
             h("code", { text: `${t.prefix}\u2026` }),
             h("span", { class: "small", text: when(t.created_at) }),
             h("span", { class: "small", text: t.expires_at ? when(t.expires_at) : "never" }),
