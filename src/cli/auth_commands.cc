@@ -180,8 +180,7 @@ void AddAuthCommands(CLI::App& app, Context& ctx) {
   auto& la = ctx.Keep<LoginArgs>();
   auto* login = app.add_subcommand(
       "login",
-      "Log in with a password ($VMI_PASSWORD, a prompt, or one line of stdin) and store an API "
-      "token for the server; later commands use it");
+      "Log in (password: $VMI_PASSWORD, a prompt or a stdin line); store a token for the server");
   login->add_option("--name", la.name, "User name")->capture_default_str();
   login->add_option("--token-name", la.token_name, "Name of the created token (default: cli-<host>)");
   login->add_option("--ttl", la.ttl_seconds, "Token lifetime in seconds (0: no expiry)")

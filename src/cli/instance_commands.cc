@@ -48,6 +48,8 @@ struct OneArgs {
   int timeout_ms = 30000;
   size_t tail_bytes = 1 << 20;
   std::string out;
+  int max_width = 0;
+  bool jpeg = false;
 };
 
 // Runs the same call for each id; the exit code is the worst one.
@@ -171,12 +173,18 @@ void AddInstanceCommands(CLI::App& app, Context& ctx) {
     });
   });
 
-  auto* shot = app.add_subcommand("screenshot", "Save an instance's screen as PNG");
+  auto* shot = app.add_subcommand("screenshot", "Save an instance's screen as PNG (or JPEG)");
   shot->add_option("id", oa.id, "Instance id or name")->required();
-  shot->add_option("out", oa.out, "Output file (.png)")->required();
+  shot->add_option("out", oa.out, "Output file")->required();
+  shot->add_option("--max-width", oa.max_width, "Scale down to at most this width (thumbnails)")
+      ->check(CLI::PositiveNumber);
+  shot->add_flag("--jpeg", oa.jpeg, "JPEG instead of PNG");
   ctx.On(shot, [&] {
     return ctx.With([&](api::HttpClient& c) -> Result<void> {
-      auto r = VMI_TRY(c.Send("GET", InstancePath(oa.id) + "/screenshot"));
+      std::string q;
+      if (oa.max_width > 0) q += "max_width=" + std::to_string(oa.max_width);
+      if (oa.jpeg) q += std::string(q.empty() ? "" : "&") + "format=jpeg";
+      auto r = VMI_TRY(c.Send("GET", InstancePath(oa.id) + "/screenshot" + (q.empty() ? "" : "?" + q)));
       if (r.status / 100 != 2) return api::ErrorFromResponse(r);
       VMI_CHECK_OK(WriteFileAtomic(oa.out, r.body), "save screenshot");
       return Ok();

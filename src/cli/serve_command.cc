@@ -9,8 +9,7 @@ void AddServeCommand(CLI::App& app, Context& ctx) {
   auto& d = ctx.Keep<node::DaemonOptions>();
   auto* serve = app.add_subcommand(
       "serve",
-      "Run the node daemon in the foreground (root). The first run creates the user admin with "
-      "the password from $VMI_ADMIN_PASSWORD, or prints a random one once");
+      "Run the node daemon (root); first run: user admin, password $VMI_ADMIN_PASSWORD or printed");
   serve->add_option("--data-dir", d.data_dir, "Where images, instances and the database live")
       ->capture_default_str();
   serve->add_option("--database", d.database, "Database URL (default: SQLite in the data dir)");
