@@ -14,8 +14,9 @@
 //     creates and revokes an API token;
 //  5. phone-sized viewport (390x844, touch): bob logs in, sees his grid,
 //     the page does not overflow sideways, a tap opens his instance;
-//  6. admin sees the logins in the audit log, deletes his instance through
-//     the console, and logs out.
+//  6. admin sees the logins in the audit log; the grid follows the event
+//     stream (bob's instance started from the CLI turns "running"); admin
+//     deletes his instance through the console, and logs out.
 //
 // Usage: node console.test.mjs <vmi binary> <web/dist>   (as root)
 import { spawn, execFile } from "node:child_process";
@@ -290,12 +291,17 @@ try {
   assert.ok(overflow <= 0, `the grid overflows the phone's width by ${overflow}px`);
   const box = await tile.boundingBox();
   assert.ok(box && box.x >= 0 && box.x + box.width <= 390, "tile outside the phone's width");
-  await phone.getByRole("button", { name: "New instance" }).waitFor();
+  await phone.getByRole("button", { name: "New instance" }).tap();
+  const pdlg = phone.getByRole("dialog", { name: "New instance" });
+  const dbox = await pdlg.boundingBox();
+  assert.ok(dbox && dbox.x >= 0 && dbox.x + dbox.width <= 390, "the create dialog does not fit the phone");
+  await pdlg.getByRole("button", { name: "Cancel" }).tap();
+  await pdlg.waitFor({ state: "detached" });
   await tile.tap();
   await phone.getByRole("button", { name: "Start", exact: true }).waitFor();
   const overflow2 = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow2 <= 0, `the instance page overflows the phone's width by ${overflow2}px`);
-  console.log("ok - phone viewport: login, grid and instance page fit 390px; tap opens the instance");
+  console.log("ok - phone viewport: login, grid, create dialog and instance page fit 390px; tap opens the instance");
   await phoneCtx.close();
   await bobCtx.close();
 
@@ -304,6 +310,19 @@ try {
   await admin.getByRole("cell", { name: "auth.login" }).first().waitFor();
   await admin.getByRole("cell", { name: "user.create" }).first().waitFor();
   console.log("ok - the audit log lists logins and the user creation");
+
+  // The grid follows the event stream: bob's instance started from the CLI
+  // turns "running" on the admin's open grid, carried by SSE events.
+  await mainNav.getByRole("link", { name: "Instances" }).click();
+  const bobTile = admin.getByRole("listitem").filter({ has: admin.getByRole("link", { name: /e2e-console-b/ }) });
+  await bobTile.locator(".badge", { hasText: /^(created|stopped)$/ }).waitFor();
+  await admin.waitForFunction(() => window.__vmiConsole.instances.eventsOpen);
+  const eventsBefore = await admin.evaluate(() => window.__vmiConsole.instances.eventsReceived);
+  await cli("start", bobInst);
+  await bobTile.locator(".badge", { hasText: "running" }).waitFor({ timeout: 60000 });
+  const eventsAfter = await admin.evaluate(() => window.__vmiConsole.instances.eventsReceived);
+  assert.ok(eventsAfter > eventsBefore, "the grid changed without an event");
+  console.log(`ok - the grid follows the event stream (${eventsAfter - eventsBefore} events while bob's instance started)`);
 
   await admin.goto(`${daemon.base}/#/instances/${adminInst}`);
   await admin.getByRole("button", { name: "Delete", exact: true }).click();

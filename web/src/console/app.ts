@@ -135,6 +135,9 @@ function route(): void {
   else show(notFoundPage());
 }
 
+// Test hook: the instance store (event stream state and counters).
+(window as unknown as { __vmiConsole: unknown }).__vmiConsole = { instances };
+
 export async function startConsole(): Promise<void> {
   setUnauthenticatedHandler(() => {
     if (session()?.accounts) loggedOut("Your session has ended. Log in again.");

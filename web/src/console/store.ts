@@ -30,6 +30,7 @@ export class InstanceStore {
   loaded = false;
   lastError = "";
   eventsOpen = false;
+  eventsReceived = 0; // instance/removed events applied (tests read it)
 
   start(): void {
     if (this.running) return;
@@ -113,6 +114,7 @@ export class InstanceStore {
       }
       const id = typeof j.id === "string" ? j.id : "";
       if (!id) return;
+      this.eventsReceived++;
       if (isDeletion(name)) this.remove(id);
       else this.put(j as unknown as Instance);
     };
