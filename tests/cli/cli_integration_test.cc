@@ -182,6 +182,20 @@ TEST_F(CliTest, AdminCreatesUserWithQuotaWhoLogsInAndSeesOnlyTheirs) {
   ASSERT_EQ(Local({"user", "set-role", "carol", "user"}).code, 0);
 }
 
+TEST_F(CliTest, DisabledUsersTokenIsRefusedUntilEnabled) {
+  CreateUser("erin", "erin-password");
+  CliUser erin;
+  ASSERT_EQ(Login(erin, "erin", "erin-password").code, 0);
+  ASSERT_EQ(erin.Run({"whoami"}).code, 0);
+  ASSERT_EQ(Local({"user", "disable", "erin"}).code, 0);
+  CliRun refused = erin.Run({"whoami"});
+  EXPECT_EQ(refused.code, 1);
+  EXPECT_NE(refused.err.find("unauthenticated"), std::string::npos) << refused.err;
+  EXPECT_EQ(Login(CliUser(), "erin", "erin-password").code, 1);
+  ASSERT_EQ(Local({"user", "enable", "erin"}).code, 0);
+  EXPECT_EQ(erin.Run({"whoami"}).code, 0);
+}
+
 TEST_F(CliTest, TokensCreateListRevokeAndARevokedTokenIsRefused) {
   json t = LocalJson({"token", "create", "ci-runner"});
   std::string token = t.value("token", "");
