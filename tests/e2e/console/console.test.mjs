@@ -7,14 +7,16 @@
 //  2. admin creates an instance through the dialog; its grid thumbnail
 //     appears with real pixels; its live view paints the canvas; screenshot
 //     download is a PNG; VNC details and the log show; stop works;
-//  3. admin creates user bob with a quota of one instance;
+//  3. admin creates user bob with a quota of one instance, edits the quota;
 //  4. bob logs in: no admin navigation, admin's instance is not in his grid,
 //     its URL is "not found" (and 404 from the API); bob creates one
 //     instance, and the second one shows the server's quota error; bob
 //     creates and revokes an API token;
 //  5. phone-sized viewport (390x844, touch): bob logs in, sees his grid,
 //     the page does not overflow sideways, a tap opens his instance;
-//  6. admin sees the logins in the audit log; the grid follows the event
+//  6. admin sees the logins in the audit log; builds, lists and deletes an
+//     image (the one in use is refused); sees the node's capacity; the grid
+//     follows the event
 //     stream (bob's instance started from the CLI turns "running"); admin
 //     deletes his instance through the console, and logs out.
 //
@@ -217,6 +219,15 @@ try {
   await admin.getByRole("cell", { name: "bob", exact: true }).waitFor();
   await admin.getByRole("button", { name: "Quota of bob" }).waitFor();
   console.log("ok - admin created user bob with a quota");
+  // Quota dialog: the current limits are filled in; a change shows in the list.
+  await admin.getByRole("button", { name: "Quota of bob" }).click();
+  const qdlg = admin.getByRole("dialog", { name: "Quota of bob" });
+  assert.equal(await qdlg.getByLabel("Max instances").inputValue(), "1");
+  await qdlg.getByLabel("Max CPUs").fill("3");
+  await qdlg.getByRole("button", { name: "Save quota" }).click();
+  await qdlg.waitFor({ state: "detached" });
+  await admin.getByRole("row", { name: /bob/ }).getByText(/\/ 3 CPU/).waitFor();
+  console.log("ok - quota edited through its dialog");
 
   // 4. Bob.
   const bobCtx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -311,6 +322,34 @@ try {
   await admin.getByRole("cell", { name: "user.create" }).first().waitFor();
   console.log("ok - the audit log lists logins and the user creation");
 
+  // Images: build one from the host tree under a new name, see it listed,
+  // delete it; deleting the image bob's instance uses is refused with the
+  // server's message.
+  await mainNav.getByRole("link", { name: "Images" }).click();
+  await admin.getByRole("cell", { name: "linux-mobile", exact: true }).first().waitFor();
+  await admin.getByRole("button", { name: "Import image" }).click();
+  const idlg = admin.getByRole("dialog", { name: "Import image" });
+  await idlg.getByLabel("Source").selectOption("build");
+  await idlg.getByLabel("Image name").fill("e2e-img");
+  await idlg.getByRole("button", { name: "Import" }).click();
+  await idlg.waitFor({ state: "detached", timeout: 120000 });
+  await admin.getByRole("cell", { name: "e2e-img", exact: true }).waitFor();
+  await admin.getByRole("button", { name: "Delete image e2e-img" }).click();
+  await admin.getByRole("dialog").getByRole("button", { name: "Delete image" }).click();
+  await admin.getByRole("cell", { name: "e2e-img", exact: true }).waitFor({ state: "detached" });
+  await admin.getByRole("button", { name: "Delete image linux-mobile" }).click();
+  await admin.getByRole("dialog").getByRole("button", { name: "Delete image" }).click();
+  await admin.getByRole("alert").filter({ hasText: /use/i }).waitFor();
+  await admin.getByRole("cell", { name: "linux-mobile", exact: true }).first().waitFor();
+  console.log(`ok - images: built, listed, deleted; the one in use is refused ("${(await admin.getByRole("alert").textContent()).trim()}")`);
+
+  // Node: capacity meters.
+  await mainNav.getByRole("link", { name: "Node" }).click();
+  const cpuMeter = admin.getByRole("meter", { name: "CPUs reserved" });
+  await cpuMeter.waitFor();
+  assert.ok(Number(await cpuMeter.getAttribute("aria-valuemax")) > 0, "node capacity has no CPUs");
+  console.log("ok - node page shows capacity");
+
   // The grid follows the event stream: bob's instance started from the CLI
   // turns "running" on the admin's open grid, carried by SSE events.
   await mainNav.getByRole("link", { name: "Instances" }).click();
@@ -320,8 +359,11 @@ try {
   const eventsBefore = await admin.evaluate(() => window.__vmiConsole.instances.eventsReceived);
   await cli("start", bobInst);
   await bobTile.locator(".badge", { hasText: "running" }).waitFor({ timeout: 60000 });
+  // The events of that start arrive (not only the fallback poll's list).
+  await admin.waitForFunction((n) => window.__vmiConsole.instances.eventsReceived > n, eventsBefore,
+    { timeout: 30000 }).catch(() => {});
   const eventsAfter = await admin.evaluate(() => window.__vmiConsole.instances.eventsReceived);
-  assert.ok(eventsAfter > eventsBefore, "the grid changed without an event");
+  assert.ok(eventsAfter > eventsBefore, "no instance event arrived on GET /api/v1/events while the instance started");
   console.log(`ok - the grid follows the event stream (${eventsAfter - eventsBefore} events while bob's instance started)`);
 
   await admin.goto(`${daemon.base}/#/instances/${adminInst}`);
