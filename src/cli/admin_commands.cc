@@ -36,14 +36,16 @@ std::string QueryEscape(const std::string& s) {
 void PrintNode(const Json& j) {
   const Json cap = j.value("capacity", Json::object());
   const Json use = j.value("usage", Json::object());
-  std::cout << "runtime " << Field(j, "runtime") << " " << Field(j, "runtime_version") << ", cgroup "
-            << Field(j, "cgroup_mode") << ", binder " << (j.value("binder", false) ? "yes" : "no")
-            << ", kernel " << Field(j, "kernel") << "\n";
+  std::cout << "runtime " << Field(j, "runtime") << " " << Field(j, "runtime_version")
+            << ", cgroup " << Field(j, "cgroup_mode") << ", binder "
+            << (j.value("binder", false) ? "yes" : "no") << ", kernel " << Field(j, "kernel")
+            << "\n";
   char cpus[32];
   snprintf(cpus, sizeof cpus, "%.3g", use.value("cpus", 0.0));
   Table t({"RESOURCE", "CAPACITY", "USED_BY_RUNNING"});
   t.Add({"cpus", Field(cap, "cpus"), cpus});
-  t.Add({"memory", HumanBytes(cap.value("memory", int64_t{0})), HumanBytes(use.value("memory", int64_t{0}))});
+  t.Add({"memory", HumanBytes(cap.value("memory", int64_t{0})),
+         HumanBytes(use.value("memory", int64_t{0}))});
   t.Add({"instances", Field(j.value("limits", Json::object()), "max_instances"),
          Field(use, "instances") + " (" + Field(use, "running") + " running)"});
   std::cout << t.Render();
@@ -68,25 +70,31 @@ void AddAdminCommands(CLI::App& app, Context& ctx) {
         Json u = VMI_TRY(FindUser(c, a.user));
         q = VMI_TRY(c.Call("GET", "/api/v1/users/" + Field(u, "id") + "/quota"));
       }
-      if (ctx.g.json) PrintJson(q);
-      else PrintQuota(q);
+      if (ctx.g.json)
+        PrintJson(q);
+      else
+        PrintQuota(q);
       return Ok();
     });
   });
 
-  auto* set = quota->add_subcommand("set", "Set a user's limits (admin); unset flags keep their value");
+  auto* set =
+      quota->add_subcommand("set", "Set a user's limits (admin); unset flags keep their value");
   set->add_option("user", a.user, "User name or id")->required();
   AddQuotaOptions(set, a.quota);
   ctx.On(set, [&] {
     auto body = a.quota.ToJson();
     if (!body.ok()) return UsageError(body.error().message());
-    if (body->empty()) return UsageError("quota set: give at least one of --instances, --cpus, --memory");
+    if (body->empty())
+      return UsageError("quota set: give at least one of --instances, --cpus, --memory");
     return ctx.With([&](api::HttpClient& c) -> Result<void> {
       Json u = VMI_TRY(FindUser(c, a.user));
       Json q = VMI_TRY_CTX(c.Call("PUT", "/api/v1/users/" + Field(u, "id") + "/quota", &*body),
                            "set quota of " + a.user);
-      if (ctx.g.json) PrintJson(q);
-      else PrintQuota(q);
+      if (ctx.g.json)
+        PrintJson(q);
+      else
+        PrintQuota(q);
       return Ok();
     });
   });
@@ -112,8 +120,9 @@ void AddAdminCommands(CLI::App& app, Context& ctx) {
       }
       Table t({"ID", "TIME", "USER", "ACTION", "TARGET", "OUTCOME", "PEER", "DETAIL"});
       for (const auto& e : j.value("entries", Json::array())) {
-        t.Add({Field(e, "id"), FormatTime(e.value("at", Json())), Field(e, "user"), Field(e, "action"),
-               Field(e, "target"), Field(e, "outcome"), Field(e, "peer"), Field(e, "detail")});
+        t.Add({Field(e, "id"), FormatTime(e.value("at", Json())), Field(e, "user"),
+               Field(e, "action"), Field(e, "target"), Field(e, "outcome"), Field(e, "peer"),
+               Field(e, "detail")});
       }
       std::cout << t.Render();
       return Ok();
@@ -124,8 +133,10 @@ void AddAdminCommands(CLI::App& app, Context& ctx) {
   ctx.On(node, [&] {
     return ctx.With([&](api::HttpClient& c) -> Result<void> {
       Json j = VMI_TRY(c.Call("GET", "/api/v1/node"));
-      if (ctx.g.json) PrintJson(j);
-      else PrintNode(j);
+      if (ctx.g.json)
+        PrintJson(j);
+      else
+        PrintNode(j);
       return Ok();
     });
   });

@@ -144,7 +144,8 @@ int Login(Context& ctx, const LoginArgs& a) {
     PrintJson(*token);
   } else {
     std::cout << "Logged in to " << server << " as " << login.user;
-    if (!Field(*token, "role").empty() && Field(*token, "role") != "-") std::cout << " (" << Field(*token, "role") << ")";
+    if (!Field(*token, "role").empty() && Field(*token, "role") != "-")
+      std::cout << " (" << Field(*token, "role") << ")";
     std::cout << "; token " << login.token_id << " stored in " << store->path() << "\n";
   }
   return kExitOk;
@@ -156,13 +157,15 @@ int Logout(Context& ctx) {
   if (!store.ok()) return Fail(store.error());
   auto login = store->Get(server);
   if (!login) {
-    return Fail(Error(ErrorCode::kFailedPrecondition, "not logged in to " + server +
-                                                          " (no token stored in " + store->path() + ")"));
+    return Fail(
+        Error(ErrorCode::kFailedPrecondition,
+              "not logged in to " + server + " (no token stored in " + store->path() + ")"));
   }
   auto revoked = RevokeWithSelf(ctx, *login);
   if (!revoked.ok()) {
     // Unreachable server: keep the token, so a later logout can revoke it.
-    return Fail(std::move(revoked).error().Context("revoke token " + std::to_string(login->token_id)));
+    return Fail(
+        std::move(revoked).error().Context("revoke token " + std::to_string(login->token_id)));
   }
   store->Remove(server);
   auto saved = store->Save();
@@ -182,12 +185,14 @@ void AddAuthCommands(CLI::App& app, Context& ctx) {
       "login",
       "Log in (password: $VMI_PASSWORD, a prompt or a stdin line); store a token for the server");
   login->add_option("--name", la.name, "User name")->capture_default_str();
-  login->add_option("--token-name", la.token_name, "Name of the created token (default: cli-<host>)");
+  login->add_option("--token-name", la.token_name,
+                    "Name of the created token (default: cli-<host>)");
   login->add_option("--ttl", la.ttl_seconds, "Token lifetime in seconds (0: no expiry)")
       ->check(CLI::NonNegativeNumber);
   ctx.On(login, [&] { return Login(ctx, la); });
 
-  auto* logout = app.add_subcommand("logout", "Revoke the stored token of the server and forget it");
+  auto* logout =
+      app.add_subcommand("logout", "Revoke the stored token of the server and forget it");
   ctx.On(logout, [&] { return Logout(ctx); });
 
   auto* whoami = app.add_subcommand("whoami", "Show who the server thinks you are, and your quota");
@@ -209,7 +214,8 @@ void AddAuthCommands(CLI::App& app, Context& ctx) {
 
 void AddTokenCommands(CLI::App& app, Context& ctx) {
   auto& ta = ctx.Keep<TokenArgs>();
-  auto* token = app.add_subcommand("token", "Manage API tokens (for scripts: --token / $VMI_TOKEN)");
+  auto* token =
+      app.add_subcommand("token", "Manage API tokens (for scripts: --token / $VMI_TOKEN)");
   token->require_subcommand(1);
 
   auto* create = token->add_subcommand("create", "Create a token; prints it once");
@@ -244,8 +250,9 @@ void AddTokenCommands(CLI::App& app, Context& ctx) {
       }
       Table t({"ID", "NAME", "USER_ID", "PREFIX", "STATE", "CREATED", "EXPIRES", "LAST_USED"});
       for (const auto& k : j.value("tokens", Json::array())) {
-        t.Add({Field(k, "id"), Field(k, "name"), Field(k, "user_id"), Field(k, "prefix"), TokenState(k),
-               FormatTime(k.value("created_at", Json())), FormatTime(k.value("expires_at", Json())),
+        t.Add({Field(k, "id"), Field(k, "name"), Field(k, "user_id"), Field(k, "prefix"),
+               TokenState(k), FormatTime(k.value("created_at", Json())),
+               FormatTime(k.value("expires_at", Json())),
                FormatTime(k.value("last_used_at", Json()))});
       }
       std::cout << t.Render();
@@ -254,12 +261,15 @@ void AddTokenCommands(CLI::App& app, Context& ctx) {
   });
 
   auto* rm = token->add_subcommand("rm", "Revoke tokens (yours; an admin: anyone's)");
-  rm->add_option("ids", ta.ids, "Token ids (see `vmi token ls`)")->required()->check(CLI::PositiveNumber);
+  rm->add_option("ids", ta.ids, "Token ids (see `vmi token ls`)")
+      ->required()
+      ->check(CLI::PositiveNumber);
   ctx.On(rm, [&] {
     int rc = kExitOk;
     for (int64_t id : ta.ids) {
       int r = ctx.With([&](api::HttpClient& c) -> Result<void> {
-        VMI_CHECK_OK(c.Call("DELETE", "/api/v1/tokens/" + std::to_string(id)), "revoke token " + std::to_string(id));
+        VMI_CHECK_OK(c.Call("DELETE", "/api/v1/tokens/" + std::to_string(id)),
+                     "revoke token " + std::to_string(id));
         std::cout << id << "\n";
         return Ok();
       });

@@ -40,10 +40,10 @@ inline constexpr int kExitUsage = 2;  // the command line is wrong
 inline constexpr const char* kLocalServer = "unix:///run/vmi/api.sock";
 
 struct GlobalOptions {
-  std::string server;  // --server; empty: see Context::Server()
-  std::string token;   // --token; empty: see Context::Token()
-  bool json = false;   // print raw JSON
-  std::string ca_file;  // PEM bundle for https servers
+  std::string server;     // --server; empty: see Context::Server()
+  std::string token;      // --token; empty: see Context::Token()
+  bool json = false;      // print raw JSON
+  std::string ca_file;    // PEM bundle for https servers
   bool insecure = false;  // https without certificate verification
 };
 
@@ -62,9 +62,8 @@ class Context {
 
   // Opens a client of Server() with Token() (`with_token` false: none, for
   // logging in with a password).
-  Result<std::unique_ptr<api::HttpClient>> Connect(bool with_token = true,
-                                                   std::chrono::seconds timeout =
-                                                       std::chrono::seconds(120)) const;
+  Result<std::unique_ptr<api::HttpClient>> Connect(
+      bool with_token = true, std::chrono::seconds timeout = std::chrono::seconds(120)) const;
   // Connects, runs fn, and turns its failure into a message and exit code.
   int With(const std::function<Result<void>(api::HttpClient&)>& fn) const;
 

@@ -24,9 +24,9 @@ std::string NormalizeServer(std::string s) {
   if (s.compare(0, 7, "unix://") != 0) {
     // Host names are case-insensitive; the path part (none expected) is kept.
     size_t host_end = s.find('/', colon + 3);
-    std::transform(s.begin() + colon + 3, host_end == std::string::npos ? s.end() : s.begin() + host_end,
-                   s.begin() + colon + 3,
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(
+        s.begin() + colon + 3, host_end == std::string::npos ? s.end() : s.begin() + host_end,
+        s.begin() + colon + 3, [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     while (s.size() > colon + 3 && s.back() == '/') s.pop_back();
   }
   return s;
@@ -51,8 +51,10 @@ Result<Credentials> Credentials::Load(const std::string& path) {
   auto text = VMI_TRY_CTX(ReadFile(path, 1 << 20), "credentials");
   Json j = Json::parse(text, nullptr, false);
   if (!j.is_object())
-    return Error(ErrorCode::kInvalidArgument, path + " is not valid JSON: remove it and log in again");
-  if (j.contains("current") && j["current"].is_string()) c.current_ = j["current"].get<std::string>();
+    return Error(ErrorCode::kInvalidArgument,
+                 path + " is not valid JSON: remove it and log in again");
+  if (j.contains("current") && j["current"].is_string())
+    c.current_ = j["current"].get<std::string>();
   if (j.contains("servers") && j["servers"].is_object()) {
     for (const auto& [server, v] : j["servers"].items()) {
       if (!v.is_object() || !v.contains("token") || !v["token"].is_string()) continue;

@@ -76,21 +76,24 @@ void AddInstanceCommands(CLI::App& app, Context& ctx) {
   create->add_option("--image", ca.image, "Image")->capture_default_str();
   create->add_option("--cpus", ca.cpus, "CPU limit in cores")->capture_default_str();
   create->add_option("--memory", ca.memory, "Memory limit (e.g. 512M, 2G)")->capture_default_str();
-  create->add_option("--resolution", ca.resolution, "Screen size WIDTHxHEIGHT")->capture_default_str();
+  create->add_option("--resolution", ca.resolution, "Screen size WIDTHxHEIGHT")
+      ->capture_default_str();
   create->add_option("--dpi", ca.dpi, "Screen density")->capture_default_str();
   create->add_option("--network", ca.network, "bridge or none")->capture_default_str();
   create->add_option("--restart", ca.restart, "never, on-failure or always")->capture_default_str();
   create->add_flag("--start", ca.start, "Start it right away");
   ctx.On(create, [&] {
     return ctx.With([&](api::HttpClient& c) -> Result<void> {
-      Json body = {{"image", ca.image},   {"cpus", ca.cpus}, {"memory", ca.memory},
-                   {"resolution", ca.resolution}, {"dpi", ca.dpi}, {"network", ca.network},
+      Json body = {{"image", ca.image},           {"cpus", ca.cpus}, {"memory", ca.memory},
+                   {"resolution", ca.resolution}, {"dpi", ca.dpi},   {"network", ca.network},
                    {"restart", ca.restart}};
       if (!ca.name.empty()) body["name"] = ca.name;
-      Json j = VMI_TRY(c.Call("POST", std::string("/api/v1/instances") + (ca.start ? "?start=true" : ""),
-                              &body));
-      if (ctx.g.json) PrintJson(j);
-      else std::cout << Field(j, "id") << "\n";
+      Json j = VMI_TRY(c.Call(
+          "POST", std::string("/api/v1/instances") + (ca.start ? "?start=true" : ""), &body));
+      if (ctx.g.json)
+        PrintJson(j);
+      else
+        std::cout << Field(j, "id") << "\n";
       return Ok();
     });
   });
@@ -98,8 +101,8 @@ void AddInstanceCommands(CLI::App& app, Context& ctx) {
   auto& ia = ctx.Keep<IdsArgs>();
   for (const char* verb : {"start", "stop", "restart"}) {
     std::string v = verb;
-    auto* s = app.add_subcommand(v, std::string(1, static_cast<char>(toupper(v[0]))) + v.substr(1) +
-                                        " instances");
+    auto* s = app.add_subcommand(
+        v, std::string(1, static_cast<char>(toupper(v[0]))) + v.substr(1) + " instances");
     s->add_option("ids", ia.ids, "Instance ids or names")->required();
     ctx.On(s, [&ctx, &ia, v] {
       return ForEachId(ctx, ia.ids, [&](api::HttpClient& c, const std::string& id) -> Result<void> {
@@ -123,8 +126,10 @@ void AddInstanceCommands(CLI::App& app, Context& ctx) {
   ctx.On(ls, [&] {
     return ctx.With([&](api::HttpClient& c) -> Result<void> {
       Json j = VMI_TRY(c.Call("GET", "/api/v1/instances"));
-      if (ctx.g.json) PrintJson(j);
-      else PrintInstances(j);
+      if (ctx.g.json)
+        PrintJson(j);
+      else
+        PrintInstances(j);
       return Ok();
     });
   });
@@ -139,7 +144,8 @@ void AddInstanceCommands(CLI::App& app, Context& ctx) {
     });
   });
 
-  auto* exec = app.add_subcommand("exec", "Run a command inside an instance: vmi exec ID -- CMD...");
+  auto* exec =
+      app.add_subcommand("exec", "Run a command inside an instance: vmi exec ID -- CMD...");
   exec->add_option("id", oa.id, "Instance id or name")->required();
   exec->add_option("--timeout-ms", oa.timeout_ms, "Kill the command after this long");
   exec->add_option("cmd", oa.argv, "Command and arguments (after --)")->required();
@@ -166,7 +172,8 @@ void AddInstanceCommands(CLI::App& app, Context& ctx) {
   logs->add_option("--tail-bytes", oa.tail_bytes, "Only the last N bytes");
   ctx.On(logs, [&] {
     return ctx.With([&](api::HttpClient& c) -> Result<void> {
-      auto r = VMI_TRY(c.Send("GET", InstancePath(oa.id) + "/logs?tail_bytes=" + std::to_string(oa.tail_bytes)));
+      auto r = VMI_TRY(
+          c.Send("GET", InstancePath(oa.id) + "/logs?tail_bytes=" + std::to_string(oa.tail_bytes)));
       if (r.status / 100 != 2) return api::ErrorFromResponse(r);
       std::cout << r.body;
       return Ok();
@@ -184,7 +191,8 @@ void AddInstanceCommands(CLI::App& app, Context& ctx) {
       std::string q;
       if (oa.max_width > 0) q += "max_width=" + std::to_string(oa.max_width);
       if (oa.jpeg) q += std::string(q.empty() ? "" : "&") + "format=jpeg";
-      auto r = VMI_TRY(c.Send("GET", InstancePath(oa.id) + "/screenshot" + (q.empty() ? "" : "?" + q)));
+      auto r =
+          VMI_TRY(c.Send("GET", InstancePath(oa.id) + "/screenshot" + (q.empty() ? "" : "?" + q)));
       if (r.status / 100 != 2) return api::ErrorFromResponse(r);
       VMI_CHECK_OK(WriteFileAtomic(oa.out, r.body), "save screenshot");
       return Ok();
@@ -199,7 +207,8 @@ void AddInstanceCommands(CLI::App& app, Context& ctx) {
         PrintJson(j);
         return Ok();
       }
-      printf("Runtime:          %s (%s)\n", Field(j, "runtime").c_str(), Field(j, "runtime_version").c_str());
+      printf("Runtime:          %s (%s)\n", Field(j, "runtime").c_str(),
+             Field(j, "runtime_version").c_str());
       if (j.value("runtime_note", "") != "")
         printf("Runtime note:     %s\n", Field(j, "runtime_note").c_str());
       printf("Cgroup mode:      %s%s\n", Field(j, "cgroup_mode").c_str(),

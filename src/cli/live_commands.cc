@@ -61,7 +61,8 @@ int FollowEvents(Context& ctx, const LiveArgs& a) {
     Json data = Json::parse(e.data, nullptr, false);
     if (!Matches(data, a.only)) return;
     if (ctx.g.json) {
-      Json line = {{"event", e.event}, {"id", e.id}, {"data", data.is_discarded() ? Json(e.data) : data}};
+      Json line = {
+          {"event", e.event}, {"id", e.id}, {"data", data.is_discarded() ? Json(e.data) : data}};
       std::cout << line.dump() << std::endl;
     } else {
       std::cout << EventLine(e, data) << std::endl;
@@ -83,7 +84,8 @@ void AddLiveCommands(CLI::App& app, Context& ctx) {
   auto& a = ctx.Keep<LiveArgs>();
 
   auto* events = app.add_subcommand("events", "Follow instance state changes, one line per event");
-  events->add_option("--count", a.count, "Stop after this many events (0: follow until interrupted)")
+  events
+      ->add_option("--count", a.count, "Stop after this many events (0: follow until interrupted)")
       ->check(CLI::NonNegativeNumber);
   events->add_option("--instance", a.only, "Only this instance (id or name)");
   ctx.On(events, [&] { return FollowEvents(ctx, a); });
@@ -114,13 +116,17 @@ void AddLiveCommands(CLI::App& app, Context& ctx) {
     return ctx.With([&](api::HttpClient& c) -> Result<void> {
       Json body = {{"orientation", a.orientation}};
       Json j = VMI_TRY(c.Call("POST", "/api/v1/instances/" + a.id + "/rotate", &body));
-      if (ctx.g.json) PrintJson(j);
-      else std::cout << Field(j, "orientation") << " " << Field(j, "width") << "x" << Field(j, "height") << "\n";
+      if (ctx.g.json)
+        PrintJson(j);
+      else
+        std::cout << Field(j, "orientation") << " " << Field(j, "width") << "x"
+                  << Field(j, "height") << "\n";
       return Ok();
     });
   });
 
-  auto* audio = app.add_subcommand("audio", "Show or set the host volume and mute of an instance's sound");
+  auto* audio =
+      app.add_subcommand("audio", "Show or set the host volume and mute of an instance's sound");
   audio->add_option("id", a.id, "Instance id or name")->required();
   audio->add_option("--volume", a.volume, "0 silent, 1 as played, up to 1.5 amplified")
       ->check(CLI::Range(0.0, 1.5));

@@ -12,7 +12,8 @@ void AddServeCommand(CLI::App& app, Context& ctx);  // serve_command.cc
 
 namespace {
 
-constexpr const char* kFooter = R"(Server: --server, else $VMI_SERVER, else the server of the last `vmi login`,
+constexpr const char* kFooter =
+    R"(Server: --server, else $VMI_SERVER, else the server of the last `vmi login`,
 else the local node (unix:///run/vmi/api.sock; root there needs no token).
 Token: --token, else $VMI_TOKEN, else the one `vmi login` stored for that server
 in $XDG_CONFIG_HOME/vmi/credentials (~/.config/vmi/credentials).

@@ -40,10 +40,23 @@ Result<int64_t> ParseMemoryMiB(const std::string& text) {
   int64_t scale = 1;
   if (!digits.empty()) {
     switch (digits.back()) {
-      case 'M': case 'm': scale = 1; digits.pop_back(); break;
-      case 'G': case 'g': scale = 1024; digits.pop_back(); break;
-      case 'T': case 't': scale = 1024 * 1024; digits.pop_back(); break;
-      default: break;
+      case 'M':
+      case 'm':
+        scale = 1;
+        digits.pop_back();
+        break;
+      case 'G':
+      case 'g':
+        scale = 1024;
+        digits.pop_back();
+        break;
+      case 'T':
+      case 't':
+        scale = 1024 * 1024;
+        digits.pop_back();
+        break;
+      default:
+        break;
     }
   }
   auto v = ParseCount(digits, "--memory");
@@ -63,7 +76,8 @@ Result<nlohmann::json> QuotaOptions::ToJson() const {
 void AddQuotaOptions(CLI::App* app, QuotaOptions& q) {
   app->add_option("--instances", q.instances, "Most instances at once (or 'unlimited')");
   app->add_option("--cpus", q.cpus, "Most CPU cores over all instances (or 'unlimited')");
-  app->add_option("--memory", q.memory, "Most memory over all instances, MiB or 16G (or 'unlimited')");
+  app->add_option("--memory", q.memory,
+                  "Most memory over all instances, MiB or 16G (or 'unlimited')");
 }
 
 }  // namespace vmi::cli

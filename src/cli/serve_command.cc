@@ -16,7 +16,8 @@ void AddServeCommand(CLI::App& app, Context& ctx) {
   serve->add_option("--socket", d.unix_path, "Unix socket of the API")->capture_default_str();
   serve->add_option("--listen-host", d.tcp_host, "TCP address of the API and console")
       ->capture_default_str();
-  serve->add_option("--port", d.tcp_port, "TCP port (-1: none, 0: any free one)")->capture_default_str();
+  serve->add_option("--port", d.tcp_port, "TCP port (-1: none, 0: any free one)")
+      ->capture_default_str();
   serve->add_option("--tls-cert", d.tls_cert, "PEM certificate: serve HTTPS");
   serve->add_option("--tls-key", d.tls_key, "PEM private key");
   serve->add_option("--runtime", d.runtime, "OCI runtime: crun or runc (default: crun, else runc)");

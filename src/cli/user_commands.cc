@@ -49,8 +49,10 @@ int PatchUser(Context& ctx, const std::string& name, const std::function<Result<
     Json user = VMI_TRY(FindUser(c, name));
     Json b = VMI_TRY(body());
     Json updated = VMI_TRY_CTX(c.Call("PATCH", UserPath(user), &b), "update user " + name);
-    if (ctx.g.json) PrintJson(updated);
-    else std::cout << Field(updated, "name") << "\n";
+    if (ctx.g.json)
+      PrintJson(updated);
+    else
+      std::cout << Field(updated, "name") << "\n";
     return Ok();
   });
 }
@@ -82,18 +84,21 @@ void AddUserCommands(CLI::App& app, Context& ctx) {
       }
       Table t({"ID", "NAME", "ROLE", "DISABLED", "INSTANCES", "CPUS", "MEMORY_MB", "CREATED"});
       for (const auto& u : j.value("users", Json::array())) {
-        t.Add({Field(u, "id"), Field(u, "name"), Field(u, "role"), u.value("disabled", false) ? "yes" : "no",
-               UsedOf(u, "instances"), UsedOf(u, "cpus"), UsedOf(u, "memory_mb"),
-               FormatTime(u.value("created_at", Json()))});
+        t.Add({Field(u, "id"), Field(u, "name"), Field(u, "role"),
+               u.value("disabled", false) ? "yes" : "no", UsedOf(u, "instances"), UsedOf(u, "cpus"),
+               UsedOf(u, "memory_mb"), FormatTime(u.value("created_at", Json()))});
       }
       std::cout << t.Render();
       return Ok();
     });
   });
 
-  auto* create = user->add_subcommand("create", "Create a user (password from $VMI_NEW_PASSWORD or a prompt)");
+  auto* create =
+      user->add_subcommand("create", "Create a user (password from $VMI_NEW_PASSWORD or a prompt)");
   create->add_option("name", a.name, "User name")->required();
-  create->add_option("--role", a.role, "user or admin")->capture_default_str()->check(CLI::IsMember({"user", "admin"}));
+  create->add_option("--role", a.role, "user or admin")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"user", "admin"}));
   AddQuotaOptions(create, a.quota);
   ctx.On(create, [&] {
     auto limits = a.quota.ToJson();
@@ -104,8 +109,11 @@ void AddUserCommands(CLI::App& app, Context& ctx) {
       Json body = {{"name", a.name}, {"password", *pw}, {"role", a.role}};
       if (!limits->empty()) body["quota"] = *limits;
       Json u = VMI_TRY_CTX(c.Call("POST", "/api/v1/users", &body), "create user " + a.name);
-      if (ctx.g.json) PrintJson(u);
-      else std::cout << Field(u, "name") << " (id " << Field(u, "id") << ", " << Field(u, "role") << ")\n";
+      if (ctx.g.json)
+        PrintJson(u);
+      else
+        std::cout << Field(u, "name") << " (id " << Field(u, "id") << ", " << Field(u, "role")
+                  << ")\n";
       return Ok();
     });
   });
@@ -150,18 +158,22 @@ void AddUserCommands(CLI::App& app, Context& ctx) {
 
   auto* set_role = user->add_subcommand("set-role", "Make a user an admin or a plain user");
   set_role->add_option("name", a.name, "User name or id")->required();
-  set_role->add_option("role", a.role, "user or admin")->required()->check(CLI::IsMember({"user", "admin"}));
+  set_role->add_option("role", a.role, "user or admin")
+      ->required()
+      ->check(CLI::IsMember({"user", "admin"}));
   ctx.On(set_role, [&] {
     return PatchUser(ctx, a.name, [&]() -> Result<Json> { return Json{{"role", a.role}}; });
   });
 
   for (bool disable : {true, false}) {
-    auto* s = user->add_subcommand(disable ? "disable" : "enable",
-                                   disable ? "Disable a user: no login, tokens refused"
-                                           : "Enable a disabled user");
+    auto* s = user->add_subcommand(
+        disable ? "disable" : "enable",
+        disable ? "Disable a user: no login, tokens refused" : "Enable a disabled user");
     s->add_option("name", a.name, "User name or id")->required();
     ctx.On(s, [&ctx, &a, disable] {
-      return PatchUser(ctx, a.name, [disable]() -> Result<Json> { return Json{{"disabled", disable}}; });
+      return PatchUser(ctx, a.name, [disable]() -> Result<Json> {
+        return Json{{"disabled", disable}};
+      });
     });
   }
 }

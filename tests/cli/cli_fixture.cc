@@ -27,8 +27,8 @@ bool Node::Start(std::string* error) {
   o.env = {std::string("VMI_ADMIN_PASSWORD=") + kAdminPassword, "VMI_LOG_LEVEL=info"};
   o.stdout_fd = log;
   o.stderr_fd = log;
-  auto p = ChildProcess::Spawn({BinDir() + "/vmi", "serve", "--data-dir", dir_ + "/data", "--socket",
-                                dir_ + "/api.sock", "--port", "0"},
+  auto p = ChildProcess::Spawn({BinDir() + "/vmi", "serve", "--data-dir", dir_ + "/data",
+                                "--socket", dir_ + "/api.sock", "--port", "0"},
                                o);
   close(log);
   if (!p.ok()) {
@@ -85,8 +85,8 @@ CliRun CliUser::Run(std::vector<std::string> args, std::vector<std::string> env,
   argv.insert(argv.end(), args.begin(), args.end());
   SpawnOptions o;
   o.clear_env = true;
-  o.env = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=" + home_, "XDG_CONFIG_HOME=" + home_ + "/config",
-           "LANG=C"};
+  o.env = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=" + home_,
+           "XDG_CONFIG_HOME=" + home_ + "/config", "LANG=C"};
   o.env.insert(o.env.end(), env.begin(), env.end());
   // Run() feeds stdin only when given data; the CLI reads a password line
   // from a non-terminal stdin, so always give it something (maybe empty).

@@ -52,7 +52,8 @@ class CliTest : public ::testing::Test {
   }
   // Logs `who` in over TCP; returns the run.
   CliRun Login(const CliUser& who, const std::string& name, const std::string& password) {
-    return who.Run({"--server", node_->tcp(), "login", "--name", name}, {"VMI_PASSWORD=" + password});
+    return who.Run({"--server", node_->tcp(), "login", "--name", name},
+                   {"VMI_PASSWORD=" + password});
   }
   json StoredCredentials(const CliUser& who) {
     auto text = ReadFile(who.credentials_path());
@@ -91,7 +92,8 @@ TEST_F(CliTest, LoginStoresPrivateCredentialsUsedByLaterCommands) {
 
   CliRun login = Login(admin, "admin", kAdminPw);
   ASSERT_EQ(login.code, 0) << login.err;
-  EXPECT_NE(login.out.find("Logged in to " + node_->tcp() + " as admin"), std::string::npos) << login.out;
+  EXPECT_NE(login.out.find("Logged in to " + node_->tcp() + " as admin"), std::string::npos)
+      << login.out;
 
   struct stat st {};
   ASSERT_EQ(stat(admin.credentials_path().c_str(), &st), 0);
@@ -291,8 +293,9 @@ TEST_F(CliTest, NodeEventsAndLiveCommandsOnACreatedInstance) {
   ASSERT_TRUE(line.is_object()) << ev.out;
   EXPECT_EQ(line.value("event", ""), "instance") << ev.out;
   EXPECT_EQ(line["data"].value("id", ""), id) << ev.out;
-  CliRun human = root_.Run({"--server", node_->unix_socket(), "events", "--count", "1", "--instance", id},
-                           {}, "", std::chrono::seconds(20));
+  CliRun human =
+      root_.Run({"--server", node_->unix_socket(), "events", "--count", "1", "--instance", id}, {},
+                "", std::chrono::seconds(20));
   EXPECT_NE(human.out.find("instance " + id + " cli-ev1"), std::string::npos) << human.out;
 
   // Not running: the live commands fail with the server's reason.
