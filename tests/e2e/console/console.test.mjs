@@ -355,6 +355,7 @@ try {
   await mainNav.getByRole("link", { name: "Instances" }).click();
   const bobTile = admin.getByRole("listitem").filter({ has: admin.getByRole("link", { name: /e2e-console-b/ }) });
   await bobTile.locator(".badge", { hasText: /^(created|stopped)$/ }).waitFor();
+  await bobTile.getByText("owner bob").waitFor(); // admins see whose it is
   await admin.waitForFunction(() => window.__vmiConsole.instances.eventsOpen);
   const eventsBefore = await admin.evaluate(() => window.__vmiConsole.instances.eventsReceived);
   await cli("start", bobInst);
