@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cstdio>
 #include <iostream>
+#include <map>
 
 #include "api/http/client.h"
 #include "base/file.h"
@@ -17,14 +18,26 @@ namespace {
 
 std::string InstancePath(const std::string& id) { return "/api/v1/instances/" + id; }
 
-void PrintInstances(const Json& list) {
+// Owner ids as names when the caller may list users (admins); ids otherwise.
+std::map<std::string, std::string> OwnerNames(api::HttpClient& c) {
+  std::map<std::string, std::string> names;
+  auto users = c.Call("GET", "/api/v1/users");
+  if (users.ok())
+    for (const auto& u : users->value("users", Json::array()))
+      names[Field(u, "id")] = Field(u, "name");
+  return names;
+}
+
+void PrintInstances(const Json& list, const std::map<std::string, std::string>& owners) {
   Table t({"ID", "NAME", "IMAGE", "STATE", "SIZE", "CPUS", "MEM", "OWNER", "IP"});
   for (const auto& i : list) {
     char cpus[16];
     snprintf(cpus, sizeof cpus, "%.3g", i.value("cpus", 0.0));
+    auto named = owners.find(Field(i, "owner_id"));
+    std::string owner = named != owners.end() ? named->second : Field(i, "owner_id");
     t.Add({Field(i, "id"), Field(i, "name"), Field(i, "image"), Field(i, "state"),
            std::to_string(i.value("width", 0)) + "x" + std::to_string(i.value("height", 0)), cpus,
-           HumanBytes(i.value("memory", int64_t{0})), Field(i, "owner_id"), Field(i, "ip")});
+           HumanBytes(i.value("memory", int64_t{0})), owner, Field(i, "ip")});
   }
   std::cout << t.Render();
 }
@@ -129,7 +142,7 @@ void AddInstanceCommands(CLI::App& app, Context& ctx) {
       if (ctx.g.json)
         PrintJson(j);
       else
-        PrintInstances(j);
+        PrintInstances(j, OwnerNames(c));
       return Ok();
     });
   });
