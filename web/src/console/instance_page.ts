@@ -8,7 +8,7 @@
 import * as api from "../api";
 import { Viewer } from "../viewer/viewer";
 import { createAudioControls } from "../audio/index";
-import { alertBox, badge, busy, button, bytes, confirmAction, errorText, h, notify, showAlert, when } from "./dom";
+import { alertBox, badge, busy, button, bytes, confirmAction, errorText, h, input, notify, showAlert, when } from "./dom";
 import { instances } from "./store";
 import type { Page } from "./page";
 
@@ -32,13 +32,24 @@ export function instancePage(id: string, opts: { forceJpeg: boolean }): Page {
   const vncBtn = button("Show VNC details", () => void busy(vncBtn, showVnc));
   const logsOut = h("pre", { class: "logs", tabindex: 0, "aria-label": "Console log" });
   const logsBtn = button("Load log", () => void busy(logsBtn, loadLogs));
+  const follow = input({ type: "checkbox" });
+  follow.id = `follow-${id}`;
+  const followWrap = h("div", "field check inline", follow, h("label", { for: follow.id, text: "Refresh every 3 s" }));
+  let logTimer: number | undefined;
+  follow.addEventListener("change", () => {
+    clearInterval(logTimer);
+    if (follow.checked) {
+      void loadLogs();
+      logTimer = window.setInterval(() => void loadLogs(), 3000);
+    }
+  });
 
   const side = h("div", "side",
     actions, err,
     h("section", { class: "panel", "aria-labelledby": "facts-h" }, h("h2", { id: "facts-h", text: "Details" }), facts),
     h("section", { class: "panel", "aria-labelledby": "vnc-h" }, h("h2", { id: "vnc-h", text: "VNC" }),
       h("p", { class: "muted small", text: "Any VNC client can connect to this instance with its password." }), vncBtn, vncOut),
-    h("section", { class: "panel", "aria-labelledby": "logs-h" }, h("h2", { id: "logs-h", text: "Log" }), logsBtn, logsOut));
+    h("section", { class: "panel", "aria-labelledby": "logs-h" }, h("h2", { id: "logs-h", text: "Log" }), h("div", "log-bar", logsBtn, followWrap), logsOut));
   const layout = h("div", "instance-layout", live, side);
   root.append(back, h("div", "page-head", title, state), layout);
 
@@ -180,8 +191,10 @@ export function instancePage(id: string, opts: { forceJpeg: boolean }): Page {
     if (!inst) return;
     try {
       const text = await api.instanceLogs(inst.id);
+      // Keep the reader's place unless they are at the end.
+      const atEnd = logsOut.scrollTop + logsOut.clientHeight >= logsOut.scrollHeight - 4;
       logsOut.textContent = text || "(empty)";
-      logsOut.scrollTop = logsOut.scrollHeight;
+      if (atEnd) logsOut.scrollTop = logsOut.scrollHeight;
       logsBtn.textContent = "Refresh log";
     } catch (e) {
       logsOut.textContent = errorText(e);
@@ -205,6 +218,7 @@ export function instancePage(id: string, opts: { forceJpeg: boolean }): Page {
     dispose: () => {
       disposed = true;
       clearTimeout(timer);
+      clearInterval(logTimer);
       unsubscribe();
       viewer?.close();
       viewer = null;
