@@ -39,6 +39,9 @@ export interface AudioPlayer {
   // Browsers start audio only after a user gesture; call from one.
   resume(): Promise<void>;
   mediaTimeUs(): number | null;
+  // Benchmark and test hook: each decoded buffer as it is scheduled, with
+  // its server timestamp and the context time it starts at.
+  onPlay: ((buf: AudioBuffer, timestampUs: number, at: number) => void) | null;
   close(): void;
 }
 
@@ -62,6 +65,7 @@ class Player implements AudioPlayer {
   };
   volume = 1;
   muted = false;
+  onPlay: ((buf: AudioBuffer, timestampUs: number, at: number) => void) | null = null;
   private clock: PlayoutClock;
   private decoder: AudioDecoder | null = null;
   private durations = new Map<number, number>();
@@ -170,6 +174,7 @@ class Player implements AudioPlayer {
     src.buffer = buf;
     src.connect(this.output);
     src.start(at);
+    this.onPlay?.(buf, timestampUs, at);
   }
 
   setVolume(v: number): void {
