@@ -1,8 +1,11 @@
 // The virtual sound card inside real instances: containers started by the
 // real daemon from the linux-mobile image, whose /etc/asound.conf loads the
 // plugin from the guest kit at /opt/vmi. This test serves each instance's
-// device directory with an AudioHub of its own (the daemon does not host
-// audio devices yet) and runs the real aplay/arecord inside the guests.
+// device directory with an AudioHub of its own, which takes over the
+// instance's audio.sock from the daemon's (AudioDevice rebinds the path), so
+// it can listen to the raw PCM of a mix; it runs the real aplay/arecord
+// inside the guests. The daemon's own sound path, through the viewer
+// WebSocket to Chromium, is tested by audio_e2e.test.mjs.
 #include <gtest/gtest.h>
 #include <opus/opus.h>
 #include <sys/stat.h>
