@@ -33,6 +33,10 @@ Result<std::unique_ptr<Management>> Management::Create(store::Database* db,
 Result<std::optional<std::string>> Management::EnsureAdmin() {
   auto pw = VMI_TRY(users_.EnsureAdmin(options_.admin_password));
   if (pw) {
+    // The first admin runs the node: no quota of its own.
+    if (auto admin = users_.GetByName("admin"); admin.ok()) {
+      VMI_CHECK_OK(quotas_.SetLimits(admin->id, QuotaLimits{-1, -1, -1}), "first-run admin quota");
+    }
     audit_.RecordAs(std::nullopt, "system", "local", "user.create", "user/admin", "ok",
                     "first-run admin");
   }

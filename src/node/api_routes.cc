@@ -11,8 +11,6 @@ using api::Json;
 using api::Request;
 using api::Response;
 
-namespace {
-
 Json InstanceJson(const InstanceManager& m, const InstanceRecord& r) {
   Json j = ToJson(r);
   j.erase("monitor_start_ticks");
@@ -21,6 +19,8 @@ Json InstanceJson(const InstanceManager& m, const InstanceRecord& r) {
   return j;
 }
 
+namespace {
+
 bool QueryFlag(const Request& req, const char* name) {
   auto v = req.Query(name);
   return v && (*v == "1" || *v == "true" || *v == "yes");
@@ -28,7 +28,14 @@ bool QueryFlag(const Request& req, const char* name) {
 
 }  // namespace
 
-void RegisterInstanceRoutes(api::Router& router, InstanceManager& m, InstanceAccessCheck check) {
+void RegisterInstanceRoutes(api::Router& router, InstanceManager& m, InstanceRouteHooks hooks) {
+  InstanceAccessCheck check = hooks.check;
+  // Records the outcome of an operation in the audit log and passes it on.
+  auto audited = [audit = hooks.audit](const Request& req, const std::string& action,
+                                       const std::string& target, auto result) {
+    if (audit) audit(req, "instance." + action, target, result.ok() ? nullptr : &result.error());
+    return result;
+  };
   auto allowed = [check](const Request& req, const InstanceRecord& r, const char* action) {
     return check ? check(req, r, action) : Ok();
   };
@@ -40,7 +47,10 @@ void RegisterInstanceRoutes(api::Router& router, InstanceManager& m, InstanceAcc
     if (!r.ok()) return r;
     auto ok = allowed(req, *r, action);
     if (!ok.ok()) {
-      if (ok.error().code() == ErrorCode::kPermissionDenied)
+      // The refusal must not reveal more than an unknown id would (the
+      // check's own message may name the instance).
+      if (ok.error().code() == ErrorCode::kPermissionDenied ||
+          ok.error().code() == ErrorCode::kNotFound)
         return Error(ErrorCode::kNotFound, "no such instance '" + key + "'");
       return std::move(ok).error();
     }
@@ -57,7 +67,7 @@ void RegisterInstanceRoutes(api::Router& router, InstanceManager& m, InstanceAcc
 
   router.Handle(
       "POST", "/api/v1/instances",
-      [&m, check](Request& req) -> Result<Response> {
+      [&m, check, audited](Request& req) -> Result<Response> {
         auto body = VMI_TRY(api::ParseJsonObject(req.body));
         CreateRequest cr;
         cr.spec = VMI_TRY(ParseCreateInstance(body));
@@ -68,8 +78,10 @@ void RegisterInstanceRoutes(api::Router& router, InstanceManager& m, InstanceAcc
           probe.owner_id = cr.owner_id;
           VMI_CHECK_OK(check(req, probe, "create"), "create instance");
         }
-        auto r = VMI_TRY(m.CreateInstance(cr));
-        if (QueryFlag(req, "start")) r = VMI_TRY(m.Start(r.spec.id));
+        std::string target = "instance/" + (cr.spec.name.empty() ? "(unnamed)" : cr.spec.name);
+        auto r = VMI_TRY(audited(req, "create", target, m.CreateInstance(cr)));
+        target = "instance/" + r.spec.name;
+        if (QueryFlag(req, "start")) r = VMI_TRY(audited(req, "start", target, m.Start(r.spec.id)));
         return Response::JsonBody(InstanceJson(m, r), 201);
       },
       blocking);
@@ -84,9 +96,11 @@ void RegisterInstanceRoutes(api::Router& router, InstanceManager& m, InstanceAcc
 
   router.Handle(
       "DELETE", "/api/v1/instances/{id}",
-      [&m, lookup](Request& req) -> Result<Response> {
+      [&m, lookup, audited](Request& req) -> Result<Response> {
         auto r = VMI_TRY(lookup(req, "delete"));
-        VMI_CHECK_OK(m.Remove(r.spec.id, QueryFlag(req, "force")), "");
+        VMI_CHECK_OK(audited(req, "delete", "instance/" + r.spec.name,
+                             m.Remove(r.spec.id, QueryFlag(req, "force"))),
+                     "");
         return Response::NoContent();
       },
       blocking);
@@ -95,12 +109,14 @@ void RegisterInstanceRoutes(api::Router& router, InstanceManager& m, InstanceAcc
     std::string a = action;
     router.Handle(
         "POST", "/api/v1/instances/{id}/" + a,
-        [&m, lookup, a](Request& req) -> Result<Response> {
+        [&m, lookup, a, audited](Request& req) -> Result<Response> {
           auto r = VMI_TRY(lookup(req, a.c_str()));
-          InstanceRecord out;
-          if (a == "start") out = VMI_TRY(m.Start(r.spec.id));
-          else if (a == "stop") out = VMI_TRY(m.Stop(r.spec.id));
-          else out = VMI_TRY(m.Restart(r.spec.id));
+          auto op = [&]() -> Result<InstanceRecord> {
+            if (a == "start") return m.Start(r.spec.id);
+            if (a == "stop") return m.Stop(r.spec.id);
+            return m.Restart(r.spec.id);
+          };
+          InstanceRecord out = VMI_TRY(audited(req, a, "instance/" + r.spec.name, op()));
           return Response::JsonBody(InstanceJson(m, out));
         },
         blocking);
@@ -108,11 +124,12 @@ void RegisterInstanceRoutes(api::Router& router, InstanceManager& m, InstanceAcc
 
   router.Handle(
       "POST", "/api/v1/instances/{id}/exec",
-      [&m, lookup](Request& req) -> Result<Response> {
+      [&m, lookup, audited](Request& req) -> Result<Response> {
         auto r = VMI_TRY(lookup(req, "exec"));
         auto body = VMI_TRY(api::ParseJsonObject(req.body));
         auto ex = VMI_TRY(ParseExec(body));
-        auto out = VMI_TRY(m.Exec(r.spec.id, ex.argv, ex.timeout, ex.max_output));
+        auto out = VMI_TRY(audited(req, "exec", "instance/" + r.spec.name,
+                                   m.Exec(r.spec.id, ex.argv, ex.timeout, ex.max_output)));
         int code = WIFEXITED(out.status) ? WEXITSTATUS(out.status) : 128 + WTERMSIG(out.status);
         return Response::JsonBody(Json{{"exit_code", code},
                                        {"stdout", out.out},
@@ -139,8 +156,15 @@ void RegisterInstanceRoutes(api::Router& router, InstanceManager& m, InstanceAcc
       blocking);
 }
 
-void RegisterImageRoutes(api::Router& router, ImageCatalog& images, InstanceManager& m) {
+void RegisterImageRoutes(api::Router& router, ImageCatalog& images, InstanceManager& m,
+                         ImageChangeCheck may_change, InstanceAudit audit) {
   api::RouteOptions blocking{.blocking = true};
+  auto change = [may_change](const Request& req) { return may_change ? may_change(req) : Ok(); };
+  auto audited = [audit](const Request& req, const std::string& action, const std::string& target,
+                         auto result) {
+    if (audit) audit(req, "image." + action, target, result.ok() ? nullptr : &result.error());
+    return result;
+  };
   router.Handle(
       "GET", "/api/v1/images",
       [&images](Request&) -> Result<Response> {
@@ -151,7 +175,8 @@ void RegisterImageRoutes(api::Router& router, ImageCatalog& images, InstanceMana
       blocking);
   router.Handle(
       "POST", "/api/v1/images",
-      [&images, &m](Request& req) -> Result<Response> {
+      [&images, &m, change, audited](Request& req) -> Result<Response> {
+        VMI_CHECK_OK(change(req), "image");
         auto body = VMI_TRY(api::ParseJsonObject(req.body));
         for (const auto& [k, v] : body.items()) {
           if (k != "name" && k != "path" && k != "build")
@@ -162,18 +187,25 @@ void RegisterImageRoutes(api::Router& router, ImageCatalog& images, InstanceMana
         std::string name = body.value("name", "");
         if (body.contains("build")) {
           std::string n = name.empty() ? "linux-mobile" : name;
-          return Response::JsonBody(VMI_TRY(images.Build(n, body["build"], m.ImageInUse(n))), 201);
+          return Response::JsonBody(
+              VMI_TRY(audited(req, "build", "image/" + n,
+                              images.Build(n, body["build"], m.ImageInUse(n)))),
+              201);
         }
         if (!body.contains("path"))
           return Error(ErrorCode::kInvalidArgument, "give 'path' (import) or 'build' (kind)");
-        return Response::JsonBody(VMI_TRY(images.Import(name, body["path"])), 201);
+        return Response::JsonBody(
+            VMI_TRY(audited(req, "import", "image/" + name, images.Import(name, body["path"]))),
+            201);
       },
       blocking);
   router.Handle(
       "DELETE", "/api/v1/images/{name}",
-      [&images, &m](Request& req) -> Result<Response> {
+      [&images, &m, change, audited](Request& req) -> Result<Response> {
+        VMI_CHECK_OK(change(req), "image");
         std::string name(req.Param("name"));
-        VMI_CHECK_OK(images.Remove(name, m.ImageInUse(name)), "remove image");
+        VMI_CHECK_OK(audited(req, "delete", "image/" + name, images.Remove(name, m.ImageInUse(name))),
+                     "remove image");
         return Response::NoContent();
       },
       blocking);

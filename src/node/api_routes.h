@@ -15,12 +15,32 @@ class ImageCatalog;
 // Authorization hook: every instance route asks it before acting. The
 // default (null) allows everything, as on a single-user node reached through
 // the local socket.
+// Actions: "list", "inspect", "logs", "create", "start", "stop", "restart",
+// "delete", "exec", and the live routes' "stream", "screenshot", "rotate",
+// "vnc", "input", "control".
 using InstanceAccessCheck =
     std::function<Result<void>(const api::Request&, const InstanceRecord&, const char* action)>;
 
+// Audit hook: called after every instance operation that changes something
+// (create, start, stop, restart, delete, exec) with its outcome (null: ok).
+using InstanceAudit = std::function<void(const api::Request&, const std::string& action,
+                                         const std::string& target, const Error* failure)>;
+
+struct InstanceRouteHooks {
+  InstanceAccessCheck check;  // null: allow everything
+  InstanceAudit audit;        // null: no audit log
+};
+
 void RegisterInstanceRoutes(api::Router& router, InstanceManager& instances,
-                            InstanceAccessCheck check = nullptr);
-void RegisterImageRoutes(api::Router& router, ImageCatalog& images, InstanceManager& instances);
+                            InstanceRouteHooks hooks = {});
+
+// The JSON of an instance as the API shows it (without secrets).
+api::Json InstanceJson(const InstanceManager& m, const InstanceRecord& r);
+// Image changes (import, build, delete) ask `may_change` first (null: allowed)
+// and are audited through `audit`.
+using ImageChangeCheck = std::function<Result<void>(const api::Request&)>;
+void RegisterImageRoutes(api::Router& router, ImageCatalog& images, InstanceManager& instances,
+                         ImageChangeCheck may_change = nullptr, InstanceAudit audit = nullptr);
 void RegisterNodeRoutes(api::Router& router, InstanceManager& instances);
 
 }  // namespace vmi::node

@@ -10,16 +10,23 @@
 
 #include "api/http/server.h"
 #include "api/http/static_files.h"
+#include "api/management.h"
 #include "base/file.h"
 #include "base/log.h"
+#include "node/access.h"
 #include "node/api_routes.h"
 #include "node/image_catalog.h"
+#include "node/instance_events.h"
 #include "node/instance_manager.h"
+#include "node/instance_metrics.h"
+#include "node/node_api.h"
 #ifdef VMI_HAVE_LIVE
-#include "node/live/live_routes.h"
+#include "node/live/live_service.h"
 #endif
 #include "node/sql_instance_repository.h"
 #include "runtime/core/host_info.h"
+#include "store/database.h"
+#include "store/migrations.h"
 
 namespace vmi::node {
 namespace {
@@ -76,8 +83,31 @@ Result<void> RunDaemon(DaemonOptions o) {
                 << ", binder " << (host.binderfs ? "yes" : "no");
 
   std::string db_url = o.database.empty() ? "sqlite://" + o.data_dir + "/vmi.db" : o.database;
-  auto db = VMI_TRY_CTX(OpenNodeDatabase(db_url), "open database");
-  auto repo = VMI_TRY(SqlInstanceRepository::Create(db.get()));
+  auto db = VMI_TRY_CTX(store::Database::Open(db_url), "open database");
+  store::Migrations migrations;
+  api::Management::AddMigrations(migrations);  // users first: instances reference them
+  AddInstanceMigrations(migrations);
+  VMI_CHECK_OK(migrations.Apply(*db), "migrate database " + db->display_url());
+  VMI_LOG(INFO) << "database " << db->display_url();
+
+  api::ManagementOptions mopt;
+  mopt.openapi_path = o.openapi_path.empty() ? VMI_DEFAULT_OPENAPI : o.openapi_path;
+  auto mgmt = VMI_TRY_CTX(api::Management::Create(db.get(), mopt), "management");
+  auto first_admin = VMI_TRY_CTX(mgmt->EnsureAdmin(), "first-run admin");
+
+  // An instance row and its owner's quota move in one transaction.
+  auto repo = std::make_unique<SqlInstanceRepository>(db.get());
+  auto usage = [](const InstanceRecord& r) {
+    return api::Usage{1, static_cast<int64_t>(r.spec.cpus * 1000 + 0.5),
+                      (r.spec.memory_bytes + (1 << 20) - 1) >> 20};
+  };
+  repo->SetAdmission(
+      [&mgmt, usage](store::Tx& tx, const InstanceRecord& r) {
+        return mgmt->quotas().Reserve(tx, r.owner_id, usage(r));
+      },
+      [&mgmt, usage](store::Tx& tx, const InstanceRecord& r) {
+        return mgmt->quotas().Release(tx, r.owner_id, usage(r));
+      });
   auto images = VMI_TRY_CTX(CreateImageCatalog(o.data_dir, o.image_definitions + "/linux-mobile"),
                             "image store");
 
@@ -97,14 +127,15 @@ Result<void> RunDaemon(DaemonOptions o) {
       VMI_TRY(InstanceManager::Create(mo, host, repo.get(), images.get()));
   VMI_CHECK_OK(manager->Reconcile(), "reconcile instances");
 
-  api::Router router;
-  RegisterInstanceRoutes(router, *manager);
-  RegisterImageRoutes(router, *images, *manager);
-  RegisterNodeRoutes(router, *manager);
+  auto events = InstanceEvents::Create(*manager, MakeAccessCheck(*mgmt));  // before the manager
+  AddInstanceMetrics(mgmt->metrics(), *manager);
+  NodeServices services{mgmt.get(), manager.get(), images.get(), events.get()};
 #ifdef VMI_HAVE_LIVE
   auto live_service = live::LiveService::Create(*manager);  // destroyed before the manager
-  live::RegisterLiveRoutes(router, *manager, *live_service);
+  services.live = live_service.get();
 #endif
+  api::Router router;
+  RegisterNodeApi(router, services);
   if (IsDirectory(o.web_root)) {
     router.SetFallback(api::StaticFilesHandler({.root = o.web_root}));
   }
@@ -115,6 +146,7 @@ Result<void> RunDaemon(DaemonOptions o) {
   so.tcp_port = o.tcp_port;
   so.tls_cert_file = o.tls_cert;
   so.tls_key_file = o.tls_key;
+  so.on_response = mgmt->ResponseObserver();
   if (!o.unix_path.empty()) MakeDirs(o.unix_path.substr(0, o.unix_path.rfind('/'))).ok();
   auto server = VMI_TRY_CTX(api::Server::Start(so, router), "start API server");
   std::string scheme = o.tls_cert.empty() ? "http" : "https";
@@ -123,11 +155,20 @@ Result<void> RunDaemon(DaemonOptions o) {
             << "  API:      " << scheme << "://" << o.tcp_host << ":" << server->tcp_port()
             << "/api/v1/  and unix://" << o.unix_path << "\n"
             << "  CLI:      vmi ls   (build/bin/vmi)\n"
-            << "  data:     " << o.data_dir << "\n"
-            << std::flush;
+            << "  data:     " << o.data_dir << " (database " << db->display_url() << ")\n";
+  if (first_admin) {
+    if (std::getenv("VMI_ADMIN_PASSWORD"))
+      std::cout << "  login:    admin, with the password from VMI_ADMIN_PASSWORD\n";
+    else
+      std::cout << "  login:    admin\n"
+                << "admin password: " << *first_admin << "\n"
+                << "  (shown once: write it down, or change it in the console)\n";
+  }
+  std::cout << std::flush;
   auto sig = VMI_TRY(WaitForSignal());
   VMI_LOG(INFO) << "signal " << sig << ": stopping the daemon; instances keep running";
   server->Stop();
+  events.reset();
   return Ok();
 }
 

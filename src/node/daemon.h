@@ -1,6 +1,8 @@
-// Daemon: the composition of one node (`vmi serve`): database, image store,
-// instance manager, device services and the HTTP API on a Unix socket and
-// TCP. Run() blocks until SIGINT/SIGTERM. Instances keep running when the
+// Daemon: the composition of one node (`vmi serve`): database, management
+// (users, sessions, tokens, quotas, audit, metrics), image store, instance
+// manager, event stream, device services and the HTTP API on a Unix socket
+// and TCP. The first run creates the user `admin` and prints its password
+// once (or takes it from $VMI_ADMIN_PASSWORD). Run() blocks until SIGINT/SIGTERM. Instances keep running when the
 // daemon stops; the next daemon finds them again.
 #pragma once
 
@@ -22,6 +24,7 @@ struct DaemonOptions {
   std::string monitor_path;
   std::string web_root;  // built console/viewer (web/dist)
   std::string image_definitions;  // images/ of the source tree
+  std::string openapi_path;       // served at /api/v1/openapi.json
 };
 
 Result<void> RunDaemon(DaemonOptions options);

@@ -139,6 +139,11 @@ void InstanceManager::Subscribe(Listener l) {
   listeners_.push_back(std::move(l));
 }
 
+void InstanceManager::SubscribeRemoved(Listener l) {
+  std::lock_guard lock(mu_);
+  removed_listeners_.push_back(std::move(l));
+}
+
 std::shared_ptr<InstanceManager::Entry> InstanceManager::Find(const std::string& key) const {
   std::lock_guard lock(mu_);
   auto it = entries_.find(key);
@@ -446,17 +451,47 @@ Result<void> InstanceManager::Remove(const std::string& key, bool force) {
     return Error(ErrorCode::kFailedPrecondition,
                  "instance '" + r.spec.name + "' is running: stop it first or use --force");
   }
-  if (r.state == InstanceState::kRunning)
-    VMI_CHECK_OK(StopLocked(*e, std::chrono::seconds(3)), "remove instance '" + r.spec.name + "'");
+  const std::string what = "remove instance '" + r.spec.name + "'";
+  if (r.state == InstanceState::kRunning || r.state == InstanceState::kStopping ||
+      r.state == InstanceState::kStarting) {
+    auto stopped = StopLocked(*e, std::chrono::seconds(3));
+    if (!stopped.ok()) {
+      // The container outlived SIGKILL through the runtime (a loaded host,
+      // a stuck runtime call): kill the container's init directly, which
+      // ends its whole pid namespace, then wait for the monitor to notice.
+      VMI_ILOG(WARN, r.spec.id) << stopped.error().ToString() << "; killing init and monitor";
+      if (UniqueFd init = PidfdOpen(r.init_pid)) {
+        syscall(SYS_pidfd_send_signal, init.get(), SIGKILL, nullptr, 0);
+        WaitPidfd(init.get(), std::chrono::seconds(30));
+      }
+      UniqueFd pidfd = PidfdOpen(r.monitor_pid);
+      if (pidfd && ProcessStartTicks(r.monitor_pid) == r.monitor_start_ticks) {
+        if (!WaitPidfd(pidfd.get(), std::chrono::seconds(10))) {
+          syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
+          if (!WaitPidfd(pidfd.get(), std::chrono::seconds(10)))
+            return std::move(stopped).error().Context(what);
+        }
+        siginfo_t info;
+        waitid(P_PIDFD, pidfd.get(), &info, WEXITED | WNOHANG);
+      }
+      runtime_.Kill("vmi-" + r.spec.id, SIGKILL, true).ok();
+      r.monitor_pid = 0;
+      r.init_pid = 0;
+      SetState(*e, InstanceState::kStopped);
+    }
+  }
   CleanupRun(r);
-  VMI_CHECK_OK(RemoveTree(InstanceDir(r.spec.id)), "remove instance '" + r.spec.name + "'");
-  VMI_CHECK_OK(repo_->Remove(r.spec.id), "remove instance '" + r.spec.name + "'");
+  VMI_CHECK_OK(RemoveTree(InstanceDir(r.spec.id)), what);
+  VMI_CHECK_OK(repo_->Remove(r.spec.id), what);
+  std::vector<Listener> ls;
   {
     std::lock_guard lock(mu_);
     entries_.erase(r.spec.id);
     slots_.erase(r.slot.index);
+    ls = removed_listeners_;
   }
   VMI_ILOG(INFO, r.spec.id) << "removed";
+  for (auto& l : ls) l(r);
   return Ok();
 }
 

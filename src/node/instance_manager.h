@@ -86,6 +86,8 @@ class InstanceManager {
   // Called (on the thread that changed it) after every state change.
   using Listener = std::function<void(const InstanceRecord&)>;
   void Subscribe(Listener l);
+  // Called after an instance is removed (its last record).
+  void SubscribeRemoved(Listener l);
 
   const runtime::HostInfo& host() const { return runtime_.host(); }
 
@@ -122,6 +124,7 @@ class InstanceManager {
   std::map<std::string, std::shared_ptr<Entry>> entries_;  // shared: ops hold them unlocked
   std::set<int> slots_;
   std::vector<Listener> listeners_;
+  std::vector<Listener> removed_listeners_;
   bool network_ready_ = false;
 
   std::unique_ptr<EventLoop> loop_;

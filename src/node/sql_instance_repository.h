@@ -1,54 +1,52 @@
-// SqlInstanceRepository: instance records in the node database.
+// SqlInstanceRepository: instance records in the store's database (SQLite or
+// PostgreSQL, see store/database.h), beside the management tables.
 //
-// Schema (versioned migrations in schema_migrations):
+// Schema (store::Migrations component "node"):
 //   1: instances(id TEXT PRIMARY KEY, name TEXT UNIQUE NOT NULL,
-//                slot INTEGER UNIQUE NOT NULL, owner_id INTEGER NOT NULL,
+//                slot BIGINT UNIQUE NOT NULL,
+//                owner_id BIGINT NOT NULL REFERENCES users(id),
 //                state TEXT NOT NULL, record TEXT NOT NULL)
 // `record` is the full JSON of InstanceRecord; the other columns exist for
-// constraints (unique name and slot) and queries.
+// constraints (unique name and slot, an owner that exists: a user with
+// instances cannot be deleted) and queries. The users table comes from the
+// "api" component, whose migrations must be added first.
+//
+// Admission: hooks run inside the transaction that inserts or deletes a row,
+// so an owner's quota moves together with the instance row and concurrent
+// creations cannot exceed it (api/auth/quotas.h). A failing insert hook
+// rolls the insert back and its error is returned.
+//
+// Threads: thread-safe. Hooks are set once, before use.
 #pragma once
 
+#include <functional>
 #include <memory>
-#include <mutex>
 
 #include "node/instance_repository.h"
-
-struct sqlite3;
+#include "store/database.h"
+#include "store/migrations.h"
 
 namespace vmi::node {
 
-// The node's database handle. SQLite in WAL mode; thread-safe (serialised).
-class NodeDatabase {
- public:
-  ~NodeDatabase();
-  sqlite3* handle() { return db_; }
-  std::mutex& mutex() { return mu_; }
-  // Executes SQL without results (DDL, pragmas).
-  Result<void> Exec(const std::string& sql);
-  // Applies migrations [1..n] of `component` not yet applied, each in a
-  // transaction.
-  Result<void> Migrate(const std::string& component, const std::vector<std::string>& steps);
-
- private:
-  friend Result<std::unique_ptr<NodeDatabase>> OpenNodeDatabase(const std::string& url);
-  sqlite3* db_ = nullptr;
-  std::mutex mu_;
-};
-
-// "sqlite:///abs/path.db" or a plain path.
-Result<std::unique_ptr<NodeDatabase>> OpenNodeDatabase(const std::string& url);
+void AddInstanceMigrations(store::Migrations& m);
 
 class SqlInstanceRepository : public InstanceRepository {
  public:
-  static Result<std::unique_ptr<SqlInstanceRepository>> Create(NodeDatabase* db);
+  using TxHook = std::function<Result<void>(store::Tx&, const InstanceRecord&)>;
+
+  // `db` is borrowed and must outlive the repository; its schema must be
+  // migrated (AddInstanceMigrations).
+  explicit SqlInstanceRepository(store::Database* db) : db_(db) {}
+  void SetAdmission(TxHook on_insert, TxHook on_remove);
+
   Result<std::vector<InstanceRecord>> LoadAll() override;
   Result<void> Insert(const InstanceRecord& r) override;
   Result<void> Update(const InstanceRecord& r) override;
   Result<void> Remove(const std::string& id) override;
 
  private:
-  explicit SqlInstanceRepository(NodeDatabase* db) : db_(db) {}
-  NodeDatabase* db_;
+  store::Database* db_;
+  TxHook on_insert_, on_remove_;
 };
 
 }  // namespace vmi::node

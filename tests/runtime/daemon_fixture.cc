@@ -33,14 +33,24 @@ bool Daemon::Start() {
   int log = open((data_dir_ + "/daemon.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   o.stdout_fd = log;
   o.stderr_fd = log;
-  auto p = ChildProcess::Spawn({BinDir() + "/vmi", "serve", "--data-dir", data_dir_, "--socket",
-                                socket(), "--port", "-1"},
-                               o);
+  std::vector<std::string> argv = {BinDir() + "/vmi", "serve", "--data-dir", data_dir_, "--socket",
+                                   socket(), "--port", tcp_ ? "0" : "-1"};
+  argv.insert(argv.end(), serve_args_.begin(), serve_args_.end());
+  auto p = ChildProcess::Spawn(argv, o);
   close(log);
   if (!p.ok()) return false;
   proc_.emplace(std::move(*p));
   for (int i = 0; i < 200; ++i) {
-    if (Cli({"ls"}).ok()) return true;
+    if (Cli({"ls"}).ok()) {
+      if (!tcp_) return true;
+      // The banner names the port: "  API:      http://127.0.0.1:PORT/api/v1/".
+      auto log = ReadFile(data_dir_ + "/daemon.log");
+      size_t at = log.ok() ? log->rfind("API:      http://127.0.0.1:") : std::string::npos;
+      if (at != std::string::npos) {
+        tcp_port_ = atoi(log->c_str() + at + 27);
+        if (tcp_port_ > 0) return true;
+      }
+    }
     auto st = proc_->TryWait();
     if (st.ok() && st->has_value()) {
       proc_.reset();

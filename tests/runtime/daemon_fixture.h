@@ -17,6 +17,13 @@ class Daemon {
   explicit Daemon(std::vector<std::string> env = {}, std::string data_dir = "");
   ~Daemon();  // stops the daemon (SIGTERM), leaves instances to the test
 
+  // Also listen on TCP 127.0.0.1 (a free port, see tcp_port()). Call before Start.
+  void EnableTcp() { tcp_ = true; }
+  // More `vmi serve` arguments (e.g. --database URL). Call before Start.
+  void AddServeArgs(std::vector<std::string> args) {
+    serve_args_.insert(serve_args_.end(), args.begin(), args.end());
+  }
+  int tcp_port() const { return tcp_port_; }
   bool Start();
   void Kill9();  // simulates a crash
   void Stop();   // SIGTERM and wait
@@ -40,6 +47,9 @@ class Daemon {
  private:
   std::vector<std::string> env_;
   std::string data_dir_;
+  bool tcp_ = false;
+  std::vector<std::string> serve_args_;
+  int tcp_port_ = 0;
   std::optional<ChildProcess> proc_;
 };
 

@@ -87,6 +87,8 @@ class StreamImpl : public ResponseStream {
 
   // Connection side (strand).
   void Attach(std::weak_ptr<StreamSink> sink) { sink_ = std::move(sink); }
+  // The request as the middleware left it (authenticated); before the handler runs.
+  void SetRequest(const Request& req) { req_ = req; }
   void Written(size_t n) { queued_ -= n; }
   void Finished() {
     open_ = false;
@@ -419,6 +421,7 @@ class HttpConnection : public Connection,
     Result<Response> head = GuardedCall([&]() -> Result<Response> {
       Result<void> r = server_->router->RunMiddleware(req_, *route_);
       if (!r.ok()) return std::move(r).error();
+      s->SetRequest(req_);
       return route_->stream_handler(req_, as_stream);
     });
     if (!head.ok()) {

@@ -1,10 +1,12 @@
 // The browser viewers' WebSocket: binds an api::WebSocket to a ViewerSession
 // of an InstanceLive (stream/web's wire protocol).
 //
-// stream/web/viewer_route.h does the same for a bare LiveView; this one also
-// registers the connection with its InstanceLive, so that the viewers are
-// closed when the instance stops and browser control is released in the
-// InputRouter when the last viewer leaves.
+// The WebSocket plumbing is stream/web/viewer_route.h's (the transport and
+// BindViewerSocket, shared with a bare LiveView's route); this one also
+// registers the connection with its InstanceLive (InstanceLive::Connect, and
+// Disconnect as the close hook), so that the viewers are closed when the
+// instance stops and browser control is released in the InputRouter when the
+// last viewer leaves.
 //
 // Ownership: the WebSocket's callbacks own the connection (transport,
 // session and a reference to the InstanceLive) until on_close.

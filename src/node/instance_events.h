@@ -1,0 +1,49 @@
+// InstanceEvents: the node's event stream of instance state changes,
+// GET /api/v1/events as Server-Sent Events:
+//
+//   event: instance          data: <instance JSON, as GET /instances/{id}>
+//   event: removed           data: {"id": "...", "name": "..."}
+//   : keep-alive             (a comment every 15 s)
+//
+// On connect the stream starts with one `instance` event per instance the
+// caller may see (a snapshot), then follows changes. Each event carries an
+// increasing `id:`. Every event is filtered through the access check with the
+// action "list", so a user sees only their own instances. A client that
+// does not read (more than 1 MiB queued) is disconnected; it may reconnect
+// and gets a fresh snapshot.
+//
+// Threads: thread-safe. Events are published on the manager's threads
+// (never blocking: the stream queues them). One thread ("vmi-events") sends
+// the keep-alives and drops closed streams.
+// Ownership: create after the InstanceManager, destroy before it and after
+// the server has stopped.
+#pragma once
+
+#include <memory>
+#include <thread>
+
+#include "api/http/router.h"
+#include "node/api_routes.h"
+#include "node/instance_manager.h"
+
+namespace vmi::node {
+
+class InstanceEvents {
+ public:
+  static std::unique_ptr<InstanceEvents> Create(InstanceManager& manager,
+                                                InstanceAccessCheck check);
+  ~InstanceEvents();
+  InstanceEvents(const InstanceEvents&) = delete;
+  InstanceEvents& operator=(const InstanceEvents&) = delete;
+
+  void Register(api::Router& router);
+  size_t subscribers() const;
+
+ private:
+  struct Core;
+  explicit InstanceEvents(std::shared_ptr<Core> core);
+  std::shared_ptr<Core> core_;  // the manager's listeners hold it weakly
+  std::thread keepalive_;
+};
+
+}  // namespace vmi::node

@@ -1,0 +1,36 @@
+#include "node/node_api.h"
+
+#include "node/access.h"
+#include "node/api_routes.h"
+#ifdef VMI_HAVE_LIVE
+#include "node/live/audio_routes.h"
+#include "node/live/live_routes.h"
+#endif
+
+namespace vmi::node {
+
+bool HaveLiveView() {
+#ifdef VMI_HAVE_LIVE
+  return true;
+#else
+  return false;
+#endif
+}
+
+void RegisterNodeApi(api::Router& router, const NodeServices& s) {
+  auto check = MakeAccessCheck(*s.management);
+  auto audit = MakeAudit(*s.management);
+  s.management->Register(router);  // authentication first, then users, tokens, audit, metrics
+  RegisterInstanceRoutes(router, *s.instances, {check, audit});
+  RegisterImageRoutes(router, *s.images, *s.instances, MakeImageChangeCheck(*s.management), audit);
+  RegisterNodeRoutes(router, *s.instances);
+  s.events->Register(router);
+#ifdef VMI_HAVE_LIVE
+  if (s.live) {
+    live::RegisterLiveRoutes(router, *s.instances, *s.live, check);
+    live::RegisterAudioRoutes(router, *s.instances, *s.live, check);
+  }
+#endif
+}
+
+}  // namespace vmi::node

@@ -1,0 +1,35 @@
+// The node's whole HTTP API on one Router: management (authentication
+// middleware, users, tokens, audit, metrics, OpenAPI), instances, images,
+// the node, the event stream and, when built, the live view routes - each
+// behind the access check of node/access.h. The daemon calls this; the
+// composition tests call it to check every route against the OpenAPI
+// document and the authorization matrix.
+#pragma once
+
+#include "api/http/router.h"
+#include "api/management.h"
+#include "node/image_catalog.h"
+#include "node/instance_events.h"
+#include "node/instance_manager.h"
+
+namespace vmi::node {
+
+namespace live {
+class LiveService;
+}
+
+struct NodeServices {
+  api::Management* management = nullptr;
+  InstanceManager* instances = nullptr;
+  ImageCatalog* images = nullptr;
+  InstanceEvents* events = nullptr;
+  live::LiveService* live = nullptr;  // null: no live routes
+};
+
+// All pointers but `live` are required; they must outlive the router's use.
+void RegisterNodeApi(api::Router& router, const NodeServices& s);
+
+// Whether this build has the live view (devices and stream subsystems).
+bool HaveLiveView();
+
+}  // namespace vmi::node
