@@ -5,8 +5,6 @@
 namespace vmi::web {
 namespace {
 
-// ViewerTransport over an api::WebSocket. Holds it weakly: the server owns
-// the connection; a send after it closed is dropped.
 class ApiTransport : public ViewerTransport {
  public:
   explicit ApiTransport(std::weak_ptr<api::WebSocket> ws) : ws_(std::move(ws)) {}
@@ -30,13 +28,48 @@ class ApiTransport : public ViewerTransport {
   std::weak_ptr<api::WebSocket> ws_;
 };
 
+// What both callbacks share.
+struct Binding {
+  std::shared_ptr<void> owner;
+  ViewerSession* session;
+  std::function<void()> on_closed;
+  bool closed = false;  // io thread only
+};
+
+// A bare LiveView's viewer.
 struct Connection {
   std::shared_ptr<LiveView> view;
-  std::unique_ptr<ApiTransport> transport;
-  std::shared_ptr<ViewerSession> session;
+  std::unique_ptr<ViewerTransport> transport;
+  std::shared_ptr<ViewerSession> session;  // released first: it borrows the view
 };
 
 }  // namespace
+
+std::unique_ptr<ViewerTransport> MakeWebSocketTransport(std::weak_ptr<api::WebSocket> ws) {
+  return std::make_unique<ApiTransport>(std::move(ws));
+}
+
+void BindViewerSocket(api::WebSocket& ws, std::shared_ptr<void> owner, ViewerSession* session,
+                      std::function<void()> on_closed) {
+  auto b = std::make_shared<Binding>();
+  b->owner = std::move(owner);
+  b->session = session;
+  b->on_closed = std::move(on_closed);
+  ws.SetOnMessage([b](std::string_view data, bool binary) {
+    if (b->closed) return;
+    if (!binary) {
+      b->session->Reject("text messages are not part of the protocol");
+      return;
+    }
+    b->session->OnMessage({reinterpret_cast<const uint8_t*>(data.data()), data.size()});
+  });
+  ws.SetOnClose([b](uint16_t, std::string_view) {
+    if (b->closed) return;
+    b->closed = true;
+    b->session->OnClose();
+    if (b->on_closed) b->on_closed();
+  });
+}
 
 api::WebSocketHandler ViewerWebSocketHandler(LiveViewLookup lookup) {
   return [lookup = std::move(lookup)](api::Request& req,
@@ -46,17 +79,10 @@ api::WebSocketHandler ViewerWebSocketHandler(LiveViewLookup lookup) {
     auto view = VMI_TRY(lookup(it->second));
     auto conn = std::make_shared<Connection>();
     conn->view = std::move(view);
-    conn->transport = std::make_unique<ApiTransport>(ws);
+    conn->transport = MakeWebSocketTransport(ws);
     conn->session = conn->view->Connect(conn->transport.get());
-    ws->SetOnMessage([conn](std::string_view data, bool binary) {
-      if (!binary) {
-        conn->session->Reject("text messages are not part of the protocol");
-        return;
-      }
-      conn->session->OnMessage(
-          {reinterpret_cast<const uint8_t*>(data.data()), data.size()});
-    });
-    ws->SetOnClose([conn](uint16_t, std::string_view) { conn->session->OnClose(); });
+    ViewerSession* session = conn->session.get();
+    BindViewerSocket(*ws, std::move(conn), session);
     return Ok();
   };
 }

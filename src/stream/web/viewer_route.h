@@ -23,6 +23,20 @@ namespace vmi::web {
 
 using LiveViewLookup = std::function<Result<std::shared_ptr<LiveView>>(const std::string& id)>;
 
+// A ViewerTransport over an api::WebSocket. Holds it weakly: the server owns
+// the connection; a send after it closed is dropped.
+std::unique_ptr<ViewerTransport> MakeWebSocketTransport(std::weak_ptr<api::WebSocket> ws);
+
+// Makes `ws` feed `session`: binary messages go to OnMessage, a text message
+// is rejected (closes the viewer with a reason), and when the socket closes,
+// session->OnClose() runs once, then `on_closed` (a host's registration hook:
+// the daemon uses it to unregister the viewer from its instance). The
+// callbacks own `owner`, which must own the session, its transport and
+// whatever the session borrows, until the socket is gone.
+// Threads: the callbacks run on the HTTP server's io thread.
+void BindViewerSocket(api::WebSocket& ws, std::shared_ptr<void> owner, ViewerSession* session,
+                      std::function<void()> on_closed = nullptr);
+
 api::WebSocketHandler ViewerWebSocketHandler(LiveViewLookup lookup);
 
 // Registers the route: router.HandleWebSocket("/api/v1/instances/{id}/stream", ...).
