@@ -112,7 +112,7 @@ int Login(Context& ctx, const LoginArgs& a) {
   auto pw = ReadPassword(source);
   if (!pw.ok()) return Fail(pw.error());
   auto c = ctx.Connect(/*with_token=*/false);
-  if (!c.ok()) return Fail(c.error());
+  if (!c.ok()) return FailConnect(c.error());
   auto token = LoginForToken(**c, a, *pw);
   if (!token.ok()) return Fail(token.error());
 

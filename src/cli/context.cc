@@ -65,7 +65,7 @@ Result<std::unique_ptr<api::HttpClient>> Context::Connect(bool with_token,
 
 int Context::With(const std::function<Result<void>(api::HttpClient&)>& fn) const {
   auto c = Connect();
-  if (!c.ok()) return Fail(c.error());
+  if (!c.ok()) return FailConnect(c.error());
   auto r = fn(**c);
   if (!r.ok()) return Fail(r.error());
   return kExitOk;
@@ -84,6 +84,12 @@ int Fail(const Error& e) {
     std::cerr << "vmi: log in with `vmi login --server URL`, or pass --token / $VMI_TOKEN\n";
   }
   return kExitError;
+}
+
+int FailConnect(const Error& e) {
+  // A server address the client cannot even parse is a command-line mistake.
+  if (e.code() == ErrorCode::kInvalidArgument) return UsageError(e.ToString());
+  return Fail(e);
 }
 
 int UsageError(const std::string& message) {

@@ -86,6 +86,8 @@ class Context {
 // Prints "vmi: <error>" (with a hint for authentication failures) and
 // returns kExitError.
 int Fail(const Error& e);
+// For a failed Connect(): a malformed server address is a usage error.
+int FailConnect(const Error& e);
 // Prints "vmi: <message>" and returns kExitUsage.
 int UsageError(const std::string& message);
 

@@ -53,7 +53,7 @@ int FollowEvents(Context& ctx, const LiveArgs& a) {
   // Reads wait for the next event; the server sends a keep-alive comment
   // every 15 s, so a silent minute means the connection is gone.
   auto c = ctx.Connect(true, std::chrono::seconds(60));
-  if (!c.ok()) return Fail(c.error());
+  if (!c.ok()) return FailConnect(c.error());
   int64_t seen = 0;
   bool done = false;
   api::SseParser parser([&](const api::SseParser::Event& e) {

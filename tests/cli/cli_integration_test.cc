@@ -141,6 +141,9 @@ TEST_F(CliTest, UsageErrorsExitTwo) {
   CliRun bad_memory = u.Run({"quota", "set", "bob", "--memory", "lots"});
   EXPECT_EQ(bad_memory.code, 2);
   EXPECT_NE(bad_memory.err.find("--memory"), std::string::npos) << bad_memory.err;
+  CliRun bad_server = u.Run({"--server", "ftp://example", "ls"});
+  EXPECT_EQ(bad_server.code, 2);
+  EXPECT_NE(bad_server.err.find("http://host:port"), std::string::npos) << bad_server.err;
   CliRun help = u.Run({"--help"});
   EXPECT_EQ(help.code, 0);
   EXPECT_NE(help.out.find("Exit codes"), std::string::npos);
