@@ -283,7 +283,7 @@ TEST_F(CliTest, NodeEventsAndLiveCommandsOnACreatedInstance) {
   ASSERT_EQ(node.code, 0) << node.err;
   EXPECT_NE(node.out.find("CAPACITY"), std::string::npos) << node.out;
 
-  CliRun created = Local({"create", "--name", "cli-ev1", "--memory", "256M"});
+  CliRun created = Local({"create", "--name", "cli-ev1", "--memory", "256M", "--network", "none"});
   ASSERT_EQ(created.code, 0) << created.err;
   std::string id = created.out.substr(0, created.out.find('\n'));
   // The snapshot at the start of the stream holds it: one event, at once
