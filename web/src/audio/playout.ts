@@ -5,8 +5,8 @@
 // packets play at anchor + (timestamp - first timestamp), so the server's
 // pacing, not the network's, sets the rhythm. A packet that would start in
 // the past is late: it is dropped and the buffer grows by 10 ms (up to
-// maxMs). A buffer that stays above target for a while (clock drift, a burst)
-// is re-anchored to the target. Pure logic, no Web Audio: unit-testable.
+// maxMs). A buffer that stays more than 15 ms above target for a second
+// (clock drift, a burst, a slow first decode) is re-anchored to the target. Pure logic, no Web Audio: unit-testable.
 
 export interface PlayoutOptions {
   targetMs?: number; // initial jitter buffer
@@ -44,9 +44,12 @@ export class PlayoutClock {
       return null;
     }
     const aheadMs = (at - now) * 1000;
-    if (aheadMs > this.targetMs + 60) {
+    // More than a packet or so above target for a second (a slow first
+    // decode, a burst, clock drift): come back to the target, at the cost
+    // of one overlap. Every millisecond here is latency.
+    if (aheadMs > this.targetMs + 15) {
       if (this.highSince < 0) this.highSince = now;
-      if (now - this.highSince > 2 || aheadMs > this.maxMs + 100) {
+      if (now - this.highSince > 1 || aheadMs > this.maxMs + 100) {
         this.anchor(timestampUs, now);
         at = this.anchorCtx;
         this.highSince = -1;

@@ -58,7 +58,14 @@ export class ViewerAudio implements AudioChannel {
     private send: (msg: Uint8Array) => void,
     readonly instanceId: string,
   ) {
-    this.player = createAudioPlayer();
+    // Benchmark knob: the initial jitter buffer (bench/audio/e2e_latency.mjs).
+    let bufferMs = 0;
+    try {
+      bufferMs = Number(localStorage.getItem("vmi.audio.bufferMs"));
+    } catch {
+      // storage disabled
+    }
+    this.player = createAudioPlayer(bufferMs > 0 ? { targetMs: bufferMs } : {});
     const s = loadSaved(instanceId);
     this.player.setVolume(s.volume);
     this.player.setMuted(s.muted);
