@@ -21,6 +21,7 @@
 #include "node/instance_metrics.h"
 #include "node/node_api.h"
 #ifdef VMI_HAVE_LIVE
+#include "node/live/live_metrics.h"
 #include "node/live/live_service.h"
 #endif
 #include "node/sql_instance_repository.h"
@@ -133,6 +134,7 @@ Result<void> RunDaemon(DaemonOptions o) {
 #ifdef VMI_HAVE_LIVE
   auto live_service = live::LiveService::Create(*manager);  // destroyed before the manager
   services.live = live_service.get();
+  live::AddLiveMetrics(mgmt->metrics(), *live_service);
 #endif
   api::Router router;
   RegisterNodeApi(router, services);

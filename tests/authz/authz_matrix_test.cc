@@ -351,6 +351,28 @@ TEST_F(AuthzMatrixTest, LiveStreamUpgradeChecksTheCaller) {
             403);
 }
 
+TEST_F(AuthzMatrixTest, MetricsDescribeTheRunningInstance) {
+  auto r = Client(kAdmin)->Send("GET", "/metrics");
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->status, 200);
+  const std::string& m = r->body;
+  EXPECT_NE(m.find("vmi_instances{state=\"running\"} 1"), std::string::npos) << m;
+  const std::string label = "instance=\"" + a1_ + "\"";
+  for (const char* family : {"vmi_instance_memory_bytes{", "vmi_instance_cpu_seconds_total{",
+                             "vmi_instance_memory_limit_bytes{", "vmi_stream_viewers{"}) {
+    size_t at = m.find(family + label);
+    EXPECT_NE(at, std::string::npos) << family << " for " << a1_ << " in\n" << m;
+  }
+  // The cgroup's memory is real: more than the idle session's first MiB.
+  size_t at = m.find("vmi_instance_memory_bytes{" + label);
+  if (at != std::string::npos) {
+    double bytes = atof(m.c_str() + m.find("} ", at) + 2);
+    EXPECT_GT(bytes, 1 << 20);
+  }
+  EXPECT_NE(m.find("vmi_api_requests_total"), std::string::npos);
+  EXPECT_NE(m.find("vmi_api_request_duration_seconds_bucket"), std::string::npos);
+}
+
 TEST_F(AuthzMatrixTest, SessionsNeedCsrfAndTokensCanBeRevoked) {
   auto s = Login("alice", "alice-password-1");
   ASSERT_TRUE(s.ok());

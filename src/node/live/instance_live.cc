@@ -193,6 +193,17 @@ void InstanceLive::Disconnect(const ViewerLink* link) {
   if (release) release->ReleaseControl();
 }
 
+InstanceLive::Stats InstanceLive::stats() const {
+  Stats s;
+  s.viewers = viewer_count();
+  std::lock_guard lock(mu_);
+  if (devices_ && devices_->view) {
+    s.has_video = true;
+    s.video = devices_->view->pipeline().stats();
+  }
+  return s;
+}
+
 size_t InstanceLive::viewer_count() const {
   std::lock_guard lock(mu_);
   return std::count_if(links_.begin(), links_.end(),

@@ -117,6 +117,15 @@ class InstanceLive {
 
   void Shutdown();
 
+  // For /metrics: browser viewers and the video pipeline's counters
+  // (has_video is false until the device services exist).
+  struct Stats {
+    size_t viewers = 0;
+    bool has_video = false;
+    video::PipelineStats video;
+  };
+  Stats stats() const;
+
   // For tests and diagnostics.
   size_t viewer_count() const;
   bool has_devices() const;

@@ -128,4 +128,11 @@ Result<std::shared_ptr<InstanceLive>> LiveService::Get(const std::string& id) co
   return it->second;
 }
 
+std::vector<std::shared_ptr<InstanceLive>> LiveService::Running() const {
+  std::lock_guard lock(core_->mu);
+  std::vector<std::shared_ptr<InstanceLive>> out;
+  for (const auto& [id, live] : core_->running) out.push_back(live);
+  return out;
+}
+
 }  // namespace vmi::node::live

@@ -45,6 +45,8 @@ class LiveService {
   Result<std::shared_ptr<InstanceLive>> Get(const std::string& id) const;
 
   input::InputRouter& router();
+  // The services of every running instance (a snapshot).
+  std::vector<std::shared_ptr<InstanceLive>> Running() const;
   // The node's sound card host; null without sound (LiveOptions::audio
   // false, or it could not start).
   AudioHost* audio();

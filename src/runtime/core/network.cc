@@ -89,6 +89,9 @@ Result<void> Network::Attach(int slot, pid_t pid, bool bridged) {
 }
 
 Result<void> Network::Detach(int slot) {
+  // Most removals are of stopped instances whose veth is already gone with
+  // their network namespace: no `ip` process for them.
+  if (!PathExists("/sys/class/net/" + HostInterface(slot))) return Ok();
   auto r = VMI_TRY(Run({"ip", "link", "del", HostInterface(slot)}));
   (void)r;  // absent is fine
   return Ok();
