@@ -1,6 +1,5 @@
 #include "live_fixture.h"
 
-#include <turbojpeg.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +12,7 @@
 #include "base/file.h"
 #include "devices/display/png.h"
 #include "devices/display/xwd_frame_source.h"
+#include "stream/video/jpeg_codec.h"
 
 namespace vmi::testing {
 
@@ -24,19 +24,12 @@ Result<Picture> PictureFromPng(const std::string& png) {
 }
 
 Result<Picture> PictureFromJpeg(const std::string& jpeg) {
-  tjhandle tj = tjInitDecompress();
-  if (!tj) return Error(ErrorCode::kInternal, "tjInitDecompress");
-  int w = 0, h = 0, sub = 0, cs = 0;
-  auto* data = reinterpret_cast<const unsigned char*>(jpeg.data());
-  if (tjDecompressHeader3(tj, data, jpeg.size(), &w, &h, &sub, &cs) != 0) {
-    tjDestroy(tj);
-    return Error(ErrorCode::kInvalidArgument, "not a JPEG");
-  }
-  Picture p{w, h, std::vector<uint32_t>(static_cast<size_t>(w) * h)};
-  int r = tjDecompress2(tj, data, jpeg.size(), reinterpret_cast<unsigned char*>(p.px.data()), w,
-                        w * 4, h, TJPF_BGRX, TJFLAG_ACCURATEDCT);
-  tjDestroy(tj);
-  if (r != 0) return Error(ErrorCode::kInvalidArgument, "JPEG decode failed");
+  // libjpeg's API: this process links LibVNCClient, whose own tj* copies
+  // shadow libturbojpeg's (stream/video/jpeg_codec.h).
+  auto d = VMI_TRY(
+      video::DecompressJpeg(reinterpret_cast<const uint8_t*>(jpeg.data()), jpeg.size()));
+  Picture p{d.width, d.height, std::vector<uint32_t>(static_cast<size_t>(d.width) * d.height)};
+  std::memcpy(p.px.data(), d.bgrx.data(), p.px.size() * 4);
   return p;
 }
 

@@ -6,7 +6,7 @@
 //    guest framebuffer; thumbnails (?max_width, ?format=jpeg) are the
 //    desktop scaled down;
 //  - a WebSocket viewer gets CONTROL STATE, CONFIG and an H.264 keyframe
-//    that decodes to the framebuffer; its input reaches the guest (pointer
+//    that decodes to the framebuffer (a JPEG-only viewer, a JPEG of it); its input reaches the guest (pointer
 //    position read back with xdotool inside the guest, text typed into an
 //    xterm read back from a file the guest wrote; tapping the desktop's
 //    Terminal icon starts xterm);
@@ -274,6 +274,34 @@ TEST_F(LiveTest, ViewerGetsConfigAndH264OfTheFramebuffer) {
   EXPECT_FALSE(bad->close_reason().empty());
   ASSERT_TRUE(v->KeyframeRequest().ok());
   EXPECT_TRUE(v->WaitVideo(30s, true)) << "the other viewer stopped receiving";
+}
+
+// The JPEG fallback (viewers without WebCodecs) through the daemon: the
+// whole screen as one JPEG equal to the framebuffer. (The daemon once
+// crashed here: LibVNCServer's copy of tjCompress2 shadowed libturbojpeg's.)
+TEST_F(LiveTest, JpegViewerGetsTheFramebuffer) {
+  auto v = WsViewer::Connect(daemon_->socket(), Api("/stream"));
+  ASSERT_TRUE(v.ok()) << v.error().ToString();
+  ASSERT_TRUE((*v)->Hello(2).ok());  // JPEG only
+  auto cfg = (*v)->WaitConfig(30s);
+  ASSERT_TRUE(cfg);
+  EXPECT_EQ(cfg->codec, 1);
+  auto m = (*v)->WaitFor(
+      [](const std::string& m) { return m.size() > 20 && m[0] == 0x03 && m[1] == 1; }, 30s);
+  ASSERT_TRUE(m) << "no full-screen JPEG";
+  auto pic = PictureFromJpeg(m->substr(20));
+  ASSERT_TRUE(pic.ok()) << pic.error().ToString();
+  ASSERT_EQ(pic->width, kW);
+  ASSERT_EQ(pic->height, kH);
+  auto fb = Framebuffer(DevDir());
+  ASSERT_TRUE(fb.ok());
+  auto d = Compare(*pic, *fb, 48);
+  EXPECT_LT(d.mean, 6);
+  EXPECT_GT(d.close_fraction, 0.95);
+  // The daemon is still there.
+  auto r = Http(daemon_->socket(), "GET", Api("/screenshot?format=jpeg&max_width=90"));
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->status, 200);
 }
 
 TEST_F(LiveTest, ViewerInputReachesTheGuest) {

@@ -1,7 +1,7 @@
 #include "node/live/live_routes.h"
 
 #include "devices/display/png.h"
-#include "devices/display/thumbnail.h"
+#include "node/live/thumbnail.h"
 #include "node/live/viewer_socket.h"
 
 namespace vmi::node::live {
@@ -59,7 +59,7 @@ void RegisterLiveRoutes(api::Router& router, InstanceManager& instances, LiveSer
         auto inst = VMI_TRY(services(req, "screenshot"));
         auto max_width = req.Query("max_width");
         auto format = req.Query("format");
-        auto options = VMI_TRY(display::ParseScreenshotOptions(max_width ? &*max_width : nullptr,
+        auto options = VMI_TRY(ParseScreenshotOptions(max_width ? &*max_width : nullptr,
                                                                format ? &*format : nullptr));
         auto png = inst->Screenshot();
         if (!png.ok()) {
@@ -70,7 +70,7 @@ void RegisterLiveRoutes(api::Router& router, InstanceManager& instances, LiveSer
         }
         Response r;
         r.headers.Set("Cache-Control", "no-store");
-        if (options.max_width == 0 && options.format == display::ImageFormat::kPng) {
+        if (options.max_width == 0 && options.format == ImageFormat::kPng) {
           r.headers.Set("Content-Type", "image/png");
           r.body = std::move(*png);
           return r;
@@ -83,7 +83,7 @@ void RegisterLiveRoutes(api::Router& router, InstanceManager& instances, LiveSer
         view.width = full.width;
         view.height = full.height;
         view.stride = full.width * 4;
-        auto image = VMI_TRY(display::EncodeScreenshot(view, options));
+        auto image = VMI_TRY(EncodeScreenshot(view, options));
         r.headers.Set("Content-Type", image.content_type);
         r.body = std::move(image.data);
         return r;

@@ -1,8 +1,8 @@
 #include "stream/video/jpeg_encoder.h"
 
-#include <turbojpeg.h>
-
 #include <algorithm>
+
+#include "stream/video/jpeg_codec.h"
 
 namespace vmi::video {
 
@@ -20,28 +20,16 @@ display::Rect BoundingBox(const std::vector<display::Rect>& damage, int w, int h
 
 Result<std::unique_ptr<JpegEncoder>> JpegEncoder::Create(int quality) {
   auto e = std::unique_ptr<JpegEncoder>(new JpegEncoder());
-  e->handle_ = tjInitCompress();
-  if (!e->handle_) return Error(ErrorCode::kInternal, "jpeg: tjInitCompress failed");
   e->quality_ = std::clamp(quality, 1, 100);
   return e;
 }
 
-JpegEncoder::~JpegEncoder() {
-  if (handle_) tjDestroy(handle_);
-}
+JpegEncoder::~JpegEncoder() = default;
 
 Result<EncodedFrame> JpegEncoder::Encode(const display::FrameView& v, display::Rect r) {
   r = BoundingBox({r}, v.width, v.height);
   if (r.w == 0) return Error(ErrorCode::kInvalidArgument, "jpeg: empty rectangle");
-  const uint8_t* src = v.pixels + static_cast<size_t>(r.y) * v.stride + r.x * 4;
-  unsigned char* out = nullptr;
-  unsigned long out_size = 0;
-  if (tjCompress2(handle_, src, r.w, v.stride, r.h, TJPF_BGRX, &out, &out_size, TJSAMP_420,
-                  quality_, TJFLAG_FASTDCT) != 0) {
-    std::string why = tjGetErrorStr2(handle_);
-    if (out) tjFree(out);
-    return Error(ErrorCode::kInternal, "jpeg: " + why);
-  }
+  auto data = VMI_TRY(CompressJpeg(v, r, quality_));
   EncodedFrame f;
   f.codec = Codec::kJpeg;
   f.keyframe = r.x == 0 && r.y == 0 && r.w == v.width && r.h == v.height;
@@ -51,8 +39,7 @@ Result<EncodedFrame> JpegEncoder::Encode(const display::FrameView& v, display::R
   f.height = v.height;
   f.rect = r;
   f.codec_string = "jpeg";
-  f.data.assign(out, out + out_size);
-  tjFree(out);
+  f.data.assign(data.begin(), data.end());
   return f;
 }
 

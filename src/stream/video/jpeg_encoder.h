@@ -1,5 +1,6 @@
 // JpegEncoder: the fallback for viewers without WebCodecs. Encodes a
-// rectangle of a BGRX screen as one baseline JPEG with libturbojpeg.
+// rectangle of a BGRX screen as one baseline JPEG (jpeg_codec.h: libjpeg's
+// API, not libturbojpeg's, which LibVNCServer shadows in the daemon).
 //
 // Threads: one thread at a time (the pipeline's capture thread).
 #pragma once
@@ -25,7 +26,6 @@ class JpegEncoder {
 
  private:
   JpegEncoder() = default;
-  void* handle_ = nullptr;  // tjhandle
   int quality_ = 75;
 };
 

@@ -1,8 +1,9 @@
 #include "stream/video/jpeg_encoder.h"
 
 #include <gtest/gtest.h>
-#include <turbojpeg.h>
 
+#include <cstring>
+#include "stream/video/jpeg_codec.h"
 #include "stream/video/test_h264_decoder.h"
 #include "stream/video/test_pattern_source.h"
 
@@ -10,14 +11,13 @@ namespace vmi::video {
 namespace {
 
 std::vector<uint32_t> DecodeJpeg(const std::vector<uint8_t>& data, int* w, int* h) {
-  tjhandle t = tjInitDecompress();
-  int sub, cs;
-  EXPECT_EQ(tjDecompressHeader3(t, data.data(), data.size(), w, h, &sub, &cs), 0);
+  auto d = DecompressJpeg(data.data(), data.size());
+  EXPECT_TRUE(d.ok()) << d.error().ToString();
+  if (!d.ok()) return {};
+  *w = d->width;
+  *h = d->height;
   std::vector<uint32_t> out(static_cast<size_t>(*w) * *h);
-  EXPECT_EQ(tjDecompress2(t, data.data(), data.size(), reinterpret_cast<uint8_t*>(out.data()),
-                          *w, *w * 4, *h, TJPF_BGRX, 0),
-            0);
-  tjDestroy(t);
+  std::memcpy(out.data(), d->bgrx.data(), d->bgrx.size());
   return out;
 }
 
@@ -47,6 +47,23 @@ TEST(JpegEncoderTest, FullFrameAndDamagedRectangle) {
   EXPECT_EQ(h, 20);
   EXPECT_LE(ColourDistance(px[10 * 50 + 25], TestPatternSource::kGreen), 16);
   EXPECT_FALSE((*enc)->Encode(*v, {300, 0, 10, 10}).ok());
+}
+
+TEST(JpegCodecTest, RefusesBadInputWithoutExiting) {
+  // libjpeg's default error handler would exit the process.
+  std::vector<uint8_t> junk = {0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0, 1};
+  auto d = DecompressJpeg(junk.data(), junk.size());
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.error().code(), ErrorCode::kInvalidArgument);
+  std::vector<uint8_t> none;
+  EXPECT_FALSE(DecompressJpeg(none.data(), 0).ok());
+  TestPatternSource src(64, 64);
+  auto v = src.Capture();
+  ASSERT_TRUE(v.ok());
+  auto big = CompressJpeg(*v, {0, 0, 64, 64}, 90);
+  ASSERT_TRUE(big.ok());
+  EXPECT_FALSE(DecompressJpeg(reinterpret_cast<const uint8_t*>(big->data()), big->size(), 100).ok());
+  EXPECT_FALSE(CompressJpeg(*v, {0, 0, 65, 64}, 90).ok());
 }
 
 TEST(JpegEncoderTest, BoundingBox) {

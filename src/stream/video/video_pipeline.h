@@ -5,7 +5,7 @@
 // Threads: one thread, "vmi-video", started when the first viewer is added
 // and stopped when the last one leaves (joined on the next start or in the
 // destructor). It paces Capture() to at most `fps` (waiting on the source's
-// wait_fd when it has one), and runs colour conversion, x264 and turbojpeg
+// wait_fd when it has one), and runs colour conversion, x264 and JPEG
 // itself: capture -> encode -> publish has no queue in between, so latency is
 // one encode. While that thread runs it is the only user of the source.
 // AddViewer/RemoveViewer/stats are thread-safe and never block on encoding.

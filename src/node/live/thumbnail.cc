@@ -1,15 +1,15 @@
-#include "devices/display/thumbnail.h"
+#include "node/live/thumbnail.h"
 
 #include <libyuv/scale_argb.h>
-#include <turbojpeg.h>
 
 #include <algorithm>
 #include <charconv>
 #include <vector>
 
 #include "devices/display/png.h"
+#include "stream/video/jpeg_codec.h"
 
-namespace vmi::display {
+namespace vmi::node::live {
 
 Result<ScreenshotOptions> ParseScreenshotOptions(const std::string* max_width,
                                                  const std::string* format) {
@@ -36,32 +36,10 @@ Result<ScreenshotOptions> ParseScreenshotOptions(const std::string* max_width,
   return o;
 }
 
-namespace {
-
-Result<std::string> EncodeJpeg(const FrameView& f, int quality) {
-  tjhandle h = tjInitCompress();
-  if (!h) return Error(ErrorCode::kInternal, "jpeg: tjInitCompress failed");
-  unsigned char* out = nullptr;
-  unsigned long size = 0;
-  int rc = tjCompress2(h, f.pixels, f.width, f.stride, f.height, TJPF_BGRX, &out, &size,
-                       TJSAMP_420, std::clamp(quality, 1, 100), TJFLAG_FASTDCT);
-  std::string why = rc != 0 ? tjGetErrorStr2(h) : "";
-  tjDestroy(h);
-  if (rc != 0) {
-    if (out) tjFree(out);
-    return Error(ErrorCode::kInternal, "jpeg: " + why);
-  }
-  std::string data(reinterpret_cast<const char*>(out), size);
-  tjFree(out);
-  return data;
-}
-
-}  // namespace
-
-Result<EncodedImage> EncodeScreenshot(const FrameView& frame, const ScreenshotOptions& options) {
+Result<EncodedImage> EncodeScreenshot(const display::FrameView& frame, const ScreenshotOptions& options) {
   if (!frame.pixels || frame.width <= 0 || frame.height <= 0 || frame.stride < frame.width * 4)
     return Error(ErrorCode::kInvalidArgument, "screenshot: empty or inconsistent frame");
-  FrameView view = frame;
+  display::FrameView view = frame;
   view.damage.clear();
   std::vector<uint8_t> scaled;
   if (options.max_width > 0 && options.max_width < frame.width) {
@@ -83,13 +61,14 @@ Result<EncodedImage> EncodeScreenshot(const FrameView& frame, const ScreenshotOp
   out.width = view.width;
   out.height = view.height;
   if (options.format == ImageFormat::kJpeg) {
-    out.data = VMI_TRY(EncodeJpeg(view, options.jpeg_quality));
+    out.data = VMI_TRY(video::CompressJpeg(view, {0, 0, view.width, view.height},
+                                           options.jpeg_quality));
     out.content_type = "image/jpeg";
   } else {
-    out.data = VMI_TRY(EncodePng(view));
+    out.data = VMI_TRY(display::EncodePng(view));
     out.content_type = "image/png";
   }
   return out;
 }
 
-}  // namespace vmi::display
+}  // namespace vmi::node::live

@@ -1,9 +1,9 @@
 // Screenshots in the size and format a caller asks for: the console polls a
 // grid of instances with small thumbnails (GET .../screenshot?max_width=N,
 // optionally &format=jpeg), so the picture is scaled down on the host
-// (libyuv box filter) before it is encoded, and JPEG (libturbojpeg) is
-// offered next to PNG because it is several times smaller for screen
-// content at thumbnail sizes.
+// (libyuv box filter) before it is encoded, and JPEG (libjpeg, through
+// stream/video/jpeg_codec.h) is offered next to PNG because it is several
+// times smaller for screen content at thumbnail sizes.
 //
 // Threads: none; the functions are reentrant.
 #pragma once
@@ -13,7 +13,7 @@
 #include "base/result.h"
 #include "devices/display/frame_source.h"
 
-namespace vmi::display {
+namespace vmi::node::live {
 
 enum class ImageFormat { kPng, kJpeg };
 
@@ -42,6 +42,6 @@ Result<ScreenshotOptions> ParseScreenshotOptions(const std::string* max_width,
 
 // Scales (if asked) and encodes the whole frame; damage is ignored.
 // kInvalidArgument for an empty or inconsistent frame.
-Result<EncodedImage> EncodeScreenshot(const FrameView& frame, const ScreenshotOptions& options);
+Result<EncodedImage> EncodeScreenshot(const display::FrameView& frame, const ScreenshotOptions& options);
 
-}  // namespace vmi::display
+}  // namespace vmi::node::live
