@@ -21,7 +21,7 @@
 // Usage: node e2e_latency.mjs <vmi> <web/dist> <repo root> <guest_clicker>  (root)
 import { copyFileSync, chmodSync } from "node:fs";
 import {
-  startDaemon, launchChromium, openViewer, percentile, sleep,
+  startDaemon, launchChromium, closeBrowser, openViewer, percentile, sleep,
 } from "../../tests/audio/daemon_browser.mjs";
 
 const [vmi, webDir, root, clicker] = process.argv.slice(2);
@@ -126,7 +126,7 @@ try {
   rc = 1;
   console.log(JSON.stringify({ bench: "audio_e2e_latency", error: String(e.stack || e) }));
 } finally {
-  if (browser) await browser.close();
+  await closeBrowser(browser);
   await d.stop();
 }
 process.exit(rc);

@@ -1,6 +1,8 @@
 // E2E: instance sound through the real daemon (`vmi serve`), a real
 // instance (crun, the linux-mobile image's ALSA default = the vmi plugin)
 // and Debian's Chromium (playwright-core) on the console's live view:
+//   0. with nobody listening, `aplay` succeeds at the sound card's pace
+//      (the daemon's fake playback);
 //   1. an 880 Hz tone played by `aplay` in the guest is heard through the
 //      viewer page's audio output (a Web Audio AnalyserNode on the player)
 //      at 880 Hz and the expected level;
@@ -16,7 +18,7 @@ import net from "node:net";
 import { rmSync } from "node:fs";
 import assert from "node:assert/strict";
 import {
-  startDaemon, launchChromium, openViewer, writeToneWav, readWav, toneAmplitude, eventually, sleep,
+  startDaemon, launchChromium, closeBrowser, openViewer, writeToneWav, readWav, toneAmplitude, eventually, sleep,
 } from "./daemon_browser.mjs";
 
 const [vmi, webDir, root] = process.argv.slice(2);
@@ -94,6 +96,16 @@ const d = await startDaemon(vmi, webDir);
 let browser;
 try {
   const { id, devdir } = await d.instance("audio-e2e");
+  // 0. Nobody listens: the daemon's sound card paces aplay (fake playback).
+  writeToneWav(`${devdir}/quiet.wav`, { rate: 44100, channels: 2, seconds: 2, freq: 300, amp: 0.3 });
+  const t0 = Date.now();
+  const alone = await d.exec(id, ["aplay", "-q", "/run/vmi/quiet.wav"]);
+  const took = (Date.now() - t0) / 1000;
+  assert.equal(alone.code, 0, `aplay with nobody listening failed: ${alone.out}`);
+  // Consumed at the sound card's pace, not swallowed at once.
+  assert.ok(took >= 1.5, `aplay of 2 s took ${took} s`);
+  console.log(`ok - with nobody listening, aplay of 2 s succeeds after ${took} s (fake playback)`);
+
   const mic = `${d.dataDir}/mic660.wav`;
   writeToneWav(mic, { rate: 48000, channels: 1, seconds: 10, freq: 660, amp: 0.5 });
   browser = await launchChromium(root, [`--use-file-for-fake-audio-capture=${mic}`]);
@@ -168,7 +180,7 @@ try {
   failed = true;
   console.error("FAIL:", e.stack || e);
 } finally {
-  if (browser) await browser.close();
+  await closeBrowser(browser);
   await d.stop();
 }
 process.exit(failed ? 1 : 0);

@@ -25,24 +25,30 @@ export async function eventually(what, f, ms = 30000) {
   }
 }
 
-// Starts `vmi serve` (admin password chosen here); resolves once it prints
-// its console address.
-export async function startDaemon(vmi, webDir) {
-  const dataDir = mkdtempSync("/var/tmp/vmi-audio-e2e-");
-  const sock = `${dataDir}/api.sock`;
-  const adminPassword = `adm-${randomBytes(9).toString("base64url")}`;
+function spawnDaemon(vmi, webDir, dataDir, sock, adminPassword) {
   const child = spawn(vmi, ["serve", "--data-dir", dataDir, "--socket", sock, "--port", "0",
     "--web-root", webDir], {
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...process.env, VMI_ADMIN_PASSWORD: adminPassword },
   });
-  const base = await new Promise((resolve, reject) => {
+  const base = new Promise((resolve, reject) => {
     createInterface({ input: child.stdout }).on("line", (line) => {
       const m = line.match(/console:\s+(http:\/\/[0-9.]+:\d+)\//);
       if (m) resolve(m[1]);
     });
     child.once("exit", (code) => reject(new Error(`vmi serve exited with ${code}`)));
   });
+  return { child, base };
+}
+
+// Starts `vmi serve` (admin password chosen here); resolves once it prints
+// its console address.
+export async function startDaemon(vmi, webDir) {
+  const dataDir = mkdtempSync("/var/tmp/vmi-audio-e2e-");
+  const sock = `${dataDir}/api.sock`;
+  const adminPassword = `adm-${randomBytes(9).toString("base64url")}`;
+  let { child, base } = spawnDaemon(vmi, webDir, dataDir, sock, adminPassword);
+  base = await base;
   const instances = [];
   const cli = (...args) => run(vmi, ["--server", `unix://${sock}`, ...args],
     { timeout: 180000, maxBuffer: 16 << 20 });
@@ -56,7 +62,8 @@ export async function startDaemon(vmi, webDir) {
     }
   };
   const d = {
-    child, base, sock, dataDir, cli, exec, adminPassword,
+    get child() { return child; },
+    base, sock, dataDir, cli, exec, adminPassword,
     // The REST API over the Unix socket (root there acts as the admin).
     api(method, target, body) {
       return new Promise((resolve, reject) => {
@@ -87,13 +94,33 @@ export async function startDaemon(vmi, webDir) {
     },
     // Removes the instances, stops the daemon, deletes the data directory.
     async stop() {
-      for (const id of instances) await cli("rm", "--force", id).catch(() => {});
-      child.kill("SIGTERM");
-      await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
+      if (child.exitCode !== null && instances.length) {
+        // The daemon died: a new one on the same data directory finds the
+        // instances again and removes them.
+        console.error(`vmi serve exited with ${child.exitCode}; restarting it to clean up`);
+        const again = spawnDaemon(vmi, webDir, dataDir, sock, adminPassword);
+        child = again.child;
+        await again.base.catch(() => {});
+      }
+      for (const id of instances) await cli("rm", "--force", id).catch((e) => console.error(`rm ${id}: ${e}`));
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        if (!(await Promise.race([exited.then(() => true), sleep(20000).then(() => false)]))) {
+          child.kill("SIGKILL");
+          await exited;
+        }
+      }
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
   return d;
+}
+
+// Closes a browser, giving up after 20 s (a wedged renderer must not keep
+// the daemon and its instances from being cleaned up).
+export async function closeBrowser(browser) {
+  if (browser) await Promise.race([browser.close().catch(() => {}), sleep(20000)]);
 }
 
 export async function launchChromium(root, extraArgs = []) {
@@ -120,8 +147,14 @@ export async function openViewer(page, d, id) {
   await page.getByRole("button", { name: "Log in" }).click();
   await page.getByRole("heading", { name: "Instances" }).waitFor({ timeout: 15000 });
   await page.goto(`${d.base}/#/instances/${encodeURIComponent(id)}`);
-  await page.waitForFunction((id) => window.__vmiAudio && window.__vmiAudio.get(id), id,
-    { timeout: 30000 });
+  try {
+    await page.waitForFunction((id) => window.__vmiAudio && window.__vmiAudio.get(id), id,
+      { timeout: 30000 });
+  } catch (e) {
+    const text = await page.evaluate(() => document.body.innerText).catch(() => "?");
+    const viewer = await page.evaluate(() => JSON.stringify(window.__vmiViewer?.stats ?? null)).catch(() => "?");
+    throw new Error(`no audio channel on the live view (viewer ${viewer}; page: ${text.slice(0, 400)})`);
+  }
   await page.evaluate((id) => window.__vmiAudio.get(id).player.resume(), id);
 }
 
