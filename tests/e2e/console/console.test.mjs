@@ -44,23 +44,46 @@ const bobPassword = `bob-${randomBytes(9).toString("base64url")}`;
 const cli = (...args) => run(vmi, ["--server", `unix://${sock}`, ...args], { timeout: 120000 });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// The daemon's stderr goes through this process: instances' monitors outlive
+// the daemon and must not hold ctest's output pipe open.
 function startDaemon() {
   const child = spawn(vmi, ["serve", "--data-dir", dataDir, "--socket", sock, "--port", "0",
     "--web-root", webDir], {
-    stdio: ["ignore", "pipe", "inherit"],
+    stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, VMI_ADMIN_PASSWORD: adminPassword },
   });
+  child.stderr.on("data", (d) => process.stderr.write(d));
+  child.exited = new Promise((r) => child.once("exit", (code, sig) => r(sig ?? code)));
   return new Promise((resolve, reject) => {
     let base = "";
     createInterface({ input: child.stdout }).on("line", (line) => {
       const m = line.match(/console:\s+(https?:\/\/[0-9.]+:\d+)\//);
       if (m) base = m[1];
-      // The banner ends with the login line (or the printed password).
-      if (base && /login:|admin password:/.test(line)) resolve({ child, base });
+      if (base && /^\s*data:/.test(line)) resolve({ child, base }); // the banner's last line but login's
     });
     child.once("exit", (code) => reject(new Error(`vmi serve exited with ${code}`)));
-    setTimeout(() => base && resolve({ child, base }), 120000);
+    setTimeout(() => (base ? resolve({ child, base }) : reject(new Error("vmi serve printed no console URL"))), 120000);
   });
+}
+
+async function stopDaemon(child) {
+  if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+  return child.exited;
+}
+
+// Deletes every instance of the data directory, with a daemon of its own
+// when the test's one is gone (a crash must not leave instances running).
+async function removeAllInstances() {
+  let helper = null;
+  try {
+    if (daemon.child.exitCode !== null || daemon.child.signalCode !== null) helper = await startDaemon();
+    const list = JSON.parse((await cli("--json", "ls")).stdout);
+    for (const i of list) await cli("rm", "--force", i.id).catch((e) => console.error(`cleanup ${i.id}:`, e.message));
+  } catch (e) {
+    console.error("cleanup:", e.message);
+  } finally {
+    if (helper) await stopDaemon(helper.child);
+  }
 }
 
 const launchArgs = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -117,7 +140,6 @@ let failed = false;
 const daemon = await startDaemon();
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: launchArgs });
 const watch = (page, who) => page.on("pageerror", (e) => console.error(`page error (${who}):`, e.message));
-const created = [];
 try {
   // 1. Admin logs in.
   const adminCtx = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
@@ -137,7 +159,6 @@ try {
 
   // 2. Create an instance through the dialog, started.
   const adminInst = await createThroughDialog(admin, { name: "e2e-console-a", resolution: "480x800", memory: 512, start: true });
-  created.push(adminInst);
   console.log(`ok - instance ${adminInst} created through the dialog`);
 
   // The console went to the instance's page: its live view draws the
@@ -253,13 +274,11 @@ try {
   await bob.goto(`${daemon.base}/#/`);
   await bob.getByRole("heading", { name: "Instances" }).waitFor();
   const bobInst = await createThroughDialog(bob, { name: "e2e-console-b", resolution: "480x800", memory: 256, start: false });
-  created.push(bobInst);
   await bob.getByRole("link", { name: /Instances/ }).first().click();
   await bob.getByRole("link", { name: /e2e-console-b/ }).waitFor();
   let quotaError = "";
   try {
-    const extra = await createThroughDialog(bob, { name: "e2e-console-c", resolution: "480x800", memory: 256, start: false });
-    created.push(extra);
+    await createThroughDialog(bob, { name: "e2e-console-c", resolution: "480x800", memory: 256, start: false });
   } catch (e) {
     if (!e.dialogText) throw e;
     quotaError = e.dialogText;
@@ -374,7 +393,6 @@ try {
   await admin.getByRole("heading", { name: "Instances" }).waitFor();
   await admin.getByRole("link", { name: /e2e-console-b/ }).waitFor(); // admins see bob's
   assert.equal(await admin.getByRole("link", { name: /e2e-console-a/ }).count(), 0);
-  created.splice(created.indexOf(adminInst), 1);
   console.log("ok - deleted through the console; admin sees bob's instance");
 
   await admin.getByRole("button", { name: "Log out" }).click();
@@ -388,9 +406,16 @@ try {
   console.error("FAIL:", e.stack || e);
 } finally {
   await browser.close().catch(() => {});
-  for (const id of created) await cli("rm", "--force", id).catch((e) => console.error(`cleanup ${id}:`, e.message));
-  daemon.child.kill("SIGTERM");
-  await new Promise((r) => daemon.child.once("exit", r));
-  rmSync(dataDir, { recursive: true, force: true });
+  await removeAllInstances();
+  const how = await stopDaemon(daemon.child);
+  if (how !== 0) {
+    failed = true;
+    console.error(`FAIL: vmi serve ended with ${how}`);
+  }
+  try {
+    rmSync(dataDir, { recursive: true, force: true });
+  } catch (e) {
+    console.error(`cleanup ${dataDir}:`, e.message);
+  }
 }
 process.exit(failed ? 1 : 0);

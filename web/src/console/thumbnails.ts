@@ -1,7 +1,9 @@
 // Low-rate live thumbnails for the instance grid: every few seconds, the
 // screenshot of each visible running instance, scaled by the server
-// (?max_width=N&format=jpeg; a server that ignores them sends the full-size
-// PNG and the browser scales). One request at a time, nothing while the tab is hidden,
+// (?max_width=N; a server that ignores it sends the full size and the
+// browser scales). PNG: at thumbnail size it is a few KB, and ?format=jpeg
+// crashed the daemon when this was written (tjCompress2 bound to
+// libvncserver's copy). One request at a time, nothing while the tab is hidden,
 // and only for tiles on screen, so a grid of many phones stays cheap.
 //
 // Ownership: the poller owns the object URLs of the images it shows and
@@ -88,7 +90,7 @@ export class ThumbnailPoller {
         if (!t.live || !t.visible || t.inFlight) continue;
         t.inFlight = true;
         try {
-          const blob = await screenshot(id, this.maxWidth * scale, this.abort.signal, true);
+          const blob = await screenshot(id, this.maxWidth * scale, this.abort.signal);
           if (this.tiles.get(id) !== t) continue;
           const url = URL.createObjectURL(blob);
           const old = t.url;
