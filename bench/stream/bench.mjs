@@ -13,6 +13,7 @@ const SECS = Number(secondsArg);
 const FPS = 30;
 const PRESET = process.env.VMI_PRESET || "ultrafast";
 const CRF = Number(process.env.VMI_CRF || 26);
+const THREADS = Number(process.env.VMI_THREADS || 0); // 0: the encoder's default
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const emit = (o) => console.log(JSON.stringify(o));
 const debug = (...a) => process.env.BENCH_DEBUG && console.error(new Date().toISOString(), ...a);
@@ -63,7 +64,7 @@ async function main() {
   // --- vmi ---
   const server = start(serverBin, ["--web-dir", webDir, "--fb-path", `${tmp}/Xvfb_screen0`,
     "--x-socket", `/tmp/.X11-unix/X${DISPLAY_NUM}`, "--fps", "60",
-    "--preset", PRESET, "--crf", String(CRF)]);
+    "--preset", PRESET, "--crf", String(CRF), ...(THREADS ? ["--threads", String(THREADS)] : [])]);
   const port = await new Promise((resolve) => {
     createInterface({ input: server.stdout }).on("line", (l) => l.startsWith("LISTENING ") && resolve(Number(l.slice(10))));
   });
@@ -158,7 +159,7 @@ async function main() {
   const vncStill = await runVnc("still");
 
   const r1 = (x) => (x === null ? null : Math.round(x * 10) / 10);
-  emit({ bench: "stream", workload: "scroll+shapes 720x1280 @30fps", stack: `vmi h264 webcodecs (x264 ${PRESET} crf ${CRF})`,
+  emit({ bench: "stream", workload: "scroll+shapes 720x1280 @30fps", stack: `vmi h264 webcodecs (x264 ${PRESET} crf ${CRF}${THREADS ? ` threads ${THREADS}` : ""})`,
     cpu_pct: r1(vmiAnim.cpu_pct), bytes_per_s: Math.round(vmiAnim.bytes_per_s), fps: r1(vmiAnim.fps),
     latency_p50_ms: vmiAnim.p50_ms, latency_p99_ms: vmiAnim.p99_ms, latency_samples: vmiAnim.stamps, codec: vmiAnim.codec,
     anchor: "x11vnc tight", anchor_cpu_pct: r1(vncAnim.cpu_pct), anchor_bytes_per_s: Math.round(vncAnim.bytes_per_s),

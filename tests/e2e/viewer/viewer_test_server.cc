@@ -10,7 +10,7 @@
 //
 // Usage: viewer_test_server --web-dir DIR [--width W] [--height H] [--animate]
 //        [--port P] [--fb-path Xvfb_screen0] [--x-socket /tmp/.X11-unix/XN]
-//        [--fps N] [--preset P] [--crf N]
+//        [--fps N] [--preset P] [--crf N] [--threads N]
 // --fb-path streams a real Xvfb framebuffer (XwdFrameSource) instead of the
 // test pattern (used by bench/stream); with --x-socket the source follows
 // the server's DAMAGE reports and the pipeline sleeps on them (as the daemon
@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
   int width = 360, height = 640, port = 0;
   bool animate = false, stats = false;
   std::string fb_path, x_socket;
-  int fps = 60, crf = 26;
+  int fps = 60, crf = 26, threads = 0;
   std::string preset = "ultrafast";
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -66,6 +66,7 @@ int main(int argc, char** argv) {
     else if (a == "--stats") stats = true;
     else if (a == "--preset") preset = next();
     else if (a == "--crf") crf = std::stoi(next());
+    else if (a == "--threads") threads = std::stoi(next());
     else {
       std::fprintf(stderr, "unknown argument %s\n", a.c_str());
       return 2;
@@ -102,6 +103,7 @@ int main(int argc, char** argv) {
   lv.pipeline.fps = fps;
   lv.pipeline.h264.preset = preset;
   lv.pipeline.h264.crf = crf;
+  if (threads > 0) lv.pipeline.h264.threads = threads;
   // Rotate swaps the test pattern's width and height (a real instance
   // changes the guest screen through RandR); Home and Back keep their
   // default key presses.

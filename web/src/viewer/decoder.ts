@@ -67,8 +67,10 @@ export class StreamPainter {
       return;
     }
     // Queue depth guard: if decoding falls behind, start over from a keyframe
-    // rather than building latency.
-    if (this.decoder.decodeQueueSize > 8) {
+    // rather than building latency. Three frames queued is 100 ms behind at
+    // 30 fps; a software decoder on a busy machine (measured with
+    // bench/stream) otherwise kept a queue of 7-9 and the latency with it.
+    if (this.decoder.decodeQueueSize > 3) {
       this.needKeyframe();
       return;
     }
