@@ -200,9 +200,10 @@ int main(int argc, char** argv) {
       std::lock_guard lock(out_mu);
       std::printf(
           "STATS {\"cpu_us\": %lld, \"captures\": %llu, \"damaged\": %llu, \"h264_frames\": %llu, "
-          "\"jpeg_frames\": %llu, \"bytes_out\": %llu, \"bitrate_kbps\": %d, \"running\": %d}\n",
+          "\"h264_keyframes\": %llu, \"jpeg_frames\": %llu, \"bytes_out\": %llu, \"bitrate_kbps\": %d, \"running\": %d}\n",
           cpu_us(), (unsigned long long)ps.captures, (unsigned long long)ps.damaged,
-          (unsigned long long)ps.h264_frames, (unsigned long long)ps.jpeg_frames,
+          (unsigned long long)ps.h264_frames, (unsigned long long)ps.h264_keyframes,
+          (unsigned long long)ps.jpeg_frames,
           (unsigned long long)ps.bytes_out, ps.bitrate_kbps, ps.running ? 1 : 0);
       std::fflush(stdout);
     }
