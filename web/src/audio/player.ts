@@ -68,7 +68,11 @@ class Player implements AudioPlayer {
   onPlay: ((buf: AudioBuffer, timestampUs: number, at: number) => void) | null = null;
   private clock: PlayoutClock;
   private decoder: AudioDecoder | null = null;
-  private durations = new Map<number, number>();
+  // Timestamps of the packets in the decoder, oldest first. Opus gives one
+  // output per packet, in order; Chromium stamps outputs by counting samples
+  // from the first packet, which is wrong after a gap (packets the server
+  // or the backlog guard dropped), so the outputs take these instead.
+  private inFlight: { ts: number; dur: number }[] = [];
   private batch: { data: Uint8Array[]; ts: number; dur: number } = { data: [], ts: 0, dur: 0 };
   private preroll: { data: Uint8Array; dur: number }[] = []; // last packets of the previous batch
   private readonly batchSize: number;
@@ -111,7 +115,7 @@ class Player implements AudioPlayer {
         this.stats.late++;
         return;
       }
-      this.durations.set(timestampUs, durationUs);
+      this.inFlight.push({ ts: timestampUs, dur: durationUs });
       this.decoder.decode(new EncodedAudioChunk({ type: "key", timestamp: timestampUs, duration: durationUs, data: bytes }));
       return;
     }
@@ -152,9 +156,8 @@ class Player implements AudioPlayer {
         d.copyTo(plane, { planeIndex: Math.min(c, channels - 1), format: "f32-planar" });
         buf.copyToChannel(plane, c);
       }
-      const dur = this.durations.get(d.timestamp) ?? (frames * 1e6) / d.sampleRate;
-      this.durations.delete(d.timestamp);
-      this.play(buf, d.timestamp, dur);
+      const src = this.inFlight.shift() ?? { ts: d.timestamp, dur: (frames * 1e6) / d.sampleRate };
+      this.play(buf, src.ts, src.dur);
     } catch {
       this.stats.errors++;
     } finally {
