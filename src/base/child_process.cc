@@ -58,6 +58,11 @@ Result<std::pair<UniqueFd, UniqueFd>> MakePipe() {
       close(tmp[i]);
     }
   }
+  // Nothing else leaks into the child: a daemon's listening sockets or
+  // another child's pipes opened without O_CLOEXEC (libraries do that) would
+  // otherwise outlive it in long-lived children such as the monitors.
+  close_range(static_cast<unsigned>(3 + (o.pass_fds.size() < 16 ? o.pass_fds.size() : 16)), ~0U,
+              CLOSE_RANGE_CLOEXEC);
   for (int fd : o.keep_fds) {
     int flags = fcntl(fd, F_GETFD);
     if (flags >= 0) fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);

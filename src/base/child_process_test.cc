@@ -105,5 +105,25 @@ TEST(ChildProcessTest, PassFdsArriveAsThreeAndFour) {
   EXPECT_STREQ(buf2, "four\n");
 }
 
+TEST(ChildProcessTest, InheritableFdsDoNotLeakIntoChildren) {
+  // An fd opened without O_CLOEXEC (as libraries do with their sockets) is
+  // not inherited; passed and kept fds are.
+  int leak[2], kept[2];
+  ASSERT_EQ(pipe(leak), 0);
+  ASSERT_EQ(pipe(kept), 0);
+  UniqueFd lr(leak[0]), lw(leak[1]), kr(kept[0]), kw(kept[1]);
+  SpawnOptions o;
+  o.keep_fds = {kw.get()};
+  std::string script = "for fd in " + std::to_string(lw.get()) + " " + std::to_string(lr.get()) +
+                       " " + std::to_string(kw.get()) +
+                       "; do if [ -e /proc/self/fd/$fd ]; then echo open $fd; "
+                       "else echo closed $fd; fi; done";
+  auto r = vmi::Run({"sh", "-c", script}, o);
+  ASSERT_TRUE(r.ok());
+  EXPECT_NE(r->out.find("closed " + std::to_string(lw.get())), std::string::npos) << r->out;
+  EXPECT_NE(r->out.find("closed " + std::to_string(lr.get())), std::string::npos) << r->out;
+  EXPECT_NE(r->out.find("open " + std::to_string(kw.get())), std::string::npos) << r->out;
+}
+
 }  // namespace
 }  // namespace vmi
