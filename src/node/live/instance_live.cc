@@ -107,6 +107,10 @@ Result<void> InstanceLive::EnsureDevices() {
   lo.pipeline.fps = options_.fps;
   lo.pipeline.tag = id_;
   lo.session.tag = id_;
+  // Browser viewers are viewers of the node's InputRouter (one notion of
+  // control with VNC clients; stream/web/control_arbiter.h).
+  lo.router = router_.get();
+  lo.instance = id_;
   // Runs inside the arbiter's delivery (only the controlling viewer's
   // commands arrive); the object outlives every session.
   lo.session.command = [this](web::Command c) { return Command(c); };

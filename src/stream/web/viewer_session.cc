@@ -175,13 +175,15 @@ Result<void> ViewerSession::Handle(const ClientMessage& m) {
     return arbiter_->Deliver(viewer_id_, [&](InputSink& s) { return s.Text(t->utf8); });
   }
   if (auto* c = std::get_if<CommandMsg>(&m)) {
-    if (options_.command) {
-      // Commands act on the instance like input: only the controller.
+    // Commands act on the instance like input: only the controller. Home and
+    // Back are key presses through the controller's own input path (the
+    // InputRouter as this viewer); the host decides what Rotate does.
+    if (c->command == Command::kRotate) {
+      if (!options_.command)
+        return Error(ErrorCode::kUnimplemented, "rotation is not available for this instance");
       return arbiter_->Deliver(viewer_id_,
                                [&](InputSink&) { return options_.command(c->command); });
     }
-    if (c->command == Command::kRotate)
-      return Error(ErrorCode::kUnimplemented, "rotation is not available for this instance");
     uint32_t sym = c->command == Command::kHome ? kXF86HomePage : kXF86Back;
     return arbiter_->Deliver(viewer_id_, [&](InputSink& s) -> Result<void> {
       VMI_CHECK_OK(s.Key({sym, true}), "command key down");

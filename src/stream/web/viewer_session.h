@@ -47,8 +47,8 @@ struct ViewerSessionOptions {
   int64_t stall_timeout_us = 10'000'000;
   int64_t min_keyframe_interval_us = 250'000;  // client keyframe requests
   std::string tag;                             // instance id for logs
-  // COMMAND messages. Home and Back default to XF86HomePage / XF86Back key
-  // presses through the sink; Rotate has no default (error if unset).
+  // COMMAND Rotate (error if unset). Home and Back are always XF86HomePage /
+  // XF86Back key presses through the controlling viewer's input.
   std::function<Result<void>(Command)> command;
   // Audio messages (0x20-0x2f) from the client; ignored if unset. Runs on
   // the transport's thread.

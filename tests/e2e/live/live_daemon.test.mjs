@@ -17,6 +17,7 @@ import { createInterface } from "node:readline";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { promisify } from "node:util";
 import http from "node:http";
+import { randomBytes } from "node:crypto";
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 
@@ -31,6 +32,8 @@ if (process.getuid() !== 0) {
 
 const dataDir = mkdtempSync("/var/tmp/vmi-e2e-live-");
 const sock = `${dataDir}/api.sock`;
+// The console has accounts: the daemon creates "admin" with this password.
+const adminPassword = `adm-${randomBytes(9).toString("base64url")}`;
 const cli = (...args) => run(vmi, ["--server", `unix://${sock}`, ...args], { timeout: 120000 });
 const guest = async (id, cmd) => {
   try {
@@ -120,7 +123,8 @@ function rotate(id, orientation) {
 
 function startDaemon() {
   const child = spawn(vmi, ["serve", "--data-dir", dataDir, "--socket", sock, "--port", "0",
-    "--web-root", webDir], { stdio: ["ignore", "pipe", "inherit"] });
+    "--web-root", webDir], { stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, VMI_ADMIN_PASSWORD: adminPassword } });
   return new Promise((resolve, reject) => {
     createInterface({ input: child.stdout }).on("line", (line) => {
       const m = line.match(/console:\s+(http:\/\/[0-9.]+:\d+)\//);
@@ -161,8 +165,11 @@ try {
   const page = await browser.newPage({ viewport: { width: 700, height: 900 } });
   page.on("console", (m) => m.type() === "error" && console.error("page:", m.text()));
 
-  // 1. The console lists the instance; open its live view.
+  // 1. Log in; the console lists the instance; open its live view.
   await page.goto(`${daemon.base}/`);
+  await page.getByLabel("User name").fill("admin");
+  await page.getByLabel("Password").fill(adminPassword);
+  await page.getByRole("button", { name: "Log in" }).click();
   await page.getByText("e2e-live").first().waitFor({ timeout: 15000 });
   await page.getByText("e2e-live").first().click();
   await page.waitForFunction(() => window.__vmiViewer && window.__vmiViewer.stats.painted > 0, null,

@@ -105,22 +105,18 @@ int main(int argc, char** argv) {
   lv.pipeline.h264.crf = crf;
   if (threads > 0) lv.pipeline.h264.threads = threads;
   // Rotate swaps the test pattern's width and height (a real instance
-  // changes the guest screen through RandR); Home and Back keep their
-  // default key presses.
+  // changes the guest screen through RandR); Home and Back are key presses
+  // the session sends itself.
   int rot_w = width, rot_h = height;
   std::mutex rot_mu;
   lv.session.command = [&](web::Command c) -> Result<void> {
-    if (c == web::Command::kRotate) {
-      if (!fb_path.empty()) return Error(ErrorCode::kUnimplemented, "no rotation for --fb-path");
-      std::lock_guard lock(rot_mu);
-      std::swap(rot_w, rot_h);
-      pattern.Resize(rot_w, rot_h);
-      sink.on_event("rotate " + std::to_string(rot_w) + "x" + std::to_string(rot_h));
-      return Ok();
-    }
-    uint32_t sym = c == web::Command::kHome ? 0x1008ff18 : 0x1008ff26;
-    VMI_CHECK_OK(sink.Key({sym, true}), "key down");
-    return sink.Key({sym, false});
+    if (c != web::Command::kRotate) return Error(ErrorCode::kInternal, "only rotate comes here");
+    if (!fb_path.empty()) return Error(ErrorCode::kUnimplemented, "no rotation for --fb-path");
+    std::lock_guard lock(rot_mu);
+    std::swap(rot_w, rot_h);
+    pattern.Resize(rot_w, rot_h);
+    sink.on_event("rotate " + std::to_string(rot_w) + "x" + std::to_string(rot_h));
+    return Ok();
   };
   auto view = std::make_shared<web::LiveView>(source, &sink, lv);
 
