@@ -83,6 +83,12 @@ void AudioHost::SetSettings(const std::string& id, AudioSettings s) {
   }
 }
 
+audio::AudioDevice* AudioHost::device(const std::string& id) const {
+  std::lock_guard lock(mu_);
+  auto it = devices_.find(id);
+  return it == devices_.end() ? nullptr : it->second;
+}
+
 size_t AudioHost::device_count() const {
   std::lock_guard lock(mu_);
   return devices_.size();

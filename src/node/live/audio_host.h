@@ -58,8 +58,10 @@ class AudioHost {
   // Keeps the settings and applies them to the instance's device, if any.
   void SetSettings(const std::string& id, AudioSettings s);
 
-  // For tests and diagnostics.
+  // For tests and diagnostics. device(): null if the instance has none;
+  // valid until Remove().
   size_t device_count() const;
+  audio::AudioDevice* device(const std::string& id) const;
 
  private:
   AudioHost() = default;

@@ -101,7 +101,9 @@ class InstanceLive {
   // Attaches a browser viewer: fills link->session. The link's transport
   // must stay valid until Disconnect(link).
   Result<void> Connect(const std::shared_ptr<ViewerLink>& link);
-  // The viewer's connection is gone (after its session's OnClose).
+  // The viewer's connection is gone (after its session's OnClose). Call it
+  // before releasing the link: it ends the viewer's sound, after which the
+  // audio thread holds no reference to the session.
   void Disconnect(const ViewerLink* link);
 
   // The current picture as PNG.
