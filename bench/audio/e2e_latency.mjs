@@ -68,11 +68,6 @@ try {
     };
   }, id);
 
-  // Warm-up, discarded: in the first ~20 s after the console page loads,
-  // clicks measured 200-370 ms (the page is busy loading the console);
-  // afterwards the figures are steady.
-  await d.exec(id, ["/run/vmi/guest_clicker", "60", "250", "240", "960"]);
-
   // Jitter buffer: the player's default, then 20 ms (the bench knob of
   // web/src/audio/viewer_audio.ts); guest ALSA buffer 20 ms, then 10 ms.
   for (const jitterMs of [0, 20]) {
