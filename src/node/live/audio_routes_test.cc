@@ -1,5 +1,7 @@
 // The audio body parser and the node's AudioHost (a real hub and real
 // sockets in a temporary device directory).
+#include "node/live/audio_routes.h"
+
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -10,7 +12,6 @@
 #include "base/file.h"
 #include "base/unique_fd.h"
 #include "node/live/audio_host.h"
-#include "node/live/audio_routes.h"
 #include "node/live/instance_live.h"
 
 namespace vmi::node::live {

@@ -54,9 +54,8 @@ std::shared_ptr<InstanceLive> InstanceLive::Start(const InstanceRecord& record, 
       VMI_ILOG(WARN, id) << "no sound card: " << d.error().ToString();
     }
   }
-  return std::shared_ptr<InstanceLive>(new InstanceLive(record, std::move(devdir),
-                                                        std::move(router), options,
-                                                        std::move(surface), audio, sound));
+  return std::shared_ptr<InstanceLive>(new InstanceLive(
+      record, std::move(devdir), std::move(router), options, std::move(surface), audio, sound));
 }
 
 InstanceLive::InstanceLive(const InstanceRecord& record, std::string devdir,

@@ -155,7 +155,7 @@ class InstanceLive {
   mutable std::mutex mu_;  // guards the fields below
   bool down_ = false;
   audio::AudioDevice* audio_ = nullptr;  // null once removed (or if none)
-  std::unique_ptr<Devices> devices_;  // never reset once created (until destruction)
+  std::unique_ptr<Devices> devices_;     // never reset once created (until destruction)
   std::vector<std::weak_ptr<ViewerLink>> links_;
 };
 
