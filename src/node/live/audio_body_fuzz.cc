@@ -1,0 +1,23 @@
+// libFuzzer target: what a browser or an API client can send to the
+// daemon's audio: PUT /api/v1/instances/{id}/audio bodies (ParseAudioBody)
+// and viewer microphone messages (ParseWsMic, before they reach the
+// MicIngress that opus_ingress_fuzz covers). Malformed inputs found here
+// are replayed by AudioBodyTest in audio_routes_test.cc.
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+#include "devices/audio/viewer_audio.h"
+#include "node/live/audio_routes.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string body(reinterpret_cast<const char*>(data), size);
+  vmi::node::live::AudioSettings cur;
+  auto s = vmi::node::live::ParseAudioBody(body, cur);
+  if (s.ok() && (!(s->volume >= 0.0f) || s->volume > 1.5f)) abort();  // out of range accepted
+  auto m = vmi::audio::ParseWsMic({data, size});
+  if (m.ok() && (m->opus.empty() || m->opus.size() > 1500)) abort();
+  return 0;
+}
