@@ -36,7 +36,10 @@ Result<std::vector<InstanceRecord>> SqlInstanceRepository::LoadAll() {
 
 Result<void> SqlInstanceRepository::Insert(const InstanceRecord& r) {
   return db_->TransactVoid([&](store::Tx& tx) -> Result<void> {
-    if (on_insert_) VMI_CHECK_OK(on_insert_(tx, r), "admit instance '" + r.spec.name + "'");
+    if (on_insert_) {
+      auto admitted = on_insert_(tx, r);  // its message names the limit; the caller adds the name
+      if (!admitted.ok()) return std::move(admitted).error();
+    }
     VMI_TRY_CTX(tx.Exec("INSERT INTO instances (id, name, slot, owner_id, state, record) "
                         "VALUES ($1, $2, $3, $4, $5, $6)",
                         {r.spec.id, r.spec.name, static_cast<int64_t>(r.slot.index), r.owner_id,

@@ -194,6 +194,17 @@ try {
   assert.equal(png.subarray(1, 4).toString(), "PNG", "downloaded screenshot is not a PNG");
   console.log(`ok - screenshot downloaded (${download.suggestedFilename()}, ${png.length} bytes)`);
 
+  // The instance's host volume (REST PUT with the session's CSRF token).
+  const hostVolume = admin.locator("input.audio-host-volume");
+  await hostVolume.fill("0.5");
+  const hostAudio = await admin.waitForFunction(async () => {
+    const id = decodeURIComponent(location.hash.split("/")[2] ?? "");
+    const r = await fetch(`/api/v1/instances/${encodeURIComponent(id)}/audio`);
+    const j = r.ok ? await r.json() : null;
+    return j && Math.abs(j.volume - 0.5) < 0.01 ? j : false;
+  }, null, { timeout: 10000 });
+  console.log(`ok - instance volume set from the page (${JSON.stringify(await hostAudio.jsonValue())})`);
+
   // VNC details and the log.
   await admin.getByRole("button", { name: "Show VNC details" }).click();
   await admin.getByRole("button", { name: "Copy password" }).waitFor();

@@ -62,7 +62,7 @@ export function instancePage(id: string, opts: { forceJpeg: boolean }): Page {
   function setViewer(on: boolean): void {
     if (on && !viewer && inst) {
       viewer = new Viewer(inst.id, { forceJpeg: opts.forceJpeg });
-      live.replaceChildren(viewer.root, h("div", { class: "sound", role: "group", "aria-label": "Sound" }, createAudioControls(inst.id)));
+      live.replaceChildren(viewer.root, h("div", { class: "sound", role: "group", "aria-label": "Sound" }, createAudioControls(inst.id, { host: true })));
     } else if (!on) {
       viewer?.close();
       viewer = null;
