@@ -85,6 +85,17 @@ Result<void> RunDaemon(DaemonOptions o) {
 
   std::string db_url = o.database.empty() ? "sqlite://" + o.data_dir + "/vmi.db" : o.database;
   auto db = VMI_TRY_CTX(store::Database::Open(db_url), "open database");
+  // A database from a development build before the management layer kept
+  // instance rows in a table of the same name, unknown to the migrations.
+  auto legacy = db->backend() == store::Backend::kSqlite
+                    ? db->QueryOne("SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations'")
+                    : Result<std::optional<store::Row>>(std::optional<store::Row>());
+  if (legacy.ok() && legacy->has_value()) {
+    return Error(ErrorCode::kFailedPrecondition,
+                 "database " + db->display_url() +
+                     " comes from a development build of vmi older than users and quotas; "
+                     "remove the instances with that build, then move the data directory away");
+  }
   store::Migrations migrations;
   api::Management::AddMigrations(migrations);  // users first: instances reference them
   AddInstanceMigrations(migrations);
