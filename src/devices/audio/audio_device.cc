@@ -147,12 +147,17 @@ const float* AudioDevice::Tick(int64_t ts, bool listened) {
       if (e.ok()) encoder_ = std::move(*e);
     }
   }
-  if (encode && encoder_) {
-    if (!had_subscribers_) encoder_->Reset();
+  const bool silent =
+      std::all_of(mix_.begin(), mix_.end(), [](float x) { return x == 0.0f; });
+  silent_blocks_ = silent ? std::min(silent_blocks_ + 1, kSilenceHangoverBlocks + 1) : 0;
+  const bool gate = silent_blocks_ > kSilenceHangoverBlocks;
+  if (encode && encoder_ && !gate) {
+    if (!had_subscribers_ || gated_) encoder_->Reset();  // a fresh start after a gap
     encoder_->Feed(mix_.data(), ts, [&](const OpusPacket& p) {
       for (auto& cb : subs) (*cb)(p);
     });
   }
+  gated_ = gate;
   had_subscribers_ = encode;
   if (!encode) encoder_.reset();
 

@@ -67,12 +67,22 @@ class AudioDevice {
   // someone needs the PCM (a subscriber or a mix listener); otherwise
   // streams are consumed without being read (fake playback). Returns the
   // instance's block (2 * kBlockFrames floats, volume applied).
+  //
+  // Silence: once the output has been digital silence (every sample 0: no
+  // stream playing, or muted) for kSilenceHangoverBlocks blocks, no Opus
+  // packets are encoded or sent until sound returns; the encoder then starts
+  // clean and the packets carry the block clock's timestamps, so a player
+  // scheduling by timestamp plays the gap as silence. An idle desktop with
+  // viewers costs neither encoder time nor bytes.
+  static constexpr int kSilenceHangoverBlocks = 20;  // 200 ms
   const float* Tick(int64_t timestamp_us, bool listened);
 
   // Loop-thread introspection for tests and the API.
   size_t stream_count() const { return streams_.size(); }
   size_t running_playback() const;
   uint64_t frames_played() const { return frames_played_; }
+  // True while silence holds the Opus stream back.
+  bool silence_gated() const { return gated_; }
 
  private:
   AudioDevice() = default;
@@ -100,6 +110,8 @@ class AudioDevice {
   std::map<uint64_t, std::shared_ptr<PacketCallback>> subs_;
   uint64_t next_sub_ = 1;
   bool had_subscribers_ = false;
+  int silent_blocks_ = 0;  // consecutive all-zero output blocks
+  bool gated_ = false;     // silence holds the packets back
 };
 
 }  // namespace vmi::audio

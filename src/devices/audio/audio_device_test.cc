@@ -88,7 +88,10 @@ TEST(AudioDevice, AplayToneArrivesWithItsFrequencyAndLevel) {
   std::vector<float> pcm(2 * 960);
   for (size_t i = 1; i < got.size(); ++i) {
     EXPECT_EQ(got[i].seq, got[i - 1].seq + 1);
-    EXPECT_EQ(got[i].timestamp_us - got[i - 1].timestamp_us, got[i].duration_us);
+    // Contiguous, or after a gap of held-back silence: whole packets later.
+    int64_t step = got[i].timestamp_us - got[i - 1].timestamp_us;
+    EXPECT_GE(step, got[i].duration_us);
+    EXPECT_EQ(step % got[i].duration_us, 0);
   }
   for (auto& p : got) {
     int n = opus_decode_float(dec, p.data.data(), p.data.size(), pcm.data(), 960, 0);
@@ -102,6 +105,38 @@ TEST(AudioDevice, AplayToneArrivesWithItsFrequencyAndLevel) {
   std::vector<float> y(decoded.begin() + start + 4800, decoded.begin() + start + 4800 + 24000);
   EXPECT_NEAR(testing::PeakFrequency(y, 48000, 100, 2000, 2), 440, 3);
   EXPECT_NEAR(testing::Rms(y), 0.5 / std::sqrt(2.0), 0.06);
+}
+
+TEST(AudioDevice, SilenceSendsNoPacketsAndSoundResumesThem) {
+  TempDir dir;
+  std::atomic<size_t> packets{0};
+  HubThread h;
+  h.Call([&] {
+    ASSERT_TRUE(h.hub().AddDevice("a", dir.path()).ok());
+    h.hub().device("a")->Subscribe([&](const OpusPacket&) { ++packets; });
+  });
+  // Nothing plays: after the hangover the stream holds back.
+  std::this_thread::sleep_for(800ms);
+  bool gated = false;
+  h.Call([&] { gated = h.hub().device("a")->silence_gated(); });
+  EXPECT_TRUE(gated);
+  size_t idle = packets.load();
+  EXPECT_LE(idle, static_cast<size_t>(AudioDevice::kSilenceHangoverBlocks) + 2);
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(packets.load(), idle) << "packets sent during silence";
+
+  // A tone brings them back (about one per 10 ms of sound).
+  auto env = testing::AlsaEnv(dir.path(), dir.path());
+  auto wav = testing::MakeToneWav(dir.path() + "/tone.wav", 48000, 2, 0.5, 440, 0.5);
+  auto r = Aplay(env, wav);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_TRUE(r->ok()) << r->err;
+  EXPECT_GE(packets.load() - idle, 30u);
+  // And silence holds them back again.
+  std::this_thread::sleep_for(800ms);
+  size_t after = packets.load();
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(packets.load(), after);
 }
 
 TEST(AudioDevice, TwoInstancesMixWithTheirVolumes) {
