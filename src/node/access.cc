@@ -24,21 +24,27 @@ std::optional<api::Action> InstanceAction(const char* action) {
   return std::nullopt;
 }
 
+api::Usage QuotaUsage(const InstanceRecord& r) {
+  return api::Usage{1, static_cast<int64_t>(r.spec.cpus * 1000 + 0.5),
+                    (r.spec.memory_bytes + (1 << 20) - 1) >> 20};
+}
+
 InstanceAccessCheck MakeAccessCheck(api::Management& m) {
-  return [&m](const api::Request& req, const InstanceRecord& r, const char* action) -> Result<void> {
-    auto a = InstanceAction(action);
-    if (!a) return Error(ErrorCode::kPermissionDenied, std::string("unknown action ") + action);
-    // The message never names someone else's instance: a refusal reads like
-    // an unknown id.
-    const char* what = *a == api::Action::kCreate ? "instances" : "such instance";
-    auto ok = m.authorizer().Check(req.auth, *a, r.owner_id, what);
-    if (!ok.ok() && req.auth.authenticated() && strcmp(action, "list") != 0 &&
-        *a != api::Action::kCreate) {
-      m.audit().Record(req, std::string("instance.") + action, "instance/" + r.spec.name, "denied",
-                       ok.error().message());
-    }
-    return ok;
-  };
+  return
+      [&m](const api::Request& req, const InstanceRecord& r, const char* action) -> Result<void> {
+        auto a = InstanceAction(action);
+        if (!a) return Error(ErrorCode::kPermissionDenied, std::string("unknown action ") + action);
+        // The message never names someone else's instance: a refusal reads like
+        // an unknown id.
+        const char* what = *a == api::Action::kCreate ? "instances" : "such instance";
+        auto ok = m.authorizer().Check(req.auth, *a, r.owner_id, what);
+        if (!ok.ok() && req.auth.authenticated() && strcmp(action, "list") != 0 &&
+            *a != api::Action::kCreate) {
+          m.audit().Record(req, std::string("instance.") + action, "instance/" + r.spec.name,
+                           "denied", ok.error().message());
+        }
+        return ok;
+      };
 }
 
 ImageChangeCheck MakeImageChangeCheck(api::Management& m) {

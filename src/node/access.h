@@ -28,6 +28,10 @@ namespace vmi::node {
 // nullopt for an unknown action.
 std::optional<api::Action> InstanceAction(const char* action);
 
+// What an instance takes from its owner's quota: one instance, its CPUs in
+// millicpus, its memory in MiB (rounded up).
+api::Usage QuotaUsage(const InstanceRecord& r);
+
 InstanceAccessCheck MakeAccessCheck(api::Management& m);
 ImageChangeCheck MakeImageChangeCheck(api::Management& m);
 InstanceAudit MakeAudit(api::Management& m);

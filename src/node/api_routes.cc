@@ -19,6 +19,18 @@ Json InstanceJson(const InstanceManager& m, const InstanceRecord& r) {
   return j;
 }
 
+Result<void> CheckInstanceAccess(const InstanceAccessCheck& check, const Request& req,
+                                 const InstanceRecord& r, const char* action,
+                                 const std::string& key) {
+  if (!check) return Ok();
+  auto ok = check(req, r, action);
+  if (ok.ok()) return ok;
+  if (ok.error().code() == ErrorCode::kPermissionDenied ||
+      ok.error().code() == ErrorCode::kNotFound)
+    return Error(ErrorCode::kNotFound, "no such instance '" + key + "'");
+  return std::move(ok).error();
+}
+
 namespace {
 
 bool QueryFlag(const Request& req, const char* name) {
@@ -39,21 +51,12 @@ void RegisterInstanceRoutes(api::Router& router, InstanceManager& m, InstanceRou
   auto allowed = [check](const Request& req, const InstanceRecord& r, const char* action) {
     return check ? check(req, r, action) : Ok();
   };
-  // Looks the instance up and checks access; unknown and forbidden look the
-  // same to a caller who may not see it.
-  auto lookup = [&m, allowed](const Request& req, const char* action) -> Result<InstanceRecord> {
+  // Looks the instance up and checks access.
+  auto lookup = [&m, check](const Request& req, const char* action) -> Result<InstanceRecord> {
     std::string key(req.Param("id"));
-    auto r = m.Get(key);
-    if (!r.ok()) return r;
-    auto ok = allowed(req, *r, action);
-    if (!ok.ok()) {
-      // The refusal must not reveal more than an unknown id would (the
-      // check's own message may name the instance).
-      if (ok.error().code() == ErrorCode::kPermissionDenied ||
-          ok.error().code() == ErrorCode::kNotFound)
-        return Error(ErrorCode::kNotFound, "no such instance '" + key + "'");
+    auto r = VMI_TRY(m.Get(key));
+    if (auto ok = CheckInstanceAccess(check, req, r, action, key); !ok.ok())
       return std::move(ok).error();
-    }
     return r;
   };
   api::RouteOptions blocking{.blocking = true};
@@ -131,11 +134,11 @@ void RegisterInstanceRoutes(api::Router& router, InstanceManager& m, InstanceRou
         auto out = VMI_TRY(audited(req, "exec", "instance/" + r.spec.name,
                                    m.Exec(r.spec.id, ex.argv, ex.timeout, ex.max_output)));
         int code = WIFEXITED(out.status) ? WEXITSTATUS(out.status) : 128 + WTERMSIG(out.status);
-        return Response::JsonBody(Json{{"exit_code", code},
-                                       {"stdout", out.out},
-                                       {"stderr", out.err},
-                                       {"truncated", out.out.size() >= ex.max_output ||
-                                                         out.err.size() >= ex.max_output}});
+        return Response::JsonBody(Json{
+            {"exit_code", code},
+            {"stdout", out.out},
+            {"stderr", out.err},
+            {"truncated", out.out.size() >= ex.max_output || out.err.size() >= ex.max_output}});
       },
       blocking);
 
@@ -204,8 +207,9 @@ void RegisterImageRoutes(api::Router& router, ImageCatalog& images, InstanceMana
       [&images, &m, change, audited](Request& req) -> Result<Response> {
         VMI_CHECK_OK(change(req), "image");
         std::string name(req.Param("name"));
-        VMI_CHECK_OK(audited(req, "delete", "image/" + name, images.Remove(name, m.ImageInUse(name))),
-                     "remove image");
+        VMI_CHECK_OK(
+            audited(req, "delete", "image/" + name, images.Remove(name, m.ImageInUse(name))),
+            "remove image");
         return Response::NoContent();
       },
       blocking);
@@ -237,9 +241,12 @@ void RegisterNodeRoutes(api::Router& router, InstanceManager& m) {
         {"binder", h.binderfs},
         {"kernel", h.kernel},
         {"capacity", {{"cpus", h.cpus}, {"memory", h.memory_bytes}}},
-        {"usage", {{"instances", list.size()}, {"running", running}, {"cpus", cpus}, {"memory", memory}}},
-        {"limits", {{"max_instances", 65000}, {"max_cpus_per_instance", h.cpus},
-                    {"max_memory_per_instance", h.memory_bytes}}},
+        {"usage",
+         {{"instances", list.size()}, {"running", running}, {"cpus", cpus}, {"memory", memory}}},
+        {"limits",
+         {{"max_instances", 65000},
+          {"max_cpus_per_instance", h.cpus},
+          {"max_memory_per_instance", h.memory_bytes}}},
     });
   });
 }

@@ -26,6 +26,15 @@ using InstanceAccessCheck =
 using InstanceAudit = std::function<void(const api::Request&, const std::string& action,
                                          const std::string& target, const Error* failure)>;
 
+// Asks `check` (null allows everything) whether the caller may do `action`
+// on `r`, which the caller named `key`. A refusal that would tell more than
+// an unknown id (forbidden, or a message naming the instance) comes back as
+// "no such instance '<key>'" (kNotFound); other errors (unauthenticated)
+// pass through. Every instance and live route uses this.
+Result<void> CheckInstanceAccess(const InstanceAccessCheck& check, const api::Request& req,
+                                 const InstanceRecord& r, const char* action,
+                                 const std::string& key);
+
 struct InstanceRouteHooks {
   InstanceAccessCheck check;  // null: allow everything
   InstanceAudit audit;        // null: no audit log

@@ -109,16 +109,12 @@ Result<void> RunDaemon(DaemonOptions o) {
 
   // An instance row and its owner's quota move in one transaction.
   auto repo = std::make_unique<SqlInstanceRepository>(db.get());
-  auto usage = [](const InstanceRecord& r) {
-    return api::Usage{1, static_cast<int64_t>(r.spec.cpus * 1000 + 0.5),
-                      (r.spec.memory_bytes + (1 << 20) - 1) >> 20};
-  };
   repo->SetAdmission(
-      [&mgmt, usage](store::Tx& tx, const InstanceRecord& r) {
-        return mgmt->quotas().Reserve(tx, r.owner_id, usage(r));
+      [&mgmt](store::Tx& tx, const InstanceRecord& r) {
+        return mgmt->quotas().Reserve(tx, r.owner_id, QuotaUsage(r));
       },
-      [&mgmt, usage](store::Tx& tx, const InstanceRecord& r) {
-        return mgmt->quotas().Release(tx, r.owner_id, usage(r));
+      [&mgmt](store::Tx& tx, const InstanceRecord& r) {
+        return mgmt->quotas().Release(tx, r.owner_id, QuotaUsage(r));
       });
   auto images = VMI_TRY_CTX(CreateImageCatalog(o.data_dir, o.image_definitions + "/linux-mobile"),
                             "image store");
@@ -135,8 +131,7 @@ Result<void> RunDaemon(DaemonOptions o) {
   mo.guest_kit = o.guest_kit;
   mo.monitor_path = o.monitor_path;
   if (const char* inject = std::getenv("VMI_INJECT_FAILURE")) mo.inject_failure = inject;
-  auto manager =
-      VMI_TRY(InstanceManager::Create(mo, host, repo.get(), images.get()));
+  auto manager = VMI_TRY(InstanceManager::Create(mo, host, repo.get(), images.get()));
   VMI_CHECK_OK(manager->Reconcile(), "reconcile instances");
 
   auto events = InstanceEvents::Create(*manager, MakeAccessCheck(*mgmt));  // before the manager

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "api/management.h"
+#include "node/access.h"
 #include "store/testing/postgres_server.h"
 
 namespace vmi::node {
@@ -42,15 +43,11 @@ class SqlInstanceRepositoryTest : public ::testing::TestWithParam<std::string> {
     repo_ = std::make_unique<SqlInstanceRepository>(db_.get());
     repo_->SetAdmission(
         [this](store::Tx& tx, const InstanceRecord& r) {
-          return mgmt_->quotas().Reserve(tx, r.owner_id, Usage(r));
+          return mgmt_->quotas().Reserve(tx, r.owner_id, QuotaUsage(r));
         },
         [this](store::Tx& tx, const InstanceRecord& r) {
-          return mgmt_->quotas().Release(tx, r.owner_id, Usage(r));
+          return mgmt_->quotas().Release(tx, r.owner_id, QuotaUsage(r));
         });
-  }
-
-  static api::Usage Usage(const InstanceRecord& r) {
-    return api::Usage{1, static_cast<int64_t>(r.spec.cpus * 1000), r.spec.memory_bytes >> 20};
   }
 
   InstanceRecord Record(const std::string& id, int slot, int64_t owner) {
@@ -144,9 +141,12 @@ TEST_P(SqlInstanceRepositoryTest, ConcurrentInsertsNeverExceedTheQuota) {
       char id[13];
       snprintf(id, sizeof id, "%012d", i);
       auto r = repo_->Insert(Record(id, i, alice_));
-      if (r.ok()) ++ok;
-      else if (r.error().code() == ErrorCode::kResourceExhausted) ++refused;
-      else ++other;
+      if (r.ok())
+        ++ok;
+      else if (r.error().code() == ErrorCode::kResourceExhausted)
+        ++refused;
+      else
+        ++other;
     });
   }
   for (auto& t : threads) t.join();

@@ -49,14 +49,8 @@ void RegisterAudioRoutes(api::Router& router, InstanceManager& instances, LiveSe
                              const char* action) -> Result<std::pair<std::string, AudioHost*>> {
     std::string key(req.Param("id"));
     auto r = VMI_TRY(live.Find(key));
-    if (check) {
-      auto ok = check(req, r, action);
-      if (!ok.ok()) {
-        if (ok.error().code() == ErrorCode::kPermissionDenied)
-          return Error(ErrorCode::kNotFound, "no such instance '" + key + "'");
-        return std::move(ok).error();
-      }
-    }
+    if (auto ok = CheckInstanceAccess(check, req, r, action, key); !ok.ok())
+      return std::move(ok).error();
     AudioHost* h = live.audio();
     if (!h) return Error(ErrorCode::kUnavailable, "this node has no sound (audio did not start)");
     return std::make_pair(r.spec.id, h);

@@ -30,14 +30,8 @@ void RegisterLiveRoutes(api::Router& router, InstanceManager& instances, LiveSer
                                  const char* action) -> Result<std::shared_ptr<InstanceLive>> {
     std::string key(req.Param("id"));
     auto r = VMI_TRY(live.Find(key));
-    if (check) {
-      auto ok = check(req, r, action);
-      if (!ok.ok()) {
-        if (ok.error().code() == ErrorCode::kPermissionDenied)
-          return Error(ErrorCode::kNotFound, "no such instance '" + key + "'");
-        return std::move(ok).error();
-      }
-    }
+    if (auto ok = CheckInstanceAccess(check, req, r, action, key); !ok.ok())
+      return std::move(ok).error();
     if (r.state != InstanceState::kRunning)
       return Error(
           ErrorCode::kFailedPrecondition,
@@ -59,8 +53,8 @@ void RegisterLiveRoutes(api::Router& router, InstanceManager& instances, LiveSer
         auto inst = VMI_TRY(services(req, "screenshot"));
         auto max_width = req.Query("max_width");
         auto format = req.Query("format");
-        auto options = VMI_TRY(ParseScreenshotOptions(max_width ? &*max_width : nullptr,
-                                                               format ? &*format : nullptr));
+        auto options = VMI_TRY(
+            ParseScreenshotOptions(max_width ? &*max_width : nullptr, format ? &*format : nullptr));
         auto png = inst->Screenshot();
         if (!png.ok()) {
           if (png.error().code() == ErrorCode::kUnavailable && !instances.DisplayReady(inst->id()))
