@@ -26,6 +26,12 @@ work=$(mktemp -d /tmp/vmi-try.XXXXXX)
 chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT
 cp -a "$rootfs_src" "$work/rootfs"
+# The session's user namespace maps root to an unprivileged host uid, which
+# may not be able to traverse the path of the build tree (a checkout under a
+# 0700 directory): it gets a copy of the guest kit beside its rootfs.
+cp -a "$kit" "$work/kit"
+chmod 755 "$work/kit"
+kit=$work/kit
 mkdir -p "$work/dev/x11"
 if [ ${#apps[@]} -gt 0 ]; then
   python3 - "$work/rootfs/etc/vmi/session.json" "${apps[@]}" <<'PY'
