@@ -20,15 +20,11 @@ namespace {
 class ManagementTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    auto url = store::testing::FreshDatabaseUrl(GetParam());
-    ASSERT_TRUE(url.ok()) << url.error().ToString();
-    auto db = store::Database::Open(*url);
-    ASSERT_TRUE(db.ok()) << db.error().ToString();
-    db_ = std::move(*db);
     store::Migrations m;
     Management::AddMigrations(m);
-    auto applied = m.Apply(*db_);
-    ASSERT_TRUE(applied.ok()) << applied.error().ToString();
+    auto db = store::testing::OpenFreshDatabase(GetParam(), m);
+    ASSERT_TRUE(db.ok()) << db.error().ToString();
+    db_ = std::move(*db);
     ManagementOptions o;
     o.admin_password = "admin-password-1";
     o.default_quota = {2, 2000, 4096};
@@ -232,15 +228,17 @@ TEST_P(ManagementTest, UsersAndDisabledAccounts) {
   // The last admin cannot be demoted or deleted.
   int64_t admin_id = mgmt_->users().GetByName("admin")->id;
   Json demote = {{"role", "user"}};
-  EXPECT_EQ(admin->Call("PATCH", "/api/v1/users/" + std::to_string(admin_id), &demote).error().code(),
-            ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(
+      admin->Call("PATCH", "/api/v1/users/" + std::to_string(admin_id), &demote).error().code(),
+      ErrorCode::kFailedPrecondition);
   EXPECT_EQ(admin->Call("DELETE", "/api/v1/users/" + std::to_string(admin_id)).error().code(),
             ErrorCode::kFailedPrecondition);
   EXPECT_TRUE(admin->Call("DELETE", "/api/v1/users/" + std::to_string(bob)).ok());
   auto audit = admin->Call("GET", "/api/v1/audit?action=user.");
   ASSERT_TRUE(audit.ok());
   std::set<std::string> actions;
-  for (const auto& e : (*audit)["entries"]) actions.insert(e["action"].get<std::string>() + ":" + e["outcome"].get<std::string>());
+  for (const auto& e : (*audit)["entries"])
+    actions.insert(e["action"].get<std::string>() + ":" + e["outcome"].get<std::string>());
   EXPECT_TRUE(actions.count("user.create:ok"));
   EXPECT_TRUE(actions.count("user.create:failed"));
   EXPECT_TRUE(actions.count("user.update:ok"));
@@ -254,14 +252,16 @@ TEST_P(ManagementTest, QuotaReservationsAreAtomic) {
   auto [uid, token] = MakeUser("carol");
   ASSERT_TRUE(mgmt_->quotas().SetLimits(uid, {3, 4000, -1}).ok());
   ASSERT_TRUE(db_->Exec("CREATE TABLE things (id TEXT PRIMARY KEY, owner BIGINT NOT NULL "
-                        "REFERENCES users(id))").ok());
+                        "REFERENCES users(id))")
+                  .ok());
   std::atomic<int> ok{0}, refused{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 6; ++t) {
     threads.emplace_back([&, t, uid = uid] {
       auto r = db_->TransactVoid([&](store::Tx& tx) -> Result<void> {
         VMI_CHECK_OK(mgmt_->quotas().Reserve(tx, uid, {1, 1000, 512}), "quota");
-        VMI_TRY(tx.Exec("INSERT INTO things (id, owner) VALUES ($1, $2)", {"x" + std::to_string(t), uid}));
+        VMI_TRY(tx.Exec("INSERT INTO things (id, owner) VALUES ($1, $2)",
+                        {"x" + std::to_string(t), uid}));
         return Ok();
       });
       if (r.ok()) {
@@ -289,7 +289,8 @@ TEST_P(ManagementTest, QuotaReservationsAreAtomic) {
   // Release gives it back; the quota is visible to its user.
   ASSERT_TRUE(db_->TransactVoid([&](store::Tx& tx) {
                    return mgmt_->quotas().Release(tx, uid, {1, 1000, 512});
-                 }).ok());
+                 })
+                  .ok());
   auto mine = Client(token)->Call("GET", "/api/v1/users/" + std::to_string(uid) + "/quota");
   ASSERT_TRUE(mine.ok()) << mine.error().ToString();
   EXPECT_EQ((*mine)["used"]["instances"], 2);
@@ -335,8 +336,8 @@ TEST_P(ManagementTest, AuthorizationMatrix) {
     for (int i = 0; i < 4; ++i) {
       auto r = Client(who[i])->Send(c.method, c.target, c.body);
       ASSERT_TRUE(r.ok());
-      EXPECT_EQ(r->status, expected[i]) << names[i] << " " << c.method << " " << c.target << ": "
-                                        << r->body;
+      EXPECT_EQ(r->status, expected[i])
+          << names[i] << " " << c.method << " " << c.target << ": " << r->body;
     }
   }
 }
@@ -364,10 +365,12 @@ TEST_P(ManagementTest, LocalRootIsAdminAndMetricsCountRequests) {
   auto m = admin->Send("GET", "/metrics");
   ASSERT_TRUE(m.ok());
   EXPECT_EQ(m->status, 200);
-  EXPECT_NE(m->body.find("vmi_api_requests_total{method=\"GET\",route=\"/api/v1/users\",code=\"200\"} 3"),
-            std::string::npos)
+  EXPECT_NE(
+      m->body.find("vmi_api_requests_total{method=\"GET\",route=\"/api/v1/users\",code=\"200\"} 3"),
+      std::string::npos)
       << m->body;
-  EXPECT_NE(m->body.find("vmi_api_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/users\",le=\"+Inf\"} 3"),
+  EXPECT_NE(m->body.find("vmi_api_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/"
+                         "users\",le=\"+Inf\"} 3"),
             std::string::npos);
   EXPECT_NE(*m->headers.Get("Content-Type"), "");
 }

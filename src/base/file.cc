@@ -1,10 +1,12 @@
 #include "base/file.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "base/unique_fd.h"
@@ -24,8 +26,8 @@ Result<std::string> ReadFile(const std::string& path, size_t max_size) {
     }
     if (n == 0) break;
     if (out.size() + n > max_size) {
-      return Error(ErrorCode::kResourceExhausted, path + " is larger than " +
-                                                      std::to_string(max_size) + " bytes");
+      return Error(ErrorCode::kResourceExhausted,
+                   path + " is larger than " + std::to_string(max_size) + " bytes");
     }
     out.append(buf, n);
   }
@@ -76,7 +78,8 @@ Result<void> MakeDirs(const std::string& path, int mode) {
     cur += part;
     if (mkdir(cur.c_str(), mode) != 0 && errno != EEXIST) return Error::FromErrno("mkdir " + cur);
   }
-  if (!IsDirectory(path)) return Error(ErrorCode::kFailedPrecondition, path + " is not a directory");
+  if (!IsDirectory(path))
+    return Error(ErrorCode::kFailedPrecondition, path + " is not a directory");
   return Ok();
 }
 
@@ -87,6 +90,19 @@ int RemoveEntry(const char* path, const struct stat*, int type, FTW*) {
   return 0;
 }
 }  // namespace
+
+Result<std::vector<std::string>> ListDirectory(const std::string& path, int dir_fd) {
+  DIR* d = dir_fd >= 0 ? fdopendir(dup(dir_fd)) : opendir(path.c_str());
+  if (!d) return Error::FromErrno("opendir " + path);
+  std::vector<std::string> names;
+  while (dirent* e = readdir(d)) {
+    std::string_view n = e->d_name;
+    if (n != "." && n != "..") names.emplace_back(n);
+  }
+  closedir(d);
+  std::sort(names.begin(), names.end());
+  return names;
+}
 
 Result<void> RemoveTree(const std::string& path) {
   struct stat st;

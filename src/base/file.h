@@ -20,6 +20,9 @@ Result<void> MakeDirs(const std::string& path, int mode = 0755);
 // rm -rf that never crosses into another mount and never follows symlinks.
 // A missing path is not an error.
 Result<void> RemoveTree(const std::string& path);
+// The names in a directory (without "." and ".."), sorted. `dir_fd` >= 0
+// lists that open directory instead of `path` (used only in errors then).
+Result<std::vector<std::string>> ListDirectory(const std::string& path, int dir_fd = -1);
 bool PathExists(const std::string& path);
 bool IsDirectory(const std::string& path);
 

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "base/file.h"
+#include "base/temp_dir.h"
 
 namespace vmi::cli {
 namespace {
@@ -12,10 +13,12 @@ namespace {
 class CredentialsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/vmi-cred-test-XXXXXX";
-    dir_ = mkdtemp(tmpl);
+    auto tmp = TempDir::Create("vmi-cred-test");
+    ASSERT_TRUE(tmp.ok()) << tmp.error().ToString();
+    tmp_ = std::move(*tmp);
+    dir_ = tmp_.path();
   }
-  void TearDown() override { RemoveTree(dir_).ok(); }
+  TempDir tmp_;
   std::string dir_;
 };
 

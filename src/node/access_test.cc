@@ -15,14 +15,11 @@ namespace {
 class AccessTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto url = store::testing::FreshDatabaseUrl("sqlite");
-    ASSERT_TRUE(url.ok());
-    auto db = store::Database::Open(*url);
-    ASSERT_TRUE(db.ok());
-    db_ = std::move(*db);
     store::Migrations m;
     api::Management::AddMigrations(m);
-    ASSERT_TRUE(m.Apply(*db_).ok());
+    auto db = store::testing::OpenFreshDatabase("sqlite", m);
+    ASSERT_TRUE(db.ok()) << db.error().ToString();
+    db_ = std::move(*db);
     api::ManagementOptions o;
     o.admin_password = "admin-password-1";
     auto mgmt = api::Management::Create(db_.get(), o);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "base/file.h"
+#include "base/temp_dir.h"
 
 namespace vmi::node {
 namespace {
@@ -13,16 +14,17 @@ namespace {
 class CgroupUsageTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/vmi-cgroup-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
+    auto tmp = TempDir::Create("vmi-cgroup");
+    ASSERT_TRUE(tmp.ok()) << tmp.error().ToString();
+    tmp_ = std::move(*tmp);
+    root_ = tmp_.path();
   }
-  void TearDown() override { RemoveTree(root_).ok(); }
   void Put(const std::string& rel, const std::string& text) {
     std::string path = root_ + rel;
     ASSERT_TRUE(MakeDirs(path.substr(0, path.rfind('/'))).ok());
     ASSERT_TRUE(WriteFile(path, text).ok());
   }
+  TempDir tmp_;
   std::string root_;
 };
 

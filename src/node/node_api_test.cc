@@ -10,6 +10,7 @@
 
 #include "api/openapi.h"
 #include "base/file.h"
+#include "base/temp_dir.h"
 #include "node/access.h"
 #include "node/sql_instance_repository.h"
 #include "runtime/core/host_info.h"
@@ -23,9 +24,9 @@ namespace {
 
 TEST(NodeApiTest, EveryRouteIsDocumentedAndEveryOperationRouted) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root (host probe)";
-  char tmpl[] = "/tmp/vmi-node-api-XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  const std::string dir = tmpl;
+  auto tmp = TempDir::Create("vmi-node-api");
+  ASSERT_TRUE(tmp.ok()) << tmp.error().ToString();
+  const std::string dir = tmp->path();
   {
     auto db = store::Database::Open("sqlite://" + dir + "/vmi.db");
     ASSERT_TRUE(db.ok());
@@ -56,9 +57,11 @@ TEST(NodeApiTest, EveryRouteIsDocumentedAndEveryOperationRouted) {
     auto doc = api::LoadOpenApi(VMI_SOURCE_OPENAPI);
     ASSERT_TRUE(doc.ok()) << doc.error().ToString();
     auto undocumented = api::UndocumentedRoutes(router, *doc);
-    EXPECT_TRUE(undocumented.empty()) << "not in docs/api/openapi.json: " << ::testing::PrintToString(undocumented);
+    EXPECT_TRUE(undocumented.empty())
+        << "not in docs/api/openapi.json: " << ::testing::PrintToString(undocumented);
     auto unrouted = api::UnroutedOperations(router, *doc);
-    EXPECT_TRUE(unrouted.empty()) << "documented but not routed: " << ::testing::PrintToString(unrouted);
+    EXPECT_TRUE(unrouted.empty()) << "documented but not routed: "
+                                  << ::testing::PrintToString(unrouted);
     EXPECT_GT(router.Routes().size(), 30u);
     if (HaveLiveView()) {
       bool stream = false;
@@ -66,7 +69,6 @@ TEST(NodeApiTest, EveryRouteIsDocumentedAndEveryOperationRouted) {
       EXPECT_TRUE(stream) << "the live routes are part of the composition";
     }
   }
-  RemoveTree(dir).ok();
 }
 
 }  // namespace

@@ -20,16 +20,12 @@ namespace {
 class SqlInstanceRepositoryTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    auto url = store::testing::FreshDatabaseUrl(GetParam());
-    ASSERT_TRUE(url.ok()) << url.error().ToString();
-    auto db = store::Database::Open(*url);
-    ASSERT_TRUE(db.ok()) << db.error().ToString();
-    db_ = std::move(*db);
     store::Migrations m;
     api::Management::AddMigrations(m);
     AddInstanceMigrations(m);
-    auto applied = m.Apply(*db_);
-    ASSERT_TRUE(applied.ok()) << applied.error().ToString();
+    auto db = store::testing::OpenFreshDatabase(GetParam(), m);
+    ASSERT_TRUE(db.ok()) << db.error().ToString();
+    db_ = std::move(*db);
     api::ManagementOptions o;
     o.admin_password = "admin-password-1";
     o.default_quota = {3, 4000, 4096};

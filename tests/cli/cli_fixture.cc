@@ -73,11 +73,12 @@ void Node::Stop() {
 }
 
 CliUser::CliUser() {
-  char tmpl[] = "/tmp/vmi-cli-home-XXXXXX";
-  home_ = mkdtemp(tmpl);
+  auto tmp = TempDir::Create("vmi-cli-home");
+  if (tmp.ok()) {
+    home_ = tmp->path();
+    tmp_ = std::move(*tmp);
+  }
 }
-
-CliUser::~CliUser() { RemoveTree(home_).ok(); }
 
 CliRun CliUser::Run(std::vector<std::string> args, std::vector<std::string> env,
                     const std::string& input, std::chrono::seconds timeout) const {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/child_process.h"
+#include "base/temp_dir.h"
 
 namespace vmi::testing {
 
@@ -46,7 +47,6 @@ class Node {
 class CliUser {
  public:
   CliUser();
-  ~CliUser();
   CliUser(const CliUser&) = delete;
   CliUser& operator=(const CliUser&) = delete;
 
@@ -59,6 +59,7 @@ class CliUser {
   const std::string& home() const { return home_; }
 
  private:
+  TempDir tmp_;
   std::string home_;
 };
 

@@ -11,18 +11,6 @@
 
 namespace vmi::surface::testing {
 
-TempDir::TempDir() {
-  char tmpl[] = "/tmp/vmi-surface-test-XXXXXX";
-  if (mkdtemp(tmpl) != nullptr) path_ = tmpl;
-}
-
-TempDir::~TempDir() {
-  if (!path_.empty()) {
-    auto r = RemoveTree(path_);
-    (void)r;
-  }
-}
-
 Result<GuestProcess> GuestProcess::Start(const std::vector<std::string>& argv,
                                          const std::string& devdir) {
   SpawnOptions o;

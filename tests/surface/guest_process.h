@@ -15,17 +15,6 @@ namespace vmi::surface::testing {
 
 inline constexpr std::chrono::seconds kDeadline{20};
 
-// mkdtemp under /tmp; removed with its contents on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 class GuestProcess {
  public:
   // Runs argv with VMI_DEVDIR=devdir, capturing stdout.

@@ -8,6 +8,7 @@
 
 #include <thread>
 
+#include "base/temp_dir.h"
 #include "devices/surface/surface_input_sink.h"
 #include "devices/surface/surface_server.h"
 #include "guest_process.h"
@@ -17,7 +18,6 @@ namespace vmi::surface {
 namespace {
 
 using testing::GuestProcess;
-using testing::TempDir;
 using testing::WaitFor;
 using testing::WaitReadable;
 
@@ -63,7 +63,7 @@ class SurfaceE2E : public ::testing::Test {
     EXPECT_EQ(mismatches, 0);
   }
 
-  TempDir dir;
+  TempDir dir = TempDir::Create("vmi-surface-test").value();
   std::unique_ptr<SurfaceServer> server;
 };
 

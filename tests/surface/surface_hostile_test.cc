@@ -10,6 +10,7 @@
 
 #include <cstring>
 
+#include "base/temp_dir.h"
 #include "devices/surface/protocol.h"
 #include "devices/surface/surface_server.h"
 #include "guest_process.h"
@@ -17,7 +18,6 @@
 namespace vmi::surface {
 namespace {
 
-using testing::TempDir;
 using testing::WaitFor;
 
 struct Closing {
@@ -127,7 +127,7 @@ class SurfaceHostile : public ::testing::Test {
     return c;
   }
 
-  TempDir dir;
+  TempDir dir = TempDir::Create("vmi-surface-test").value();
   std::unique_ptr<SurfaceServer> server;
 };
 

@@ -19,6 +19,7 @@
 #include "api/http/static_files.h"
 #include "base/child_process.h"
 #include "base/file.h"
+#include "base/temp_dir.h"
 
 namespace vmi::api {
 namespace {
@@ -50,9 +51,10 @@ class Flag {
 class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/vmi-http-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    auto tmp = TempDir::Create("vmi-http");
+    ASSERT_TRUE(tmp.ok()) << tmp.error().ToString();
+    tmp_ = std::move(*tmp);
+    dir_ = tmp_.path();
     sock_ = dir_ + "/run/api.sock";
 
     router_.Handle("GET", "/api/v1/hello/{name}", [](Request& req) -> Result<Response> {
@@ -62,10 +64,12 @@ class ServerTest : public ::testing::Test {
                 {"uid", static_cast<int64_t>(req.peer.uid)}};
       return Response::JsonBody(j);
     });
-    router_.Handle("POST", "/api/v1/echo", [](Request& req) -> Result<Response> {
-      Json body = VMI_TRY(ParseJsonObject(req.body));
-      return Response::JsonBody(body, 201);
-    }, {.max_body_bytes = 64});
+    router_.Handle("POST", "/api/v1/echo",
+                   [](Request& req) -> Result<Response> {
+                     Json body = VMI_TRY(ParseJsonObject(req.body));
+                     return Response::JsonBody(body, 201);
+                   },
+                   {.max_body_bytes = 64});
     router_.Handle("GET", "/api/v1/missing", [](Request&) -> Result<Response> {
       return Error(ErrorCode::kNotFound, "no such thing").Context("lookup");
     });
@@ -80,12 +84,14 @@ class ServerTest : public ::testing::Test {
     });
     // A blocking handler parks on a worker until /release is called: if it
     // stalled the io thread, /release could never be served.
-    router_.Handle("GET", "/api/v1/slow", [this](Request&) -> Result<Response> {
-      slow_thread_ = std::this_thread::get_id();
-      slow_started_.Set();
-      bool released = release_.Wait();
-      return Response::Text(released ? "released" : "timeout");
-    }, {.blocking = true});
+    router_.Handle("GET", "/api/v1/slow",
+                   [this](Request&) -> Result<Response> {
+                     slow_thread_ = std::this_thread::get_id();
+                     slow_started_.Set();
+                     bool released = release_.Wait();
+                     return Response::Text(released ? "released" : "timeout");
+                   },
+                   {.blocking = true});
     router_.Handle("POST", "/api/v1/release", [this](Request&) -> Result<Response> {
       release_.Set();
       return Response::NoContent();
@@ -128,10 +134,7 @@ class ServerTest : public ::testing::Test {
     router_.SetFallback(StaticFilesHandler({.root = dir_ + "/www"}), {.public_route = true});
   }
 
-  void TearDown() override {
-    server_.reset();
-    (void)RemoveTree(dir_);
-  }
+  void TearDown() override { server_.reset(); }
 
   void StartServer(ServerOptions o = {}) {
     o.unix_path = sock_;
@@ -154,6 +157,7 @@ class ServerTest : public ::testing::Test {
   }
   std::string TcpUrl() { return "http://127.0.0.1:" + std::to_string(server_->tcp_port()); }
 
+  TempDir tmp_;
   std::string dir_, sock_;
   Router router_;
   std::unique_ptr<Server> server_;
@@ -250,7 +254,8 @@ TEST_F(ServerTest, MalformedHttpGets400AndHugeHeaders431) {
     return out;
   };
   EXPECT_EQ(raw("GARBAGE\r\n\r\n").rfind("HTTP/1.1 400", 0), 0u);
-  std::string big = "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(32 * 1024, 'a') + "\r\n\r\n";
+  std::string big =
+      "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(32 * 1024, 'a') + "\r\n\r\n";
   EXPECT_EQ(raw(big).rfind("HTTP/1.1 431", 0), 0u);
   EXPECT_EQ(raw("GET nopath HTTP/1.1\r\nHost: x\r\n\r\n").rfind("HTTP/1.1 400", 0), 0u);
 }
@@ -395,7 +400,8 @@ TEST_F(ServerTest, WebSocketOverUnixSocketIsClosedOnStop) {
   {
     std::lock_guard<std::mutex> l(mu_);
     EXPECT_TRUE(ws_->is_open());
-    for (int i = 0; i < 10; ++i) ws_->SendBinaryShared(std::make_shared<const std::string>(1000, 'x'));
+    for (int i = 0; i < 10; ++i)
+      ws_->SendBinaryShared(std::make_shared<const std::string>(1000, 'x'));
     EXPECT_LE(ws_->queued_bytes(), 10010u);  // + the welcome, maybe not yet accounted
   }
   server_->Stop();
@@ -443,10 +449,10 @@ TEST_F(ServerTest, StaticFallbackAndHead) {
 
 TEST_F(ServerTest, Tls) {
   std::string cert = dir_ + "/cert.pem", key = dir_ + "/key.pem";
-  auto gen = RunChecked({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-                                "-days", "2", "-subj", "/CN=localhost", "-addext",
-                                "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key,
-                                "-out", cert});
+  auto gen =
+      RunChecked({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                  "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                  "-keyout", key, "-out", cert});
   ASSERT_TRUE(gen.ok()) << gen.error().ToString();
   StartServer({.tls_cert_file = cert, .tls_key_file = key});
   std::string url = "https://127.0.0.1:" + std::to_string(server_->tcp_port());

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "base/file.h"
+#include "base/temp_dir.h"
 
 namespace vmi::api {
 namespace {
@@ -12,9 +13,10 @@ namespace {
 class StaticFilesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/vmi-static-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    auto tmp = TempDir::Create("vmi-static");
+    ASSERT_TRUE(tmp.ok()) << tmp.error().ToString();
+    tmp_ = std::move(*tmp);
+    dir_ = tmp_.path();
     root_ = dir_ + "/dist";
     ASSERT_TRUE(MakeDirs(root_ + "/assets").ok());
     ASSERT_TRUE(WriteFile(root_ + "/index.html", "<html>app</html>").ok());
@@ -23,7 +25,6 @@ class StaticFilesTest : public ::testing::Test {
     ASSERT_EQ(symlink((dir_ + "/secret.txt").c_str(), (root_ + "/link.txt").c_str()), 0);
     handler_ = StaticFilesHandler({.root = root_});
   }
-  void TearDown() override { (void)RemoveTree(dir_); }
 
   Result<Response> Get(std::string path) {
     Request req;
@@ -32,6 +33,7 @@ class StaticFilesTest : public ::testing::Test {
     return handler_(req);
   }
 
+  TempDir tmp_;
   std::string dir_, root_;
   Handler handler_;
 };

@@ -3,9 +3,8 @@
 // in new user/mount/pid/net namespaces (images/linux-mobile/try-session.sh:
 // unprivileged uid range, only setuid/setgid capabilities), and read the
 // framebuffer file Xvfb writes into the device directory.
-#include <unistd.h>
-
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstring>
@@ -16,6 +15,7 @@
 
 #include "base/child_process.h"
 #include "base/file.h"
+#include "base/temp_dir.h"
 #include "runtime/image/image_store.h"
 
 namespace vmi {
@@ -25,7 +25,7 @@ using namespace std::chrono_literals;
 
 struct Xwd {
   uint32_t width = 0, height = 0, bytes_per_line = 0, bpp = 0;
-  std::string data;  // whole file
+  std::string data;   // whole file
   size_t offset = 0;  // first pixel
   uint32_t Pixel(uint32_t x, uint32_t y) const {
     uint32_t v;
@@ -68,9 +68,9 @@ TEST(LinuxMobileSession, ShowsTheMatchboxDesktopWithItsApps) {
                            "/usr/bin/matchbox-window-manager", "/usr/bin/matchbox-keyboard"}) {
     if (!PathExists(tool)) GTEST_SKIP() << tool << " is not installed";
   }
-  char tmpl[] = "/tmp/vmi-session-test.XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  std::string dir = tmpl;
+  auto tmp = TempDir::Create("vmi-session-test");
+  ASSERT_TRUE(tmp.ok()) << tmp.error().ToString();
+  std::string dir = tmp->path();
   auto store = image::ImageStore::Open({dir + "/data", VMI_LINUX_MOBILE_DEFINITION});
   ASSERT_TRUE(store.ok()) << store.error().ToString();
   auto img = store->BuildLinuxMobile();
@@ -100,7 +100,8 @@ TEST(LinuxMobileSession, ShowsTheMatchboxDesktopWithItsApps) {
     if (!st.ok()) continue;
     state = *st;
     bool all_ready = true;
-    for (const char* svc : {"xvfb ready", "window-manager ready", "desktop ready", "keyboard ready"})
+    for (const char* svc :
+         {"xvfb ready", "window-manager ready", "desktop ready", "keyboard ready"})
       all_ready = all_ready && state.find(svc) != std::string::npos;
     if (!all_ready) {
       why = "services: " + state;
@@ -135,8 +136,8 @@ TEST(LinuxMobileSession, ShowsTheMatchboxDesktopWithItsApps) {
     }
     ok = colors.size() > 16 && orange && green && bottom_colors.size() > 4;
     std::ostringstream w;
-    w << "colors " << colors.size() << ", calculator icon " << orange << ", terminal icon "
-      << green << ", keyboard colors " << bottom_colors.size();
+    w << "colors " << colors.size() << ", calculator icon " << orange << ", terminal icon " << green
+      << ", keyboard colors " << bottom_colors.size();
     why = w.str();
   }
   ASSERT_TRUE(WriteFile(out + "/stop", "").ok());
@@ -146,7 +147,6 @@ TEST(LinuxMobileSession, ShowsTheMatchboxDesktopWithItsApps) {
   // vmi-init stopped the session cleanly on SIGTERM.
   std::string console = ReadFile(out + "/console.log").value();
   EXPECT_NE(console.find("session ended, exit 0"), std::string::npos) << console;
-  RemoveTree(dir).ok();
 }
 
 }  // namespace

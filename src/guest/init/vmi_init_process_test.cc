@@ -1,11 +1,10 @@
 // Real-process tests: vmi-init runs as PID 1 of a fresh pid namespace
 // (unshare --pid --fork --mount-proc, as root) with a test manifest.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <fstream>
@@ -16,6 +15,7 @@
 
 #include "base/child_process.h"
 #include "base/file.h"
+#include "base/temp_dir.h"
 #include "guest/init/state_file.h"
 
 namespace vmi::guest {
@@ -46,8 +46,8 @@ std::map<std::string, Line> ParseState(const std::string& text) {
 
 std::vector<pid_t> ChildrenOf(pid_t pid) {
   std::vector<pid_t> out;
-  auto text = ReadFile("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) +
-                       "/children");
+  auto text =
+      ReadFile("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
   if (!text.ok()) return out;
   std::istringstream in(*text);
   pid_t p;
@@ -68,9 +68,10 @@ class VmiInitTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root for unshare --pid";
-    char tmpl[] = "/tmp/vmi-init-test.XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    auto tmp = TempDir::Create("vmi-init-test");
+    ASSERT_TRUE(tmp.ok()) << tmp.error().ToString();
+    tmp_ = std::move(*tmp);
+    dir_ = tmp_.path();
   }
   void TearDown() override {
     if (init_pidfd_ >= 0) {
@@ -78,7 +79,6 @@ class VmiInitTest : public ::testing::Test {
       close(init_pidfd_);
     }
     unshare_.reset();
-    if (!dir_.empty()) RemoveTree(dir_).ok();
   }
 
   // An empty manifest means "no manifest file"; extra args follow the
@@ -94,8 +94,14 @@ class VmiInitTest : public ::testing::Test {
     o.env.push_back("TESTDIR=" + dir_);
     o.stdout_fd = log_fd_.get();
     o.stderr_fd = log_fd_.get();
-    std::vector<std::string> argv = {"unshare", "--pid", "--fork", "--mount-proc", VMI_INIT_BINARY,
-                                     "--manifest", dir_ + "/session.json", "--state",
+    std::vector<std::string> argv = {"unshare",
+                                     "--pid",
+                                     "--fork",
+                                     "--mount-proc",
+                                     VMI_INIT_BINARY,
+                                     "--manifest",
+                                     dir_ + "/session.json",
+                                     "--state",
                                      dir_ + "/session.state"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     auto c = ChildProcess::Spawn(argv, o);
@@ -116,9 +122,7 @@ class VmiInitTest : public ::testing::Test {
   }
 
   std::string Console() { return ReadOr(dir_ + "/console.log"); }
-  std::map<std::string, Line> State() {
-    return ParseState(ReadOr(dir_ + "/session.state"));
-  }
+  std::map<std::string, Line> State() { return ParseState(ReadOr(dir_ + "/session.state")); }
 
   // Polls until pred(state) holds; returns false after `timeout`.
   bool WaitFor(std::function<bool(std::map<std::string, Line>&)> pred,
@@ -131,6 +135,7 @@ class VmiInitTest : public ::testing::Test {
     return false;
   }
 
+  TempDir tmp_;
   std::string dir_;
   UniqueFd log_fd_;
   std::optional<ChildProcess> unshare_;
@@ -188,8 +193,8 @@ TEST_F(VmiInitTest, OrphanedZombiesAreReaped) {
     ok = zombies == 0 && orphan_sleeps == 2 && kids == 2;
     if (!ok) std::this_thread::sleep_for(20ms);
   }
-  EXPECT_TRUE(ok) << "children of vmi-init: " << kids << ", zombies " << zombies
-                  << ", sleeps " << orphan_sleeps;
+  EXPECT_TRUE(ok) << "children of vmi-init: " << kids << ", zombies " << zombies << ", sleeps "
+                  << orphan_sleeps;
   auto s = State();
   EXPECT_EQ(s["spawner"].state, "ready");
 }
@@ -288,8 +293,8 @@ TEST_F(VmiInitTest, CommandWithoutManifestExitsWithItsStatus) {
   Start("", {}, {"--", "/bin/sh", "-c", "echo ran > $TESTDIR/ran; exit 7"});
   auto status = unshare_->WaitOrKill(20s);
   ASSERT_TRUE(status.ok());
-  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 7) << DescribeWaitStatus(*status)
-                                                                << Console();
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 7)
+      << DescribeWaitStatus(*status) << Console();
   EXPECT_EQ(ReadOr(dir_ + "/ran"), "ran\n");
   EXPECT_EQ(State()["main"].state, "failed");
 }
@@ -298,8 +303,9 @@ TEST_F(VmiInitTest, CommandRunsBesideTheManifest) {
   Start(R"({"services": [{"name": "svc", "argv": ["sleep", "300"],
             "ready": {"path": "/"}}]})",
         {}, {"--", "sleep", "300"});
-  ASSERT_TRUE(WaitFor([](auto& s) { return s["svc"].state == "ready" && s["main"].state == "ready"; }))
-      << Console();
+  ASSERT_TRUE(WaitFor([](auto& s) {
+    return s["svc"].state == "ready" && s["main"].state == "ready";
+  })) << Console();
 }
 
 TEST_F(VmiInitTest, BadManifestFailsClearly) {

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "base/file.h"
+#include "base/temp_dir.h"
 #include "base/unique_fd.h"
 #include "node/live/audio_host.h"
 #include "node/live/instance_live.h"
@@ -52,11 +53,11 @@ TEST(AudioBodyTest, RejectsAnythingElse) {
 class AudioHostTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/vmi-audio-host-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    auto tmp = TempDir::Create("vmi-audio-host");
+    ASSERT_TRUE(tmp.ok()) << tmp.error().ToString();
+    tmp_ = std::move(*tmp);
+    dir_ = tmp_.path();
   }
-  void TearDown() override { (void)RemoveTree(dir_); }
   // Whether a guest could connect to <dir>/audio.sock now.
   bool Connects() {
     UniqueFd fd(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
@@ -66,6 +67,7 @@ class AudioHostTest : public ::testing::Test {
     std::memcpy(a.sun_path, p.data(), p.size());
     return connect(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
   }
+  TempDir tmp_;
   std::string dir_;
 };
 

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "base/file.h"
+#include "base/temp_dir.h"
 #include "devices/audio/viewer_audio.h"
 #include "node/live/audio_host.h"
 #include "node/live/instance_live.h"
@@ -32,9 +33,10 @@ std::string Mic(const std::string& opus) {
 class AudioViewerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/vmi-audio-viewer-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    auto tmp = TempDir::Create("vmi-audio-viewer");
+    ASSERT_TRUE(tmp.ok()) << tmp.error().ToString();
+    tmp_ = std::move(*tmp);
+    dir_ = tmp_.path();
     auto h = AudioHost::Create();
     ASSERT_TRUE(h.ok()) << h.error().ToString();
     host_ = std::move(*h);
@@ -57,7 +59,6 @@ class AudioViewerTest : public ::testing::Test {
     if (live_) live_->Shutdown();
     live_.reset();
     host_.reset();
-    (void)RemoveTree(dir_);
   }
   std::pair<std::shared_ptr<ViewerLink>, web::RecordingTransport*> Viewer() {
     auto link = std::make_shared<ViewerLink>();
@@ -70,6 +71,7 @@ class AudioViewerTest : public ::testing::Test {
   }
   audio::AudioDevice* device() { return host_->device("i1"); }
 
+  TempDir tmp_;
   std::string dir_;
   std::shared_ptr<AudioHost> host_;
   std::shared_ptr<InstanceLive> live_;

@@ -1,6 +1,5 @@
 #include "runtime/image/fs_util.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <linux/openat2.h>
@@ -8,7 +7,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <vector>
@@ -84,14 +82,7 @@ Result<void> ClearDirInRoot(const std::string& root, const std::string& relative
     if (dir.error().err_no() == ENOENT) return Ok();
     return std::move(dir).error();
   }
-  std::vector<std::string> names;
-  DIR* d = fdopendir(dup(dir->get()));
-  if (!d) return Error::FromErrno("opendir " + relative);
-  while (dirent* e = readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") names.push_back(n);
-  }
-  closedir(d);
+  auto names = VMI_TRY(ListDirectory(relative, dir->get()));
   for (const auto& n : names) {
     VMI_CHECK_OK(RemoveInRoot(root, (relative.empty() ? "" : relative + "/") + n),
                  "clear " + relative);
@@ -125,15 +116,7 @@ struct Fnv {
 
 Result<void> DigestTree(const std::string& base, const std::string& rel, Fnv& fnv) {
   std::string path = rel.empty() ? base : base + "/" + rel;
-  DIR* d = opendir(path.c_str());
-  if (!d) return Error::FromErrno("opendir " + path);
-  std::vector<std::string> names;
-  while (dirent* e = readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") names.push_back(n);
-  }
-  closedir(d);
-  std::sort(names.begin(), names.end());
+  auto names = VMI_TRY(ListDirectory(path));
   for (const auto& n : names) {
     std::string r = rel.empty() ? n : rel + "/" + n;
     struct stat st;

@@ -1,12 +1,10 @@
 #include "runtime/image/image_store.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <ctime>
 
 #include "base/file.h"
@@ -31,15 +29,8 @@ Result<ImageStore> ImageStore::Open(Options options) {
   ImageStore store(std::move(options));
   VMI_CHECK_OK(MakeDirs(store.images_dir_, 0755), "image store");
   // Sweep what an interrupted build, import or removal left behind.
-  DIR* d = opendir(store.images_dir_.c_str());
-  if (!d) return Error::FromErrno("opendir " + store.images_dir_);
-  std::vector<std::string> stale;
-  while (dirent* e = readdir(d)) {
-    std::string n = e->d_name;
-    if (n.rfind(".tmp-", 0) == 0 || n.rfind(".trash-", 0) == 0) stale.push_back(n);
-  }
-  closedir(d);
-  for (const auto& n : stale) {
+  for (const auto& n : VMI_TRY(ListDirectory(store.images_dir_))) {
+    if (n.rfind(".tmp-", 0) != 0 && n.rfind(".trash-", 0) != 0) continue;
     auto r = RemoveTree(store.images_dir_ + "/" + n);
     if (!r.ok()) {
       VMI_LOG(WARN) << "image store: " << r.error().ToString();
@@ -71,17 +62,9 @@ bool ImageStore::Exists(const std::string& name) const {
 }
 
 Result<std::vector<Image>> ImageStore::List() const {
-  DIR* d = opendir(images_dir_.c_str());
-  if (!d) return Error::FromErrno("opendir " + images_dir_);
-  std::vector<std::string> names;
-  while (dirent* e = readdir(d)) {
-    std::string n = e->d_name;
-    if (ValidateImageName(n).ok()) names.push_back(n);
-  }
-  closedir(d);
-  std::sort(names.begin(), names.end());
   std::vector<Image> out;
-  for (const auto& n : names) {
+  for (const auto& n : VMI_TRY(ListDirectory(images_dir_))) {
+    if (!ValidateImageName(n).ok()) continue;
     auto image = Get(n);
     if (image.ok()) {
       out.push_back(std::move(image).value());
@@ -116,7 +99,8 @@ Result<Image> ImageStore::Finalize(const std::string& tmp_dir, Image image) {
 }
 
 Result<void> ImageStore::Publish(const std::string& tmp_dir, const std::string& name) {
-  if (renameat2(AT_FDCWD, tmp_dir.c_str(), AT_FDCWD, ImageDir(name).c_str(), RENAME_NOREPLACE) != 0) {
+  if (renameat2(AT_FDCWD, tmp_dir.c_str(), AT_FDCWD, ImageDir(name).c_str(), RENAME_NOREPLACE) !=
+      0) {
     if (errno == EEXIST || errno == ENOTEMPTY)
       return Error(ErrorCode::kAlreadyExists, "image \"" + name + "\" already exists");
     return Error::FromErrno("publish image " + name);
@@ -132,7 +116,8 @@ Result<Image> ImageStore::BuildLinuxMobile(const std::string& name, const InUse&
   if (exists) {
     auto current = VMI_TRY(Get(name));
     if (current.kind != ImageKind::kLinuxMobile)
-      return Error(ErrorCode::kAlreadyExists, "image \"" + name + "\" exists and is not linux-mobile");
+      return Error(ErrorCode::kAlreadyExists,
+                   "image \"" + name + "\" exists and is not linux-mobile");
     if (current.definition_digest == digest) return current;
     if (in_use && in_use(name)) {
       VMI_LOG(WARN) << "image " << name << " is outdated but in use; keeping it";

@@ -1,13 +1,13 @@
 #include "runtime/image/image_store.h"
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 
 #include "base/file.h"
+#include "base/temp_dir.h"
 
 namespace vmi::image {
 namespace {
@@ -15,14 +15,15 @@ namespace {
 class ImageStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/vmi-image-test.XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    auto tmp = TempDir::Create("vmi-image-test");
+    ASSERT_TRUE(tmp.ok()) << tmp.error().ToString();
+    tmp_ = std::move(*tmp);
+    dir_ = tmp_.path();
     auto s = ImageStore::Open({dir_ + "/data", VMI_LINUX_MOBILE_DEFINITION});
     ASSERT_TRUE(s.ok()) << s.error().ToString();
     store_.emplace(std::move(s).value());
   }
-  void TearDown() override { RemoveTree(dir_).ok(); }
+  TempDir tmp_;
   std::string dir_;
   std::optional<ImageStore> store_;
 };

@@ -1,12 +1,12 @@
 // Imports of real archives: tarballs made by `tar`, OCI layouts assembled in
 // the test with tar and sha256sum, and hand-made hostile archives.
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
-
 #include "base/child_process.h"
 #include "base/file.h"
+#include "base/temp_dir.h"
 #include "runtime/image/image_store.h"
 #include "runtime/image/testing/tar_builder.h"
 
@@ -18,17 +18,18 @@ using testing::TarBuilder;
 class ImportTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/vmi-import-test.XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    auto tmp = TempDir::Create("vmi-import-test");
+    ASSERT_TRUE(tmp.ok()) << tmp.error().ToString();
+    tmp_ = std::move(*tmp);
+    dir_ = tmp_.path();
     auto s = ImageStore::Open({dir_ + "/data", VMI_LINUX_MOBILE_DEFINITION});
     ASSERT_TRUE(s.ok()) << s.error().ToString();
     store_.emplace(std::move(s).value());
   }
-  void TearDown() override { RemoveTree(dir_).ok(); }
 
   void Sh(const std::string& script) {
-    auto r = vmi::Run({"bash", "-euo", "pipefail", "-c", script}, {.env = {"T=" + dir_}, .cwd = dir_});
+    auto r =
+        vmi::Run({"bash", "-euo", "pipefail", "-c", script}, {.env = {"T=" + dir_}, .cwd = dir_});
     ASSERT_TRUE(r.ok()) << r.error().ToString();
     ASSERT_TRUE(r->ok()) << script << "\n" << r->err;
   }
@@ -42,6 +43,7 @@ class ImportTest : public ::testing::Test {
     for (const auto& e : entries) EXPECT_TRUE(e.empty() || e[0] != '.') << "leftover " << e;
   }
 
+  TempDir tmp_;
   std::string dir_;
   std::optional<ImageStore> store_;
 };
@@ -116,8 +118,7 @@ TEST_F(ImportTest, RefusesHostileTarballsAndLeavesNothing) {
   std::vector<Case> cases = {
       {"traversal", TarBuilder().File("ok", "1").File("../../outside/pwned", "x").Finish(),
        "leaves the root"},
-      {"abs-symlink-escape",
-       TarBuilder().Symlink("evil", outside).File("evil/pwned", "x").Finish(),
+      {"abs-symlink-escape", TarBuilder().Symlink("evil", outside).File("evil/pwned", "x").Finish(),
        "goes through the symlink"},
       {"rel-symlink-escape",
        TarBuilder().Symlink("up", "../../../../../../..").File("up/pwned", "x").Finish(),

@@ -1,6 +1,5 @@
 #include "runtime/image/layer_merge.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,24 +14,12 @@ namespace {
 
 bool IsWhiteout(const std::string& name) { return name.rfind(".wh.", 0) == 0; }
 
-Result<std::vector<std::string>> ListDir(const std::string& path) {
-  DIR* d = opendir(path.c_str());
-  if (!d) return Error::FromErrno("opendir " + path);
-  std::vector<std::string> names;
-  while (dirent* e = readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") names.push_back(n);
-  }
-  closedir(d);
-  return names;
-}
-
 // Moves layer_dir/rel into rootfs/rel (rel "" = the roots themselves, which
 // are merged, never replaced).
 Result<void> Merge(const std::string& layer_dir, const std::string& rel,
                    const std::string& rootfs) {
   std::string src_dir = rel.empty() ? layer_dir : layer_dir + "/" + rel;
-  auto names = VMI_TRY(ListDir(src_dir));
+  auto names = VMI_TRY(ListDirectory(src_dir));
   // The destination directory, resolved inside the rootfs.
   UniqueFd dst = VMI_TRY(OpenInRoot(rootfs, rel, O_PATH | O_DIRECTORY));
   UniqueFd src(open(src_dir.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));

@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstring>
 #include <atomic>
+#include <cstring>
 
 #include "base/child_process.h"
 #include "base/file.h"
@@ -58,8 +58,8 @@ Result<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
     return argv;
   };
   std::string data = s->dir_ + "/data";
-  VMI_TRY_CTX(RunChecked(as_user({s->bin_ + "/initdb", "-D", data, "-U", "postgres", "-A",
-                                  "trust", "-E", "UTF8", "--no-sync"})),
+  VMI_TRY_CTX(RunChecked(as_user({s->bin_ + "/initdb", "-D", data, "-U", "postgres", "-A", "trust",
+                                  "-E", "UTF8", "--no-sync"})),
               "initdb");
   VMI_TRY_CTX(RunChecked(as_user({s->bin_ + "/pg_ctl", "-D", data, "-l", s->dir_ + "/log", "-w",
                                   "-t", "60", "-o",
@@ -76,8 +76,8 @@ Result<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
 
 PostgresServer::~PostgresServer() {
   if (running_) {
-    std::vector<std::string> argv = {bin_ + "/pg_ctl", "-D", dir_ + "/data", "-w", "-m", "fast",
-                                     "stop"};
+    std::vector<std::string> argv = {bin_ + "/pg_ctl", "-D",  dir_ + "/data", "-w", "-m",
+                                     "fast",           "stop"};
     if (!run_as_.empty()) argv.insert(argv.begin(), {"runuser", "-u", run_as_, "--"});
     auto r = RunChecked(argv);
     if (!r.ok()) VMI_LOG(WARN) << "stop test PostgreSQL: " << r.error().ToString();
@@ -129,6 +129,14 @@ Result<std::string> FreshDatabaseUrl(const std::string& backend) {
   PostgresServer* pg = SharedPostgres();
   if (!pg) return Error(ErrorCode::kUnavailable, "test PostgreSQL did not start");
   return pg->CreateDatabase("t" + std::to_string(getpid()) + "_" + std::to_string(n));
+}
+
+Result<std::unique_ptr<Database>> OpenFreshDatabase(const std::string& backend,
+                                                    const Migrations& migrations) {
+  std::string url = VMI_TRY(FreshDatabaseUrl(backend));
+  std::unique_ptr<Database> db = VMI_TRY(Database::Open(url));
+  VMI_CHECK_OK(migrations.Apply(*db), "migrating " + url);
+  return db;
 }
 
 }  // namespace vmi::store::testing

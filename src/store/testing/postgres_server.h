@@ -15,6 +15,8 @@
 #include <string>
 
 #include "base/result.h"
+#include "store/database.h"
+#include "store/migrations.h"
 
 namespace vmi::store::testing {
 
@@ -43,5 +45,9 @@ PostgresServer* SharedPostgres();
 // A fresh database URL for one test: "sqlite" gives a file in a new temporary
 // directory, "postgresql" a new database on SharedPostgres().
 Result<std::string> FreshDatabaseUrl(const std::string& backend);
+
+// A fresh database of that backend, opened, with `migrations` applied.
+Result<std::unique_ptr<Database>> OpenFreshDatabase(const std::string& backend,
+                                                    const Migrations& migrations);
 
 }  // namespace vmi::store::testing
