@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "base/temp_dir.h"
+#include "base/utf8.h"
 #include "devices/surface/surface_input_sink.h"
 #include "devices/surface/surface_server.h"
 #include "guest_process.h"

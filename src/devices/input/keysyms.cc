@@ -5,44 +5,21 @@
 
 #include <string>
 
+#include "base/utf8.h"
+
 namespace vmi::input {
 
 Result<std::vector<uint32_t>> DecodeUtf8(std::string_view s) {
   std::vector<uint32_t> out;
   out.reserve(s.size());
-  size_t i = 0;
-  auto bad = [&](size_t at) {
-    return Error(ErrorCode::kInvalidArgument, "text: invalid UTF-8 at byte " + std::to_string(at));
-  };
-  while (i < s.size()) {
-    const uint8_t b = static_cast<uint8_t>(s[i]);
+  for (size_t i = 0; i < s.size();) {
     uint32_t cp;
-    int extra;
-    if (b < 0x80) {
-      cp = b;
-      extra = 0;
-    } else if ((b & 0xe0) == 0xc0) {
-      cp = b & 0x1f;
-      extra = 1;
-    } else if ((b & 0xf0) == 0xe0) {
-      cp = b & 0x0f;
-      extra = 2;
-    } else if ((b & 0xf8) == 0xf0) {
-      cp = b & 0x07;
-      extra = 3;
-    } else {
-      return bad(i);
+    size_t n = DecodeUtf8At(s, i, &cp);
+    if (n == 0) {
+      return Error(ErrorCode::kInvalidArgument, "text: invalid UTF-8 sequence at byte " + std::to_string(i));
     }
-    for (int k = 1; k <= extra; ++k) {
-      if (i + k >= s.size()) return bad(i);
-      const uint8_t c = static_cast<uint8_t>(s[i + k]);
-      if ((c & 0xc0) != 0x80) return bad(i + k);
-      cp = (cp << 6) | (c & 0x3f);
-    }
-    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[extra] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return bad(i);
     out.push_back(cp);
-    i += extra + 1;
+    i += n;
   }
   return out;
 }

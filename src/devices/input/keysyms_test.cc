@@ -30,7 +30,8 @@ TEST(KeysymsTest, RejectsMalformedUtf8) {
     ASSERT_FALSE(r.ok()) << s;
     EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument);
   }
-  EXPECT_NE(DecodeUtf8("ab\xc3(").error().message().find("byte 3"), std::string::npos);
+  // The error names where the broken sequence starts.
+  EXPECT_NE(DecodeUtf8("ab\xc3(").error().message().find("sequence at byte 2"), std::string::npos);
 }
 
 TEST(KeysymsTest, CodepointToKeysym) {

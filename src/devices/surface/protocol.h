@@ -167,7 +167,5 @@ std::vector<uint8_t> Encode(const TextMsg& m);
 // header is malformed.
 Result<MsgType> PeekType(std::span<const uint8_t> datagram);
 
-// True if `s` is well-formed UTF-8 (no overlongs, no surrogates).
-bool IsValidUtf8(std::string_view s);
 
 }  // namespace vmi::surface

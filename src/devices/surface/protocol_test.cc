@@ -138,15 +138,6 @@ TEST(SurfaceProtocol, RejectsBadGeometry) {
   EXPECT_FALSE(ParseGuestMessage(lying, 0).ok());
 }
 
-TEST(SurfaceProtocol, Utf8Validation) {
-  EXPECT_TRUE(IsValidUtf8("abc"));
-  EXPECT_TRUE(IsValidUtf8("\xe4\xbd\xa0\xe5\xa5\xbd"));  // 你好
-  EXPECT_TRUE(IsValidUtf8("\xf0\x9f\x98\x80"));          // U+1F600
-  EXPECT_FALSE(IsValidUtf8("\xc3"));                     // truncated
-  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));                 // overlong '/'
-  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));             // surrogate
-  EXPECT_FALSE(IsValidUtf8("\xff"));
-}
 
 }  // namespace
 }  // namespace vmi::surface
