@@ -7,26 +7,12 @@
 #include <chrono>
 
 #include "base/file.h"
-#include "base/temp_dir.h"
+#include "runtime/image/testing/store_test_base.h"
 
 namespace vmi::image {
 namespace {
 
-class ImageStoreTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto tmp = TempDir::Create("vmi-image-test");
-    ASSERT_TRUE(tmp.ok()) << tmp.error().ToString();
-    tmp_ = std::move(*tmp);
-    dir_ = tmp_.path();
-    auto s = ImageStore::Open({dir_ + "/data", VMI_LINUX_MOBILE_DEFINITION});
-    ASSERT_TRUE(s.ok()) << s.error().ToString();
-    store_.emplace(std::move(s).value());
-  }
-  TempDir tmp_;
-  std::string dir_;
-  std::optional<ImageStore> store_;
-};
+using ImageStoreTest = testing::StoreTestBase;
 
 bool IsSymlinkTo(const std::string& path, const std::string& target) {
   char buf[256];

@@ -6,8 +6,8 @@
 
 #include "base/child_process.h"
 #include "base/file.h"
-#include "base/temp_dir.h"
 #include "runtime/image/image_store.h"
+#include "runtime/image/testing/store_test_base.h"
 #include "runtime/image/testing/tar_builder.h"
 
 namespace vmi::image {
@@ -15,18 +15,8 @@ namespace {
 
 using testing::TarBuilder;
 
-class ImportTest : public ::testing::Test {
+class ImportTest : public testing::StoreTestBase {
  protected:
-  void SetUp() override {
-    auto tmp = TempDir::Create("vmi-import-test");
-    ASSERT_TRUE(tmp.ok()) << tmp.error().ToString();
-    tmp_ = std::move(*tmp);
-    dir_ = tmp_.path();
-    auto s = ImageStore::Open({dir_ + "/data", VMI_LINUX_MOBILE_DEFINITION});
-    ASSERT_TRUE(s.ok()) << s.error().ToString();
-    store_.emplace(std::move(s).value());
-  }
-
   void Sh(const std::string& script) {
     auto r =
         vmi::Run({"bash", "-euo", "pipefail", "-c", script}, {.env = {"T=" + dir_}, .cwd = dir_});
@@ -42,10 +32,6 @@ class ImportTest : public ::testing::Test {
     auto entries = ImagesDirEntries();
     for (const auto& e : entries) EXPECT_TRUE(e.empty() || e[0] != '.') << "leftover " << e;
   }
-
-  TempDir tmp_;
-  std::string dir_;
-  std::optional<ImageStore> store_;
 };
 
 // A small rootfs with the things real ones have: symlinks (absolute and
