@@ -3,12 +3,16 @@
 // how it finds the server and the token, docs/cli.md for the commands).
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "cli/context.h"
 
 namespace vmi::cli {
-void AddServeCommand(CLI::App& app, Context& ctx);  // serve_command.cc
-}
+void AddServeCommand(CLI::App& app, Context& ctx);    // serve_command.cc
+int ExecServe(const std::vector<std::string>& args);  // serve_command.cc
+}  // namespace vmi::cli
 
 namespace {
 
@@ -28,6 +32,10 @@ Exit codes:
 
 int main(int argc, char** argv) {
   using namespace vmi::cli;
+  // `vmi serve ARGS` is the daemon's own command line, untouched.
+  if (argc > 1 && std::string_view(argv[1]) == "serve") {
+    return ExecServe(std::vector<std::string>(argv + 2, argv + argc));
+  }
   CLI::App app{"vmi - Virtual Mobile Infrastructure: cloud phones as containers", "vmi"};
   app.require_subcommand(1);
   app.fallthrough();  // global options may follow the subcommand

@@ -1,36 +1,50 @@
-// vmi serve: the node daemon in the foreground (node/daemon.h).
-#include "base/log.h"
+// vmi serve: runs the node daemon in the foreground by exec'ing vmi-node from
+// this binary's directory with the arguments that follow `serve` (the daemon
+// keeps this process's pid). The daemon's options and --help are its own
+// (src/node/main.cc).
+#include <limits.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <iostream>
+#include <string>
+#include <vector>
+
 #include "cli/context.h"
-#include "node/daemon.h"
 
 namespace vmi::cli {
+namespace {
+
+std::string NodeBinary() {
+  char buf[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return "vmi-node";
+  std::string exe(buf, static_cast<size_t>(n));
+  return exe.substr(0, exe.rfind('/') + 1) + "vmi-node";
+}
+
+}  // namespace
+
+int ExecServe(const std::vector<std::string>& args) {
+  std::string bin = NodeBinary();
+  std::vector<char*> argv;
+  std::string argv0 = "vmi-node";
+  argv.push_back(argv0.data());
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  execv(bin.c_str(), argv.data());
+  std::cerr << "vmi: cannot run the daemon " << bin << ": " << strerror(errno) << "\n";
+  return kExitError;
+}
 
 void AddServeCommand(CLI::App& app, Context& ctx) {
-  auto& d = ctx.Keep<node::DaemonOptions>();
   auto* serve = app.add_subcommand(
       "serve",
-      "Run the node daemon (root); first run: user admin, password $VMI_ADMIN_PASSWORD or printed");
-  serve->add_option("--data-dir", d.data_dir, "Where images, instances and the database live")
-      ->capture_default_str();
-  serve->add_option("--database", d.database, "Database URL (default: SQLite in the data dir)");
-  serve->add_option("--socket", d.unix_path, "Unix socket of the API")->capture_default_str();
-  serve->add_option("--listen-host", d.tcp_host, "TCP address of the API and console")
-      ->capture_default_str();
-  serve->add_option("--port", d.tcp_port, "TCP port (-1: none, 0: any free one)")
-      ->capture_default_str();
-  serve->add_option("--tls-cert", d.tls_cert, "PEM certificate: serve HTTPS");
-  serve->add_option("--tls-key", d.tls_key, "PEM private key");
-  serve->add_option("--runtime", d.runtime, "OCI runtime: crun or runc (default: crun, else runc)");
-  serve->add_option("--guest-kit", d.guest_kit, "Directory seen by instances at /opt/vmi");
-  serve->add_option("--web-root", d.web_root, "Built web client to serve");
-  ctx.On(serve, [&d] {
-    auto r = node::RunDaemon(d);
-    if (!r.ok()) {
-      VMI_LOG(ERROR) << r.error().ToString();
-      return kExitError;
-    }
-    return kExitOk;
-  });
+      "Run the node daemon (root); first run: user admin, password $VMI_ADMIN_PASSWORD or printed."
+      " Its options: vmi serve --help");
+  serve->prefix_command();  // everything after `serve` is the daemon's
+  serve->set_help_flag();   // --help goes to the daemon too
+  ctx.On(serve, [serve] { return ExecServe(serve->remaining()); });
 }
 
 }  // namespace vmi::cli
