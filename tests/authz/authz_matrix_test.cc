@@ -213,7 +213,7 @@ TEST_F(AuthzMatrixTest, EveryOperationForEveryCaller) {
       "DELETE /api/v1/tokens/{id}",        "POST /api/v1/instances",
       "DELETE /api/v1/instances/{id}",     "POST /api/v1/instances/{id}/start",
       "POST /api/v1/instances/{id}/restart", "GET /api/v1/instances/{id}/stream",
-      "GET /api/v1/events",
+      "GET /api/v1/events",                "GET /api/v1/audio/mix",
   };
 
   auto doc = Json::parse(ReadFile(VMI_SOURCE_OPENAPI).value());
@@ -349,6 +349,21 @@ TEST_F(AuthzMatrixTest, LiveStreamUpgradeChecksTheCaller) {
   EXPECT_EQ(UpgradeStatus(target, "Cookie: " + s->cookie + "\r\nOrigin: " + origin + "\r\n"), 101);
   EXPECT_EQ(UpgradeStatus(target, "Cookie: " + s->cookie + "\r\nOrigin: http://evil.example\r\n"),
             403);
+}
+
+TEST_F(AuthzMatrixTest, AudioMixUpgradeChecksEveryListedInstance) {
+  const std::string mix = "/api/v1/audio/mix?instances=";
+  EXPECT_EQ(UpgradeStatus(mix + a1_, ""), 401);
+  EXPECT_EQ(UpgradeStatus(mix + a1_, Bearer(kBob)), 404);
+  EXPECT_EQ(UpgradeStatus(mix + a1_, Bearer(kAlice)), 101);
+  // By id and by name: the same instance, listed once.
+  EXPECT_EQ(UpgradeStatus(mix + a1_ + ",alice-1", Bearer(kAlice)), 101);
+  EXPECT_EQ(UpgradeStatus(mix + "alice-1", Bearer(kAdmin)), 101);
+  // One instance the caller may not see refuses the whole mix, like an
+  // unknown one.
+  EXPECT_EQ(UpgradeStatus(mix + a1_ + ",no-such-phone", Bearer(kAlice)), 404);
+  EXPECT_EQ(UpgradeStatus(mix + a1_ + ",,", Bearer(kAlice)), 400);
+  EXPECT_EQ(UpgradeStatus("/api/v1/audio/mix", Bearer(kAlice)), 400);
 }
 
 TEST_F(AuthzMatrixTest, MetricsDescribeTheRunningInstance) {

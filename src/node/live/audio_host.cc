@@ -89,6 +89,20 @@ audio::AudioDevice* AudioHost::device(const std::string& id) const {
   return it == devices_.end() ? nullptr : it->second;
 }
 
+uint64_t AudioHost::AddMixListener(audio::MixCallback cb) {
+  uint64_t id = 0;
+  Call([&] { id = hub_->AddMixListener(std::move(cb)); });
+  return id;
+}
+
+void AudioHost::SetMixInput(uint64_t listener, const std::string& id, float volume, bool muted) {
+  Call([&] { hub_->SetMixInput(listener, id, volume, muted); });
+}
+
+void AudioHost::RemoveMixListener(uint64_t listener) {
+  Call([&] { hub_->RemoveMixListener(listener); });
+}
+
 size_t AudioHost::device_count() const {
   std::lock_guard lock(mu_);
   return devices_.size();

@@ -58,6 +58,15 @@ class AudioHost {
   // Keeps the settings and applies them to the instance's device, if any.
   void SetSettings(const std::string& id, AudioSettings s);
 
+  // A mix listener ("wall", local monitor; docs/audio.md, routing rule 3):
+  // `cb` gets the blocks of its inputs' mix on the audio thread and must not
+  // block. An input that has no device (the instance is stopped) is silent
+  // until the instance runs again. After RemoveMixListener returns, `cb`
+  // runs no more.
+  uint64_t AddMixListener(audio::MixCallback cb);
+  void SetMixInput(uint64_t listener, const std::string& id, float volume, bool muted);
+  void RemoveMixListener(uint64_t listener);
+
   // For tests and diagnostics. device(): null if the instance has none;
   // valid until Remove().
   size_t device_count() const;

@@ -1,6 +1,9 @@
 #include "node/live/audio_routes.h"
 
+#include <algorithm>
 #include <cmath>
+
+#include "node/live/audio_mix.h"
 
 namespace vmi::node::live {
 
@@ -37,6 +40,9 @@ Json SettingsJson(const AudioSettings& s) {
               {"muted", s.muted}};
 }
 
+// About 2 s of 64 kbit/s Opus messages.
+constexpr size_t kMixMaxQueuedBytes = 24 * 1024;
+
 }  // namespace
 
 void RegisterAudioRoutes(api::Router& router, InstanceManager& instances, LiveService& live,
@@ -64,6 +70,42 @@ void RegisterAudioRoutes(api::Router& router, InstanceManager& instances, LiveSe
         return Response::JsonBody(SettingsJson(h->settings(id)));
       },
       blocking);
+
+  router.HandleWebSocket(
+      "/api/v1/audio/mix",
+      [&live, check](Request& req, std::shared_ptr<api::WebSocket> ws) -> Result<void> {
+        auto list = req.Query("instances");
+        if (!list) return Error(ErrorCode::kInvalidArgument, "instances=ID,ID... is required");
+        std::vector<std::string> ids;
+        for (const auto& key : VMI_TRY(ParseMixInstances(*list))) {
+          auto r = VMI_TRY(live.Find(key));
+          if (auto ok = CheckInstanceAccess(check, req, r, "stream", key); !ok.ok())
+            return std::move(ok).error();
+          if (std::find(ids.begin(), ids.end(), r.spec.id) == ids.end()) ids.push_back(r.spec.id);
+        }
+        auto host = live.shared_audio();
+        if (!host)
+          return Error(ErrorCode::kUnavailable, "this node has no sound (audio did not start)");
+        // A client that does not read loses packets, never holds up the mix.
+        std::weak_ptr<api::WebSocket> weak = ws;
+        auto send = [weak](std::string m) {
+          auto w = weak.lock();
+          if (!w || w->queued_bytes() > kMixMaxQueuedBytes) return false;
+          return w->SendBinary(std::move(m));
+        };
+        std::shared_ptr<AudioMix> mix = VMI_TRY(AudioMix::Open(host, std::move(ids), send));
+        ws->SetOnMessage([mix, weak](std::string_view data, bool binary) {
+          auto r = binary ? Result<void>(Error(ErrorCode::kInvalidArgument,
+                                               "a mix takes JSON text messages only"))
+                          : mix->OnText(data);
+          if (!r.ok()) {
+            mix->Close();
+            if (auto w = weak.lock()) w->Close(1008, r.error().message().substr(0, 120));
+          }
+        });
+        ws->SetOnClose([mix](uint16_t, std::string_view) { mix->Close(); });
+        return Ok();
+      });
 
   router.Handle(
       "PUT", "/api/v1/instances/{id}/audio",

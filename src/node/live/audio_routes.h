@@ -9,6 +9,12 @@
 // 3). They are kept by the LiveService across stop/start of the instance for
 // the daemon's lifetime; a stopped instance answers with its kept settings.
 //
+//   GET /api/v1/audio/mix?instances=ID,ID...   (WebSocket)
+//     One mix of several instances (AudioMix: 0x20 Opus messages out, JSON
+//     volume/mute settings in). Every listed instance must pass the
+//     "stream" check, like its video; it needs not be running (a stopped
+//     one is silent until it runs).
+//
 // Each route asks `check` (actions "stream" for GET, "control" for PUT)
 // before acting; a refusal with kPermissionDenied looks like an unknown
 // instance. Null allows everything.

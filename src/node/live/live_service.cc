@@ -98,6 +98,8 @@ input::InputRouter& LiveService::router() { return *core_->router; }
 
 AudioHost* LiveService::audio() { return core_->audio.get(); }
 
+std::shared_ptr<AudioHost> LiveService::shared_audio() { return core_->audio; }
+
 void LiveService::Upkeep() {
   pthread_setname_np(pthread_self(), "vmi-live");
   std::unique_lock lock(core_->mu);

@@ -50,6 +50,9 @@ class LiveService {
   // The node's sound card host; null without sound (LiveOptions::audio
   // false, or it could not start).
   AudioHost* audio();
+  // The same, shared: for a holder that may outlive the service (a mix
+  // listener's WebSocket still closing).
+  std::shared_ptr<AudioHost> shared_audio();
 
  private:
   struct Core;

@@ -1,0 +1,125 @@
+#include "node/live/audio_mix.h"
+
+#include <algorithm>
+#include <atomic>
+
+#include "api/http/response.h"
+#include "devices/audio/opus_packetizer.h"
+#include "devices/audio/viewer_audio.h"
+
+namespace vmi::node::live {
+
+namespace {
+constexpr int64_t kSilenceHangoverUs = 200000;
+}  // namespace
+
+// Touched on the audio thread only, except the counters.
+struct AudioMix::State {
+  std::function<bool(std::string)> send;
+  std::unique_ptr<audio::OpusPacketizer> opus;
+  int64_t last_sound_us = 0;  // timestamp of the last block with sound
+  bool gated = true;          // sending nothing until sound starts
+  std::atomic<uint64_t> sent{0}, dropped{0};
+
+  void OnBlock(const float* block, size_t frames, int64_t ts) {
+    const float* end = block + 2 * frames;
+    bool sound = std::any_of(block, end, [](float x) { return x != 0.0f; });
+    if (sound) {
+      if (gated) opus->Reset();  // resume clean
+      gated = false;
+      last_sound_us = ts;
+    } else if (gated || ts - last_sound_us > kSilenceHangoverUs) {
+      gated = true;
+      return;
+    }
+    opus->Feed(block, ts, [this](const audio::OpusPacket& p) {
+      if (send(audio::EncodeWsAudioOpus(p))) {
+        ++sent;
+      } else {
+        ++dropped;
+      }
+    });
+  }
+};
+
+Result<std::vector<std::string>> ParseMixInstances(std::string_view list) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t comma = list.find(',', start);
+    if (comma == std::string_view::npos) comma = list.size();
+    std::string id(list.substr(start, comma - start));
+    if (id.empty())
+      return Error(ErrorCode::kInvalidArgument, "instances: an empty name in the list");
+    if (std::find(out.begin(), out.end(), id) == out.end()) out.push_back(std::move(id));
+    if (out.size() > AudioMix::kMaxInstances)
+      return Error(ErrorCode::kInvalidArgument,
+                   "instances: at most " + std::to_string(AudioMix::kMaxInstances));
+    start = comma + 1;
+  }
+  return out;
+}
+
+Result<std::unique_ptr<AudioMix>> AudioMix::Open(std::shared_ptr<AudioHost> host,
+                                                 std::vector<std::string> ids,
+                                                 std::function<bool(std::string)> send) {
+  if (ids.empty() || ids.size() > kMaxInstances)
+    return Error(ErrorCode::kInvalidArgument, "a mix needs 1 to 64 instances");
+  std::unique_ptr<AudioMix> m(new AudioMix());
+  m->host_ = std::move(host);
+  m->state_ = std::make_shared<State>();
+  m->state_->send = std::move(send);
+  m->state_->opus = VMI_TRY(audio::OpusPacketizer::Create());
+  std::shared_ptr<State> s = m->state_;
+  m->listener_ = m->host_->AddMixListener(
+      [s](const float* block, size_t frames, int64_t ts) { s->OnBlock(block, frames, ts); });
+  for (const auto& id : ids) {
+    m->inputs_[id] = {1.0f, false};
+    m->host_->SetMixInput(m->listener_, id, 1.0f, false);
+  }
+  return m;
+}
+
+AudioMix::~AudioMix() { Close(); }
+
+void AudioMix::Close() {
+  std::lock_guard lock(mu_);
+  if (closed_) return;
+  closed_ = true;
+  host_->RemoveMixListener(listener_);
+}
+
+Result<void> AudioMix::OnText(std::string_view text) {
+  auto j = VMI_TRY(api::ParseJsonObject(text));
+  auto bad = [](const std::string& why) { return Error(ErrorCode::kInvalidArgument, why); };
+  std::lock_guard lock(mu_);
+  if (closed_) return Ok();
+  auto id_it = j.find("instance");
+  if (id_it == j.end() || !id_it->is_string())
+    return bad("a mix setting names its \"instance\" (a string)");
+  auto in = inputs_.find(id_it->get<std::string>());
+  if (in == inputs_.end())
+    return bad("instance '" + id_it->get<std::string>() + "' is not in this mix");
+  auto [volume, muted] = in->second;
+  for (const auto& [k, v] : j.items()) {
+    if (k == "instance") continue;
+    if (k == "volume") {
+      if (!v.is_number()) return bad("volume must be a number");
+      double x = v.get<double>();
+      if (!(x >= 0.0 && x <= 1.0)) return bad("volume must be within 0..1");
+      volume = static_cast<float>(x);
+    } else if (k == "muted") {
+      if (!v.is_boolean()) return bad("muted must be true or false");
+      muted = v.get<bool>();
+    } else {
+      return bad("unknown field '" + k + "'");
+    }
+  }
+  in->second = {volume, muted};
+  host_->SetMixInput(listener_, in->first, volume, muted);
+  return Ok();
+}
+
+AudioMix::Stats AudioMix::stats() const { return {state_->sent.load(), state_->dropped.load()}; }
+
+}  // namespace vmi::node::live
