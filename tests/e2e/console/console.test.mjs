@@ -17,8 +17,10 @@
 //  6. admin sees the logins in the audit log; builds, lists and deletes an
 //     image (the one in use is refused); sees the node's capacity; the grid
 //     follows the event
-//     stream (bob's instance started from the CLI turns "running"); admin
-//     deletes his instance through the console, and logs out.
+//     stream (bob's instance started from the CLI turns "running"); the
+//     wall shows both running instances live, gives input control only to
+//     the focused tile, and plays their mixed sound; admin deletes his
+//     instance through the console, and logs out.
 //
 // Usage: node console.test.mjs <vmi binary> <web/dist>   (as root)
 import { spawn, execFile } from "node:child_process";
@@ -396,6 +398,38 @@ try {
   const eventsAfter = await admin.evaluate(() => window.__vmiConsole.instances.eventsReceived);
   assert.ok(eventsAfter > eventsBefore, "no instance event arrived on GET /api/v1/events while the instance started");
   console.log(`ok - the grid follows the event stream (${eventsAfter - eventsBefore} events while bob's instance started)`);
+
+  // The wall: both running instances live, input only for the focused
+  // tile, one mixed sound for all.
+  await cli("start", adminInst);
+  await mainNav.getByRole("link", { name: "Wall" }).click();
+  await admin.waitForFunction(() => {
+    const w = window.__vmiWall;
+    return w && w.tiles.size === 2 && [...w.tiles.values()].every((v) => v.stats.painted > 0);
+  }, null, { timeout: 90000 });
+  assert.equal(await admin.locator(".wall-shield:visible").count(), 2, "no tile takes input before one is focused");
+  const tileOf = (id) => admin.locator(`.wall-tile[data-instance="${id}"]`);
+  const control = (id) => admin.evaluate((i) => window.__vmiWall.tiles.get(i).stats.control, id);
+  await tileOf(bobInst).locator(".wall-shield").click();
+  await admin.waitForFunction((i) => window.__vmiWall.tiles.get(i).stats.control === 1, bobInst, { timeout: 10000 });
+  assert.equal(await tileOf(bobInst).locator(".wall-shield").isVisible(), false);
+  assert.equal(await tileOf(adminInst).locator(".wall-shield").isVisible(), true);
+  assert.notEqual(await control(adminInst), 1, "an unfocused tile holds control");
+  await tileOf(adminInst).locator(".wall-shield").click();
+  await admin.waitForFunction((i) => window.__vmiWall.tiles.get(i).stats.control === 1, adminInst, { timeout: 10000 });
+  await admin.waitForFunction((i) => window.__vmiWall.tiles.get(i).stats.control !== 1, bobInst, { timeout: 10000 });
+  assert.equal(await tileOf(bobInst).locator(".wall-shield").isVisible(), true);
+  console.log("ok - wall: two live tiles; input control follows the focused tile only");
+  await admin.getByRole("button", { name: "Sound on" }).click();
+  await admin.waitForFunction(() => window.__vmiWall.mixUrl.includes(","), null, { timeout: 10000 });
+  const mixUrl = await admin.evaluate(() => window.__vmiWall.mixUrl);
+  assert.ok(mixUrl.includes(adminInst) && mixUrl.includes(bobInst), `the mix lists both: ${mixUrl}`);
+  await cli("exec", adminInst, "--", "aplay", "-q", "/usr/share/sounds/alsa/Front_Center.wav");
+  await admin.waitForFunction(() => window.__vmiWall.mixPackets > 20 && window.__vmiWall.player.stats.decoded > 20,
+    null, { timeout: 20000 });
+  const mixed = await admin.evaluate(() => ({ packets: window.__vmiWall.mixPackets, decoded: window.__vmiWall.player.stats.decoded }));
+  console.log(`ok - wall sound: the mix of both instances plays (${mixed.packets} packets, ${mixed.decoded} decoded)`);
+  await cli("stop", adminInst);
 
   await admin.goto(`${daemon.base}/#/instances/${adminInst}`);
   await admin.getByRole("button", { name: "Delete", exact: true }).click();

@@ -4,6 +4,7 @@
 //   #/login                 log in (any other route redirects here first)
 //   #/                      instance grid
 //   #/instances/{id}        one instance (?codec=jpeg forces the JPEG path)
+//   #/wall                  live views of all running instances, one mixed sound
 //   #/account               API tokens, own password
 //   #/admin/users|images|node|audit   admin pages (images: readable by all)
 
@@ -20,6 +21,7 @@ import type { Page } from "./page";
 import { forget, isAdmin, logOut, restore, session } from "./session";
 import { instances } from "./store";
 import { usersPage } from "./users_page";
+import { wallPage } from "./wall_page";
 
 const app = document.getElementById("app") as HTMLElement;
 const nav = document.getElementById("nav") as HTMLElement;
@@ -38,6 +40,7 @@ interface NavItem {
 
 const NAV: NavItem[] = [
   { href: "#/", label: "Instances", admin: false, match: (p) => p === "/" || p.startsWith("/instances/") },
+  { href: "#/wall", label: "Wall", admin: false, match: (p) => p === "/wall" },
   { href: "#/account", label: "Account", admin: false, match: (p) => p === "/account" },
   { href: "#/admin/users", label: "Users", admin: true, match: (p) => p === "/admin/users" },
   { href: "#/admin/images", label: "Images", admin: true, match: (p) => p === "/admin/images" },
@@ -127,6 +130,7 @@ function route(): void {
   let m: RegExpMatchArray | null;
   if (p === "/") show(instancesPage());
   else if ((m = p.match(/^\/instances\/([^/]+)$/))) show(instancePage(decodeURIComponent(m[1]), { forceJpeg: query.get("codec") === "jpeg" }));
+  else if (p === "/wall") show(wallPage({ forceJpeg: query.get("codec") === "jpeg" }));
   else if (p === "/account") show(accountPage(() => loggedOut("Password changed. Log in with the new password.")));
   else if (p === "/admin/images" && isAdmin()) show(imagesPage());
   else if (p === "/admin/users" && isAdmin()) show(usersPage());
