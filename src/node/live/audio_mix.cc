@@ -89,34 +89,40 @@ void AudioMix::Close() {
   host_->RemoveMixListener(listener_);
 }
 
-Result<void> AudioMix::OnText(std::string_view text) {
+Result<MixSetting> ParseMixSetting(std::string_view text) {
   auto j = VMI_TRY(api::ParseJsonObject(text));
   auto bad = [](const std::string& why) { return Error(ErrorCode::kInvalidArgument, why); };
-  std::lock_guard lock(mu_);
-  if (closed_) return Ok();
-  auto id_it = j.find("instance");
-  if (id_it == j.end() || !id_it->is_string())
-    return bad("a mix setting names its \"instance\" (a string)");
-  auto in = inputs_.find(id_it->get<std::string>());
-  if (in == inputs_.end())
-    return bad("instance '" + id_it->get<std::string>() + "' is not in this mix");
-  auto [volume, muted] = in->second;
+  MixSetting out;
   for (const auto& [k, v] : j.items()) {
-    if (k == "instance") continue;
-    if (k == "volume") {
+    if (k == "instance") {
+      if (!v.is_string()) return bad("instance must be a string");
+      out.instance = v.get<std::string>();
+    } else if (k == "volume") {
       if (!v.is_number()) return bad("volume must be a number");
       double x = v.get<double>();
       if (!(x >= 0.0 && x <= 1.0)) return bad("volume must be within 0..1");
-      volume = static_cast<float>(x);
+      out.volume = static_cast<float>(x);
     } else if (k == "muted") {
       if (!v.is_boolean()) return bad("muted must be true or false");
-      muted = v.get<bool>();
+      out.muted = v.get<bool>();
     } else {
       return bad("unknown field '" + k + "'");
     }
   }
-  in->second = {volume, muted};
-  host_->SetMixInput(listener_, in->first, volume, muted);
+  if (out.instance.empty()) return bad("a mix setting names its \"instance\"");
+  return out;
+}
+
+Result<void> AudioMix::OnText(std::string_view text) {
+  MixSetting s = VMI_TRY(ParseMixSetting(text));
+  std::lock_guard lock(mu_);
+  if (closed_) return Ok();
+  auto in = inputs_.find(s.instance);
+  if (in == inputs_.end())
+    return Error(ErrorCode::kInvalidArgument, "instance '" + s.instance + "' is not in this mix");
+  if (s.volume) in->second.first = *s.volume;
+  if (s.muted) in->second.second = *s.muted;
+  host_->SetMixInput(listener_, in->first, in->second.first, in->second.second);
   return Ok();
 }
 

@@ -28,6 +28,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,6 +71,15 @@ class AudioMix {
   std::map<std::string, std::pair<float, bool>> inputs_;  // id -> volume, muted
   bool closed_ = false;
 };
+
+// One control message of a mix client, parsed (the instance is not yet
+// checked against the mix).
+struct MixSetting {
+  std::string instance;
+  std::optional<float> volume;  // 0..1
+  std::optional<bool> muted;
+};
+Result<MixSetting> ParseMixSetting(std::string_view text);
 
 // Parses "id1,id2,...": non-empty, at most kMaxInstances, duplicates
 // dropped (first order kept).

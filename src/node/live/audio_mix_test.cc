@@ -85,6 +85,25 @@ class Received {
   OpusDecoder* dec_ = nullptr;
 };
 
+TEST(ParseMixSettingTest, OneInstanceAndKnownFieldsOnly) {
+  auto s = ParseMixSetting(R"({"instance": "a", "volume": 0.25, "muted": true})");
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->instance, "a");
+  EXPECT_FLOAT_EQ(*s->volume, 0.25f);
+  EXPECT_TRUE(*s->muted);
+  auto only = ParseMixSetting(R"({"instance": "a"})");
+  ASSERT_TRUE(only.ok());
+  EXPECT_FALSE(only->volume);
+  EXPECT_FALSE(only->muted);
+  for (const char* bad :
+       {R"({"volume": 0.5})", R"({"instance": ""})", R"({"instance": 1})",
+        R"({"instance": "a", "volume": 1e308})", R"({"instance": "a", "volume": null})",
+        R"({"instance": "a", "muted": "yes"})", R"({"instance": "a", "x": 0})", "{", "\"a\"",
+        "[{}]"}) {
+    EXPECT_FALSE(ParseMixSetting(bad).ok()) << bad;
+  }
+}
+
 class AudioMixTest : public ::testing::Test {
  protected:
   void SetUp() override {
