@@ -403,19 +403,6 @@ TEST_F(LiveTest, OnlyTheControllingViewerDrivesTheGuest) {
 }
 
 // The daemon's pid (the `vmi serve` of this suite's data directory).
-pid_t DaemonPid(const std::string& data_dir) {
-  for (const auto& e : Split(RunChecked({"ls", "/proc"}).value(), '\n')) {
-    if (e.empty() || !isdigit(static_cast<unsigned char>(e[0]))) continue;
-    auto cmd = ReadFile("/proc/" + e + "/cmdline");
-    if (!cmd.ok()) continue;
-    std::string c = *cmd;
-    std::replace(c.begin(), c.end(), '\0', ' ');
-    if (c.find(" serve ") != std::string::npos && c.find(data_dir + " ") != std::string::npos)
-      return std::stoi(e);
-  }
-  return 0;
-}
-
 size_t OpenFds(pid_t pid) {
   auto r = RunChecked({"ls", "/proc/" + std::to_string(pid) + "/fd"});
   return r.ok() ? Split(*r, '\n').size() : 0;
@@ -429,7 +416,7 @@ long RssKb(pid_t pid) {
 }
 
 TEST_F(LiveTest, ViewersComingAndGoingLeaveTheOthersUnaffected) {
-  pid_t pid = DaemonPid(daemon_->data_dir());
+  pid_t pid = daemon_->pid();
   ASSERT_GT(pid, 0);
   auto good = Viewer();
   ASSERT_TRUE(good);

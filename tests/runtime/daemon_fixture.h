@@ -41,6 +41,9 @@ class Daemon {
   // Waits until the instance's display is ready (X server up).
   bool WaitDisplay(const std::string& id, int seconds = 30) const;
 
+  // The daemon's pid (`vmi serve` execs vmi-node in the same process); 0
+  // when it does not run.
+  pid_t pid() const { return proc_ ? proc_->pid() : 0; }
   const std::string& data_dir() const { return data_dir_; }
   std::string socket() const { return data_dir_ + "/api.sock"; }
 
