@@ -105,7 +105,7 @@ try {
       const f = (x) => Math.round(x * 10) / 10;
       console.log(JSON.stringify({
         bench: "audio_e2e_latency", clicks: writes.length, matched: e2e.length,
-        browser_initial_jitter_buffer_ms: jitterMs || 30,
+        browser_initial_jitter_buffer_ms: jitterMs || 10,  // PlayoutClock's default
         guest_write_to_browser_output_p50_ms: f(percentile(e2e, 0.5)),
         guest_write_to_browser_output_p99_ms: f(percentile(e2e, 0.99)),
         guest_write_to_encoder_p50_ms: f(percentile(enc, 0.5)),
