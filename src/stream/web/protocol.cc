@@ -1,5 +1,7 @@
 #include "stream/web/protocol.h"
 
+#include "base/utf8.h"
+
 namespace vmi::web {
 namespace {
 
@@ -94,39 +96,8 @@ bool IsValidKeysym(uint32_t k) {
 }
 
 bool IsValidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    uint8_t c = s[i];
-    if (c == 0) return false;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    int n;
-    uint32_t cp;
-    if ((c & 0xe0) == 0xc0) {
-      n = 1;
-      cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-      n = 2;
-      cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-      n = 3;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + n >= s.size()) return false;  // truncated sequence
-    for (int k = 1; k <= n; ++k) {
-      uint8_t cc = s[i + k];
-      if ((cc & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-    i += n + 1;
-  }
-  return true;
+  // Text input is for a guest's text fields: no NUL, else strict UTF-8.
+  return s.find('\0') == std::string_view::npos && vmi::IsValidUtf8(s);
 }
 
 Result<ClientMessage> ParseClientMessage(std::span<const uint8_t> d) {
@@ -140,8 +111,10 @@ Result<ClientMessage> ParseClientMessage(std::span<const uint8_t> d) {
   switch (type) {
     case kHello: {
       VMI_CHECK_OK(ExpectSize(d, 4, "hello"), "bad hello");
-      if (d[1] != kProtocolVersion) return Bad("unsupported protocol version " + std::to_string(d[1]));
-      if (d[2] == 0 || (d[2] & ~(kCodecMaskH264 | kCodecMaskJpeg))) return Bad("hello: bad codec mask");
+      if (d[1] != kProtocolVersion)
+        return Bad("unsupported protocol version " + std::to_string(d[1]));
+      if (d[2] == 0 || (d[2] & ~(kCodecMaskH264 | kCodecMaskJpeg)))
+        return Bad("hello: bad codec mask");
       if (d[3] != 0) return Bad("hello: reserved byte not zero");
       return ClientMessage(HelloMsg{d[1], d[2]});
     }
