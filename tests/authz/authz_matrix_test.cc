@@ -168,7 +168,7 @@ struct Cell {
   std::string method;
   std::string path;  // the OpenAPI path; {id} is alice's running instance
   std::string body;
-  int expect[4];     // anonymous, alice, bob, admin
+  int expect[4];  // anonymous, alice, bob, admin
 };
 
 TEST_F(AuthzMatrixTest, EveryOperationForEveryCaller) {
@@ -201,19 +201,28 @@ TEST_F(AuthzMatrixTest, EveryOperationForEveryCaller) {
       {"DELETE", "/api/v1/images/{image}", "", {401, 403, 403, 404}},
       {"GET", "/api/v1/node", "", {401, 200, 200, 200}},
       {"GET", "/api/v1/instances/{id}/audio", "", {401, 200, 404, 200}},
-      {"PUT", "/api/v1/instances/{id}/audio", R"({"volume":1.0,"muted":false})",
+      {"PUT",
+       "/api/v1/instances/{id}/audio",
+       R"({"volume":1.0,"muted":false})",
        {401, 200, 404, 200}},
   };
   // Operations covered by the dedicated tests below (state-changing or not
   // plain request/response).
   const std::set<std::string> elsewhere = {
-      "POST /api/v1/auth/login",           "POST /api/v1/auth/logout",
-      "POST /api/v1/auth/password",        "POST /api/v1/users",
-      "DELETE /api/v1/users/{id}",         "POST /api/v1/tokens",
-      "DELETE /api/v1/tokens/{id}",        "POST /api/v1/instances",
-      "DELETE /api/v1/instances/{id}",     "POST /api/v1/instances/{id}/start",
-      "POST /api/v1/instances/{id}/restart", "GET /api/v1/instances/{id}/stream",
-      "GET /api/v1/events",                "GET /api/v1/audio/mix",
+      "POST /api/v1/auth/login",
+      "POST /api/v1/auth/logout",
+      "POST /api/v1/auth/password",
+      "POST /api/v1/users",
+      "DELETE /api/v1/users/{id}",
+      "POST /api/v1/tokens",
+      "DELETE /api/v1/tokens/{id}",
+      "POST /api/v1/instances",
+      "DELETE /api/v1/instances/{id}",
+      "POST /api/v1/instances/{id}/start",
+      "POST /api/v1/instances/{id}/restart",
+      "GET /api/v1/instances/{id}/stream",
+      "GET /api/v1/events",
+      "GET /api/v1/audio/mix",
   };
 
   auto doc = Json::parse(ReadFile(VMI_SOURCE_OPENAPI).value());
@@ -342,6 +351,8 @@ TEST_F(AuthzMatrixTest, LiveStreamUpgradeChecksTheCaller) {
   EXPECT_EQ(UpgradeStatus(target, Bearer(kBob)), 404);
   EXPECT_EQ(UpgradeStatus(target, Bearer(kAlice)), 101);
   EXPECT_EQ(UpgradeStatus(target, Bearer(kAdmin)), 101);
+  EXPECT_EQ(UpgradeStatus(target + "?audio=0", Bearer(kAlice)), 101);  // a wall tile
+  EXPECT_EQ(UpgradeStatus(target + "?audio=2", Bearer(kAlice)), 400);
   // A browser session works from the same origin, and never cross-site.
   auto s = Login("alice", "alice-password-1");
   ASSERT_TRUE(s.ok());

@@ -60,8 +60,9 @@ class AudioViewerTest : public ::testing::Test {
     live_.reset();
     host_.reset();
   }
-  std::pair<std::shared_ptr<ViewerLink>, web::RecordingTransport*> Viewer() {
+  std::pair<std::shared_ptr<ViewerLink>, web::RecordingTransport*> Viewer(bool sound = true) {
     auto link = std::make_shared<ViewerLink>();
+    link->sound = sound;
     auto t = std::make_unique<web::RecordingTransport>();
     auto* raw = t.get();
     link->transport = std::move(t);
@@ -93,6 +94,20 @@ TEST_F(AudioViewerTest, ViewersReceiveTheInstancesOpusPackets) {
   link->session->OnClose();
   live_->Disconnect(link.get());
   EXPECT_FALSE(device()->has_subscribers());
+}
+
+TEST_F(AudioViewerTest, AViewerWithoutSoundGetsNoneAndCannotFeedTheMicrophone) {
+  auto [quiet, tq] = Viewer(false);
+  auto [loud, tl] = Viewer();
+  tl->WaitFor(audio::kWsAudioOpus);  // the instance is sending
+  for (const auto& m : tq->messages())
+    EXPECT_NE(static_cast<uint8_t>(m[0]), audio::kWsAudioOpus) << "audio to a viewer without sound";
+  // It holds control, yet its microphone packets go nowhere.
+  quiet->session->OnMessage(Bytes(std::string("\x10\x01\x01\x00", 4)));
+  quiet->session->OnMessage(Bytes(std::string("\x16\x01", 2)));
+  quiet->session->OnMessage(Bytes(Mic(std::string("\x03\x00", 2))));
+  EXPECT_EQ(device()->microphone().malformed(), 0u);
+  EXPECT_FALSE(tq->closed());
 }
 
 TEST_F(AudioViewerTest, OnlyTheControllingViewerFeedsTheMicrophone) {

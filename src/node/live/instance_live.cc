@@ -172,7 +172,7 @@ Result<void> InstanceLive::Connect(const std::shared_ptr<ViewerLink>& link) {
   so.on_audio = [sound](std::span<const uint8_t> m) { sound->OnClientMessage(m); };
   link->session = web::ViewerSession::Create(link->transport.get(), &view->pipeline(),
                                              &view->arbiter(), std::move(so));
-  sound->Attach(audio_, link->session);
+  if (link->sound) sound->Attach(audio_, link->session);
   link->audio = std::move(sound);
   std::erase_if(links_, [](const std::weak_ptr<ViewerLink>& w) { return w.expired(); });
   links_.push_back(link);

@@ -70,6 +70,10 @@ struct ViewerLink {
   std::unique_ptr<web::ViewerTransport> transport;
   std::shared_ptr<web::ViewerSession> session;
   std::shared_ptr<ViewerAudio> audio;  // set by Connect
+  // Whether the viewer gets the instance's sound (and may send its
+  // microphone). False for a view whose page plays a mix instead (the
+  // console's wall): no audio messages in either direction.
+  bool sound = true;
 };
 
 struct VncEndpoint {

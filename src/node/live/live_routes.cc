@@ -44,7 +44,12 @@ void RegisterLiveRoutes(api::Router& router, InstanceManager& instances, LiveSer
       "/api/v1/instances/{id}/stream",
       [services](Request& req, std::shared_ptr<api::WebSocket> ws) -> Result<void> {
         auto inst = VMI_TRY(services(req, "stream"));
-        return AttachViewer(std::move(inst), std::move(ws));
+        // ?audio=0: no sound on this connection (a wall tile; the page
+        // plays the mix of GET /api/v1/audio/mix instead).
+        auto audio = req.Query("audio");
+        if (audio && *audio != "0" && *audio != "1")
+          return Error(ErrorCode::kInvalidArgument, "audio must be 0 or 1");
+        return AttachViewer(std::move(inst), std::move(ws), !audio || *audio == "1");
       });
 
   router.Handle(

@@ -15,10 +15,12 @@ struct Connection {
 
 }  // namespace
 
-Result<void> AttachViewer(std::shared_ptr<InstanceLive> live, std::shared_ptr<api::WebSocket> ws) {
+Result<void> AttachViewer(std::shared_ptr<InstanceLive> live, std::shared_ptr<api::WebSocket> ws,
+                          bool sound) {
   auto conn = std::make_shared<Connection>();
   conn->live = std::move(live);
   conn->link = std::make_shared<ViewerLink>();
+  conn->link->sound = sound;
   conn->link->transport = web::MakeWebSocketTransport(ws);
   VMI_CHECK_OK(conn->live->Connect(conn->link), "viewer");
   web::ViewerSession* session = conn->link->session.get();

@@ -22,6 +22,8 @@ namespace vmi::node::live {
 
 // Makes `ws` a viewer of `live`: sets its callbacks. Call inside the route's
 // WebSocketHandler; an error refuses the upgrade.
-Result<void> AttachViewer(std::shared_ptr<InstanceLive> live, std::shared_ptr<api::WebSocket> ws);
+// `sound` false: the viewer gets no audio (ViewerLink::sound).
+Result<void> AttachViewer(std::shared_ptr<InstanceLive> live, std::shared_ptr<api::WebSocket> ws,
+                          bool sound = true);
 
 }  // namespace vmi::node::live

@@ -408,6 +408,7 @@ try {
     return w && w.tiles.size === 2 && [...w.tiles.values()].every((v) => v.stats.painted > 0);
   }, null, { timeout: 90000 });
   assert.equal(await admin.locator(".wall-shield:visible").count(), 2, "no tile takes input before one is focused");
+  assert.equal(await admin.locator(".wall .audio-controls").count(), 0, "a tile opened its own sound");
   const tileOf = (id) => admin.locator(`.wall-tile[data-instance="${id}"]`);
   const control = (id) => admin.evaluate((i) => window.__vmiWall.tiles.get(i).stats.control, id);
   await tileOf(bobInst).locator(".wall-shield").click();

@@ -6,7 +6,7 @@
 // (which then takes input control of its instance and the keyboard) and
 // releases the previous one. Keys go to the focused tile's viewer only.
 //
-// Sound: the tiles' viewers play nothing themselves. One WebSocket,
+// Sound: the tiles' viewers carry no sound (?audio=0). One WebSocket,
 // GET /api/v1/audio/mix?instances=..., brings the host's mix of all tiles
 // (docs/audio.md, routing rule 3); each tile has its own volume and mute
 // for this wall only, sent as mix settings. The mix is reopened when the
@@ -17,8 +17,6 @@
 import type { Instance } from "../api";
 import { Viewer } from "../viewer/viewer";
 import * as P from "../viewer/protocol";
-import { registerAudio } from "../viewer/audio_hook";
-import { ViewerAudio } from "../audio/viewer_audio";
 import { AudioPlayer, createAudioPlayer } from "../audio/player";
 import { parseAudioOpus } from "../audio/protocol";
 import { button, h, input } from "./dom";
@@ -55,9 +53,6 @@ export function wallPage(opts: { forceJpeg: boolean }): Page {
   const hook: WallHook = { focused: null, tiles: new Map(), player: null, mixPackets: 0, mixUrl: "" };
   (window as unknown as { __vmiWall: WallHook }).__vmiWall = hook;
 
-  // The tiles' viewers open no sound of their own while the wall is shown.
-  registerAudio(() => ({ onMessage() {}, close() {} }));
-
   let player: AudioPlayer | null = null;
   let mix: WebSocket | null = null;
   let mixKey = "";
@@ -86,7 +81,7 @@ export function wallPage(opts: { forceJpeg: boolean }): Page {
   }
 
   function makeTile(inst: Instance): Tile {
-    const viewer = new Viewer(inst.id, { forceJpeg: opts.forceJpeg });
+    const viewer = new Viewer(inst.id, { forceJpeg: opts.forceJpeg, audio: false });
     const shield = h("div", { class: "wall-shield", title: `Use ${inst.name || inst.id}` });
     shield.addEventListener("pointerdown", (e) => {
       e.preventDefault();
@@ -192,7 +187,6 @@ export function wallPage(opts: { forceJpeg: boolean }): Page {
       tiles.clear();
       mix?.close();
       player?.close();
-      registerAudio((send, id) => new ViewerAudio(send, id));
       delete (window as unknown as { __vmiWall?: WallHook }).__vmiWall;
     },
   };

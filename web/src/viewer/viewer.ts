@@ -47,9 +47,13 @@ export class Viewer {
   private resizeObserver: ResizeObserver;
   private closed = false;
   private useJpeg: boolean;
+  private sound: boolean;
 
-  constructor(private instanceId: string, opts: { forceJpeg?: boolean } = {}) {
+  // opts.audio false: the connection carries no sound (?audio=0), for pages
+  // that play a mix of several instances instead (the console's wall).
+  constructor(private instanceId: string, opts: { forceJpeg?: boolean; audio?: boolean } = {}) {
     this.useJpeg = opts.forceJpeg === true || !hasWebCodecs();
+    this.sound = opts.audio !== false;
     this.root = el("div", "viewer");
     const phone = el("div", "phone");
     this.screen = el("div", "screen");
@@ -114,7 +118,7 @@ export class Viewer {
 
   private connect(): void {
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
-    const url = `${proto}//${location.host}/api/v1/instances/${encodeURIComponent(this.instanceId)}/stream`;
+    const url = `${proto}//${location.host}/api/v1/instances/${encodeURIComponent(this.instanceId)}/stream${this.sound ? "" : "?audio=0"}`;
     const ws = new WebSocket(url);
     ws.binaryType = "arraybuffer";
     this.ws = ws;
@@ -122,7 +126,7 @@ export class Viewer {
       this.stats.connected = true;
       this.setStatus("connected");
       this.send(P.hello(this.useJpeg ? P.CodecMask.Jpeg : P.CodecMask.H264 | P.CodecMask.Jpeg));
-      this.audio = openAudio((m) => this.send(m), this.instanceId);
+      if (this.sound) this.audio = openAudio((m) => this.send(m), this.instanceId);
     };
     ws.onmessage = (ev) => this.onMessage(ev.data as ArrayBuffer);
     ws.onclose = (ev) => {
