@@ -23,6 +23,8 @@ import { button, h, input } from "./dom";
 import { instances } from "./store";
 import type { Page } from "./page";
 
+const MAX_MIX = 64; // src/node/live/audio_mix.h, AudioMix::kMaxInstances
+
 interface Tile {
   inst: Instance;
   viewer: Viewer;
@@ -99,7 +101,8 @@ export function wallPage(opts: { forceJpeg: boolean }): Page {
   }
 
   function openMix(): void {
-    const ids = [...tiles.keys()].sort();
+    // The server mixes at most 64 instances for one listener.
+    const ids = [...tiles.keys()].sort().slice(0, MAX_MIX);
     const key = ids.join(",");
     if (key === mixKey && mix) return;
     mix?.close();
