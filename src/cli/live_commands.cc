@@ -1,9 +1,12 @@
 // vmi events, vmi vnc ID, vmi rotate ID portrait|landscape,
-// vmi audio ID [--volume V] [--mute|--unmute].
+// vmi audio ID [--volume V] [--mute|--unmute], vmi listen ID... [--seconds S].
 //
 // `vmi events` follows GET /api/v1/events (Server-Sent Events, see
 // node/instance_events.h): first one `instance` event per visible instance,
 // then every change, one line each, until interrupted or --count events.
+#include <unistd.h>
+
+#include <cstdio>
 #include <ctime>
 #include <iostream>
 
@@ -21,6 +24,8 @@ struct LiveArgs {
   std::string only;
   double volume = -1;
   bool mute = false, unmute = false;
+  std::vector<std::string> listen;
+  double seconds = 0;
 };
 
 std::string Now() {
@@ -78,6 +83,36 @@ int FollowEvents(Context& ctx, const LiveArgs& a) {
   return kExitOk;
 }
 
+// The mix of the instances' sound, as the WAV stream of
+// GET /api/v1/audio/mix.wav, to stdout.
+int Listen(Context& ctx, const LiveArgs& a) {
+  if (isatty(STDOUT_FILENO))
+    return UsageError("the sound is a WAV stream: pipe it (vmi listen ID | aplay) or redirect it");
+  std::string list;
+  for (const auto& id : a.listen) list += (list.empty() ? "" : ",") + id;
+  // 44 header bytes, then 192,000 bytes per second (48 kHz, 16-bit stereo).
+  const uint64_t limit =
+      a.seconds > 0 ? 44 + static_cast<uint64_t>(a.seconds * 48000) * 4 : UINT64_MAX;
+  auto c = ctx.Connect(true, std::chrono::seconds(30));
+  if (!c.ok()) return FailConnect(c.error());
+  uint64_t written = 0;
+  bool failed = false;
+  auto r = (*c)->Stream("GET", "/api/v1/audio/mix.wav?instances=" + list, [&](std::string_view b) {
+    size_t n = static_cast<size_t>(std::min<uint64_t>(b.size(), limit - written));
+    if (fwrite(b.data(), 1, n, stdout) != n) {
+      failed = true;  // the reader went away (aplay ended): stop quietly
+      return false;
+    }
+    written += n;
+    return written < limit;
+  });
+  fflush(stdout);
+  if (!r.ok()) return Fail(std::move(r).error().Context("listen"));
+  if (!failed && written < limit && a.seconds > 0)
+    return Fail(Error(ErrorCode::kUnavailable, "the server ended the sound early"));
+  return kExitOk;
+}
+
 }  // namespace
 
 void AddLiveCommands(CLI::App& app, Context& ctx) {
@@ -89,6 +124,13 @@ void AddLiveCommands(CLI::App& app, Context& ctx) {
       ->check(CLI::NonNegativeNumber);
   events->add_option("--instance", a.only, "Only this instance (id or name)");
   ctx.On(events, [&] { return FollowEvents(ctx, a); });
+
+  auto* listen = app.add_subcommand(
+      "listen", "Mix the instances' sound into a WAV stream on stdout (vmi listen ID... | aplay)");
+  listen->add_option("ids", a.listen, "Instance ids or names")->required();
+  listen->add_option("--seconds", a.seconds, "Stop after this much sound (0: until interrupted)")
+      ->check(CLI::NonNegativeNumber);
+  ctx.On(listen, [&] { return Listen(ctx, a); });
 
   auto* vnc = app.add_subcommand("vnc", "Show an instance's VNC address and password");
   vnc->add_option("id", a.id, "Instance id or name")->required();

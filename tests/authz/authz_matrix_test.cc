@@ -132,6 +132,25 @@ class AuthzMatrixTest : public ::testing::Test {
     return r.ok() ? r->status : -1;
   }
 
+  // The status line of a plain GET of `target` whose body may never end (a
+  // streamed response): only the status is read.
+  static int StreamStatus(const std::string& target, const std::string& extra_headers) {
+    UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(daemon_->tcp_port());
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return -1;
+    std::string req = "GET " + target +
+                      " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(daemon_->tcp_port()) +
+                      "\r\n" + extra_headers + "\r\n";
+    if (write(fd.get(), req.data(), req.size()) != static_cast<ssize_t>(req.size())) return -1;
+    char buf[64] = {};
+    ssize_t n = read(fd.get(), buf, sizeof buf - 1);
+    if (n < 12) return -1;
+    return atoi(buf + 9);
+  }
+
   // The status line of a WebSocket upgrade of `target` (101 when accepted).
   static int UpgradeStatus(const std::string& target, const std::string& extra_headers) {
     UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
@@ -223,6 +242,7 @@ TEST_F(AuthzMatrixTest, EveryOperationForEveryCaller) {
       "GET /api/v1/instances/{id}/stream",
       "GET /api/v1/events",
       "GET /api/v1/audio/mix",
+      "GET /api/v1/audio/mix.wav",
   };
 
   auto doc = Json::parse(ReadFile(VMI_SOURCE_OPENAPI).value());
@@ -375,6 +395,14 @@ TEST_F(AuthzMatrixTest, AudioMixUpgradeChecksEveryListedInstance) {
   EXPECT_EQ(UpgradeStatus(mix + a1_ + ",no-such-phone", Bearer(kAlice)), 404);
   EXPECT_EQ(UpgradeStatus(mix + a1_ + ",,", Bearer(kAlice)), 400);
   EXPECT_EQ(UpgradeStatus("/api/v1/audio/mix", Bearer(kAlice)), 400);
+  // The WAV stream of the same mix: the same rules.
+  const std::string wav = "/api/v1/audio/mix.wav?instances=";
+  EXPECT_EQ(StreamStatus(wav + a1_, ""), 401);
+  EXPECT_EQ(StreamStatus(wav + a1_, Bearer(kBob)), 404);
+  EXPECT_EQ(StreamStatus(wav + a1_, Bearer(kAlice)), 200);
+  EXPECT_EQ(StreamStatus(wav + "alice-1", Bearer(kAdmin)), 200);
+  EXPECT_EQ(StreamStatus(wav + a1_ + ",no-such-phone", Bearer(kAlice)), 404);
+  EXPECT_EQ(StreamStatus("/api/v1/audio/mix.wav", Bearer(kAlice)), 400);
 }
 
 TEST_F(AuthzMatrixTest, MetricsDescribeTheRunningInstance) {

@@ -309,6 +309,19 @@ TEST_F(CliTest, NodeEventsAndLiveCommandsOnACreatedInstance) {
   EXPECT_EQ(rotate.code, 1);
   EXPECT_FALSE(rotate.err.empty());
 
+  // Its sound in a mix, as WAV on stdout: silence while it does not run,
+  // but in real time, exactly as long as asked.
+  CliRun wav = Local({"listen", id, "--seconds", "0.5"});
+  EXPECT_EQ(wav.code, 0) << wav.err;
+  ASSERT_EQ(wav.out.size(), 44u + 24000u * 4) << wav.err;
+  EXPECT_EQ(wav.out.substr(0, 4), "RIFF");
+  EXPECT_EQ(wav.out.substr(8, 8), "WAVEfmt ");
+  EXPECT_EQ(wav.out.find_first_not_of('\0', 44), std::string::npos)
+      << "sound from a stopped instance";
+  CliRun nobody = Local({"listen", id + ",no-such-phone", "--seconds", "0.1"});
+  EXPECT_EQ(nobody.code, 1);
+  EXPECT_NE(nobody.err.find("no-such-phone"), std::string::npos) << nobody.err;
+
   CliRun ls = Local({"ls"});
   EXPECT_NE(ls.out.find("cli-ev1"), std::string::npos) << ls.out;
   ASSERT_EQ(Local({"rm", id}).code, 0);

@@ -5,6 +5,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <cstdint>
+#include <limits>
 #include <optional>
 
 #include "base/log.h"
@@ -60,7 +62,8 @@ Result<ServerUrl> ParseServer(const std::string& s) {
     size_t close = hostport.find(']');
     if (close == std::string::npos) return Error(ErrorCode::kInvalidArgument, "bad host: " + s);
     u.host = hostport.substr(1, close - 1);
-    if (close + 1 < hostport.size() && hostport[close + 1] == ':') u.port = hostport.substr(close + 2);
+    if (close + 1 < hostport.size() && hostport[close + 1] == ':')
+      u.port = hostport.substr(close + 2);
   } else {
     size_t colon = hostport.rfind(':');
     u.host = hostport.substr(0, colon);
@@ -72,25 +75,38 @@ Result<ServerUrl> ParseServer(const std::string& s) {
 
 ErrorCode ErrorCodeFromName(std::string_view name, int status) {
   static constexpr ErrorCode kAll[] = {
-      ErrorCode::kInvalidArgument,  ErrorCode::kNotFound,          ErrorCode::kAlreadyExists,
+      ErrorCode::kInvalidArgument,    ErrorCode::kNotFound,         ErrorCode::kAlreadyExists,
       ErrorCode::kFailedPrecondition, ErrorCode::kPermissionDenied, ErrorCode::kUnauthenticated,
-      ErrorCode::kResourceExhausted, ErrorCode::kUnavailable,       ErrorCode::kInternal,
-      ErrorCode::kUnimplemented,    ErrorCode::kDeadlineExceeded,  ErrorCode::kAborted};
+      ErrorCode::kResourceExhausted,  ErrorCode::kUnavailable,      ErrorCode::kInternal,
+      ErrorCode::kUnimplemented,      ErrorCode::kDeadlineExceeded, ErrorCode::kAborted};
   for (ErrorCode c : kAll) {
     if (name == ErrorCodeName(c)) return c;
   }
   switch (status) {
-    case 400: case 413: case 431: return ErrorCode::kInvalidArgument;
-    case 401: return ErrorCode::kUnauthenticated;
-    case 403: return ErrorCode::kPermissionDenied;
-    case 404: return ErrorCode::kNotFound;
-    case 405: return ErrorCode::kUnimplemented;
-    case 409: return ErrorCode::kFailedPrecondition;
-    case 429: return ErrorCode::kResourceExhausted;
-    case 501: return ErrorCode::kUnimplemented;
-    case 503: return ErrorCode::kUnavailable;
-    case 504: return ErrorCode::kDeadlineExceeded;
-    default: return status >= 500 ? ErrorCode::kInternal : ErrorCode::kUnknown;
+    case 400:
+    case 413:
+    case 431:
+      return ErrorCode::kInvalidArgument;
+    case 401:
+      return ErrorCode::kUnauthenticated;
+    case 403:
+      return ErrorCode::kPermissionDenied;
+    case 404:
+      return ErrorCode::kNotFound;
+    case 405:
+      return ErrorCode::kUnimplemented;
+    case 409:
+      return ErrorCode::kFailedPrecondition;
+    case 429:
+      return ErrorCode::kResourceExhausted;
+    case 501:
+      return ErrorCode::kUnimplemented;
+    case 503:
+      return ErrorCode::kUnavailable;
+    case 504:
+      return ErrorCode::kDeadlineExceeded;
+    default:
+      return status >= 500 ? ErrorCode::kInternal : ErrorCode::kUnknown;
   }
 }
 
@@ -198,9 +214,10 @@ struct HttpClient::Impl {
     if (!options.insecure) ts.set_verify_callback(net::ssl::host_name_verification(url.host));
     beast::get_lowest_layer(ts).expires_after(options.timeout);
     ec = RunIo(ioc, [&](auto h) { ts.async_handshake(net::ssl::stream_base::client, h); });
-    if (ec) return Error(ErrorCode::kUnavailable, "TLS handshake with " + url.host + ": " + ec.message());
-    conn = std::make_unique<TransportOf<beast::ssl_stream<beast::tcp_stream>>>(
-        ioc, std::move(ts), options.timeout);
+    if (ec)
+      return Error(ErrorCode::kUnavailable, "TLS handshake with " + url.host + ": " + ec.message());
+    conn = std::make_unique<TransportOf<beast::ssl_stream<beast::tcp_stream>>>(ioc, std::move(ts),
+                                                                               options.timeout);
     return Ok();
   }
 
@@ -272,7 +289,8 @@ Result<ClientResponse> HttpClient::Send(std::string_view method, std::string_vie
   auto req = impl_->Build(method, target, std::move(body), content_type, extra);
   for (int attempt = 0;; ++attempt) {
     bool fresh = false;
-    VMI_CHECK_OK(impl_->WriteWithRetry(req, &fresh), std::string(method) + " " + std::string(target));
+    VMI_CHECK_OK(impl_->WriteWithRetry(req, &fresh),
+                 std::string(method) + " " + std::string(target));
     http::response_parser<http::string_body> p;
     p.body_limit(256 << 20);
     if (method == "HEAD") p.skip(true);
@@ -307,8 +325,9 @@ Error ErrorFromResponse(const ClientResponse& r) {
     std::string message = e.value("message", "");
     return Error(ErrorCodeFromName(code, r.status), message.empty() ? code : message);
   }
-  return Error(ErrorCodeFromName("", r.status),
-               "HTTP " + std::to_string(r.status) + (r.body.empty() ? "" : ": " + r.body.substr(0, 200)));
+  return Error(
+      ErrorCodeFromName("", r.status),
+      "HTTP " + std::to_string(r.status) + (r.body.empty() ? "" : ": " + r.body.substr(0, 200)));
 }
 
 Result<Json> HttpClient::Call(std::string_view method, std::string_view target, const Json* body) {
@@ -318,8 +337,8 @@ Result<Json> HttpClient::Call(std::string_view method, std::string_view target, 
   if (r.body.empty()) return Json(nullptr);
   Json j = Json::parse(r.body, nullptr, false);
   if (j.is_discarded()) {
-    return Error(ErrorCode::kInternal, std::string(method) + " " + std::string(target) +
-                                           ": server sent malformed JSON");
+    return Error(ErrorCode::kInternal,
+                 std::string(method) + " " + std::string(target) + ": server sent malformed JSON");
   }
   return j;
 }
@@ -331,7 +350,10 @@ Result<int> HttpClient::Stream(std::string_view method, std::string_view target,
   bool fresh = false;
   VMI_CHECK_OK(impl_->WriteWithRetry(req, &fresh), std::string(method) + " " + std::string(target));
   http::response_parser<http::buffer_body> p;
-  p.body_limit(boost::none);
+  // No limit for a stream. Not boost::none: Boost 1.74's parser compares a
+  // Content-Length against the empty optional as "greater", so every
+  // error response (which has one) failed with "body limit exceeded".
+  p.body_limit(std::numeric_limits<std::uint64_t>::max());
   ec_t ec = impl_->conn->ReadHeader(p);
   if (ec) {
     impl_->conn.reset();
@@ -394,7 +416,8 @@ void SseParser::Line(std::string_view line) {
   if (line[0] == ':') return;  // comment
   size_t colon = line.find(':');
   std::string_view field = line.substr(0, colon);
-  std::string_view value = colon == std::string_view::npos ? std::string_view() : line.substr(colon + 1);
+  std::string_view value =
+      colon == std::string_view::npos ? std::string_view() : line.substr(colon + 1);
   if (!value.empty() && value[0] == ' ') value.remove_prefix(1);
   if (field == "event") {
     cur_.event = std::string(value);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 
 #include "api/http/response.h"
 #include "devices/audio/opus_packetizer.h"
@@ -16,13 +17,27 @@ constexpr int64_t kSilenceHangoverUs = 200000;
 // Touched on the audio thread only, except the counters.
 struct AudioMix::State {
   std::function<bool(std::string)> send;
-  std::unique_ptr<audio::OpusPacketizer> opus;
-  int64_t last_sound_us = 0;  // timestamp of the last block with sound
-  bool gated = true;          // sending nothing until sound starts
+  std::unique_ptr<audio::OpusPacketizer> opus;  // null: WAV
+  int64_t last_sound_us = 0;                    // timestamp of the last block with sound
+  bool gated = true;                            // sending nothing until sound starts
   std::atomic<uint64_t> sent{0}, dropped{0};
 
   void OnBlock(const float* block, size_t frames, int64_t ts) {
     const float* end = block + 2 * frames;
+    if (!opus) {
+      std::string pcm(4 * frames, '\0');
+      for (size_t i = 0; i < 2 * frames; ++i) {
+        auto v = static_cast<int16_t>(std::lrint(std::clamp(block[i], -1.0f, 1.0f) * 32767.0f));
+        pcm[2 * i] = static_cast<char>(v & 0xff);
+        pcm[2 * i + 1] = static_cast<char>((v >> 8) & 0xff);
+      }
+      if (send(std::move(pcm))) {
+        ++sent;
+      } else {
+        ++dropped;
+      }
+      return;
+    }
     bool sound = std::any_of(block, end, [](float x) { return x != 0.0f; });
     if (sound) {
       if (gated) opus->Reset();  // resume clean
@@ -41,6 +56,26 @@ struct AudioMix::State {
     });
   }
 };
+
+std::string WavStreamHeader() {
+  std::string h;
+  auto put = [&h](uint32_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) h.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  };
+  h += "RIFF";
+  put(0xffffffffu, 4);
+  h += "WAVEfmt ";
+  put(16, 4);             // fmt chunk size
+  put(1, 2);              // PCM
+  put(2, 2);              // channels
+  put(48000, 4);          // rate
+  put(48000 * 2 * 2, 4);  // bytes per second
+  put(4, 2);              // block align
+  put(16, 2);             // bits
+  h += "data";
+  put(0xffffffffu, 4);
+  return h;
+}
 
 Result<std::vector<std::string>> ParseMixInstances(std::string_view list) {
   std::vector<std::string> out;
@@ -62,14 +97,19 @@ Result<std::vector<std::string>> ParseMixInstances(std::string_view list) {
 
 Result<std::unique_ptr<AudioMix>> AudioMix::Open(std::shared_ptr<AudioHost> host,
                                                  std::vector<std::string> ids,
-                                                 std::function<bool(std::string)> send) {
+                                                 std::function<bool(std::string)> send,
+                                                 Encoding encoding) {
   if (ids.empty() || ids.size() > kMaxInstances)
     return Error(ErrorCode::kInvalidArgument, "a mix needs 1 to 64 instances");
   std::unique_ptr<AudioMix> m(new AudioMix());
   m->host_ = std::move(host);
   m->state_ = std::make_shared<State>();
   m->state_->send = std::move(send);
-  m->state_->opus = VMI_TRY(audio::OpusPacketizer::Create());
+  if (encoding == Encoding::kOpus) {
+    m->state_->opus = VMI_TRY(audio::OpusPacketizer::Create());
+  } else if (!m->state_->send(WavStreamHeader())) {
+    return Error(ErrorCode::kUnavailable, "the client went away");
+  }
   std::shared_ptr<State> s = m->state_;
   m->listener_ = m->host_->AddMixListener(
       [s](const float* block, size_t frames, int64_t ts) { s->OnBlock(block, frames, ts); });

@@ -42,11 +42,18 @@ class AudioMix {
  public:
   static constexpr size_t kMaxInstances = 64;
 
+  // kOpus: 0x20 AUDIO_OPUS messages, digital silence not sent (a browser).
+  // kWav: a WAV stream for players and files (a local monitor): the 44-byte
+  // header of WavStreamHeader() first, then every block as 16-bit PCM,
+  // silence included, so the stream keeps real time.
+  enum class Encoding { kOpus, kWav };
+
   // `ids` are canonical instance ids (the caller checked each one), all at
   // volume 1, unmuted.
   static Result<std::unique_ptr<AudioMix>> Open(std::shared_ptr<AudioHost> host,
                                                 std::vector<std::string> ids,
-                                                std::function<bool(std::string)> send);
+                                                std::function<bool(std::string)> send,
+                                                Encoding encoding = Encoding::kOpus);
   ~AudioMix();
   AudioMix(const AudioMix&) = delete;
   AudioMix& operator=(const AudioMix&) = delete;
@@ -71,6 +78,10 @@ class AudioMix {
   std::map<std::string, std::pair<float, bool>> inputs_;  // id -> volume, muted
   bool closed_ = false;
 };
+
+// The header of an endless WAV stream: RIFF/WAVE, PCM, 2 channels,
+// 48000 Hz, 16 bits, with both sizes 0xFFFFFFFF ("until the end").
+std::string WavStreamHeader();
 
 // One control message of a mix client, parsed (the instance is not yet
 // checked against the mix).

@@ -192,6 +192,58 @@ TEST_F(AudioMixTest, AnInstanceWithoutADeviceIsSilentUntilItHasOne) {
   EXPECT_GT(rx_.count(), 20u) << "a is heard although b has no sound card";
 }
 
+TEST(WavStreamHeaderTest, ByteExact) {
+  const std::string h = WavStreamHeader();
+  const std::string want(
+      "RIFF\xff\xff\xff\xffWAVEfmt \x10\x00\x00\x00\x01\x00\x02\x00"
+      "\x80\xbb\x00\x00\x00\xee\x02\x00\x04\x00\x10\x00"
+      "data\xff\xff\xff\xff",
+      44);
+  EXPECT_EQ(h, want);
+}
+
+TEST_F(AudioMixTest, AWavMixCarriesEveryBlockAsPcmIncludingSilence) {
+  std::mutex mu;
+  std::string wav;
+  auto m = AudioMix::Open(
+      host_, {"a"},
+      [&](std::string s) {
+        std::lock_guard lock(mu);
+        wav += s;
+        return true;
+      },
+      AudioMix::Encoding::kWav);
+  ASSERT_TRUE(m.ok()) << m.error().ToString();
+  std::this_thread::sleep_for(200ms);  // silence is sent too: real time
+  {
+    std::lock_guard lock(mu);
+    ASSERT_GE(wav.size(), 44u + 10 * 1920) << "at least 10 blocks of silence";
+    EXPECT_EQ(wav.substr(0, 44), WavStreamHeader());
+  }
+  auto pa = Play(0, 440, 1.0);
+  ASSERT_TRUE(pa.get().ok());
+  (*m)->Close();
+  std::lock_guard lock(mu);
+  ASSERT_EQ((wav.size() - 44) % 4, 0u) << "whole stereo frames";
+  std::vector<float> left;
+  for (size_t i = 44; i + 3 < wav.size(); i += 4) {
+    auto v =
+        static_cast<int16_t>(static_cast<uint8_t>(wav[i]) | static_cast<uint8_t>(wav[i + 1]) << 8);
+    left.push_back(v / 32768.0f);
+  }
+  // The loudest second: where the tone played.
+  size_t best = 0;
+  double best_rms = 0;
+  for (size_t s = 0; s + 24000 <= left.size(); s += 4800) {
+    std::vector<float> w(left.begin() + s, left.begin() + s + 24000);
+    double r = at::Rms(w);
+    if (r > best_rms) best_rms = r, best = s;
+  }
+  std::vector<float> w(left.begin() + best, left.begin() + best + 24000);
+  EXPECT_NEAR(at::ToneAmplitude(w, 48000, 440), 0.4, 0.05);
+  EXPECT_NEAR(at::PeakFrequency(w, 48000, 100, 2000, 2), 440, 3);
+}
+
 TEST_F(AudioMixTest, SettingsAreStrict) {
   Open({"a", "b"});
   for (const char* bad :

@@ -42,6 +42,8 @@ Json SettingsJson(const AudioSettings& s) {
 
 // About 2 s of 64 kbit/s Opus messages.
 constexpr size_t kMixMaxQueuedBytes = 24 * 1024;
+// About 1 s of 48 kHz 16-bit stereo.
+constexpr size_t kWavMaxQueuedBytes = 192 * 1000;
 
 }  // namespace
 
@@ -71,21 +73,27 @@ void RegisterAudioRoutes(api::Router& router, InstanceManager& instances, LiveSe
       },
       blocking);
 
+  // The canonical ids of ?instances=..., each one checked like its video.
+  auto mix_ids = [&live, check](const Request& req) -> Result<std::vector<std::string>> {
+    auto list = req.Query("instances");
+    if (!list) return Error(ErrorCode::kInvalidArgument, "instances=ID,ID... is required");
+    std::vector<std::string> ids;
+    for (const auto& key : VMI_TRY(ParseMixInstances(*list))) {
+      auto r = VMI_TRY(live.Find(key));
+      if (auto ok = CheckInstanceAccess(check, req, r, "stream", key); !ok.ok())
+        return std::move(ok).error();
+      if (std::find(ids.begin(), ids.end(), r.spec.id) == ids.end()) ids.push_back(r.spec.id);
+    }
+    if (!live.shared_audio())
+      return Error(ErrorCode::kUnavailable, "this node has no sound (audio did not start)");
+    return ids;
+  };
+
   router.HandleWebSocket(
       "/api/v1/audio/mix",
-      [&live, check](Request& req, std::shared_ptr<api::WebSocket> ws) -> Result<void> {
-        auto list = req.Query("instances");
-        if (!list) return Error(ErrorCode::kInvalidArgument, "instances=ID,ID... is required");
-        std::vector<std::string> ids;
-        for (const auto& key : VMI_TRY(ParseMixInstances(*list))) {
-          auto r = VMI_TRY(live.Find(key));
-          if (auto ok = CheckInstanceAccess(check, req, r, "stream", key); !ok.ok())
-            return std::move(ok).error();
-          if (std::find(ids.begin(), ids.end(), r.spec.id) == ids.end()) ids.push_back(r.spec.id);
-        }
+      [&live, mix_ids](Request& req, std::shared_ptr<api::WebSocket> ws) -> Result<void> {
+        std::vector<std::string> ids = VMI_TRY(mix_ids(req));
         auto host = live.shared_audio();
-        if (!host)
-          return Error(ErrorCode::kUnavailable, "this node has no sound (audio did not start)");
         // A client that does not read loses packets, never holds up the mix.
         std::weak_ptr<api::WebSocket> weak = ws;
         auto send = [weak](std::string m) {
@@ -105,6 +113,28 @@ void RegisterAudioRoutes(api::Router& router, InstanceManager& instances, LiveSe
         });
         ws->SetOnClose([mix](uint16_t, std::string_view) { mix->Close(); });
         return Ok();
+      });
+
+  // The same mix as a WAV stream (a local monitor: `vmi listen ID... | aplay`).
+  router.HandleStream(
+      "GET", "/api/v1/audio/mix.wav",
+      [&live, mix_ids](Request& req,
+                       std::shared_ptr<api::ResponseStream> stream) -> Result<Response> {
+        std::vector<std::string> ids = VMI_TRY(mix_ids(req));
+        std::weak_ptr<api::ResponseStream> weak = stream;
+        auto send = [weak](std::string m) {
+          auto s = weak.lock();
+          if (!s || s->queued_bytes() > kWavMaxQueuedBytes) return false;
+          return s->Write(std::move(m));
+        };
+        std::shared_ptr<AudioMix> mix = VMI_TRY(
+            AudioMix::Open(live.shared_audio(), std::move(ids), send, AudioMix::Encoding::kWav));
+        stream->SetOnClose([mix] { mix->Close(); });
+        Response head;
+        head.status = 200;
+        head.headers.Set("Content-Type", "audio/wav");
+        head.headers.Set("Cache-Control", "no-store");
+        return head;
       });
 
   router.Handle(

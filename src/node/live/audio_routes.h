@@ -15,6 +15,10 @@
 //     "stream" check, like its video; it needs not be running (a stopped
 //     one is silent until it runs).
 //
+//   GET /api/v1/audio/mix.wav?instances=ID,ID...   (streamed response)
+//     The same mix as an endless WAV stream (16-bit PCM, silence included)
+//     for a local monitor; volume 1 for each instance.
+//
 // Each route asks `check` (actions "stream" for GET, "control" for PUT)
 // before acting; a refusal with kPermissionDenied looks like an unknown
 // instance. Null allows everything.

@@ -47,6 +47,13 @@ export interface AudioPlayer {
 
 export interface AudioPlayerOptions extends PlayoutOptions {
   context?: AudioContext;
+  // The AudioContext's latencyHint (ignored with `context`). The default, 0,
+  // asks for the output's smallest buffer: Chromium then renders in 128-frame
+  // callbacks (2.7 ms) and reports an output latency of 8 ms on its headless
+  // output, where "interactive" takes its 10 ms hardware buffer and 30-32 ms
+  // (docs/audio.md, "Measured"). "interactive" is Chromium's glitch-free
+  // choice for the device; a client that crackles can ask for it.
+  latencyHint?: AudioContextLatencyCategory | number;
   forceFallback?: boolean;
   fallbackBatch?: number; // packets per Ogg file in the fallback (default 4)
 }
@@ -81,7 +88,8 @@ class Player implements AudioPlayer {
 
   constructor(opts: AudioPlayerOptions) {
     this.ownsContext = !opts.context;
-    this.context = opts.context ?? new AudioContext({ sampleRate: 48000, latencyHint: "interactive" });
+    // 48 kHz, the packets' rate: no resampling in the browser.
+    this.context = opts.context ?? new AudioContext({ sampleRate: 48000, latencyHint: opts.latencyHint ?? 0 });
     this.output = this.context.createGain();
     this.output.connect(this.context.destination);
     this.clock = new PlayoutClock(opts);

@@ -9,7 +9,7 @@
 // channel of an instance.
 
 import type { AudioChannel } from "../viewer/audio_hook";
-import { AudioPlayer, createAudioPlayer } from "./player";
+import { AudioPlayer, AudioPlayerOptions, createAudioPlayer } from "./player";
 import { Microphone, startMicrophone } from "./microphone";
 import { parseAudioOpus } from "./protocol";
 
@@ -58,14 +58,21 @@ export class ViewerAudio implements AudioChannel {
     private send: (msg: Uint8Array) => void,
     readonly instanceId: string,
   ) {
-    // Benchmark knob: the initial jitter buffer (bench/audio/e2e_latency.mjs).
+    // Knobs (bench/audio/e2e_latency.mjs; a user whose output crackles can
+    // set the second to "interactive"): the initial jitter buffer in ms and
+    // the AudioContext's latencyHint.
     let bufferMs = 0;
+    let hint: string | null = null;
     try {
       bufferMs = Number(localStorage.getItem("vmi.audio.bufferMs"));
+      hint = localStorage.getItem("vmi.audio.latencyHint");
     } catch {
       // storage disabled
     }
-    this.player = createAudioPlayer(bufferMs > 0 ? { targetMs: bufferMs } : {});
+    const opts: AudioPlayerOptions = bufferMs > 0 ? { targetMs: bufferMs } : {};
+    if (hint === "interactive" || hint === "balanced" || hint === "playback") opts.latencyHint = hint;
+    else if (hint !== null && hint !== "" && Number.isFinite(Number(hint))) opts.latencyHint = Number(hint);
+    this.player = createAudioPlayer(opts);
     const s = loadSaved(instanceId);
     this.player.setVolume(s.volume);
     this.player.setMuted(s.muted);
