@@ -181,8 +181,9 @@ void BenchLatency(unsigned period, unsigned buffer) {
   std::printf(
       "{\"bench\":\"audio_latency_guest_write_to_encoder\",\"samples\":%zu,\"p50_ms\":%.1f,"
       "\"p99_ms\":%.1f,\"anchor_guest_buffer_ms\":%.1f,\"anchor_guest_period_ms\":%.1f,"
-      "\"anchor_host_block_ms\":10.0,\"opus_frame_ms\":10.0}\n",
-      lat.size(), Percentile(lat, 0.5), Percentile(lat, 0.99), got_buf / 48.0, got_per / 48.0);
+      "\"anchor_host_block_ms\":%.1f,\"opus_frame_ms\":%.1f}\n",
+      lat.size(), Percentile(lat, 0.5), Percentile(lat, 0.99), got_buf / 48.0, got_per / 48.0,
+      kBlockUs / 1000.0, kOpusFrameFrames / 48.0);
   (void)RemoveTree(dir);
 }
 

@@ -1,7 +1,7 @@
 // AudioDevice: the per-instance audio proxy server (seed 002's "proxy
 // server"). Listens on <devdir>/audio.sock, owns every stream of the
 // instance, mixes its playback streams into one 48 kHz stereo output per
-// 10 ms block, encodes that output to Opus for subscribers, and feeds the
+// 5 ms block (host_format.h), encodes that output to Opus for subscribers, and feeds the
 // viewer's microphone into the instance's capture streams.
 //
 // Ownership: owned by the AudioHub; owns the listening socket (unlinked on
@@ -63,7 +63,7 @@ class AudioDevice {
 
   MicIngress& microphone() { return *mic_; }
 
-  // One 10 ms step of the virtual sound card (loop thread). `listened`:
+  // One block's step of the virtual sound card (loop thread). `listened`:
   // someone needs the PCM (a subscriber or a mix listener); otherwise
   // streams are consumed without being read (fake playback). Returns the
   // instance's block (2 * kBlockFrames floats, volume applied).
@@ -74,7 +74,7 @@ class AudioDevice {
   // clean and the packets carry the block clock's timestamps, so a player
   // scheduling by timestamp plays the gap as silence. An idle desktop with
   // viewers costs neither encoder time nor bytes.
-  static constexpr int kSilenceHangoverBlocks = 20;  // 200 ms
+  static constexpr int kSilenceHangoverBlocks = static_cast<int>(200000 / kBlockUs);  // 200 ms
   const float* Tick(int64_t timestamp_us, bool listened);
 
   // Loop-thread introspection for tests and the API.

@@ -107,6 +107,36 @@ TEST(AudioDevice, AplayToneArrivesWithItsFrequencyAndLevel) {
   EXPECT_NEAR(testing::Rms(y), 0.5 / std::sqrt(2.0), 0.06);
 }
 
+// The clock's step is the latency a sample waits for its block to close:
+// 5 ms blocks, stamped exactly one block apart.
+TEST(AudioDevice, TheClockStepsInFiveMillisecondBlocks) {
+  std::mutex mu;
+  std::vector<std::pair<size_t, int64_t>> blocks;
+  HubThread h;
+  h.Call([&] {
+    h.hub().AddMixListener([&](const float*, size_t n, int64_t ts) {
+      std::lock_guard lock(mu);
+      blocks.emplace_back(n, ts);
+    });
+  });
+  for (;;) {
+    std::this_thread::sleep_for(50ms);
+    std::lock_guard lock(mu);
+    if (blocks.size() >= 20) break;
+  }
+  std::vector<std::pair<size_t, int64_t>> got;
+  {
+    std::lock_guard lock(mu);
+    got = blocks;
+  }
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].first, 240u);
+    if (i > 0) {
+      EXPECT_EQ(got[i].second - got[i - 1].second, 5000);
+    }
+  }
+}
+
 TEST(AudioDevice, SilenceSendsNoPacketsAndSoundResumesThem) {
   TempDir dir;
   std::atomic<size_t> packets{0};

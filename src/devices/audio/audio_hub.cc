@@ -28,9 +28,11 @@ Result<std::unique_ptr<AudioHub>> AudioHub::Create(EventLoop* loop) {
   h->t0_us_ = MonotonicMicros();
   AudioHub* raw = h.get();
   // The timer only wakes us; how many blocks are due comes from the clock,
-  // so late wake-ups do not slow the virtual sound card down.
+  // so late wake-ups do not slow the virtual sound card down (nor does a
+  // timer in whole milliseconds shorter than a block).
   h->timer_ = VMI_TRY_CTX(loop->AddTimer(
-                              std::chrono::milliseconds(10), [raw] { raw->OnTimer(); },
+                              std::chrono::milliseconds(std::max<int64_t>(1, kBlockUs / 1000)),
+                              [raw] { raw->OnTimer(); },
                               /*repeat=*/true),
                           "audio clock");
   return h;
@@ -78,11 +80,12 @@ void AudioHub::RemoveMixInput(uint64_t listener, const std::string& instance) {
 }
 
 void AudioHub::OnTimer() {
-  const int64_t block_us = kBlockFrames * 1000000LL / kHostRate;
+  const int64_t block_us = kBlockUs;
   int64_t now = MonotonicMicros();
   uint64_t due = static_cast<uint64_t>((now - t0_us_) / block_us);
   if (due > ticks_ + kMaxCatchUp) {
-    VMI_LOG(WARN) << "audio clock fell " << (due - ticks_) * 10 << " ms behind; skipping";
+    VMI_LOG(WARN) << "audio clock fell " << (due - ticks_) * block_us / 1000
+                  << " ms behind; skipping";
     ticks_ = due - 1;
   }
   // Pacing runs on CLOCK_MONOTONIC; timestamps are on the video's clock

@@ -1,12 +1,13 @@
 // AudioHub: the host's virtual sound card clock, the per-instance audio
 // devices, and the mixer for listeners of several instances.
 //
-// Every 10 ms of CLOCK_MONOTONIC the hub ticks each device once (consuming
-// one block of every running playback stream at real-time pace, whether or
-// not anyone listens: fake playback), then hands each mix listener the sum
+// Every block (5 ms, host_format.h) of CLOCK_MONOTONIC the hub ticks each
+// device once (consuming one block of every running playback stream at
+// real-time pace, whether or not anyone listens: fake playback), then hands
+// each mix listener the sum
 // of its instances' blocks, each scaled by that listener's own volume and
 // mute for that instance. If the loop falls more than kMaxCatchUp blocks
-// behind, the missed time is skipped rather than burst through.
+// (200 ms) behind, the missed time is skipped rather than burst through.
 //
 // Ownership: owns the devices; borrows the EventLoop, which must outlive it.
 // Threads: every method runs on the loop thread (other threads Post to it),
@@ -28,13 +29,13 @@
 
 namespace vmi::audio {
 
-// A block of mixed 48 kHz stereo: 2 * frames floats, starting at timestamp_us
-// (Unix epoch microseconds).
+// A block of mixed 48 kHz stereo: 2 * frames floats (frames = kBlockFrames),
+// starting at timestamp_us (Unix epoch microseconds).
 using MixCallback = std::function<void(const float* block, size_t frames, int64_t timestamp_us)>;
 
 class AudioHub {
  public:
-  static constexpr int kMaxCatchUp = 20;
+  static constexpr int kMaxCatchUp = static_cast<int>(200000 / kBlockUs);
 
   static Result<std::unique_ptr<AudioHub>> Create(EventLoop* loop);
   ~AudioHub();

@@ -21,15 +21,12 @@
 
 #include "base/result.h"
 #include "base/unique_fd.h"
+#include "devices/audio/host_format.h"
 #include "devices/audio/resampler.h"
 #include "guest/audio/ring.h"
 #include "guest/audio/wire.h"
 
 namespace vmi::audio {
-
-// The host's canonical rate and block: 10 ms of 48 kHz stereo float.
-inline constexpr uint32_t kHostRate = 48000;
-inline constexpr size_t kBlockFrames = 480;
 
 class AudioStream {
  public:

@@ -4,7 +4,7 @@
 // Feed() decodes at once on the caller's thread (a transport thread) into a
 // FIFO bounded at kMaxBufferedMs; older audio is dropped when a sender
 // floods. Malformed packets are counted and dropped; nothing a browser
-// sends can grow memory or stop the device. Pull() takes one 10 ms block
+// sends can grow memory or stop the device. Pull() takes one hub block
 // for the hub's loop thread, padding with silence.
 //
 // Threads: Feed, Pull and the counters are thread-safe (one mutex).

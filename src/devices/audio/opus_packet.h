@@ -1,6 +1,7 @@
 // OpusPacket and PacketQueue: what the audio hub hands to transports.
 //
-// A packet is one Opus frame (10 or 20 ms of 48 kHz stereo). timestamp_us is
+// A packet is one Opus frame of 48 kHz stereo (2.5 to 20 ms; the hub sends
+// one packet per 5 ms block, host_format.h). timestamp_us is
 // the instant the packet's first sample left the guest's ring (the virtual
 // sound card "played" it), in microseconds since the Unix epoch: the clock
 // of the video frames' capture timestamps, so the browser can schedule one
@@ -24,7 +25,7 @@ namespace vmi::audio {
 struct OpusPacket {
   uint64_t seq = 0;           // per instance, +1 per packet; gaps mean drops
   int64_t timestamp_us = 0;   // Unix epoch microseconds of the first sample
-  uint32_t duration_us = 0;   // 10000 or 20000
+  uint32_t duration_us = 0;   // 2500, 5000, 10000 or 20000
   std::vector<uint8_t> data;  // one Opus packet (RFC 6716)
 };
 

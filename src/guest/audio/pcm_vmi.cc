@@ -124,7 +124,7 @@ snd_pcm_uframes_t Avail(VmiPcm* p) {
 
 int ArmTimer(VmiPcm* p) {
   // Wake at half a period, between 5 and 20 ms: the host moves the ring in
-  // 10 ms steps, so waking more often only burns guest CPU.
+  // 5 ms steps (its block), so waking more often only burns guest CPU.
   long ns = static_cast<long>(p->io.period_size) * 1000000000L / p->io.rate / 2;
   ns = std::clamp(ns, 5000000L, 20000000L);
   itimerspec its{};
