@@ -44,9 +44,11 @@ try {
   const installHook = () => page.evaluate((id) => {
     const p = window.__vmiAudio.get(id).player;
     window.__onsets = [];
+    window.__ahead = [];  // every packet: ms ahead of the context clock
     // A loud sample more than 50 ms after the previous one starts a click.
     let lastLoud = -1;
     p.onPlay = (buf, ts, at) => {
+      window.__ahead.push((at - p.context.currentTime) * 1000);
       const x = buf.getChannelData(0);
       for (let i = 0; i < x.length; i++) {
         if (Math.abs(x[i]) <= 0.2) continue;
@@ -102,6 +104,7 @@ try {
       const writes = r.out.split("\n").filter((l) => l.startsWith("CLICK ")).map((l) => Number(l.slice(6)));
       const params = r.out.split("\n").find((l) => l.startsWith("PARAMS ")).split(" ").map(Number);
       const onsets = await page.evaluate(() => window.__onsets);
+      const allAhead = await page.evaluate(() => window.__ahead);
       // Pair each write with the first onset after it (clicks are 250 ms apart).
       const enc = [], e2e = [], age = [], ahead = [], outPath = [];
       let j = 0;
@@ -131,6 +134,9 @@ try {
         anchor_guest_buffer_ms: f(params[1] / 48), anchor_guest_period_ms: f(params[2] / 48),
         packet_age_at_schedule_p50_ms: f(percentile(age, 0.5)),
         scheduled_ahead_of_context_clock_p50_ms: f(percentile(ahead, 0.5)),
+        every_packet_ahead_min_ms: f(Math.min(...allAhead)),
+        every_packet_ahead_p01_ms: f(percentile(allAhead, 0.01)),
+        every_packet_ahead_p50_ms: f(percentile(allAhead, 0.5)),
         context_clock_to_output_p50_ms: f(percentile(outPath, 0.5)),
         browser_jitter_buffer_ms: f(stats.bufferMs), browser_output_latency_ms: f(stats.outputLatencyMs),
         browser_base_latency_ms: f(stats.baseLatencyMs), decoder: stats.decoder, late_packets: stats.late,

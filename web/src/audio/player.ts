@@ -6,7 +6,9 @@
 // between batches, but no dependency). Playback: each decoded packet is an
 // AudioBufferSourceNode started at the time PlayoutClock gives it (a small
 // adaptive jitter buffer, scheduled by the server's timestamps), through one
-// GainNode for volume and mute.
+// GainNode for volume and mute. When the clock trims its buffer, a packet
+// starts before the previous one ends: it is cut to start where that one
+// ends (a few ms of sound skipped, never two packets summed).
 //
 // A/V sync: timestamps are the server's Unix-epoch microseconds, the video
 // frames' clock; mediaTimeUs() tells which server instant is audible now,
@@ -21,6 +23,7 @@ export interface AudioPlayerStats {
   late: number;
   errors: number;
   bufferMs: number;
+  trims: number; // times the jitter buffer was trimmed (PlayoutClock)
   playedMs: number; // audio scheduled so far
   decoder: "webcodecs" | "fallback" | "none";
 }
@@ -55,7 +58,7 @@ export interface AudioPlayerOptions extends PlayoutOptions {
   // choice for the device; a client that crackles can ask for it.
   latencyHint?: AudioContextLatencyCategory | number;
   forceFallback?: boolean;
-  fallbackBatch?: number; // packets per Ogg file in the fallback (default 4)
+  fallbackBatchMs?: number; // audio per Ogg file in the fallback (default 40 ms)
 }
 
 const CONFIG = { codec: "opus", sampleRate: 48000, numberOfChannels: 2 };
@@ -68,7 +71,7 @@ class Player implements AudioPlayer {
   readonly context: AudioContext;
   readonly output: GainNode;
   readonly stats: AudioPlayerStats = {
-    packets: 0, decoded: 0, late: 0, errors: 0, bufferMs: 0, playedMs: 0, decoder: "none",
+    packets: 0, decoded: 0, late: 0, errors: 0, bufferMs: 0, trims: 0, playedMs: 0, decoder: "none",
   };
   volume = 1;
   muted = false;
@@ -80,9 +83,10 @@ class Player implements AudioPlayer {
   // from the first packet, which is wrong after a gap (packets the server
   // or the backlog guard dropped), so the outputs take these instead.
   private inFlight: { ts: number; dur: number }[] = [];
-  private batch: { data: Uint8Array[]; ts: number; dur: number } = { data: [], ts: 0, dur: 0 };
-  private preroll: { data: Uint8Array; dur: number }[] = []; // last packets of the previous batch
-  private readonly batchSize: number;
+  private batch: { data: Uint8Array[]; durs: number[]; ts: number; dur: number } = { data: [], durs: [], ts: 0, dur: 0 };
+  private preroll: { data: Uint8Array; dur: number }[] = []; // last 40 ms of the previous batch
+  private readonly batchUs: number;
+  private playedUntil = 0; // context time the last scheduled packet ends
   private closed = false;
   private ownsContext: boolean;
 
@@ -93,7 +97,7 @@ class Player implements AudioPlayer {
     this.output = this.context.createGain();
     this.output.connect(this.context.destination);
     this.clock = new PlayoutClock(opts);
-    this.batchSize = Math.max(1, opts.fallbackBatch ?? 4);
+    this.batchUs = Math.max(1, opts.fallbackBatchMs ?? 40) * 1000;
     if (!opts.forceFallback && hasWebCodecsAudio()) {
       try {
         this.decoder = new AudioDecoder({
@@ -130,13 +134,14 @@ class Player implements AudioPlayer {
     const b = this.batch;
     if (b.data.length === 0) b.ts = timestampUs;
     b.data.push(bytes.slice());
+    b.durs.push(durationUs);
     b.dur += durationUs;
-    if (b.data.length >= this.batchSize) this.flushFallback();
+    if (b.dur >= this.batchUs) this.flushFallback();
   }
 
   private flushFallback(): void {
-    const { data, ts, dur } = this.batch;
-    this.batch = { data: [], ts: 0, dur: 0 };
+    const { data, durs, ts, dur } = this.batch;
+    this.batch = { data: [], durs: [], ts: 0, dur: 0 };
     // Each file is decoded by a fresh decoder: lead it in with the previous
     // 40 ms, decoded and discarded (pre-skip), so levels do not start low.
     const pre = this.preroll;
@@ -146,8 +151,10 @@ class Player implements AudioPlayer {
       preSamples + Math.round((dur * 48) / 1000),
       preSamples,
     );
-    const each = dur / data.length;
-    this.preroll = data.slice(-4).map((d) => ({ data: d, dur: each }));
+    const all = [...pre, ...data.map((d, i) => ({ data: d, dur: durs[i] }))];
+    let keep = 0;
+    for (let us = 0; keep < all.length && us < 40000; keep++) us += all[all.length - 1 - keep].dur;
+    this.preroll = all.slice(all.length - keep);
     this.context.decodeAudioData(file.buffer as ArrayBuffer).then(
       (buf) => this.play(buf, ts, dur),
       () => this.stats.errors++,
@@ -179,12 +186,20 @@ class Player implements AudioPlayer {
     const at = this.clock.schedule(timestampUs, durationUs, this.context.currentTime);
     this.stats.late = this.clock.late;
     this.stats.bufferMs = this.clock.bufferMs;
+    this.stats.trims = this.clock.trims;
     if (at === null) return;
-    this.stats.playedMs += buf.duration * 1000;
+    // After a trim the packet may start before the previous one ends: cut
+    // its beginning rather than sum the two.
+    const cut = Math.max(0, this.playedUntil - at);
+    if (cut >= buf.duration - 1e-6) return;
+    const start = at + (cut > 1e-6 ? cut : 0);
+    this.playedUntil = at + buf.duration;
+    this.stats.playedMs += (buf.duration - cut) * 1000;
     const src = this.context.createBufferSource();
     src.buffer = buf;
     src.connect(this.output);
-    src.start(at);
+    if (cut > 1e-6) src.start(start, cut);
+    else src.start(at);
     this.onPlay?.(buf, timestampUs, at);
   }
 

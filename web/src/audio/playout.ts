@@ -1,25 +1,43 @@
 // PlayoutClock: when to play each audio packet, in AudioContext seconds.
 //
-// The first packet anchors the server timeline (timestamp_us) to the
-// context's clock `targetMs` in the future: that is the jitter buffer
-// (default 10 ms: on loopback and a quiet LAN nothing arrives late, and
-// each late packet grows it, see below). For
-// the first 0.5 s, a packet that would be less than that ahead moves the
-// anchor instead (the slowest of the first packets sets the offset). Later
-// packets play at anchor + (timestamp - first timestamp), so the server's
-// pacing, not the network's, sets the rhythm. A packet that would start in
-// the past is late: it is dropped and the buffer grows by 10 ms (up to
-// maxMs); after 5 s without a late packet it gives 10 ms back (down to the
-// initial target). A buffer that stays more than 15 ms above target for a
-// second (clock drift, a burst, a shrink) is re-anchored to the target. Pure logic, no Web Audio: unit-testable.
+// Packets play at anchor + (timestamp - anchor timestamp): the server's
+// pacing, not the network's, sets the rhythm. The jitter buffer is how far
+// ahead of the context's clock a packet is when it is scheduled (its
+// slack); `bufferMs` is the least slack the clock aims for, i.e. the margin
+// left for the slowest packet. The rules:
+//
+// - Start: the first packet plays bufferMs after it arrives. For the first
+//   0.5 s a packet with less slack than that moves the anchor instead, with
+//   no late count (the slowest of the first packets sets the offset).
+// - Late: a packet that would start in the past is dropped, bufferMs grows
+//   by 5 ms (up to maxMs) and the late packet's end becomes the new anchor,
+//   bufferMs ahead (a short silence, then the stream is on time again).
+// - Give back: 5 s without a late packet takes 5 ms off bufferMs, down to
+//   the initial value.
+// - Trim: every second, if even the slowest packet of that second had more
+//   than 2 ms of slack beyond bufferMs, the anchor moves earlier by the
+//   excess, so the slowest packet would have had exactly bufferMs. Packets
+//   that now overlap the previous one are cut by the player. This is what
+//   keeps a lucky start, a burst or clock drift from adding latency for
+//   good: the typical packet is ahead by bufferMs plus the spread of its
+//   arrival times, no more.
+// - A packet more than maxMs + 100 ms ahead (a clock jump) re-anchors at
+//   once.
+//
+// Defaults: bufferMs 10 on loopback and a quiet LAN (docs/audio.md,
+// "Measured"). Pure logic, no Web Audio: unit-tested in node
+// (tests/audio/playout.test.mjs).
 
 export interface PlayoutOptions {
-  targetMs?: number; // initial jitter buffer
+  targetMs?: number; // initial (and least) jitter buffer
   maxMs?: number;
 }
 
 const WARMUP_S = 0.5;
-const SHRINK_AFTER_S = 5;
+const GROW_MS = 5;
+const GIVE_BACK_AFTER_S = 5;
+const TRIM_WINDOW_S = 1;
+const TRIM_SLOP_MS = 2;
 
 export class PlayoutClock {
   private anchorCtx = 0; // context time of anchorTs
@@ -27,17 +45,20 @@ export class PlayoutClock {
   private anchored = false;
   private startedAt = 0; // context time of the first anchor
   private readonly initialMs: number;
-  private lastLate = 0; // context time of the last late packet (or of the last shrink)
+  private lastLate = 0; // context time of the last late packet (or of the last give-back)
   private targetMs: number;
   private readonly maxMs: number;
-  private highSince = -1;
+  private windowStart = -1; // context time the trim window opened
+  private windowMinMs = Infinity; // least slack seen in it
   late = 0;
   reanchors = 0;
+  trims = 0;
+  trimmedMs = 0;
 
   constructor(opts: PlayoutOptions = {}) {
     this.targetMs = opts.targetMs ?? 10;
     this.initialMs = this.targetMs;
-    this.maxMs = opts.maxMs ?? 200;
+    this.maxMs = Math.max(this.targetMs, opts.maxMs ?? 200);
   }
 
   get bufferMs(): number {
@@ -50,42 +71,55 @@ export class PlayoutClock {
       this.anchor(timestampUs, now);
       this.startedAt = now;
     }
-    let at = this.anchorCtx + (timestampUs - this.anchorTs) / 1e6;
-    if (now - this.startedAt < WARMUP_S && (at - now) * 1000 < this.targetMs) {
+    let at = this.at(timestampUs);
+    if (now - this.startedAt < WARMUP_S) {
       // Warm-up: the first packets of a stream often arrive unevenly (the
       // decoder starting, a burst of queued messages). The slowest of them
       // sets the offset, with no late count and no growth of the buffer.
-      this.anchorTs = timestampUs;
-      this.anchorCtx = now + this.targetMs / 1000;
-      return this.anchorCtx;
+      if ((at - now) * 1000 < this.targetMs) {
+        this.anchorTs = timestampUs;
+        this.anchorCtx = now + this.targetMs / 1000;
+        at = this.anchorCtx;
+      }
+      return at;
     }
     if (at < now) {
       // Late (network stall or a slow decoder): drop it, buffer more.
       this.late++;
       this.lastLate = now;
-      this.targetMs = Math.min(this.maxMs, this.targetMs + 10);
+      this.targetMs = Math.min(this.maxMs, this.targetMs + GROW_MS);
       this.anchor(timestampUs + durationUs, now);
+      this.windowStart = -1;
       return null;
     }
-    // Quiet for 5 s: give back 10 ms of what lateness added (the rule
-    // below then re-anchors to the smaller target).
-    if (this.targetMs > this.initialMs && now - this.lastLate > SHRINK_AFTER_S) {
-      this.targetMs = Math.max(this.initialMs, this.targetMs - 10);
+    if (this.targetMs > this.initialMs && now - this.lastLate > GIVE_BACK_AFTER_S) {
+      this.targetMs = Math.max(this.initialMs, this.targetMs - GROW_MS);
       this.lastLate = now;
     }
-    const aheadMs = (at - now) * 1000;
-    // More than a packet or so above target for a second (a slow first
-    // decode, a burst, clock drift): come back to the target, at the cost
-    // of one overlap. Every millisecond here is latency.
-    if (aheadMs > this.targetMs + 15) {
-      if (this.highSince < 0) this.highSince = now;
-      if (now - this.highSince > 1 || aheadMs > this.maxMs + 100) {
-        this.anchor(timestampUs, now);
-        at = this.anchorCtx;
-        this.highSince = -1;
-      }
+    if ((at - now) * 1000 > this.maxMs + 100) {
+      this.anchor(timestampUs, now);
+      this.windowStart = -1;
+      return this.anchorCtx;
+    }
+    // Trim: the window's least slack, measured before this packet moves
+    // anything.
+    const slackMs = (at - now) * 1000;
+    if (this.windowStart < 0) {
+      this.windowStart = now;
+      this.windowMinMs = slackMs;
     } else {
-      this.highSince = -1;
+      this.windowMinMs = Math.min(this.windowMinMs, slackMs);
+      if (now - this.windowStart >= TRIM_WINDOW_S) {
+        const excessMs = this.windowMinMs - this.targetMs;
+        if (excessMs > TRIM_SLOP_MS) {
+          this.anchorCtx -= excessMs / 1000;
+          this.trims++;
+          this.trimmedMs += excessMs;
+          at = this.at(timestampUs);
+        }
+        this.windowStart = now;
+        this.windowMinMs = (at - now) * 1000;
+      }
     }
     return at;
   }
@@ -95,6 +129,10 @@ export class PlayoutClock {
   mediaTimeUs(now: number): number | null {
     if (!this.anchored) return null;
     return this.anchorTs + (now - this.anchorCtx) * 1e6;
+  }
+
+  private at(timestampUs: number): number {
+    return this.anchorCtx + (timestampUs - this.anchorTs) / 1e6;
   }
 
   private anchor(timestampUs: number, now: number): void {
