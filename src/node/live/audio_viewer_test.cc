@@ -9,6 +9,7 @@
 
 #include "base/file.h"
 #include "base/temp_dir.h"
+#include "devices/audio/host_format.h"
 #include "devices/audio/viewer_audio.h"
 #include "node/live/audio_host.h"
 #include "node/live/instance_live.h"
@@ -88,7 +89,7 @@ TEST_F(AudioViewerTest, ViewersReceiveTheInstancesOpusPackets) {
   EXPECT_EQ(m[3], 0);
   uint32_t duration = 0;
   for (int i = 0; i < 4; ++i) duration |= uint32_t{static_cast<uint8_t>(m[16 + i])} << (8 * i);
-  EXPECT_EQ(duration, 10000u);
+  EXPECT_EQ(duration, static_cast<uint32_t>(audio::kBlockUs));  // one host block per packet
   EXPECT_TRUE(device()->has_subscribers());
   // The viewer leaves: the device has nobody to encode for.
   link->session->OnClose();
