@@ -132,9 +132,10 @@ class AuthzMatrixTest : public ::testing::Test {
     return r.ok() ? r->status : -1;
   }
 
-  // The status line of a plain GET of `target` whose body may never end (a
-  // streamed response): only the status is read.
-  static int StreamStatus(const std::string& target, const std::string& extra_headers) {
+  // Sends GET `target` with `headers` over a raw connection and returns the
+  // status of the response's first line; only that is read, so the body of
+  // a streamed response or an upgraded connection never has to end.
+  static int StatusLine(const std::string& target, const std::string& headers) {
     UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -143,33 +144,24 @@ class AuthzMatrixTest : public ::testing::Test {
     if (connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return -1;
     std::string req = "GET " + target +
                       " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(daemon_->tcp_port()) +
-                      "\r\n" + extra_headers + "\r\n";
-    if (write(fd.get(), req.data(), req.size()) != static_cast<ssize_t>(req.size())) return -1;
-    char buf[64] = {};
-    ssize_t n = read(fd.get(), buf, sizeof buf - 1);
-    if (n < 12) return -1;
-    return atoi(buf + 9);
-  }
-
-  // The status line of a WebSocket upgrade of `target` (101 when accepted).
-  static int UpgradeStatus(const std::string& target, const std::string& extra_headers) {
-    UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(daemon_->tcp_port());
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return -1;
-    std::string host = "127.0.0.1:" + std::to_string(daemon_->tcp_port());
-    std::string req = "GET " + target + " HTTP/1.1\r\nHost: " + host +
-                      "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                      "Sec-WebSocket-Version: 13\r\n" +
-                      extra_headers + "\r\n";
+                      "\r\n" + headers + "\r\n";
     if (write(fd.get(), req.data(), req.size()) != static_cast<ssize_t>(req.size())) return -1;
     char buf[64] = {};
     ssize_t n = read(fd.get(), buf, sizeof buf - 1);
     if (n < 12) return -1;
     return atoi(buf + 9);  // "HTTP/1.1 101 ..."
+  }
+  // A streamed response (its body may never end).
+  static int StreamStatus(const std::string& target, const std::string& extra_headers) {
+    return StatusLine(target, extra_headers);
+  }
+  // A WebSocket upgrade (101 when accepted).
+  static int UpgradeStatus(const std::string& target, const std::string& extra_headers) {
+    return StatusLine(target,
+                      "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                      "Sec-WebSocket-Version: 13\r\n" +
+                          extra_headers);
   }
   static std::string Bearer(Who who) {
     return tokens_[who].empty() ? "" : "Authorization: Bearer " + tokens_[who] + "\r\n";
