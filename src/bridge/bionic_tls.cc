@@ -48,9 +48,17 @@ Result<void> PrepareThreadForBionic() {
   return Ok();
 }
 
+uint64_t BionicStackGuard() { return Guard(); }
+
 #else
 
 Result<void> PrepareThreadForBionic() { return Ok(); }
+
+uint64_t BionicStackGuard() {
+  uint64_t g;
+  asm("movq %%fs:0x28, %0" : "=r"(g));
+  return g;
+}
 
 #endif
 

@@ -12,6 +12,8 @@
 // %fs:0x28 and nothing is needed.
 #pragma once
 
+#include <cstdint>
+
 #include "base/result.h"
 
 namespace vmi::bridge {
@@ -19,5 +21,10 @@ namespace vmi::bridge {
 // aarch64: verifies the reservation and sets the guard slot of the calling
 // thread; an error explains how to fix the host program. x86_64: Ok().
 Result<void> PrepareThreadForBionic();
+
+// The stack-guard value bionic code compares against (what bionic exports as
+// __stack_chk_guard): glibc's %fs:0x28 word on x86_64, the bridge's guard on
+// arm64.
+uint64_t BionicStackGuard();
 
 }  // namespace vmi::bridge

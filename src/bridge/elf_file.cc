@@ -38,23 +38,45 @@ uint64_t PageSize() {
   return size;
 }
 
-Result<ElfFile> ElfFile::Read(int fd, const std::string& path) {
+const char* MachineName(uint16_t m) {
+  switch (m) {
+    case EM_X86_64: return "x86_64";
+    case EM_AARCH64: return "arm64 (aarch64)";
+    case EM_386: return "x86 (32-bit)";
+    case EM_ARM: return "arm (32-bit)";
+    case EM_RISCV: return "riscv";
+    default: return nullptr;
+  }
+}
+
+Result<ElfFile> ElfFile::Read(int fd, const std::string& path, uint64_t offset, uint64_t size) {
   ElfFile f;
   f.path_ = path;
+  f.file_offset_ = offset;
   struct stat st;
   if (fstat(fd, &st) != 0) return Error::FromErrno("fstat " + path);
   if (!S_ISREG(st.st_mode)) return Bad(path, "not a regular file");
   f.file_size_ = static_cast<uint64_t>(st.st_size);
+  if (size != 0 || offset != 0) {
+    uint64_t end;
+    if (offset % PageSize() != 0 || AddOverflows(offset, size, &end) || end > f.file_size_) {
+      return Bad(path, "object lies outside its file or is not page-aligned in it");
+    }
+    f.file_size_ = size;
+  }
   if (f.file_size_ < sizeof(Elf64_Ehdr)) return Bad(path, "file too small for an ELF header");
-  VMI_CHECK_OK(PreadAll(fd, &f.ehdr_, sizeof(f.ehdr_), 0), "read ELF header of " + path);
+  VMI_CHECK_OK(PreadAll(fd, &f.ehdr_, sizeof(f.ehdr_), offset), "read ELF header of " + path);
   const Elf64_Ehdr& e = f.ehdr_;
   if (memcmp(e.e_ident, ELFMAG, SELFMAG) != 0) return Bad(path, "not an ELF file (bad magic)");
   if (e.e_ident[EI_CLASS] != ELFCLASS64) return Bad(path, "not a 64-bit ELF object");
   if (e.e_ident[EI_DATA] != ELFDATA2LSB) return Bad(path, "not a little-endian ELF object");
   if (e.e_ident[EI_VERSION] != EV_CURRENT) return Bad(path, "unknown ELF version");
   if (e.e_machine != kHostMachine) {
-    return Bad(path, "ELF machine " + std::to_string(e.e_machine) + " does not match the host (" +
-                         std::to_string(kHostMachine) + ")");
+    const char* name = MachineName(e.e_machine);
+    return Bad(path, std::string("built for ") +
+                         (name != nullptr ? name : "ELF machine " + std::to_string(e.e_machine)).c_str() +
+                         ", but this host runs " + MachineName(kHostMachine) +
+                         " (run an arm64 bridge under qemu-aarch64 for arm64 objects)");
   }
   if (e.e_type != ET_DYN) {
     return Bad(path, e.e_type == ET_EXEC ? "not position independent (ET_EXEC); only PIE objects load"
@@ -67,7 +89,7 @@ Result<ElfFile> ElfFile::Read(int fd, const std::string& path) {
     return Bad(path, "program headers lie outside the file");
   }
   f.phdrs_.resize(e.e_phnum);
-  VMI_CHECK_OK(PreadAll(fd, f.phdrs_.data(), e.e_phnum * sizeof(Elf64_Phdr), e.e_phoff),
+  VMI_CHECK_OK(PreadAll(fd, f.phdrs_.data(), e.e_phnum * sizeof(Elf64_Phdr), offset + e.e_phoff),
                "read program headers of " + path);
 
   const uint64_t page = PageSize();

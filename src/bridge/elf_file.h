@@ -30,12 +30,15 @@ inline constexpr uint64_t kMaxImageSpan = 1ull << 32;
 class ElfFile {
  public:
   // Reads and validates the headers of the object open on `fd`. `path` is
-  // only used in error messages.
-  static Result<ElfFile> Read(int fd, const std::string& path);
+  // only used in error messages. An object stored inside another file (an
+  // APK entry) starts at the page-aligned `offset` and is `size` bytes long.
+  static Result<ElfFile> Read(int fd, const std::string& path, uint64_t offset = 0, uint64_t size = 0);
 
   const Elf64_Ehdr& header() const { return ehdr_; }
   const std::vector<Elf64_Phdr>& phdrs() const { return phdrs_; }
   uint64_t file_size() const { return file_size_; }
+  // Where the object starts in its file (0 unless it is an archive entry).
+  uint64_t file_offset() const { return file_offset_; }
   // Page-aligned bounds of all PT_LOAD segments (virtual addresses).
   uint64_t min_vaddr() const { return min_vaddr_; }
   uint64_t max_vaddr() const { return max_vaddr_; }
@@ -47,6 +50,7 @@ class ElfFile {
   Elf64_Ehdr ehdr_{};
   std::vector<Elf64_Phdr> phdrs_;
   uint64_t file_size_ = 0;
+  uint64_t file_offset_ = 0;
   uint64_t min_vaddr_ = 0;
   uint64_t max_vaddr_ = 0;
   bool has_interp_ = false;

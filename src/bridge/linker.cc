@@ -10,6 +10,8 @@
 
 #include "base/file.h"
 #include "base/log.h"
+#include "bridge/apk_archive.h"
+#include "bridge/crash_guard.h"
 #include "base/unique_fd.h"
 #include "bridge/bionic_tls.h"
 #include "bridge/elf_file.h"
@@ -113,7 +115,13 @@ std::string Linker::SearchPath() {
 }
 
 Result<std::string> Linker::Locate(const std::string& name, const std::string& requester_dir) {
-  if (name.find('/') != std::string::npos) return name;
+  if (name.find('/') != std::string::npos || SplitArchivePath(name)) return name;
+  // A library inside an APK/AAR finds its DT_NEEDED in the same archive
+  // directory first, as Android's linker does for the app's own libraries.
+  if (auto in_archive = SplitArchivePath(requester_dir); in_archive) {
+    std::string entry = in_archive->entry.empty() ? name : in_archive->entry + "/" + name;
+    if (ArchiveHasEntry(in_archive->archive, entry)) return in_archive->archive + "!/" + entry;
+  }
   std::vector<std::string> dirs = Split(search_path_, ':');
   if (!requester_dir.empty()) dirs.push_back(requester_dir);
   for (const std::string& dir : dirs) {
@@ -144,10 +152,21 @@ SharedObject* Linker::FindLoaded(const std::string& name) {
   return nullptr;
 }
 
-Result<std::unique_ptr<SharedObject>> Linker::MapObject(const std::string& path, const std::string& name) {
-  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return Error::FromErrno("open " + path);
-  ElfFile elf = VMI_TRY(ElfFile::Read(fd.get(), path));
+Result<std::unique_ptr<SharedObject>> Linker::MapObject(const std::string& file, const std::string& name) {
+  UniqueFd fd;
+  std::string path = file;
+  uint64_t offset = 0, size = 0;
+  if (auto in_archive = SplitArchivePath(file); in_archive) {
+    ArchiveEntryFile entry = VMI_TRY(OpenArchiveEntry(*in_archive));
+    fd = std::move(entry.fd);
+    path = entry.display;
+    offset = entry.offset;
+    size = entry.size;
+  } else {
+    fd = UniqueFd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return Error::FromErrno("open " + path);
+  }
+  ElfFile elf = VMI_TRY(ElfFile::Read(fd.get(), path, offset, size));
   auto so = std::make_unique<SharedObject>();
   so->kind = SharedObject::Kind::kFile;
   so->path = path;
@@ -293,24 +312,48 @@ Result<SharedObject*> Linker::LoadGroup(const std::string& name, const LoadOptio
     objects_.push_back(std::move(so));
     ++adds_;
   }
-  if (options.run_constructors) RunConstructors(root);
+  if (options.run_constructors) {
+    auto constructed = RunConstructors(root);
+    if (!constructed.ok()) {
+      Release(root);  // unmaps the group; destructors run only for what was constructed
+      return std::move(constructed).error().Context("load " + path);
+    }
+  }
   return root;
 }
 
-void Linker::RunConstructors(SharedObject* so) {
-  if (so->kind != SharedObject::Kind::kFile || so->constructed) return;
+Result<void> Linker::RunConstructors(SharedObject* so) {
+  if (so->kind != SharedObject::Kind::kFile || so->constructed) return Ok();
   so->constructed = true;
-  for (SharedObject* dep : so->needed) RunConstructors(dep);
-  const ProcessArgs& a = g_process_args;
-  if (so->is_executable) {
-    for (size_t i = 0; i < so->dyn.preinit_array_count; ++i) {
-      if (Callable(so->dyn.preinit_array[i])) reinterpret_cast<InitFn>(so->dyn.preinit_array[i])(a.argc, a.argv, a.envp);
+  for (SharedObject* dep : so->needed) {
+    auto r = RunConstructors(dep);
+    if (!r.ok()) {
+      so->destructed = true;  // its own constructors never ran
+      return std::move(r).Context("constructors of " + so->name);
     }
   }
-  if (so->dyn.init != 0) reinterpret_cast<InitFn>(so->bias() + so->dyn.init)(a.argc, a.argv, a.envp);
-  for (size_t i = 0; i < so->dyn.init_array_count; ++i) {
-    if (Callable(so->dyn.init_array[i])) reinterpret_cast<InitFn>(so->dyn.init_array[i])(a.argc, a.argv, a.envp);
+  const ProcessArgs& a = g_process_args;
+  // A crash inside a constructor fails the load (CallGuarded); the crashed
+  // object's destructors will not run.
+  auto call = [&](uintptr_t fn, const std::string& what) -> Result<void> {
+    auto r = CallGuarded(reinterpret_cast<InitFn>(fn), a.argc, a.argv, a.envp, what + " of " + so->path);
+    if (!r.ok()) so->destructed = true;
+    return r;
+  };
+  if (so->is_executable) {
+    for (size_t i = 0; i < so->dyn.preinit_array_count; ++i) {
+      if (Callable(so->dyn.preinit_array[i])) {
+        VMI_CHECK_OK(call(so->dyn.preinit_array[i], "DT_PREINIT_ARRAY[" + std::to_string(i) + "]"), "run");
+      }
+    }
   }
+  if (so->dyn.init != 0) VMI_CHECK_OK(call(so->bias() + so->dyn.init, "DT_INIT"), "run");
+  for (size_t i = 0; i < so->dyn.init_array_count; ++i) {
+    if (Callable(so->dyn.init_array[i])) {
+      VMI_CHECK_OK(call(so->dyn.init_array[i], "DT_INIT_ARRAY[" + std::to_string(i) + "]"), "run");
+    }
+  }
+  return Ok();
 }
 
 void Linker::RunDestructors(SharedObject* so) {

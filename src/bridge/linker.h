@@ -93,7 +93,7 @@ class Linker {
                                   std::vector<std::string>* missing_out);
   uintptr_t LookupInScope(const std::vector<SharedObject*>& scope, const char* name, const char* version);
   void BuildScope(SharedObject* root);
-  void RunConstructors(SharedObject* so);
+  Result<void> RunConstructors(SharedObject* so);
   void RunDestructors(SharedObject* so);
   void Release(SharedObject* so);
 

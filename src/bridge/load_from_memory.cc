@@ -23,7 +23,7 @@ class VirtualOnlyResolver : public SymbolResolver {
   uintptr_t Resolve(uint32_t idx) override {
     const char* name = d_.SymbolName(d_.symtab[idx]);
     if (name == nullptr) return 0;
-    for (const VirtualLibrary* l : {&VirtualLibc(), &VirtualLibm(), &VirtualLibdl(), &VirtualLiblog()}) {
+    for (const VirtualLibrary* l : AllVirtualLibraries()) {
       if (uintptr_t a = l->Lookup(name); a != 0) return a;
     }
     return 0;

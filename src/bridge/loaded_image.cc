@@ -56,7 +56,7 @@ Result<LoadedImage> LoadedImage::Map(const ElfFile& elf, int fd) {
     const uint64_t page_start = PageDown(seg_start);
     if (ph.p_filesz > 0) {
       void* m = mmap(reinterpret_cast<void*>(page_start), seg_file_end - page_start, prot,
-                     MAP_PRIVATE | MAP_FIXED, fd, static_cast<off_t>(PageDown(ph.p_offset)));
+                     MAP_PRIVATE | MAP_FIXED, fd, static_cast<off_t>(elf.file_offset() + PageDown(ph.p_offset)));
       if (m == MAP_FAILED) return Error::FromErrno("map segment of " + elf.path());
     }
     // Zero the tail of the last file page, then map anonymous pages for the rest of bss.

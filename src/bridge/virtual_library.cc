@@ -20,9 +20,15 @@ void VirtualLibrary::AddHooks(const HookEntry* entries, size_t count) {
   for (size_t i = 0; i < count; ++i) hooks_[entries[i].name] = entries[i].address;
 }
 
+void VirtualLibrary::AddStraight(const HookEntry* entries, size_t count) {
+  for (size_t i = 0; i < count; ++i) straight_[entries[i].name] = entries[i].address;
+}
+
 uintptr_t VirtualLibrary::Lookup(const char* symbol) const {
   auto it = hooks_.find(symbol);
   if (it != hooks_.end()) return reinterpret_cast<uintptr_t>(it->second);
+  auto st = straight_.find(symbol);
+  if (st != straight_.end()) return reinterpret_cast<uintptr_t>(st->second);
   if (blocked_.count(symbol) != 0) return 0;
   std::lock_guard<std::mutex> lock(mu_);
   auto c = cache_.find(symbol);
@@ -44,7 +50,7 @@ uintptr_t VirtualLibrary::Lookup(const char* symbol) const {
 }
 
 bool VirtualLibrary::HookedElsewhere(const char* symbol) const {
-  for (const VirtualLibrary* other : {&VirtualLibc(), &VirtualLibm(), &VirtualLibdl(), &VirtualLiblog()}) {
+  for (const VirtualLibrary* other : AllVirtualLibraries()) {
     if (other != this && other->IsHooked(symbol)) return true;
   }
   return false;
@@ -58,7 +64,9 @@ std::vector<std::string> VirtualLibrary::HookNames() const {
 
 const VirtualLibrary& VirtualLibc() {
   static const VirtualLibrary* lib = [] {
-    auto* l = new VirtualLibrary("libc.so", {"libc.so.6"});
+    // libresolv: bionic's libc also exports the BIND resolver helpers
+    // (ns_*, __p_*, ...); libgcc_s: since API 30 it exports the unwinder.
+    auto* l = new VirtualLibrary("libc.so", {"libc.so.6", "libresolv.so.2", "libgcc_s.so.1"});
     hooks::RegisterLibc(*l);
     hooks::RegisterLibdl(*l);  // bionic's libc also exports dl_iterate_phdr & co.
     return l;
@@ -93,11 +101,40 @@ const VirtualLibrary& VirtualLiblog() {
   return *lib;
 }
 
+const VirtualLibrary& VirtualLibstdcxx() {
+  static const VirtualLibrary* lib = [] {
+    // bionic's libstdc++.so is only the C++ ABI core (new/delete, guards,
+    // __cxa_pure_virtual); the guard and pure-virtual ABI is the Itanium one
+    // the host's libstdc++ implements too.
+    auto* l = new VirtualLibrary("libstdc++.so", {"libstdc++.so.6"});
+    hooks::RegisterLibstdcxx(*l);
+    return l;
+  }();
+  return *lib;
+}
+
+const VirtualLibrary& VirtualLibz() {
+  static const VirtualLibrary* lib = [] {
+    auto* l = new VirtualLibrary("libz.so", {"libz.so.1"});
+    hooks::RegisterLibz(*l);
+    return l;
+  }();
+  return *lib;
+}
+
+const std::vector<const VirtualLibrary*>& AllVirtualLibraries() {
+  static const std::vector<const VirtualLibrary*> all = {&VirtualLibc(),  &VirtualLibm(),      &VirtualLibdl(),
+                                                         &VirtualLiblog(), &VirtualLibstdcxx(), &VirtualLibz()};
+  return all;
+}
+
 const VirtualLibrary* FindVirtualLibrary(std::string_view name) {
   if (name == "libc.so") return &VirtualLibc();
   if (name == "libm.so") return &VirtualLibm();
   if (name == "libdl.so") return &VirtualLibdl();
   if (name == "liblog.so") return &VirtualLiblog();
+  if (name == "libstdc++.so") return &VirtualLibstdcxx();
+  if (name == "libz.so") return &VirtualLibz();
   return nullptr;
 }
 

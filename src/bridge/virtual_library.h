@@ -1,5 +1,5 @@
 // VirtualLibrary: a bionic system library (libc.so, libm.so, libdl.so,
-// liblog.so) provided by the bridge. A symbol resolves to the bridge's hook
+// liblog.so, libstdc++.so, libz.so) provided by the bridge. A symbol resolves to the bridge's hook
 // when one exists (ABI differs between bionic and glibc), else straight to the
 // glibc library behind it (ABI matches), unless it is on the blocked list of
 // functions whose ABI differs and that have no hook yet: those are reported
@@ -29,6 +29,10 @@ class VirtualLibrary {
 
   const std::string& name() const { return name_; }
   void AddHooks(const HookEntry* entries, size_t count);
+  // Symbols whose ABI is the host's but that glibc spells differently or
+  // that come from a host library linked into the bridge (zlib's internals):
+  // they count as resolving straight, not as hooks.
+  void AddStraight(const HookEntry* entries, size_t count);
   void Block(const char* name) { blocked_.insert(name); }
 
   // Address for `symbol`, or 0. Hooks win over passthrough.
@@ -44,16 +48,21 @@ class VirtualLibrary {
   std::string name_;
   std::vector<void*> glibc_handles_;
   std::unordered_map<std::string_view, void*> hooks_;
+  std::unordered_map<std::string_view, void*> straight_;
   std::unordered_set<std::string_view> blocked_;
   mutable std::mutex mu_;
   mutable std::unordered_map<std::string, uintptr_t> cache_;
 };
 
-// The four virtual libraries, with every hook family registered.
+// The virtual libraries, with every hook family registered.
 const VirtualLibrary& VirtualLibc();
 const VirtualLibrary& VirtualLibm();
 const VirtualLibrary& VirtualLibdl();
 const VirtualLibrary& VirtualLiblog();
+const VirtualLibrary& VirtualLibstdcxx();
+const VirtualLibrary& VirtualLibz();
+// All of them, in the order above.
+const std::vector<const VirtualLibrary*>& AllVirtualLibraries();
 // Returns the virtual library called `name` ("libc.so", ...), or nullptr.
 const VirtualLibrary* FindVirtualLibrary(std::string_view name);
 

@@ -8,6 +8,8 @@
 //       calls a C function; integer-looking ARGS pass as integers, others as strings
 //   vmi-bridge hooks
 //       lists the hooked symbols of the virtual libraries
+//   vmi-bridge abi [--missing] [--markdown] [--covered]
+//       NDK ABI coverage per library: straight to glibc / through a hook / missing
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -15,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "bridge/abi_coverage.h"
 #include "bridge/linker.h"
 #include "bridge/properties.h"
 #include "bridge/run_executable.h"
@@ -36,7 +39,9 @@ int Usage() {
           "  run EXE [ARGS...]                 run a bionic PIE executable\n"
           "  call [--ret int|str|double|void] LIB SYMBOL [ARGS...]\n"
           "                                    call a C function (up to 6 integer/string args)\n"
-          "  hooks                             list the hooked symbols\n");
+          "  hooks                             list the hooked symbols\n"
+          "  abi [--missing] [--markdown] [--covered]\n"
+          "                                    NDK ABI coverage: straight / hook / missing per library\n");
   return 2;
 }
 
@@ -101,7 +106,7 @@ int Call(std::vector<std::string> args) {
 }
 
 int Hooks() {
-  for (const vb::VirtualLibrary* lib : {&vb::VirtualLibc(), &vb::VirtualLibm(), &vb::VirtualLibdl(), &vb::VirtualLiblog()}) {
+  for (const vb::VirtualLibrary* lib : vb::AllVirtualLibraries()) {
     std::vector<std::string> names = lib->HookNames();
     std::sort(names.begin(), names.end());
     printf("%s (%zu hooks):", lib->name().c_str(), names.size());
@@ -109,6 +114,63 @@ int Hooks() {
     printf("\n");
   }
   return 0;
+}
+
+// Prints the coverage table of the NDK-visible symbols of bionic's system
+// libraries on this build's architecture. --covered prints "library symbol"
+// for every resolved symbol instead (the baseline format of abi_test).
+int Abi(const std::vector<std::string>& opts) {
+  bool missing = false, markdown = false, covered = false;
+  for (const std::string& o : opts) {
+    if (o == "--missing") missing = true;
+    else if (o == "--markdown") markdown = true;
+    else if (o == "--covered") covered = true;
+    else return Usage();
+  }
+  auto table = vb::ParseAbiTable(vb::EmbeddedAbiTable());
+  if (!table.ok()) {
+    fprintf(stderr, "vmi-bridge: %s\n", table.error().ToString().c_str());
+    return 1;
+  }
+  if (covered) {
+    for (const vb::AbiSymbol& s : *table) {
+      if (s.ndk_visible && s.OnArch(vb::HostAndroidArch()) &&
+          vb::Resolve(s.library, s.name.c_str()) != vb::Resolution::kMissing) {
+        printf("%s %s\n", s.library.c_str(), s.name.c_str());
+      }
+    }
+    return 0;
+  }
+  std::vector<vb::LibraryCoverage> cov = vb::MeasureCoverage(*table);
+  const char* arch = vb::HostAndroidArch();
+  if (markdown) {
+    printf("| library | arch | NDK symbols | straight to host | through a hook | missing | covered |\n");
+    printf("|---|---|---:|---:|---:|---:|---:|\n");
+  } else {
+    printf("%-10s %-7s %6s %9s %6s %8s %9s\n", "library", "arch", "total", "straight", "hook", "missing", "covered");
+  }
+  size_t all = 0, all_missing = 0;
+  for (const vb::LibraryCoverage& c : cov) {
+    double pct = c.total() == 0 ? 100.0 : 100.0 * static_cast<double>(c.total() - c.missing.size()) / c.total();
+    all += c.total();
+    all_missing += c.missing.size();
+    if (markdown) {
+      printf("| %s.so | %s | %zu | %zu | %zu | %zu | %.1f %% |\n", c.library.c_str(), arch, c.total(), c.straight,
+             c.hooked, c.missing.size(), pct);
+    } else {
+      printf("%-10s %-7s %6zu %9zu %6zu %8zu %8.1f%%\n", (c.library + ".so").c_str(), arch, c.total(), c.straight,
+             c.hooked, c.missing.size(), pct);
+    }
+  }
+  if (missing) {
+    for (const vb::LibraryCoverage& c : cov) {
+      if (c.missing.empty()) continue;
+      printf("%smissing in %s.so (%zu):", markdown ? "\n" : "", c.library.c_str(), c.missing.size());
+      for (const std::string& n : c.missing) printf(" %s", n.c_str());
+      printf("\n");
+    }
+  }
+  return all_missing == 0 && all > 0 ? 0 : 1;
 }
 
 }  // namespace
@@ -137,6 +199,7 @@ int main(int argc, char** argv) {
   if (cmd == "needs" && rest.size() == 1) return Needs(rest[0]);
   if (cmd == "call") return Call(rest);
   if (cmd == "hooks") return Hooks();
+  if (cmd == "abi") return Abi(rest);
   if (cmd == "run" && !rest.empty()) {
     auto r = vb::RunExecutable(rest[0], rest);
     fprintf(stderr, "vmi-bridge: %s\n", r.ok() ? "executable returned" : r.error().ToString().c_str());

@@ -13,12 +13,30 @@ void RegisterLibc(VirtualLibrary& lib) {
   AddPropertyHooks(lib);
   AddStartupHooks(lib);
   AddPthreadHooks(lib);
+  AddDataHooks(lib);
+  AddLibcExtraHooks(lib);
+  AddNetdbHooks(lib);
+  AddTermiosHooks(lib);
+  AddSetjmpHooks(lib);
+  AddMathClassifyHooks(lib);
+  AddPosixHooks(lib);
+  AddStdioExtHooks(lib);
+  AddMultibyteHooks(lib);
 }
 
-void RegisterLibm(VirtualLibrary& lib) { AddLongDoubleMathHooks(lib); }
+void RegisterLibm(VirtualLibrary& lib) {
+  AddLongDoubleMathHooks(lib);
+  AddMathClassifyHooks(lib);
+}
 
-void RegisterLibdl(VirtualLibrary& lib) { AddDlHooks(lib); }
+void RegisterLibdl(VirtualLibrary& lib) {
+  AddDlHooks(lib);
+  AddDlExtraHooks(lib);
+}
 
-void RegisterLiblog(VirtualLibrary& lib) { AddLogHooks(lib); }
+void RegisterLiblog(VirtualLibrary& lib) {
+  AddLogHooks(lib);
+  AddLogExtraHooks(lib);
+}
 
 }  // namespace vmi::bridge::hooks

@@ -14,6 +14,8 @@ void RegisterLibc(VirtualLibrary& lib);
 void RegisterLibm(VirtualLibrary& lib);
 void RegisterLibdl(VirtualLibrary& lib);
 void RegisterLiblog(VirtualLibrary& lib);
+void RegisterLibstdcxx(VirtualLibrary& lib);
+void RegisterLibz(VirtualLibrary& lib);
 
 // Families (each defined in <family>_hooks.cc).
 void AddStdioHooks(VirtualLibrary& lib);
@@ -29,6 +31,18 @@ void AddStartupHooks(VirtualLibrary& lib);
 void AddLogHooks(VirtualLibrary& lib);
 void AddDlHooks(VirtualLibrary& lib);
 void AddPthreadHooks(VirtualLibrary& lib);
+void AddDataHooks(VirtualLibrary& lib);
+void AddLibcExtraHooks(VirtualLibrary& lib);
+void AddNetdbHooks(VirtualLibrary& lib);
+void AddTermiosHooks(VirtualLibrary& lib);
+void AddSetjmpHooks(VirtualLibrary& lib);
+void AddMathClassifyHooks(VirtualLibrary& lib);
+void AddDlExtraHooks(VirtualLibrary& lib);
+void AddPosixHooks(VirtualLibrary& lib);
+void AddStdioExtHooks(VirtualLibrary& lib);
+void AddMultibyteHooks(VirtualLibrary& lib);
+void AddDlPropertyHooks(VirtualLibrary& lib);
+void AddLogExtraHooks(VirtualLibrary& lib);
 
 // The glibc FILE behind a FILE* handed over by bionic code: &__sF[0..2] map to
 // stdin/stdout/stderr; anything else is already a glibc FILE.

@@ -20,6 +20,9 @@ extern "C" __float128 strtof128(const char*, char**);
 extern "C" __float128 strtof128_l(const char*, char**, locale_t);
 extern "C" __float128 wcstof128(const wchar_t*, wchar_t**);
 extern "C" __float128 wcstof128_l(const wchar_t*, wchar_t**, locale_t);
+extern "C" __float128 nextafterf128(__float128, __float128);
+extern "C" __float128 scalbnf128(__float128, int);
+extern "C" int ilogbf128(__float128);
 #endif
 
 namespace vmi::bridge::hooks {
@@ -35,6 +38,12 @@ __float128 WcstoldL(const wchar_t* s, wchar_t** end, locale_t l) { return wcstof
 // between two doubles adjacent to x).
 double Nexttoward(double x, __float128 y) { return std::nextafter(x, static_cast<double>(y)); }
 float Nexttowardf(float x, __float128 y) { return std::nextafter(x, static_cast<float>(y)); }
+__float128 Nexttowardl(__float128 x, __float128 y) { return nextafterf128(x, y); }
+// significand(x) = scalb(x, -ilogb(x)); glibc has no binary128 significand.
+__float128 Significandl(__float128 x) {
+  if (x == 0 || __builtin_isinf(x) || __builtin_isnan(x)) return x;
+  return scalbnf128(x, -ilogbf128(x));
+}
 
 const HookEntry kHooks[] = {
     VMI_HOOK("strtold", Strtold),
@@ -46,6 +55,8 @@ const HookEntry kHooks[] = {
 const HookEntry kMathHooks[] = {
     VMI_HOOK("nexttoward", Nexttoward),
     VMI_HOOK("nexttowardf", Nexttowardf),
+    VMI_HOOK("nexttowardl", Nexttowardl),
+    VMI_HOOK("significandl", Significandl),
 };
 
 // libm functions with long double in their signature, mapped to <base>f128.
@@ -54,7 +65,12 @@ const char* const kLongDoubleMath[] = {
     "erf", "erfc", "exp", "exp2", "expm1", "fabs", "fdim", "floor", "fma", "fmax", "fmin", "fmod", "frexp",
     "hypot", "ilogb", "ldexp", "lgamma", "llrint", "llround", "log", "log10", "log1p", "log2", "logb",
     "lrint", "lround", "modf", "nan", "nearbyint", "nextafter", "pow", "remainder", "remquo", "rint",
-    "round", "scalbln", "scalbn", "sin", "sinh", "sqrt", "tan", "tanh", "tgamma", "trunc",
+    "round", "scalbln", "scalbn", "sin", "sinh", "sqrt", "tan", "tanh", "tgamma", "trunc", "sincos",
+    "lgamma_r",
+    // Complex: bionic's `long double _Complex` is a pair of binary128 values,
+    // the same C type as glibc's `_Complex _Float128`.
+    "cabs", "cacos", "cacosh", "carg", "casin", "casinh", "catan", "catanh", "ccos", "ccosh", "cexp", "cimag",
+    "clog", "conj", "cpow", "cproj", "creal", "csin", "csinh", "csqrt", "ctan", "ctanh",
 };
 
 }  // namespace
@@ -73,9 +89,16 @@ void AddLongDoubleMathHooks(VirtualLibrary& lib) {
     return v;
   }();
   for (const char* base : kLongDoubleMath) {
-    std::string f128 = std::string(base) + "f128";
+    // "lgamma_r" -> "lgammaf128_r" / "lgammal_r".
+    std::string b = base;
+    std::string suffix;
+    if (b.size() > 2 && b.compare(b.size() - 2, 2, "_r") == 0) {
+      suffix = "_r";
+      b.resize(b.size() - 2);
+    }
+    std::string f128 = b + "f128" + suffix;
     void* fn = libm != nullptr ? dlsym(libm, f128.c_str()) : nullptr;
-    names->push_back(std::string(base) + "l");
+    names->push_back(b + "l" + suffix);
     if (fn == nullptr) {
       lib.Block(names->back().c_str());
       continue;
@@ -83,7 +106,6 @@ void AddLongDoubleMathHooks(VirtualLibrary& lib) {
     HookEntry e{names->back().c_str(), fn};
     lib.AddHooks(&e, 1);
   }
-  lib.Block("nexttowardl");
 }
 
 #else  // aarch64: glibc's long double is IEEE binary128 like bionic's; nothing to convert.
