@@ -247,7 +247,7 @@ void AddInstanceCommands(CLI::App& app, Context& ctx) {
 
 namespace {
 struct ImageArgs {
-  std::string path, name, build_name = "linux-mobile", kind = "linux-mobile";
+  std::string path, name, build_name = "linux-mobile", kind;
 };
 }  // namespace
 
@@ -288,10 +288,14 @@ void AddImageCommands(CLI::App& app, Context& ctx) {
   });
   auto* build = image->add_subcommand("build", "Build an image locally (no download)");
   build->add_option("name", a.build_name, "Image name")->capture_default_str();
-  build->add_option("--kind", a.kind, "Image kind")->capture_default_str();
+  build->add_option("--kind", a.kind,
+                    "Image kind: linux-mobile or phone (default: the name when it is a kind, "
+                    "else linux-mobile)");
   ctx.On(build, [&] {
     return ctx.With([&](api::HttpClient& c) -> Result<void> {
-      Json body = {{"name", a.build_name}, {"build", a.kind}};
+      std::string kind = a.kind;
+      if (kind.empty()) kind = a.build_name == "phone" ? "phone" : "linux-mobile";
+      Json body = {{"name", a.build_name}, {"build", kind}};
       Json j = VMI_TRY(c.Call("POST", "/api/v1/images", &body));
       std::cout << Field(j, "name") << "\n";
       return Ok();

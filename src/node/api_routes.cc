@@ -189,7 +189,8 @@ void RegisterImageRoutes(api::Router& router, ImageCatalog& images, InstanceMana
         }
         std::string name = body.value("name", "");
         if (body.contains("build")) {
-          std::string n = name.empty() ? "linux-mobile" : name;
+          // Without a name the image is called after its kind.
+          std::string n = name.empty() ? body["build"].get<std::string>() : name;
           return Response::JsonBody(
               VMI_TRY(audited(req, "build", "image/" + n,
                               images.Build(n, body["build"], m.ImageInUse(n)))),

@@ -11,7 +11,10 @@ namespace {
 
 runtime::GuestKind KindOf(image::ImageKind k) {
   switch (k) {
-    case image::ImageKind::kLinuxMobile: return runtime::GuestKind::kLinuxMobile;
+    // A phone instance runs like a linux-mobile one (host binds, session
+    // manifest, X display); only its session differs.
+    case image::ImageKind::kLinuxMobile:
+    case image::ImageKind::kPhone: return runtime::GuestKind::kLinuxMobile;
     case image::ImageKind::kAndroid: return runtime::GuestKind::kAndroid;
     case image::ImageKind::kRootfs: return runtime::GuestKind::kRootfs;
   }
@@ -72,12 +75,13 @@ class StoreCatalog : public ImageCatalog {
   Result<nlohmann::json> Build(const std::string& name, const std::string& kind,
                                bool in_use) override {
     std::lock_guard lock(mu_);
-    if (kind != "linux-mobile")
+    auto k = image::ParseImageKind(kind);
+    if (!k.ok() || (*k != image::ImageKind::kLinuxMobile && *k != image::ImageKind::kPhone))
       return Error(ErrorCode::kInvalidArgument,
-                   "cannot build images of kind '" + kind + "' here (only linux-mobile; "
-                   "import other images with `vmi image import`)");
-    return Json(VMI_TRY(store_.BuildLinuxMobile(name.empty() ? "linux-mobile" : name,
-                                                [in_use](const std::string&) { return in_use; })));
+                   "cannot build images of kind '" + kind + "' here (only linux-mobile and "
+                   "phone; import other images with `vmi image import`)");
+    return Json(VMI_TRY(store_.BuildFromHost(*k, name.empty() ? kind : name,
+                                             [in_use](const std::string&) { return in_use; })));
   }
 
   Result<void> Remove(const std::string& name, bool in_use) override {

@@ -5,6 +5,7 @@ namespace vmi::image {
 const char* ImageKindName(ImageKind kind) {
   switch (kind) {
     case ImageKind::kLinuxMobile: return "linux-mobile";
+    case ImageKind::kPhone: return "phone";
     case ImageKind::kRootfs: return "rootfs";
     case ImageKind::kAndroid: return "android";
   }
@@ -13,6 +14,7 @@ const char* ImageKindName(ImageKind kind) {
 
 Result<ImageKind> ParseImageKind(std::string_view name) {
   if (name == "linux-mobile") return ImageKind::kLinuxMobile;
+  if (name == "phone") return ImageKind::kPhone;
   if (name == "rootfs") return ImageKind::kRootfs;
   if (name == "android") return ImageKind::kAndroid;
   return Error(ErrorCode::kInvalidArgument, "unknown image kind \"" + std::string(name) + "\"");

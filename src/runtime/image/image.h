@@ -18,7 +18,9 @@
 
 namespace vmi::image {
 
-enum class ImageKind { kLinuxMobile, kRootfs, kAndroid };
+// kLinuxMobile and kPhone are built from the host tree (a definition under
+// images/<kind>/); kRootfs and kAndroid are imported.
+enum class ImageKind { kLinuxMobile, kPhone, kRootfs, kAndroid };
 const char* ImageKindName(ImageKind kind);
 Result<ImageKind> ParseImageKind(std::string_view name);
 
@@ -45,8 +47,8 @@ struct Image {
   // Where it came from: "host" (built from the host tree), "tar:<path>",
   // "oci:<path>".
   std::string source;
-  // linux-mobile: digest of the definition it was built from, so a rebuild
-  // is skipped when nothing changed.
+  // linux-mobile and phone: digest of the definition it was built from, so a
+  // rebuild is skipped when nothing changed.
   std::string definition_digest;
 
   // entrypoint + cmd, as OCI runtimes combine them.

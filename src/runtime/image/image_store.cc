@@ -108,16 +108,36 @@ Result<void> ImageStore::Publish(const std::string& tmp_dir, const std::string& 
   return Ok();
 }
 
+Result<std::string> ImageStore::DefinitionOf(ImageKind kind) const {
+  const std::string& lm = options_.linux_mobile_definition;
+  switch (kind) {
+    case ImageKind::kLinuxMobile: return lm;
+    case ImageKind::kPhone:
+      if (!options_.phone_definition.empty()) return options_.phone_definition;
+      return lm.substr(0, lm.find_last_of('/') + 1) + "phone";
+    default:
+      return Error(ErrorCode::kInvalidArgument,
+                   std::string("images of kind '") + ImageKindName(kind) +
+                       "' are imported, not built here (only linux-mobile and phone)");
+  }
+}
+
 Result<Image> ImageStore::BuildLinuxMobile(const std::string& name, const InUse& in_use) {
+  return BuildFromHost(ImageKind::kLinuxMobile, name, in_use);
+}
+
+Result<Image> ImageStore::BuildFromHost(ImageKind kind, const std::string& name,
+                                        const InUse& in_use) {
   VMI_CHECK_OK(ValidateImageName(name), "build image");
-  const std::string& def = options_.linux_mobile_definition;
+  const std::string def = VMI_TRY_CTX(DefinitionOf(kind), "build " + name);
+  const char* kind_name = ImageKindName(kind);
   std::string digest = VMI_TRY_CTX(LinuxMobileDigest(def), "build " + name);
   bool exists = Exists(name);
   if (exists) {
     auto current = VMI_TRY(Get(name));
-    if (current.kind != ImageKind::kLinuxMobile)
+    if (current.kind != kind)
       return Error(ErrorCode::kAlreadyExists,
-                   "image \"" + name + "\" exists and is not linux-mobile");
+                   "image \"" + name + "\" exists and is not " + kind_name);
     if (current.definition_digest == digest) return current;
     if (in_use && in_use(name)) {
       VMI_LOG(WARN) << "image " << name << " is outdated but in use; keeping it";
@@ -134,7 +154,7 @@ Result<Image> ImageStore::BuildLinuxMobile(const std::string& name, const InUse&
   if (!build.ok()) return cleanup(std::move(build).error());
   Image image;
   image.name = name;
-  image.kind = ImageKind::kLinuxMobile;
+  image.kind = kind;
   image.host_binds = build->host_binds;
   image.source = "host";
   image.definition_digest = build->definition_digest;
@@ -149,8 +169,8 @@ Result<Image> ImageStore::BuildLinuxMobile(const std::string& name, const InUse&
     auto r = Publish(tmp, name);
     if (!r.ok()) return cleanup(std::move(r).error());
   }
-  VMI_LOG(INFO) << "built image " << name << " (" << done->size_bytes << " bytes, binds "
-                << done->host_binds.size() << ")";
+  VMI_LOG(INFO) << "built image " << name << " (" << kind_name << ", " << done->size_bytes
+                << " bytes, binds " << done->host_binds.size() << ")";
   return Get(name);
 }
 

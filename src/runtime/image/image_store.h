@@ -26,6 +26,8 @@ class ImageStore {
     std::string data_dir;  // images live in <data_dir>/images
     // images/linux-mobile of the source tree (or its installed copy).
     std::string linux_mobile_definition;
+    // images/phone; empty: "phone" beside linux_mobile_definition.
+    std::string phone_definition;
   };
   // Tells whether an instance uses the named image (the caller owns that
   // knowledge). Empty: nothing is in use.
@@ -47,6 +49,9 @@ class ImageStore {
   // unless in use (then the existing one is kept and returned).
   Result<Image> BuildLinuxMobile(const std::string& name = "linux-mobile",
                                  const InUse& in_use = {});
+  // The same for any kind built from the host tree (linux-mobile, phone):
+  // the definition is images/<kind>/. Other kinds are kInvalidArgument.
+  Result<Image> BuildFromHost(ImageKind kind, const std::string& name, const InUse& in_use = {});
 
   // Imports a rootfs tarball (.tar, .tar.gz/.tgz, .tar.xz, .tar.zst, .tar.bz2;
   // compression detected from content), or an OCI image layout (directory
@@ -58,6 +63,8 @@ class ImageStore {
   std::string ImageDir(const std::string& name) const { return images_dir_ + "/" + name; }
   // Fills in the metadata of a freshly made image dir and writes image.json.
   Result<Image> Finalize(const std::string& tmp_dir, Image image);
+  // The definition directory of a kind built from the host tree.
+  Result<std::string> DefinitionOf(ImageKind kind) const;
   // Moves a finished tmp dir to its name (fails if the name is taken).
   Result<void> Publish(const std::string& tmp_dir, const std::string& name);
 

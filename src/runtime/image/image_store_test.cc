@@ -84,6 +84,39 @@ TEST_F(ImageStoreTest, LinuxMobileBuildIsIdempotent) {
   EXPECT_FALSE(PathExists(rebuilt->rootfs + "/marker"));
 }
 
+TEST_F(ImageStoreTest, BuildsThePhoneImageFromItsOwnDefinition) {
+  auto image = store_->BuildFromHost(ImageKind::kPhone, "phone");
+  ASSERT_TRUE(image.ok()) << image.error().ToString();
+  EXPECT_EQ(image->kind, ImageKind::kPhone);
+  EXPECT_TRUE(image->session_manifest);
+  std::string r = image->rootfs;
+  // Its own session (phoc + phosh), configuration and none of linux-mobile's.
+  auto manifest = ReadFile(r + "/etc/vmi/session.json");
+  ASSERT_TRUE(manifest.ok());
+  EXPECT_NE(manifest->find("/etc/vmi/phone/phoc.sh"), std::string::npos);
+  EXPECT_EQ(manifest->find("matchbox"), std::string::npos);
+  EXPECT_TRUE(PathExists(r + "/etc/vmi/phone/phoc.sh"));
+  EXPECT_TRUE(PathExists(r + "/etc/pam.d/phosh"));
+  EXPECT_TRUE(PathExists(r + "/etc/dbus-1/vmi-system.conf"));
+  EXPECT_TRUE(PathExists(r + "/etc/dconf/db/vmi.d/00-phone"));
+  EXPECT_FALSE(PathExists(r + "/root/.matchbox"));
+  struct stat st;
+  ASSERT_EQ(stat((r + "/etc/vmi/phone/phoc.sh").c_str(), &st), 0);
+  EXPECT_TRUE(st.st_mode & S_IXUSR) << "the session scripts keep their mode";
+  const auto& binds = image->host_binds;
+  EXPECT_NE(std::find(binds.begin(), binds.end(), "/usr"), binds.end());
+
+  // The same name as another kind is refused; a kind that is imported, not
+  // built, is refused.
+  auto clash = store_->BuildLinuxMobile("phone");
+  ASSERT_FALSE(clash.ok());
+  EXPECT_EQ(clash.error().code(), ErrorCode::kAlreadyExists);
+  auto imported = store_->BuildFromHost(ImageKind::kRootfs, "x");
+  ASSERT_FALSE(imported.ok());
+  EXPECT_EQ(imported.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_FALSE(store_->Exists("x"));
+}
+
 TEST_F(ImageStoreTest, GetAndRemove) {
   auto missing = store_->Get("nope");
   ASSERT_FALSE(missing.ok());
