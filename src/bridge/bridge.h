@@ -50,6 +50,25 @@ BRIDGE_API int bridge_set_properties_file(const char* path);
 /* Sets one property. Returns 0. */
 BRIDGE_API int bridge_set_property(const char* name, const char* value);
 
+/* JNI without a Java VM (docs/bridge.md, "JNI"): an embedded JavaVM whose
+ * JNIEnv backs strings, arrays, direct byte buffers, references, exceptions,
+ * RegisterNatives and classes defined here; unsupported JNI calls leave a
+ * pending UnsupportedOperationException naming the call. Pointers are
+ * JavaVM*, JNIEnv*, jclass of <jni.h>. */
+BRIDGE_API void* bridge_jni_vm(void);
+/* The calling thread's JNIEnv. */
+BRIDGE_API void* bridge_jni_env(void);
+/* Runs the handle's JNI_OnLoad(vm, NULL). Returns the JNI version it asked
+ * for, 0 if the library has no JNI_OnLoad, or -1 (see bridge_dlerror) when
+ * JNI_OnLoad failed or left an exception pending. */
+BRIDGE_API int bridge_jni_onload(void* handle);
+/* A class FindClass will find ("com/example/Foo"), created on first use. */
+BRIDGE_API void* bridge_jni_define_class(const char* name);
+/* The function RegisterNatives bound to name + JNI signature in `cls`, else
+ * the library's exported Java_<class>_<name> (simple names, no overloads)
+ * when `handle` is not NULL; NULL if neither exists. */
+BRIDGE_API void* bridge_jni_find_native(void* handle, void* cls, const char* name, const char* sig);
+
 /* On arm64 hosts, bionic code reads its stack guard at TPIDR_EL0+0x28,
  * which under glibc lies in static TLS. A program that loads bionic code on
  * arm64 must expand this once at file scope in its executable (not in a

@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "bridge/dl_error.h"
+#include "bridge/jni/jni_env.h"
 #include "bridge/linker.h"
 #include "bridge/properties.h"
 
@@ -102,5 +103,55 @@ extern "C" int bridge_set_property(const char* name, const char* value) {
     if (name == nullptr || value == nullptr) return -1;
     vmi::bridge::PropertyStore::Instance().Set(name, value);
     return 0;
+  });
+}
+
+extern "C" void* bridge_jni_vm(void) { return vmi::bridge::jni::Vm(); }
+
+extern "C" void* bridge_jni_env(void) { return vmi::bridge::jni::Env(); }
+
+extern "C" int bridge_jni_onload(void* handle) {
+  return Guard<int>(-1, [&]() -> int {
+    Linker& l = Linker::Instance();
+    if (!l.IsHandle(handle)) {
+      SetDlError("bridge_jni_onload: invalid handle");
+      return -1;
+    }
+    uintptr_t a = l.Symbol(static_cast<SharedObject*>(handle), "JNI_OnLoad");
+    if (a == 0) return 0;
+    jint v = reinterpret_cast<jint (*)(JavaVM*, void*)>(a)(vmi::bridge::jni::Vm(), nullptr);
+    JNIEnv* env = vmi::bridge::jni::Env();
+    if (env->ExceptionCheck()) {
+      SetDlError("JNI_OnLoad left an exception pending: " + vmi::bridge::jni::PendingException(env));
+      env->ExceptionClear();
+      return -1;
+    }
+    if (v < 0) {
+      SetDlError("JNI_OnLoad returned " + std::to_string(v));
+      return -1;
+    }
+    return v;
+  });
+}
+
+extern "C" void* bridge_jni_define_class(const char* name) {
+  return Guard<void*>(nullptr, [&]() -> void* { return vmi::bridge::jni::DefineClass(name); });
+}
+
+extern "C" void* bridge_jni_find_native(void* handle, void* cls, const char* name, const char* sig) {
+  return Guard<void*>(nullptr, [&]() -> void* {
+    if (cls == nullptr || name == nullptr) return nullptr;
+    if (sig != nullptr) {
+      if (void* fn = vmi::bridge::jni::FindNative(static_cast<jclass>(cls), name, sig); fn != nullptr) return fn;
+    }
+    Linker& l = Linker::Instance();
+    if (handle == nullptr || !l.IsHandle(handle)) return nullptr;
+    // Java_<class with '/' as '_'>_<method>: the JNI short name (names with
+    // '_' or non-ASCII would need the _1/_0xxxx escapes; not handled).
+    std::string mangled = "Java_" + vmi::bridge::jni::ClassName(static_cast<jclass>(cls)) + "_" + name;
+    for (char& c : mangled) {
+      if (c == '/') c = '_';
+    }
+    return reinterpret_cast<void*>(l.Symbol(static_cast<SharedObject*>(handle), mangled.c_str()));
   });
 }
