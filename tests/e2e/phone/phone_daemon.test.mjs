@@ -14,7 +14,10 @@
 //      the bottom of the screen, and a command typed in the page runs;
 //   5. notify-send in the guest: the notification shows in the drawer
 //      pulled down from the status bar;
-//   6. rotation: the shell is laid out again at the landscape size.
+//   6. rotation: the shell is laid out again at the landscape size;
+//   7. the console's Home button opens the overview and closes it.
+// Between 3 and 4, an app installed while the phone runs appears in the
+// launcher.
 // With SHOTS=DIR it writes a PNG of the screen after each step.
 //
 // Usage: node phone_daemon.test.mjs <vmi binary> <web/dist>   (as root)
@@ -195,11 +198,12 @@ try {
   // screen's status bar has none).
   const statusClock = [200, 4, 520, 56];
   assert.ok(share(framebuffer(devdir), statusClock, bright) < 0.002, "status clock on the lock screen");
-  await swipe(W / 2, H - 130, W / 2, 400, 16);
+  // From the empty middle (not the "slide up" arrow button) to the top.
+  await swipe(W / 2, 1000, W / 2, 100, 20);
   await eventually("passcode page", () => {
     const fb = framebuffer(devdir);
-    return share(fb, [60, 500, 660, 1100], bright) > 0.01 && share(fb, [100, 560, 620, 640], bright) < 0.2 &&
-      share(fb, [100, 400, 620, 480], bright) < 0.01;
+    // "Enter Passcode" where the lock screen has nothing, the big clock gone.
+    return share(fb, [190, 240, 530, 285], bright) > 0.03 && share(fb, [100, 620, 620, 660], bright) < 0.03;
   }, 15000);
   await shot(devdir, "passcode");
   // The keypad's "1" and the Unlock button, where phosh lays them out on a
@@ -241,6 +245,23 @@ try {
 
   // 4. Type into it in the page: the launcher narrows to the Console; a
   // tap on the first result starts it (gnome-console's kgx in the guest).
+  // An app installed while the phone runs (a desktop entry in the guest's
+  // ~/.local/share/applications) appears in the launcher: its search finds
+  // nothing before, the new entry after (the first result cell lights up).
+  const firstResult = [20, 280, 160, 420];
+  await page.keyboard.type("hellophone");
+  await sleep(2000);
+  assert.ok(share(framebuffer(devdir), firstResult, lit) < 0.01, "a result before the app exists");
+  const entry = "[Desktop Entry]\nType=Application\nName=Hellophone\nExec=touch /tmp/hellophone\n" +
+    "Icon=utilities-terminal\nX-Purism-FormFactor=Workstation;Mobile;\n";
+  const wrote = await guest(id, "mkdir -p /root/.local/share/applications && printf '" + entry +
+    "' > /root/.local/share/applications/hellophone.desktop");
+  assert.equal(wrote.code, 0, wrote.out);
+  await eventually("the new app in the launcher", () => share(framebuffer(devdir), firstResult, lit) > 0.05, 20000);
+  await shot(devdir, "installed-app");
+  console.log("ok - an app installed in the running phone appears in the launcher");
+  for (let i = 0; i < "hellophone".length; i++) await page.keyboard.press("Backspace");
+
   assert.notEqual((await guest(id, "pgrep -x kgx")).code, 0, "kgx already runs");
   await page.keyboard.type("console");
   await sleep(1500);
@@ -309,6 +330,18 @@ try {
     box = await canvas.boundingBox();
   }
   console.log("ok - rotation relays out the shell in landscape and back");
+
+  // 7. The console's Home button (XF86HomePage) opens phosh's overview over
+  // the Console and closes it again.
+  await sleep(1500);
+  const app = grab([0, 80, W, H - 80]);
+  await page.locator('button[title="Home"]').click();
+  await eventually("overview after Home", () => differs(app, grab([0, 80, W, H - 80])) > 0.3, 15000);
+  await sleep(1000);
+  await shot(devdir, "home");
+  await page.locator('button[title="Home"]').click();
+  await eventually("Console back after Home", () => differs(app, grab([0, 80, W, H - 80])) < 0.1, 15000);
+  console.log("ok - the Home button opens the overview and returns to the app");
 } catch (e) {
   failed = true;
   console.error("FAIL:", e.stack || e);
