@@ -50,7 +50,7 @@ export function imagesPage(): Page {
     const mode = field("Source", select([["path", "A root filesystem on this server (directory or tarball)"], ["build", "Build from the host's own tree"]], "path"));
     const name = field("Image name", input({ type: "text", autocomplete: "off", autocapitalize: "none", spellcheck: "false", pattern: "[A-Za-z0-9][A-Za-z0-9_.\\-]{0,63}" }), "Empty: derived from the source");
     const path = field("Path on the server", input({ type: "text", autocomplete: "off", spellcheck: "false", placeholder: "/srv/images/rootfs.tar" }));
-    const kind = field("Kind to build", select([["linux-mobile", "linux-mobile"], ["win32", "win32"]], "linux-mobile"));
+    const kind = field("Kind to build", select([["linux-mobile", "linux-mobile"], ["phone", "phone (Phosh)"], ["win32", "win32"]], "linux-mobile"));
     kind.wrap.hidden = true;
     path.control.required = true;
     mode.control.addEventListener("change", () => {
