@@ -10,15 +10,12 @@
 
 #include <cstring>
 
+#include "base/pidfd.h"
+
 extern char** environ;
 
 namespace vmi {
 namespace {
-
-int PidfdOpen(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
-int PidfdSendSignal(int pidfd, int sig) {
-  return static_cast<int>(syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0));
-}
 
 Result<std::pair<UniqueFd, UniqueFd>> MakePipe() {
   int fds[2];
@@ -131,14 +128,14 @@ Result<ChildProcess> ChildProcess::Spawn(const std::vector<std::string>& argv,
 
   child.pid_ = pid;
   child.reaped_ = false;
-  child.pidfd_.reset(PidfdOpen(pid));
-  if (!child.pidfd_) {
-    Error e = Error::FromErrno("pidfd_open");
+  auto pidfd = OpenPidfd(pid);
+  if (!pidfd.ok()) {
     kill(pid, SIGKILL);
     waitpid(pid, nullptr, 0);
     child.reaped_ = true;
-    return e;
+    return std::move(pidfd).error();
   }
+  child.pidfd_ = std::move(*pidfd);
   report.second.reset();
   int child_errno = 0;
   ssize_t n;
@@ -175,7 +172,7 @@ ChildProcess::~ChildProcess() { KillAndReap(); }
 
 void ChildProcess::KillAndReap() {
   if (reaped_ || !pidfd_) return;
-  PidfdSendSignal(pidfd_.get(), SIGKILL);
+  SignalPidfd(pidfd_.get(), SIGKILL).ok();
   siginfo_t info;
   while (waitid(P_PIDFD, pidfd_.get(), &info, WEXITED) < 0 && errno == EINTR) {
   }
@@ -189,8 +186,7 @@ void ChildProcess::Detach() {
 
 Result<void> ChildProcess::Signal(int sig) {
   if (reaped_) return Error(ErrorCode::kFailedPrecondition, "process already reaped");
-  if (PidfdSendSignal(pidfd_.get(), sig) != 0) return Error::FromErrno("pidfd_send_signal");
-  return Ok();
+  return SignalPidfd(pidfd_.get(), sig);
 }
 
 namespace {

@@ -15,6 +15,15 @@ Result<TempDir> TempDir::Create(const std::string& prefix, const std::string& pa
   return TempDir(std::move(tmpl));
 }
 
+TempDir TempDir::MustCreate(const std::string& prefix) {
+  auto dir = Create(prefix);
+  if (!dir.ok()) {
+    VMI_LOG(ERROR) << dir.error().ToString();
+    abort();
+  }
+  return std::move(*dir);
+}
+
 TempDir::TempDir(TempDir&& other) noexcept : path_(std::exchange(other.path_, {})) {}
 
 TempDir& TempDir::operator=(TempDir&& other) noexcept {

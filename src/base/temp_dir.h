@@ -16,6 +16,9 @@ class TempDir {
  public:
   // `prefix` names the directory: <parent>/<prefix>.XXXXXX.
   static Result<TempDir> Create(const std::string& prefix, const std::string& parent = "/tmp");
+  // For tests and benches, which can do nothing without one: logs the error
+  // and aborts if the directory cannot be made.
+  static TempDir MustCreate(const std::string& prefix);
 
   TempDir() = default;
   TempDir(TempDir&& other) noexcept;

@@ -7,27 +7,20 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "base/line_reader.h"
 #include "base/unique_fd.h"
 
 namespace vmi::cli {
 
 namespace {
 
-// Reads up to a newline from fd (byte by byte: nothing beyond the line is
-// consumed, so a script can pipe more input after it).
-Result<std::string> ReadLine(int fd) {
-  std::string line;
-  char c;
-  for (;;) {
-    ssize_t n = read(fd, &c, 1);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Error::FromErrno("read password");
-    if (n == 0 || c == '\n') break;
-    if (line.size() >= 4096) return Error(ErrorCode::kInvalidArgument, "password is too long");
-    line += c;
-  }
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  return line;
+// One line; end of input is an empty line (the caller says what is missing).
+Result<std::string> ReadPasswordLine(int fd) {
+  auto line = ReadLine(fd, {.what = "password"});
+  if (!line.ok() && line.error().code() == ErrorCode::kUnavailable) return std::string();
+  std::string pw = VMI_TRY(std::move(line));
+  if (!pw.empty() && pw.back() == '\r') pw.pop_back();
+  return pw;
 }
 
 // Prompts on the terminal with echo off; restores the mode on every path.
@@ -41,7 +34,7 @@ Result<std::string> PromptNoEcho(int tty, const std::string& prompt) {
     quiet.c_lflag |= ECHONL;
     if (tcsetattr(tty, TCSAFLUSH, &quiet) != 0) restore = false;
   }
-  auto line = ReadLine(tty);
+  auto line = ReadPasswordLine(tty);
   if (restore) tcsetattr(tty, TCSAFLUSH, &old);
   return line;
 }
@@ -62,7 +55,7 @@ Result<std::string> ReadPassword(const PasswordSource& source) {
     if (pw.empty()) return Error(ErrorCode::kInvalidArgument, "empty password");
     return pw;
   }
-  std::string pw = VMI_TRY(ReadLine(STDIN_FILENO));
+  std::string pw = VMI_TRY(ReadPasswordLine(STDIN_FILENO));
   if (pw.empty()) {
     return Error(ErrorCode::kInvalidArgument,
                  std::string("no password: set $") + (source.env ? source.env : "VMI_PASSWORD") +

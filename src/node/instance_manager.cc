@@ -4,7 +4,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/mount.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -16,8 +15,12 @@
 #include <cstring>
 #include <ctime>
 
+#include "base/clock.h"
 #include "base/file.h"
+#include "base/line_reader.h"
 #include "base/log.h"
+#include "base/pidfd.h"
+#include "base/secret.h"
 #include "runtime/core/rootfs.h"
 
 namespace vmi::node {
@@ -27,57 +30,14 @@ using runtime::NetworkMode;
 
 namespace {
 
-std::string RandomHex(size_t bytes) {
-  unsigned char buf[32];
-  if (getrandom(buf, bytes, 0) != static_cast<ssize_t>(bytes)) {
-    for (size_t i = 0; i < bytes; ++i) buf[i] = static_cast<unsigned char>(rand());
-  }
-  static const char* hex = "0123456789abcdef";
-  std::string s;
-  for (size_t i = 0; i < bytes; ++i) {
-    s += hex[buf[i] >> 4];
-    s += hex[buf[i] & 15];
-  }
-  return s;
-}
+// The monitor's handshake lines; end of input means it exited during start.
+const ReadLineOptions kMonitorLine{.timeout = std::chrono::seconds(60), .what = "monitor"};
 
-int64_t Now() { return static_cast<int64_t>(time(nullptr)); }
-
-UniqueFd PidfdOpen(pid_t pid) { return UniqueFd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0))); }
-
-// Reads one line from fd, waiting at most `timeout`.
-Result<std::string> ReadLine(int fd, std::chrono::milliseconds timeout) {
-  std::string line;
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return Error(ErrorCode::kDeadlineExceeded, "monitor did not answer");
-    pollfd p{fd, POLLIN, 0};
-    int r = poll(&p, 1, static_cast<int>(left.count()));
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) return Error::FromErrno("poll monitor");
-    if (r == 0) continue;
-    char c;
-    ssize_t n = read(fd, &c, 1);
-    if (n == 0) return Error(ErrorCode::kInternal, "monitor exited during start");
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Error::FromErrno("read monitor");
-    }
-    if (c == '\n') return line;
-    line += c;
-    if (line.size() > 4096) return Error(ErrorCode::kInternal, "monitor line too long");
-  }
-}
-
-bool WaitPidfd(int pidfd, std::chrono::milliseconds timeout) {
-  pollfd p{pidfd, POLLIN, 0};
-  int r;
-  do {
-    r = poll(&p, 1, static_cast<int>(timeout.count()));
-  } while (r < 0 && errno == EINTR);
-  return r > 0;
+// A pidfd for a process that may be gone (an empty fd then).
+UniqueFd PidfdIfAlive(pid_t pid) {
+  if (pid <= 0) return UniqueFd();
+  auto fd = OpenPidfd(pid);
+  return fd.ok() ? std::move(*fd) : UniqueFd();
 }
 
 }  // namespace
@@ -218,9 +178,9 @@ Result<InstanceRecord> InstanceManager::CreateInstance(const CreateRequest& req)
     r.slot.uid_base = options_.uid_base + static_cast<uint32_t>(slot) * 65536u;
     r.slot.ip = spec.network == NetworkMode::kBridge ? network_.AddressFor(slot) : "";
     r.state = InstanceState::kCreated;
-    r.created_at = Now();
+    r.created_at = WallSeconds();
     r.owner_id = req.owner_id;
-    r.vnc_password = RandomHex(4);
+    r.vnc_password = RandomPassword(8);  // RFB uses at most 8 characters
     entries_[spec.id] = entry;  // reserves name and slot
   }
   InstanceRecord& r = entry->record;
@@ -351,7 +311,7 @@ Result<void> InstanceManager::StartLocked(Entry& e) {
   monitor.emplace(std::move(*spawned));
   if (auto m = inject("monitor"); !m.ok()) return fail(std::move(m).error());
 
-  auto created = ReadLine(sock.get(), std::chrono::seconds(60));
+  auto created = ReadLine(sock.get(), kMonitorLine);
   if (!created.ok()) return fail(std::move(created).error());
   if (!created->starts_with("created "))
     return fail(Error(ErrorCode::kInternal, "container: " + created->substr(created->find(' ') + 1)));
@@ -360,7 +320,7 @@ Result<void> InstanceManager::StartLocked(Entry& e) {
   if (!net.ok()) return fail(std::move(net).error());
   if (auto m = inject("network"); !m.ok()) return fail(std::move(m).error());
   if (write(sock.get(), "start\n", 6) != 6) return fail(Error::FromErrno("signal monitor"));
-  auto started = ReadLine(sock.get(), std::chrono::seconds(60));
+  auto started = ReadLine(sock.get(), kMonitorLine);
   if (!started.ok()) return fail(std::move(started).error());
   if (!started->starts_with("started "))
     return fail(Error(ErrorCode::kInternal, "container: " + started->substr(started->find(' ') + 1)));
@@ -369,7 +329,7 @@ Result<void> InstanceManager::StartLocked(Entry& e) {
   r.monitor_pid = monitor->pid();
   r.monitor_start_ticks = ProcessStartTicks(r.monitor_pid);
   r.init_pid = pid;
-  r.started_at = Now();
+  r.started_at = WallSeconds();
   monitor->Detach();  // it outlives us on purpose; the watcher reaps it
   WriteFileAtomic(dir + "/monitor.pid", std::to_string(r.monitor_pid) + "\n").ok();
   SetState(e, InstanceState::kRunning);
@@ -408,16 +368,16 @@ Result<void> InstanceManager::StopLocked(Entry& e, std::chrono::milliseconds tim
   const std::string cid = "vmi-" + r.spec.id;
   e.stopping = true;
   SetState(e, InstanceState::kStopping);
-  UniqueFd pidfd = PidfdOpen(r.monitor_pid);
+  UniqueFd pidfd = PidfdIfAlive(r.monitor_pid);
   bool alive = pidfd && ProcessStartTicks(r.monitor_pid) == r.monitor_start_ticks;
   if (alive) {
     // vmi-init shuts the session down on SIGTERM within its own deadline.
     auto k = runtime_.Kill(cid, SIGTERM);
     if (!k.ok()) VMI_ILOG(WARN, r.spec.id) << k.error().ToString();
-    if (!WaitPidfd(pidfd.get(), timeout)) {
+    if (!WaitPidfdExit(pidfd.get(), timeout)) {
       VMI_ILOG(WARN, r.spec.id) << "did not stop in " << timeout.count() << " ms; killing";
       runtime_.Kill(cid, SIGKILL, true).ok();
-      if (!WaitPidfd(pidfd.get(), std::chrono::seconds(10)))
+      if (!WaitPidfdExit(pidfd.get(), std::chrono::seconds(10)))
         return Error(ErrorCode::kDeadlineExceeded, "container did not die after SIGKILL");
     }
     siginfo_t info;
@@ -460,15 +420,15 @@ Result<void> InstanceManager::Remove(const std::string& key, bool force) {
       // a stuck runtime call): kill the container's init directly, which
       // ends its whole pid namespace, then wait for the monitor to notice.
       VMI_ILOG(WARN, r.spec.id) << stopped.error().ToString() << "; killing init and monitor";
-      if (UniqueFd init = PidfdOpen(r.init_pid)) {
-        syscall(SYS_pidfd_send_signal, init.get(), SIGKILL, nullptr, 0);
-        WaitPidfd(init.get(), std::chrono::seconds(30));
+      if (UniqueFd init = PidfdIfAlive(r.init_pid)) {
+        SignalPidfd(init.get(), SIGKILL).ok();
+        WaitPidfdExit(init.get(), std::chrono::seconds(30));
       }
-      UniqueFd pidfd = PidfdOpen(r.monitor_pid);
+      UniqueFd pidfd = PidfdIfAlive(r.monitor_pid);
       if (pidfd && ProcessStartTicks(r.monitor_pid) == r.monitor_start_ticks) {
-        if (!WaitPidfd(pidfd.get(), std::chrono::seconds(10))) {
-          syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
-          if (!WaitPidfd(pidfd.get(), std::chrono::seconds(10)))
+        if (!WaitPidfdExit(pidfd.get(), std::chrono::seconds(10))) {
+          SignalPidfd(pidfd.get(), SIGKILL).ok();
+          if (!WaitPidfdExit(pidfd.get(), std::chrono::seconds(10)))
             return std::move(stopped).error().Context(what);
         }
         siginfo_t info;
@@ -567,7 +527,7 @@ bool InstanceManager::DisplayReady(const std::string& id) const {
 
 void InstanceManager::Watch(const std::string& id, pid_t monitor_pid) {
   loop_->Post([this, id, monitor_pid] {
-    UniqueFd fd = PidfdOpen(monitor_pid);
+    UniqueFd fd = PidfdIfAlive(monitor_pid);
     if (!fd) {
       // Already gone: handle as an exit.
       std::thread([this, id, monitor_pid] { OnMonitorExit(id); (void)monitor_pid; }).detach();
@@ -602,9 +562,8 @@ void InstanceManager::OnMonitorExit(const std::string& id) {
   bool again = r.spec.restart == runtime::RestartPolicy::kAlways ||
                (r.spec.restart == runtime::RestartPolicy::kOnFailure && r.last_exit != "exited 0");
   if (!again) return;
-  e->backoff_ms = std::min(30000, e->backoff_ms == 0 ? 500 : e->backoff_ms * 2);
-  if (Now() - r.started_at > 60) e->backoff_ms = 500;  // it ran a while: not a crash loop
-  int delay = e->backoff_ms;
+  const int64_t delay =
+      e->restart_backoff.OnExit(std::chrono::seconds(WallSeconds() - r.started_at)).count();
   op.unlock();
   VMI_ILOG(INFO, id) << "restart policy: starting again in " << delay << " ms";
   auto t = loop_->AddTimer(std::chrono::milliseconds(delay), [this, id] {

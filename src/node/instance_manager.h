@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/backoff.h"
 #include "base/child_process.h"
 #include "base/event_loop.h"
 #include "node/image_resolver.h"
@@ -96,7 +97,10 @@ class InstanceManager {
     std::mutex op;  // serialises operations on this instance
     InstanceRecord record;
     bool stopping = false;  // a stop was requested: an exit is not a crash
-    int backoff_ms = 0;
+    // Restart-policy delays: 0.5 s doubling to 30 s; a run of a minute or
+    // more is not a crash loop and starts the sequence again.
+    Backoff restart_backoff{BackoffSpec{std::chrono::milliseconds(500), std::chrono::seconds(30),
+                                        std::chrono::seconds(60)}};
   };
 
   InstanceManager(ManagerOptions o, runtime::HostInfo host, InstanceRepository* repo,

@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "base/secret.h"
+
 namespace vmi::api {
 
 Result<void> InitSodium() {
@@ -33,21 +35,12 @@ bool VerifyPassword(std::string_view hash, std::string_view password) {
 std::string RandomToken(size_t bytes) {
   (void)InitSodium();
   std::string raw(bytes, '\0');
-  randombytes_buf(raw.data(), raw.size());
+  RandomBytes(raw.data(), raw.size());
   std::string out(sodium_base64_ENCODED_LEN(bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
   sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(raw.data()),
                     raw.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   out.resize(strlen(out.c_str()));
   sodium_memzero(raw.data(), raw.size());
-  return out;
-}
-
-std::string RandomPassword(size_t length) {
-  (void)InitSodium();
-  static constexpr char kAlphabet[] =
-      "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";  // no 0/O, 1/l/I
-  std::string out;
-  for (size_t i = 0; i < length; ++i) out += kAlphabet[randombytes_uniform(sizeof kAlphabet - 1)];
   return out;
 }
 

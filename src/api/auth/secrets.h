@@ -27,8 +27,6 @@ bool VerifyPassword(std::string_view hash, std::string_view password);
 
 // `bytes` random bytes, base64url without padding.
 std::string RandomToken(size_t bytes = 32);
-// A human-typeable random password (letters and digits).
-std::string RandomPassword(size_t length = 20);
 // Hex BLAKE2b-256 of a token, for storage and lookup.
 std::string TokenHash(std::string_view token);
 // Constant-time string comparison.

@@ -3,6 +3,7 @@
 #include "api/auth/schema.h"
 #include "api/auth/secrets.h"
 #include "api/json_reader.h"
+#include "base/secret.h"
 
 namespace vmi::api {
 
@@ -130,7 +131,7 @@ Result<User> Users::CheckPassword(const std::string& name, const std::string& pa
 Result<std::optional<std::string>> Users::EnsureAdmin(const std::string& password) {
   auto count = VMI_TRY(db_->QueryOne("SELECT COUNT(*) FROM users"));
   if (count->Int(0) > 0) return std::optional<std::string>();
-  std::string pw = password.empty() ? RandomPassword() : password;
+  std::string pw = password.empty() ? RandomPassword(20) : password;
   auto created = Create("admin", pw, Role::kAdmin);
   if (!created.ok() && created.error().code() == ErrorCode::kAlreadyExists) {
     return std::optional<std::string>();  // another process won

@@ -5,6 +5,7 @@
 
 #include "base/child_process.h"
 #include "base/file.h"
+#include "base/temp_dir.h"
 
 #ifndef VMI_TEST_CC
 #define VMI_TEST_CC "cc"
@@ -33,9 +34,8 @@ F(regexec) F(regfree) F(fwrite) F(__stack_chk_fail) F(pthread_create) F(pthread_
 }  // namespace
 
 TestObjects::TestObjects() {
-  char tmpl[] = "/tmp/vmi-bridge-test-XXXXXX";
-  char* d = mkdtemp(tmpl);
-  dir_ = d != nullptr ? d : "/tmp";
+  auto d = TempDir::Create("vmi-bridge-test");
+  dir_ = d.ok() ? d->Release() : "/tmp";
 }
 
 TestObjects::~TestObjects() {

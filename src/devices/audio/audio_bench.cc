@@ -31,6 +31,7 @@
 #include "base/event_loop.h"
 #include "base/file.h"
 #include "base/log.h"
+#include "base/temp_dir.h"
 #include "devices/audio/audio_hub.h"
 
 using namespace vmi;
@@ -71,12 +72,6 @@ struct Loop {
     return ts.tv_sec + ts.tv_nsec / 1e9;
   }
 };
-
-std::string TempDir() {
-  char t[] = "/tmp/vmi-audio-bench-XXXXXX";
-  if (!mkdtemp(t)) abort();
-  return t;
-}
 
 // Points libasound at the image's asound.conf with the plugin from the kit.
 void SetupAlsa(const std::string& dir, const std::string& devdir) {
@@ -130,7 +125,7 @@ double Percentile(std::vector<double> v, double q) {
 }
 
 void BenchLatency(unsigned period, unsigned buffer) {
-  std::string dir = TempDir();
+  std::string dir = TempDir::MustCreate("vmi-audio-bench").Release();
   SetupAlsa(dir, dir);
   Loop l;
   std::mutex mu;
@@ -205,7 +200,7 @@ void BenchCpu() {
     Loop l;
     std::vector<std::string> dirs;
     for (int i = 0; i < k; ++i) {
-      dirs.push_back(TempDir());
+      dirs.push_back(TempDir::MustCreate("vmi-audio-bench").Release());
       std::string name = "i" + std::to_string(i);
       l.Call([&] {
         auto d = l.hub->AddDevice(name, dirs.back());
@@ -263,7 +258,7 @@ void BenchMemory() {
   const int n = 200;
   Loop l;
   std::vector<std::string> dirs;
-  for (int i = 0; i < n; ++i) dirs.push_back(TempDir());
+  for (int i = 0; i < n; ++i) dirs.push_back(TempDir::MustCreate("vmi-audio-bench").Release());
   long before = RssKb();
   l.Call([&] {
     for (int i = 0; i < n; ++i) (void)l.hub->AddDevice("m" + std::to_string(i), dirs[i]);

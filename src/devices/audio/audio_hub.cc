@@ -9,18 +9,6 @@
 
 namespace vmi::audio {
 
-int64_t MonotonicMicros() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t{ts.tv_sec} * 1000000 + ts.tv_nsec / 1000;
-}
-
-int64_t RealtimeMicros() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return int64_t{ts.tv_sec} * 1000000 + ts.tv_nsec / 1000;
-}
-
 Result<std::unique_ptr<AudioHub>> AudioHub::Create(EventLoop* loop) {
   std::unique_ptr<AudioHub> h(new AudioHub());
   h->loop_ = loop;
@@ -92,7 +80,7 @@ void AudioHub::OnTimer() {
   // (Unix epoch microseconds, src/stream/web/README.md) for A/V sync.
   // The offset is re-read only when the wall clock stepped by more than
   // 2 ms, so consecutive packets stay exactly one duration apart.
-  const int64_t to_unix = RealtimeMicros() - now;
+  const int64_t to_unix = WallMicros() - now;
   if (std::llabs(to_unix - to_unix_us_) > 2000) to_unix_us_ = to_unix;
   while (ticks_ < due) {
     TickAll(t0_us_ + static_cast<int64_t>(ticks_) * block_us + to_unix_us_);

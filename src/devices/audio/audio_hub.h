@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/event_loop.h"
 #include "base/result.h"
 #include "devices/audio/audio_device.h"
@@ -77,11 +78,5 @@ class AudioHub {
   uint64_t ticks_ = 0;
   std::vector<float> out_;
 };
-
-// CLOCK_MONOTONIC in microseconds: the clock that paces the sound card.
-int64_t MonotonicMicros();
-// CLOCK_REALTIME in microseconds since the Unix epoch: the clock of every
-// audio timestamp, the same as the video frames' (A/V sync).
-int64_t RealtimeMicros();
 
 }  // namespace vmi::audio

@@ -36,14 +36,6 @@ void HubThread::Call(const std::function<void()>& fn) {
   done.get_future().wait();
 }
 
-TempDir::TempDir() {
-  char tmpl[] = "/tmp/vmi-audio-test-XXXXXX";
-  if (!mkdtemp(tmpl)) abort();
-  path_ = tmpl;
-}
-
-TempDir::~TempDir() { (void)RemoveTree(path_); }
-
 namespace {
 void Put(std::string& s, uint32_t v, int n) {
   for (int i = 0; i < n; ++i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));

@@ -13,6 +13,7 @@
 
 #include "base/child_process.h"
 #include "base/event_loop.h"
+#include "base/temp_dir.h"
 #include "devices/audio/audio_hub.h"
 
 namespace vmi::audio::testing {
@@ -33,15 +34,10 @@ class HubThread {
   std::thread thread_;
 };
 
-// A fresh directory under /tmp, removed on destruction.
-class TempDir {
+// A fresh directory under /tmp, made on construction, removed on destruction.
+class TempDir : public vmi::TempDir {
  public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+  TempDir() : vmi::TempDir(MustCreate("vmi-audio-test")) {}
 };
 
 // 16-bit PCM WAV of a sine: amplitude in [0, 1].

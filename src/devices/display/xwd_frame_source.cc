@@ -8,18 +8,14 @@
 #include <algorithm>
 #include <cstring>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/unique_fd.h"
 #include "devices/display/sigbus_guard.h"
 
 namespace vmi::display {
-namespace {
 
-int64_t MonotonicMicros() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t{ts.tv_sec} * 1000000 + ts.tv_nsec / 1000;
-}
+namespace {
 
 constexpr std::chrono::seconds kXRetry{1};
 

@@ -21,17 +21,13 @@
 #include <vector>
 
 #include "base/child_process.h"
+#include "base/clock.h"
 #include "base/file.h"
 #include "devices/surface/surface_server.h"
 
 namespace vmi::surface {
-namespace {
 
-int64_t NowUs() {
-  timespec t{};
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return int64_t{t.tv_sec} * 1000000 + t.tv_nsec / 1000;
-}
+namespace {
 
 double CpuSeconds(int who) {
   rusage r{};
@@ -79,7 +75,7 @@ int Main(int argc, char** argv) {
   std::vector<std::string> args = {demo, "--mode", mode, "--frames", frames};
   if (!late.empty()) args.insert(args.end(), {"--late-ms", late});
   double cpu0 = CpuSeconds(RUSAGE_SELF);
-  int64_t t0 = NowUs();
+  int64_t t0 = MonotonicMicros();
   auto child = ChildProcess::Spawn(args, so);
   if (!child.ok()) {
     fprintf(stderr, "%s\n", child.error().ToString().c_str());
@@ -87,7 +83,7 @@ int Main(int argc, char** argv) {
   }
   std::vector<int64_t> latency;
   uint64_t captures = 0, damaged_px = 0;
-  int64_t period_us = static_cast<int64_t>(period_ms * 1000), next = NowUs();
+  int64_t period_us = static_cast<int64_t>(period_ms * 1000), next = MonotonicMicros();
   for (;;) {
     auto st = child->TryWait();
     if (!st.ok() || st->has_value()) break;
@@ -97,9 +93,9 @@ int Main(int argc, char** argv) {
     }
     pollfd p{(*server)->wait_fd(), POLLIN, 0};
     if (poll(&p, 1, 50) != 1) continue;
-    int64_t wait = next - NowUs();
+    int64_t wait = next - MonotonicMicros();
     if (wait > 0) std::this_thread::sleep_for(std::chrono::microseconds(wait));
-    next = std::max(next + period_us, NowUs());
+    next = std::max(next + period_us, MonotonicMicros());
     auto v = (*server)->Capture();
     if (!v.ok() || v->damage.empty()) continue;
     ++captures;
@@ -111,7 +107,7 @@ int Main(int argc, char** argv) {
         latency.push_back(v->capture_time_us - static_cast<int64_t>(ts));
     }
   }
-  double wall = static_cast<double>(NowUs() - t0) / 1e6;
+  double wall = static_cast<double>(MonotonicMicros() - t0) / 1e6;
   double host_cpu = CpuSeconds(RUSAGE_SELF) - cpu0, guest_cpu = CpuSeconds(RUSAGE_CHILDREN);
   std::string demo_line = "null";
   char buf[512];

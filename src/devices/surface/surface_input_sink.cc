@@ -4,18 +4,10 @@
 
 #include <string>
 
+#include "base/clock.h"
 #include "base/utf8.h"
 
 namespace vmi::surface {
-namespace {
-
-uint64_t NowUs() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000 + static_cast<uint64_t>(ts.tv_nsec) / 1000;
-}
-
-}  // namespace
 
 Result<void> SurfaceInputSink::CheckPoint(int x, int y) const {
   DisplayInfo d = server_->display();
@@ -39,14 +31,16 @@ Result<void> SurfaceInputSink::Pointer(const input::PointerEvent& e) {
   if (e.buttons > 0x1F)
     return Error(ErrorCode::kInvalidArgument,
                  "pointer: unknown buttons " + std::to_string(e.buttons));
-  return server_->SendToGuest(Encode(PointerMsg{e.x, e.y, e.buttons, NowUs()}));
+  return server_->SendToGuest(
+      Encode(PointerMsg{e.x, e.y, e.buttons, static_cast<uint64_t>(MonotonicMicros())}));
 }
 
 Result<void> SurfaceInputSink::Key(const input::KeyEvent& e) {
   // X11 keysyms are 29-bit; 0 is NoSymbol.
   if (e.keysym == 0 || e.keysym > 0x1FFFFFFF)
     return Error(ErrorCode::kInvalidArgument, "key: invalid keysym " + std::to_string(e.keysym));
-  return server_->SendToGuest(Encode(KeyMsg{e.keysym, e.down ? 1u : 0u, NowUs()}));
+  return server_->SendToGuest(
+      Encode(KeyMsg{e.keysym, e.down ? 1u : 0u, static_cast<uint64_t>(MonotonicMicros())}));
 }
 
 Result<void> SurfaceInputSink::Text(const std::string& utf8) {
@@ -60,7 +54,8 @@ Result<void> SurfaceInputSink::Text(const std::string& utf8) {
     size_t end = std::min(utf8.size(), pos + kMaxTextBytes);
     // Back up to a character boundary (never inside a multi-byte sequence).
     while (end < utf8.size() && (static_cast<uint8_t>(utf8[end]) & 0xC0) == 0x80) --end;
-    VMI_CHECK_OK(server_->SendToGuest(Encode(TextMsg{NowUs(), utf8.substr(pos, end - pos)})),
+    VMI_CHECK_OK(server_->SendToGuest(Encode(TextMsg{static_cast<uint64_t>(MonotonicMicros()),
+                                                     utf8.substr(pos, end - pos)})),
                  "text");
     pos = end;
   }
@@ -91,7 +86,9 @@ Result<void> SurfaceInputSink::Touch(const input::TouchEvent& e) {
       if (!down) return Error(ErrorCode::kInvalidArgument, finger + " is not down");
       break;
   }
-  VMI_CHECK_OK(server_->SendToGuest(Encode(TouchMsg{e.id, action, e.x, e.y, NowUs()})), "touch");
+  VMI_CHECK_OK(server_->SendToGuest(Encode(
+                   TouchMsg{e.id, action, e.x, e.y, static_cast<uint64_t>(MonotonicMicros())})),
+               "touch");
   if (e.action == input::TouchAction::kDown) fingers_down_.insert(e.id);
   if (e.action == input::TouchAction::kUp || e.action == input::TouchAction::kCancel)
     fingers_down_.erase(e.id);

@@ -10,16 +10,12 @@
 
 #include <cstring>
 
+#include "base/clock.h"
 #include "base/log.h"
 
 namespace vmi::surface {
-namespace {
 
-int64_t NowUs() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t{ts.tv_sec} * 1000000 + ts.tv_nsec / 1000;
-}
+namespace {
 
 // At most this many fds are received with one message; more is an error
 // (the kernel reports MSG_CTRUNC and closes the excess).
@@ -249,8 +245,8 @@ void SurfaceServer::HandleDatagram(std::span<const uint8_t> data, std::vector<Un
     uint32_t serial = action->present->serial;
     {
       std::lock_guard lock(mu_);
-      frames_.Present(std::move(action->present->buffer), serial, action->present->damage, NowUs(),
-                      &notices);
+      frames_.Present(std::move(action->present->buffer), serial, action->present->damage,
+                      MonotonicMicros(), &notices);
       stats_.presents = frames_.presents();
     }
     SignalFrame();
@@ -268,7 +264,7 @@ void SurfaceServer::ArmIdleTimer(uint64_t generation, uint32_t serial) {
     std::vector<Notice> notices;
     {
       std::lock_guard lock(mu_);
-      frames_.CompleteIdle(generation, serial, NowUs(), &notices);
+      frames_.CompleteIdle(generation, serial, MonotonicMicros(), &notices);
     }
     Deliver(notices);
   });
@@ -385,7 +381,7 @@ Result<display::FrameView> SurfaceServer::Capture() {
   display::FrameView view;
   {
     std::lock_guard lock(mu_);
-    view = frames_.Capture(NowUs(), &notices);
+    view = frames_.Capture(MonotonicMicros(), &notices);
   }
   if (!notices.empty()) loop_->Post([this, notices] { Deliver(notices); });
   return view;

@@ -34,6 +34,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/backoff.h"
 #include "base/result.h"
 #include "guest/init/substitute.h"
 
@@ -49,13 +50,6 @@ struct Readiness {
   std::vector<std::string> command;  // kCommand
   std::chrono::milliseconds timeout{10000};
   std::chrono::milliseconds interval{100};  // kCommand: between probes
-};
-
-struct BackoffSpec {
-  std::chrono::milliseconds initial{250};
-  std::chrono::milliseconds max{10000};
-  // A service that stayed up at least this long starts again from `initial`.
-  std::chrono::milliseconds reset_after{10000};
 };
 
 struct ServiceSpec {

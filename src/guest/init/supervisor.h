@@ -22,10 +22,10 @@
 #include <string>
 #include <vector>
 
+#include "base/backoff.h"
 #include "base/child_process.h"
 #include "base/event_loop.h"
 #include "base/result.h"
-#include "guest/init/backoff.h"
 #include "guest/init/manifest.h"
 #include "guest/init/state_file.h"
 

@@ -15,6 +15,7 @@
 
 #include "base/child_process.h"
 #include "base/file.h"
+#include "base/pidfd.h"
 #include "base/temp_dir.h"
 #include "guest/init/state_file.h"
 
@@ -75,7 +76,7 @@ class VmiInitTest : public ::testing::Test {
   }
   void TearDown() override {
     if (init_pidfd_ >= 0) {
-      syscall(SYS_pidfd_send_signal, init_pidfd_, SIGKILL, nullptr, 0);
+      SignalPidfd(init_pidfd_, SIGKILL).ok();
       close(init_pidfd_);
     }
     unshare_.reset();
@@ -111,7 +112,7 @@ class VmiInitTest : public ::testing::Test {
       auto kids = ChildrenOf(unshare_->pid());
       if (!kids.empty()) {
         init_pid_ = kids[0];
-        init_pidfd_ = static_cast<int>(syscall(SYS_pidfd_open, init_pid_, 0));
+        if (auto fd = OpenPidfd(init_pid_); fd.ok()) init_pidfd_ = fd->release();
         return;
       }
       // A vmi-init that exits at once (bad manifest) leaves unshare a zombie.
@@ -211,7 +212,7 @@ TEST_F(VmiInitTest, SigtermStopsEverythingWithinTheDeadline) {
   })) << Console();
   ASSERT_GT(init_pid_, 0);
   auto begin = Clock::now();
-  ASSERT_EQ(syscall(SYS_pidfd_send_signal, init_pidfd_, SIGTERM, nullptr, 0), 0);
+  ASSERT_TRUE(SignalPidfd(init_pidfd_, SIGTERM).ok());
   // unshare exits with vmi-init's status. Without the SIGKILL after the
   // deadline this would hang (stubborn ignores SIGTERM) and WaitOrKill fails.
   auto status = unshare_->WaitOrKill(30s);

@@ -27,6 +27,7 @@
 
 #include "base/child_process.h"
 #include "base/file.h"
+#include "base/line_reader.h"
 #include "runtime/core/oci_runtime.h"
 
 namespace {
@@ -40,17 +41,6 @@ void Say(int fd, const std::string& line) {
   std::string s = line + "\n";
   ssize_t r = write(fd, s.data(), s.size());
   (void)r;
-}
-
-std::string ReadLine(int fd) {
-  std::string line;
-  char c;
-  while (read(fd, &c, 1) == 1) {
-    if (c == '\n') break;
-    line += c;
-    if (line.size() > 256) break;
-  }
-  return line;
 }
 
 std::string Tail(const std::string& path) {
@@ -128,7 +118,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   Say(sync, "created " + std::to_string(pid));
-  if (ReadLine(sync) != "start") {
+  if (auto line = vmi::ReadLine(sync, {.max_bytes = 256, .what = "daemon"});
+      !line.ok() || *line != "start") {
     cleanup();
     return 1;
   }

@@ -12,6 +12,7 @@
 #include "base/child_process.h"
 #include "base/file.h"
 #include "base/log.h"
+#include "base/temp_dir.h"
 #include "store/database.h"
 
 namespace vmi::store::testing {
@@ -44,9 +45,7 @@ Result<std::string> FindBinDir() {
 Result<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
   std::unique_ptr<PostgresServer> s(new PostgresServer());
   s->bin_ = VMI_TRY(FindBinDir());
-  char tmpl[] = "/tmp/vmi-pg-XXXXXX";
-  if (!mkdtemp(tmpl)) return Error::FromErrno("mkdtemp");
-  s->dir_ = tmpl;
+  s->dir_ = VMI_TRY(TempDir::Create("vmi-pg")).Release();
   if (geteuid() == 0) {
     struct passwd* pw = getpwnam("postgres");
     if (!pw) return Error(ErrorCode::kUnavailable, "no `postgres` user to run the server as");
@@ -115,16 +114,15 @@ Result<std::string> FreshDatabaseUrl(const std::string& backend) {
   int n = counter++;
   if (backend == "sqlite") {
     // The directory lives until the process exits; tests are short-lived.
-    char tmpl[] = "/tmp/vmi-sqlite-XXXXXX";
-    if (!mkdtemp(tmpl)) return Error::FromErrno("mkdtemp");
+    std::string dir = VMI_TRY(TempDir::Create("vmi-sqlite")).Release();
     static std::vector<std::string>* dirs = new std::vector<std::string>();
-    dirs->push_back(tmpl);
+    dirs->push_back(dir);
     static struct Cleanup {
       ~Cleanup() {
         for (const auto& d : *dirs) (void)RemoveTree(d);
       }
     } cleanup;
-    return "sqlite://" + std::string(tmpl) + "/vmi.db";
+    return "sqlite://" + dir + "/vmi.db";
   }
   PostgresServer* pg = SharedPostgres();
   if (!pg) return Error(ErrorCode::kUnavailable, "test PostgreSQL did not start");

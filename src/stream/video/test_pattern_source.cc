@@ -4,16 +4,9 @@
 
 #include <algorithm>
 
+#include "base/clock.h"
+
 namespace vmi::video {
-namespace {
-
-int64_t NowUs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
-}
-
-}  // namespace
 
 TestPatternSource::TestPatternSource(int width, int height)
     : pending_w_(width), pending_h_(height) {}
@@ -78,7 +71,7 @@ Result<display::FrameView> TestPatternSource::Capture() {
   v.height = height_;
   v.stride = width_ * 4;
   v.sequence = sequence_;
-  v.capture_time_us = NowUs();
+  v.capture_time_us = MonotonicMicros();
   captures_++;
   return v;
 }

@@ -8,18 +8,10 @@
 
 #include <algorithm>
 
+#include "base/clock.h"
 #include "base/log.h"
 
 namespace vmi::video {
-namespace {
-
-int64_t NowUs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
-}
-
-}  // namespace
 
 VideoPipeline::VideoPipeline(display::FrameSource* source, PipelineOptions options)
     : source_(source),
@@ -83,7 +75,7 @@ void VideoPipeline::StartLocked() {
 void VideoPipeline::Run() {
   pthread_setname_np(pthread_self(), "vmi-video");
   const int64_t period_us = 1000000 / std::max(1, options_.fps);
-  int64_t next_us = NowUs();
+  int64_t next_us = MonotonicMicros();
   bool keep_running = true;
   while (keep_running) {
     // Pace: never tick before next_us, so nothing (not even a flood of
@@ -93,7 +85,7 @@ void VideoPipeline::Run() {
     pollfd fds[2] = {{wake_.get(), POLLIN, 0}, {source_->wait_fd(), POLLIN, 0}};
     bool woken = false;
     uint64_t drain;
-    for (int64_t left; (left = next_us - NowUs()) > 0;) {
+    for (int64_t left; (left = next_us - MonotonicMicros()) > 0;) {
       timespec ts{left / 1000000, (left % 1000000) * 1000};
       if (ppoll(fds, 1, &ts, nullptr) > 0) {
         woken = true;
@@ -107,7 +99,7 @@ void VideoPipeline::Run() {
       ppoll(fds, 2, &ts, nullptr);
     }
     (void)!read(wake_.get(), &drain, sizeof(drain));
-    next_us = std::max(next_us + period_us, NowUs());
+    next_us = std::max(next_us + period_us, MonotonicMicros());
     Tick(&keep_running);
   }
 }
@@ -195,7 +187,7 @@ void VideoPipeline::Tick(bool* keep_running) {
       }
     }
     if (h264_) {
-      int64_t now = NowUs();
+      int64_t now = MonotonicMicros();
       bool overflowed = overflows != last_overflows_;
       last_overflows_ = overflows;
       int kbps = bitrate_.Update(now, worst_backlog, overflowed);

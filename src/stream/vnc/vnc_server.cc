@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <rfb/rfb.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -13,6 +12,7 @@
 #include <mutex>
 
 #include "base/log.h"
+#include "base/secret.h"
 #include "base/unique_fd.h"
 
 namespace vmi::vnc {
@@ -39,21 +39,6 @@ void LogError(const char* format, ...) {
   std::string line(buf);
   while (!line.empty() && line.back() == '\n') line.pop_back();
   VMI_LOG(WARN) << "libvncserver: " << line;
-}
-
-std::string RandomPassword() {
-  // VNC authentication uses at most 8 characters.
-  static const char kAlphabet[] =
-      "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-  uint8_t bytes[8];
-  size_t got = 0;
-  while (got < sizeof bytes) {
-    ssize_t n = getrandom(bytes + got, sizeof bytes - got, 0);
-    if (n > 0) got += n;
-  }
-  std::string out;
-  for (uint8_t b : bytes) out.push_back(kAlphabet[b % (sizeof kAlphabet - 1)]);
-  return out;
 }
 
 // Per-client state behind cl->clientData.
@@ -190,7 +175,7 @@ Result<void> VncServer::Init() {
     return Error(ErrorCode::kResourceExhausted, "listening fd above FD_SETSIZE");
   }
 
-  password_ = options_.password.empty() ? RandomPassword() : options_.password;
+  password_ = options_.password.empty() ? RandomPassword(8) : options_.password;
   password_list_ = {password_.data(), nullptr};
 
   width_ = options_.initial_width;

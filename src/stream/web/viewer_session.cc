@@ -2,16 +2,12 @@
 
 #include <time.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 
 namespace vmi::web {
-namespace {
 
-int64_t Now(clockid_t clock) {
-  timespec ts;
-  clock_gettime(clock, &ts);
-  return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
-}
+namespace {
 
 constexpr uint32_t kXF86HomePage = 0x1008ff18;
 constexpr uint32_t kXF86Back = 0x1008ff26;
@@ -22,7 +18,7 @@ constexpr uint16_t kPolicyViolation = 1008;
 std::shared_ptr<const std::string> ViewerSession::Serialize(const video::EncodedFrame& f) {
   // Capture time on the wall clock, so a browser on the same host can
   // compare it with Date.now()/performance.timeOrigin.
-  int64_t wall = Now(CLOCK_REALTIME) - (Now(CLOCK_MONOTONIC) - f.capture_time_us);
+  int64_t wall = WallMicros() - (MonotonicMicros() - f.capture_time_us);
   std::string msg = f.codec == video::Codec::kH264
                         ? EncodeVideoHeader(f.keyframe, static_cast<uint64_t>(wall))
                         : EncodeJpegHeader(f.keyframe, f.rect.x, f.rect.y, f.rect.w, f.rect.h,
@@ -86,7 +82,7 @@ void ViewerSession::Pump() {
   if (closed_ || !channel_) return;
   for (;;) {
     if (transport_->queued_bytes() >= options_.max_transport_bytes) {
-      int64_t now = Now(CLOCK_MONOTONIC);
+      int64_t now = MonotonicMicros();
       if (backlog_since_us_ == 0) {
         backlog_since_us_ = now;
       } else if (now - backlog_since_us_ > options_.stall_timeout_us) {
@@ -199,7 +195,7 @@ Result<void> ViewerSession::Handle(const ClientMessage& m) {
     return Ok();
   }
   if (std::holds_alternative<KeyframeRequestMsg>(m)) {
-    int64_t now = Now(CLOCK_MONOTONIC);
+    int64_t now = MonotonicMicros();
     // Rate-limited: a client stuck in a decode-error loop must not turn the
     // stream into all-keyframes.
     if (now - last_keyframe_request_us_ < options_.min_keyframe_interval_us) return Ok();

@@ -81,14 +81,4 @@ Result<void> XvfbServer::Stop() {
   return Ok();
 }
 
-TempDir::TempDir() {
-  char tmpl[] = "/tmp/vmi-display-test-XXXXXX";
-  const char* p = mkdtemp(tmpl);
-  path_ = p ? p : "";
-}
-
-TempDir::~TempDir() {
-  if (!path_.empty()) (void)RemoveTree(path_);
-}
-
 }  // namespace vmi::display::testing

@@ -9,6 +9,7 @@
 
 #include "base/child_process.h"
 #include "base/result.h"
+#include "base/temp_dir.h"
 
 namespace vmi::display::testing {
 
@@ -34,15 +35,10 @@ class XvfbServer {
   int display_;
 };
 
-// A temporary directory removed (recursively) on destruction.
-class TempDir {
+// A temporary directory made on construction, removed (recursively) on destruction.
+class TempDir : public vmi::TempDir {
  public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+  TempDir() : vmi::TempDir(MustCreate("vmi-display-test")) {}
 };
 
 }  // namespace vmi::display::testing

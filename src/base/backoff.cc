@@ -1,8 +1,8 @@
-#include "guest/init/backoff.h"
+#include "base/backoff.h"
 
 #include <algorithm>
 
-namespace vmi::guest {
+namespace vmi {
 
 std::chrono::milliseconds Backoff::OnExit(std::chrono::milliseconds uptime) {
   if (uptime >= spec_.reset_after) failures_ = 0;
@@ -12,4 +12,4 @@ std::chrono::milliseconds Backoff::OnExit(std::chrono::milliseconds uptime) {
   return std::min(delay, spec_.max);
 }
 
-}  // namespace vmi::guest
+}  // namespace vmi

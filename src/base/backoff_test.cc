@@ -1,8 +1,9 @@
-#include "guest/init/backoff.h"
+#include "base/backoff.h"
 
 #include <gtest/gtest.h>
 
-namespace vmi::guest {
+namespace vmi {
+
 namespace {
 
 using std::chrono::milliseconds;
@@ -27,4 +28,4 @@ TEST(Backoff, ResetsAfterAStableRun) {
 }
 
 }  // namespace
-}  // namespace vmi::guest
+}  // namespace vmi

@@ -1,0 +1,41 @@
+#include "base/pidfd.h"
+
+#include <poll.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "base/clock.h"
+
+namespace vmi {
+
+Result<UniqueFd> OpenPidfd(pid_t pid) {
+  // pidfds are always close-on-exec; pidfd_open takes no O_CLOEXEC flag.
+  int fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  if (fd < 0) {
+    Error e = Error::FromErrno("pidfd_open " + std::to_string(pid));
+    if (errno == ESRCH) return Error(ErrorCode::kNotFound, e.ToString());
+    return e;
+  }
+  return UniqueFd(fd);
+}
+
+Result<void> SignalPidfd(int pidfd, int sig) {
+  if (syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0) != 0) {
+    return Error::FromErrno("pidfd_send_signal");
+  }
+  return {};
+}
+
+bool WaitPidfdExit(int pidfd, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    pollfd p{pidfd, POLLIN, 0};
+    int r = poll(&p, 1, MillisUntil(deadline));
+    if (r > 0) return true;
+    if (r == 0 || errno != EINTR) return false;
+  }
+}
+
+}  // namespace vmi

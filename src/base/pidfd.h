@@ -1,0 +1,24 @@
+// pidfds: a handle on a process that cannot be confused with a later process
+// that reuses the pid. ChildProcess owns its own children through these; the
+// daemon uses them directly for processes it adopts (a container monitor
+// started by an earlier daemon, a container's init).
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+
+#include "base/result.h"
+#include "base/unique_fd.h"
+
+namespace vmi {
+
+// pidfd_open(2), close-on-exec. ESRCH (no such process) is kNotFound.
+Result<UniqueFd> OpenPidfd(pid_t pid);
+// pidfd_send_signal(2).
+Result<void> SignalPidfd(int pidfd, int sig);
+// Waits up to `timeout` for the process to exit (the pidfd becomes readable).
+// True if it exited; it is not reaped (waitid(P_PIDFD) does that, if it is ours).
+bool WaitPidfdExit(int pidfd, std::chrono::milliseconds timeout);
+
+}  // namespace vmi
