@@ -122,6 +122,22 @@ const VirtualLibrary& VirtualLibz() {
   return *lib;
 }
 
+const VirtualLibrary& VirtualLibEGL() {
+  static const VirtualLibrary* lib = [] {
+    auto* l = new VirtualLibrary("libEGL.so", {"libEGL.so.1"});
+    hooks::RegisterLibEGL(*l);
+    return l;
+  }();
+  return *lib;
+}
+
+const VirtualLibrary& VirtualLibGLESv2() {
+  // Mesa's libGLESv2.so.2 exports the GLES 3.x entry points too, which is
+  // what Android's libGLESv3.so adds to libGLESv2.so.
+  static const VirtualLibrary* lib = new VirtualLibrary("libGLESv2.so", {"libGLESv2.so.2"});
+  return *lib;
+}
+
 const std::vector<const VirtualLibrary*>& AllVirtualLibraries() {
   static const std::vector<const VirtualLibrary*> all = {&VirtualLibc(),  &VirtualLibm(),      &VirtualLibdl(),
                                                          &VirtualLiblog(), &VirtualLibstdcxx(), &VirtualLibz()};
@@ -135,6 +151,8 @@ const VirtualLibrary* FindVirtualLibrary(std::string_view name) {
   if (name == "liblog.so") return &VirtualLiblog();
   if (name == "libstdc++.so") return &VirtualLibstdcxx();
   if (name == "libz.so") return &VirtualLibz();
+  if (name == "libEGL.so") return &VirtualLibEGL();
+  if (name == "libGLESv2.so" || name == "libGLESv3.so") return &VirtualLibGLESv2();
   return nullptr;
 }
 

@@ -61,7 +61,11 @@ const VirtualLibrary& VirtualLibdl();
 const VirtualLibrary& VirtualLiblog();
 const VirtualLibrary& VirtualLibstdcxx();
 const VirtualLibrary& VirtualLibz();
-// All of them, in the order above.
+// Graphics: the host's Mesa (not in AllVirtualLibraries: loaded only when a
+// bridged object needs them).
+const VirtualLibrary& VirtualLibEGL();
+const VirtualLibrary& VirtualLibGLESv2();
+// All of the bionic core libraries, in the order above.
 const std::vector<const VirtualLibrary*>& AllVirtualLibraries();
 // Returns the virtual library called `name` ("libc.so", ...), or nullptr.
 const VirtualLibrary* FindVirtualLibrary(std::string_view name);

@@ -16,6 +16,7 @@ void RegisterLibdl(VirtualLibrary& lib);
 void RegisterLiblog(VirtualLibrary& lib);
 void RegisterLibstdcxx(VirtualLibrary& lib);
 void RegisterLibz(VirtualLibrary& lib);
+void RegisterLibEGL(VirtualLibrary& lib);
 
 // Families (each defined in <family>_hooks.cc).
 void AddStdioHooks(VirtualLibrary& lib);
