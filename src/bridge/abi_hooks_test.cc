@@ -4,7 +4,9 @@
 // glibc's behaviour or a known answer.
 #include <arpa/inet.h>
 #include <fenv.h>
+#include <fts.h>
 #include <glob.h>
+#include <sys/stat.h>
 #include <netdb.h>
 #include <termios.h>
 #include <netinet/in.h>
@@ -299,6 +301,60 @@ TEST(PosixHooks, GlobWithBsdLayoutAndCodes) {
   EXPECT_EQ(glob_hook((dir->path() + "/*.none").c_str(), 0, nullptr, &g), -3);  // GLOB_NOMATCH
   Libc<void (*)(G*)>("globfree")(&g);
   EXPECT_EQ(Libc<void* (*)()>("getutent")(), nullptr);
+}
+
+TEST(FtsHooks, WalkInBionicLayoutWithParentsAndSkip) {
+  auto dir = TempDir::Create("bridge-fts");
+  ASSERT_TRUE(dir.ok());
+  ASSERT_EQ(mkdir((dir->path() + "/sub").c_str(), 0700), 0);
+  ASSERT_EQ(mkdir((dir->path() + "/skip").c_str(), 0700), 0);
+  for (const char* n : {"/a", "/sub/b", "/skip/c"}) {
+    FILE* f = fopen((dir->path() + n).c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    fclose(f);
+  }
+  struct Ent {  // bionic (OpenBSD) FTSENT
+    Ent *cycle, *parent, *link;
+    long number;
+    void* pointer;
+    char *accpath, *path;
+    int err, symfd;
+    size_t pathlen, namelen;
+    ino_t ino;
+    dev_t dev;
+    nlink_t nlink;
+    int level;
+    unsigned short info, flags, instr;
+    struct stat* statp;
+    char name[1];
+  };
+  auto open_fts = Libc<void* (*)(char* const*, int, int (*)(const Ent**, const Ent**))>("fts_open");
+  auto read_fts = Libc<Ent* (*)(void*)>("fts_read");
+  auto set_fts = Libc<int (*)(void*, Ent*, int)>("fts_set");
+  auto close_fts = Libc<int (*)(void*)>("fts_close");
+  std::string root = dir->path();
+  char* argv[] = {root.data(), nullptr};
+  auto by_name = +[](const Ent** a, const Ent** b) { return strcmp((*a)->name, (*b)->name); };
+  void* fts = open_fts(argv, FTS_PHYSICAL | FTS_NOCHDIR, by_name);
+  ASSERT_NE(fts, nullptr);
+  std::string seen;
+  while (Ent* e = read_fts(fts)) {
+    if (e->info == FTS_D && strcmp(e->name, "skip") == 0) {
+      EXPECT_EQ(set_fts(fts, e, FTS_SKIP), 0);
+      continue;
+    }
+    if (e->info == FTS_D && strcmp(e->name, "sub") == 0) e->number = 42;
+    if (e->info == FTS_F) {
+      EXPECT_EQ(e->namelen, strlen(e->name));
+      EXPECT_EQ(e->pathlen, strlen(e->path));
+      if (strcmp(e->name, "b") == 0) {
+        EXPECT_EQ(e->parent->number, 42);
+      }
+      seen += std::string(e->name) + "@" + std::to_string(e->level) + " ";
+    }
+  }
+  EXPECT_EQ(seen, "a@1 b@2 ");
+  EXPECT_EQ(close_fts(fts), 0);
 }
 
 TEST(MultibyteHooks, Utf8EvenInTheCLocale) {

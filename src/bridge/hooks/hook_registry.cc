@@ -20,6 +20,7 @@ void RegisterLibc(VirtualLibrary& lib) {
   AddSetjmpHooks(lib);
   AddMathClassifyHooks(lib);
   AddPosixHooks(lib);
+  AddFtsHooks(lib);
   AddStdioExtHooks(lib);
   AddMultibyteHooks(lib);
 }

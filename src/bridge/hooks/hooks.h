@@ -40,6 +40,7 @@ void AddSetjmpHooks(VirtualLibrary& lib);
 void AddMathClassifyHooks(VirtualLibrary& lib);
 void AddDlExtraHooks(VirtualLibrary& lib);
 void AddPosixHooks(VirtualLibrary& lib);
+void AddFtsHooks(VirtualLibrary& lib);
 void AddStdioExtHooks(VirtualLibrary& lib);
 void AddMultibyteHooks(VirtualLibrary& lib);
 void AddDlPropertyHooks(VirtualLibrary& lib);

@@ -267,10 +267,6 @@ const HookEntry kHooks[] = {
 
 void AddPosixHooks(VirtualLibrary& lib) {
   lib.AddHooks(kHooks, sizeof(kHooks) / sizeof(kHooks[0]));
-  // bionic's FTS/FTSENT (OpenBSD: size_t lengths, int level) differ from
-  // glibc's (int lengths, short level): loads that import them fail with
-  // the names listed instead of reading fields at wrong offsets.
-  for (const char* n : {"fts_open", "fts_read", "fts_children", "fts_set", "fts_close"}) lib.Block(n);
 }
 
 }  // namespace vmi::bridge::hooks
