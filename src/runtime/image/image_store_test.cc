@@ -6,6 +6,7 @@
 
 #include <chrono>
 
+#include "base/child_process.h"
 #include "base/file.h"
 #include "runtime/image/testing/store_test_base.h"
 
@@ -115,6 +116,26 @@ TEST_F(ImageStoreTest, BuildsThePhoneImageFromItsOwnDefinition) {
   ASSERT_FALSE(imported.ok());
   EXPECT_EQ(imported.error().code(), ErrorCode::kInvalidArgument);
   EXPECT_FALSE(store_->Exists("x"));
+}
+
+TEST_F(ImageStoreTest, PhoneBuildRefusesWhenTheHostLacksItsPrograms) {
+  // The phone definition with one required program the host cannot have.
+  std::string def = dir_ + "/phone-def";
+  ASSERT_TRUE(RunChecked({"cp", "-R", std::string(VMI_LINUX_MOBILE_DEFINITION) + "/../phone", def}).ok());
+  auto j = nlohmann::json::parse(*ReadFile(def + "/image.json"));
+  j["requires"].push_back("/usr/bin/vmi-no-such-program");
+  ASSERT_TRUE(WriteFile(def + "/image.json", j.dump()).ok());
+  auto store = ImageStore::Open({dir_ + "/data2", VMI_LINUX_MOBILE_DEFINITION, def});
+  ASSERT_TRUE(store.ok());
+  auto built = store->BuildFromHost(ImageKind::kPhone, "phone");
+  ASSERT_FALSE(built.ok());
+  EXPECT_EQ(built.error().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_NE(built.error().ToString().find("/usr/bin/vmi-no-such-program"), std::string::npos);
+  EXPECT_NE(built.error().ToString().find("apt-phone.txt"), std::string::npos);
+  EXPECT_FALSE(store->Exists("phone"));
+  auto left = ListDirectory(dir_ + "/data2/images");
+  ASSERT_TRUE(left.ok());
+  EXPECT_TRUE(left->empty()) << "a failed build leaves nothing behind";
 }
 
 TEST_F(ImageStoreTest, GetAndRemove) {

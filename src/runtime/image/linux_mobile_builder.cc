@@ -18,6 +18,9 @@ struct Definition {
   std::vector<std::string> host_binds;
   std::vector<std::string> top_level_links;
   std::vector<std::string> directories;
+  // Host programs the session cannot start without (optional key).
+  std::vector<std::string> requires_paths;
+  std::string requires_hint;
 };
 
 Result<Definition> LoadDefinition(const std::string& dir) {
@@ -40,6 +43,9 @@ Result<Definition> LoadDefinition(const std::string& dir) {
   VMI_CHECK_OK(list("host_binds", d.host_binds, true), "definition");
   VMI_CHECK_OK(list("top_level_links", d.top_level_links, true), "definition");
   VMI_CHECK_OK(list("directories", d.directories, false), "definition");
+  if (j.contains("requires")) VMI_CHECK_OK(list("requires", d.requires_paths, true), "definition");
+  if (j.contains("requires_hint") && j["requires_hint"].is_string())
+    d.requires_hint = j["requires_hint"].get<std::string>();
   return d;
 }
 
@@ -110,6 +116,14 @@ Result<LinuxMobileBuild> BuildLinuxMobileRootfs(const std::string& definition_di
                                                 const std::string& host_root) {
   std::string host = host_root.back() == '/' ? host_root : host_root + "/";
   auto def = VMI_TRY_CTX(LoadDefinition(definition_dir), "linux-mobile definition");
+  // A session whose programs are missing would only restart them forever:
+  // refuse the build and say what to install.
+  for (const auto& p : def.requires_paths) {
+    if (access(Join(host, p).c_str(), X_OK) != 0)
+      return Error(ErrorCode::kFailedPrecondition,
+                   "the image needs " + p + " on the host" +
+                       (def.requires_hint.empty() ? "" : " (" + def.requires_hint + ")"));
+  }
   LinuxMobileBuild build;
   build.definition_digest = VMI_TRY(LinuxMobileDigest(definition_dir, host));
   if (mkdir(rootfs.c_str(), 0755) != 0) return Error::FromErrno("mkdir " + rootfs);

@@ -1,7 +1,10 @@
 // Builds the rootfs of a linux-mobile image from the host's own tree and
 // the definition directory images/linux-mobile/ (no network):
 //
-//   definition/image.json    host_binds, top_level_links, directories
+//   definition/image.json    host_binds, top_level_links, directories, and
+//                            optionally requires (host programs the session
+//                            needs; the build fails without them) and
+//                            requires_hint (what to install)
 //   definition/session.json  -> rootfs/etc/vmi/session.json
 //   definition/etc/          -> rootfs/etc/ (copied over the generated files)
 //   definition/home/         -> rootfs/root/
