@@ -50,7 +50,20 @@ function kernels() {
 }
 )";
 
+// Resident set size of this process in KiB (/proc/self/statm).
+long RssKib() {
+  long pages_total = 0, pages_rss = 0;
+  FILE* f = fopen("/proc/self/statm", "r");
+  if (f == nullptr) return -1;
+  if (fscanf(f, "%ld %ld", &pages_total, &pages_rss) != 2) pages_rss = -1;
+  fclose(f);
+  return pages_rss * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
 int LoadBridged(const char* path) {
+  // The bridge's own start-up (virtual libraries, hook tables) counts as
+  // overhead of the first library: it is paid once per process.
+  long rss0 = RssKib();
   auto t0 = Clock::now();
   void* h = bridge_dlopen(path, BRIDGE_RTLD_NOW | BRIDGE_RTLD_NODELETE);
   auto t1 = Clock::now();
@@ -58,7 +71,7 @@ int LoadBridged(const char* path) {
     fprintf(stderr, "%s\n", bridge_dlerror());
     return 1;
   }
-  printf("%.3f\n", Ms(t0, t1));
+  printf("%.3f %ld\n", Ms(t0, t1), RssKib() - rss0);
   fflush(stdout);
   _exit(0);
 }
@@ -73,6 +86,7 @@ int LoadGlibc(const char* path, bool preload_deps) {
       if (dlopen(dep, RTLD_NOW | RTLD_GLOBAL) == nullptr) fprintf(stderr, "preload %s: %s\n", dep, dlerror());
     }
   }
+  long rss0 = RssKib();
   auto t0 = Clock::now();
   void* h = dlopen(path, RTLD_NOW);
   auto t1 = Clock::now();
@@ -80,7 +94,7 @@ int LoadGlibc(const char* path, bool preload_deps) {
     fprintf(stderr, "%s\n", dlerror());
     return 1;
   }
-  printf("%.3f\n", Ms(t0, t1));
+  printf("%.3f %ld\n", Ms(t0, t1), RssKib() - rss0);
   fflush(stdout);
   _exit(0);
 }
@@ -172,14 +186,28 @@ int Orchestrate(const std::string& self, const std::string& targets) {
   // Warm the page cache for both files so we time loading, not disk.
   Sample(self, {"load-bridged", libjsc}, 1);
   Sample(self, {"load-glibc-deps", kNativeJsc}, 1);
-  auto bridged = Sample(self, {"load-bridged", libjsc}, 7);
-  auto glibc = Sample(self, {"load-glibc-deps", kNativeJsc}, 7);
+  std::vector<std::string> load_b, load_g;
+  auto bridged = Sample(self, {"load-bridged", libjsc}, 7, &load_b);
+  auto glibc = Sample(self, {"load-glibc-deps", kNativeJsc}, 7, &load_g);
   auto glibc_cold_deps = Sample(self, {"load-glibc", kNativeJsc}, 7);
   double b = Median(bridged), g = Median(glibc), gd = Median(glibc_cold_deps);
   printf("{\"bench\":\"bridge\",\"figure\":\"load_ms\",\"bridged_libjsc_ms\":%.2f,\"glibc_dlopen_javascriptcoregtk_ms\":%.2f,"
-         "\"ratio\":%.3f,\"target_ratio\":1.5,\"met\":%s,\"glibc_dlopen_including_deps_ms\":%.2f,"
+         "\"ratio\":%.3f,\"target_ratio\":1.2,\"met\":%s,\"glibc_dlopen_including_deps_ms\":%.2f,"
          "\"bridged_relocs\":39736,\"glibc_relocs\":36079,\"samples\":7}\n",
-         b, g, b / g, b / g <= 1.5 ? "true" : "false", gd);
+         b, g, b / g, b / g <= 1.2 ? "true" : "false", gd);
+  // Resident memory added by the load (second number each child printed).
+  auto second = [](const std::vector<std::string>& outs) {
+    std::vector<double> v;
+    for (const std::string& o : outs) {
+      size_t sp = o.find(' ');
+      if (sp != std::string::npos) v.push_back(atof(o.c_str() + sp + 1));
+    }
+    return Median(v);
+  };
+  printf("{\"bench\":\"bridge\",\"figure\":\"load_rss_kib\",\"bridged_libjsc_kib\":%.0f,"
+         "\"glibc_dlopen_javascriptcoregtk_kib\":%.0f,\"bridge_overhead_kib\":%.0f,"
+         "\"note\":\"bridged includes the bridge's one-time start-up; glibc's deps were preloaded\"}\n",
+         second(load_b), second(load_g), second(load_b) - second(load_g));
   std::vector<std::string> outs_b, outs_n;
   auto jb = Sample(self, {"js-bridged", libjsc}, 3, &outs_b);
   auto jn = Sample(self, {"js-native", kNativeJsc}, 3, &outs_n);
