@@ -233,6 +233,10 @@ void AddInstanceCommands(CLI::App& app, Context& ctx) {
       printf("Binder:           %s\n", j.value("binder", false)
                                            ? "yes (Android images can run)"
                                            : "no (Android images cannot run on this host)");
+      printf("Guest /proc view: %s\n",
+             j.value("guest_limits_view", "") == "lxcfs"
+                 ? ("own limits (" + Field(j, "guest_limits_view_note") + ")").c_str()
+                 : ("the host's: " + Field(j, "guest_limits_view_note")).c_str());
       printf("Kernel:           %s\n", Field(j, "kernel").c_str());
       const Json cap = j.value("capacity", Json::object());
       const Json use = j.value("usage", Json::object());

@@ -240,6 +240,8 @@ void RegisterNodeRoutes(api::Router& router, InstanceManager& m) {
         {"user_namespaces", h.user_namespaces},
         {"overlayfs", h.overlayfs},
         {"binder", h.binderfs},
+        {"guest_limits_view", m.limit_view() ? "lxcfs" : "host"},
+        {"guest_limits_view_note", m.limit_view_status()},
         {"kernel", h.kernel},
         {"capacity", {{"cpus", h.cpus}, {"memory", h.memory_bytes}}},
         {"usage",

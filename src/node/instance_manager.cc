@@ -21,6 +21,7 @@
 #include "base/log.h"
 #include "base/pidfd.h"
 #include "base/secret.h"
+#include "runtime/core/lxcfs.h"
 #include "runtime/core/rootfs.h"
 
 namespace vmi::node {
@@ -55,9 +56,13 @@ uint64_t ProcessStartTicks(pid_t pid) {
   return std::strtoull(fields[19].c_str(), nullptr, 10);
 }
 
-InstanceManager::InstanceManager(ManagerOptions o, runtime::HostInfo host,
-                                 InstanceRepository* repo, ImageResolver* images)
-    : options_(std::move(o)), runtime_(std::move(host)), repo_(repo), images_(images) {}
+InstanceManager::InstanceManager(ManagerOptions o, runtime::HostInfo host, InstanceRepository* repo,
+                                 ImageResolver* images)
+    : options_(std::move(o)),
+      runtime_(std::move(host)),
+      repo_(repo),
+      images_(images),
+      lxcfs_(runtime::LxcfsOptions{.mountpoint = options_.lxcfs_dir}) {}
 
 Result<std::unique_ptr<InstanceManager>> InstanceManager::Create(ManagerOptions options,
                                                                  runtime::HostInfo host,
@@ -281,6 +286,8 @@ Result<void> InstanceManager::StartLocked(Entry& e) {
     unlink((dir + stale).c_str());
   runtime::InstancePaths paths{layout.merged, dir + "/dev", options_.guest_kit, dir + "/binderfs",
                                ""};
+  paths.limit_views = lxcfs_.binds();
+  paths.host_cpus = runtime_.host().cpus;
   if (android) {
     MakeDirs(paths.binderfs).ok();
     if (!runtime::IsMountPoint(paths.binderfs) &&
@@ -580,6 +587,23 @@ void InstanceManager::OnMonitorExit(const std::string& id) {
   if (!t.ok()) VMI_ILOG(ERROR, id) << t.error().ToString();
 }
 
+void InstanceManager::RebindLimitViews() {
+  std::vector<std::pair<std::string, pid_t>> running;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, e] : entries_) {
+      if (e->record.state == InstanceState::kRunning && e->record.init_pid > 0)
+        running.emplace_back(id, e->record.init_pid);
+    }
+  }
+  for (const auto& [id, pid] : running) {
+    auto r = lxcfs_.Rebind(pid);
+    if (!r.ok()) VMI_ILOG(WARN, id) << "lxcfs views: " << r.error().ToString();
+  }
+  if (!running.empty())
+    VMI_LOG(INFO) << "lxcfs views rebound in " << running.size() << " instances";
+}
+
 Result<void> InstanceManager::Reconcile() {
   auto records = VMI_TRY_CTX(repo_->LoadAll(), "load instances");
   std::vector<std::string> to_watch, to_restart;
@@ -620,6 +644,20 @@ Result<void> InstanceManager::Reconcile() {
     if (!stopping && r.spec.restart != runtime::RestartPolicy::kNever &&
         (r.spec.restart == runtime::RestartPolicy::kAlways || r.last_exit != "exited 0"))
       to_restart.push_back(id);
+  }
+  // The node's lxcfs: adopted if it outlived an earlier daemon. One started
+  // anew finds running instances with the dead one's files: rebind them.
+  if (!options_.lxcfs_dir.empty() && lxcfs_.Ensure()) RebindLimitViews();
+  if (lxcfs_.serving()) {
+    auto t = loop_->AddTimer(
+        std::chrono::seconds(5),
+        [this] {
+          bool restarted = false;
+          lxcfs_.Check(&restarted);
+          if (restarted) RebindLimitViews();
+        },
+        true);
+    if (!t.ok()) VMI_LOG(WARN) << "lxcfs supervision: " << t.error().ToString();
   }
   watcher_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "vmi-watch");

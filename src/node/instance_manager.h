@@ -34,6 +34,7 @@
 #include "node/image_resolver.h"
 #include "node/instance_repository.h"
 #include "runtime/core/host_info.h"
+#include "runtime/core/lxcfs.h"
 #include "runtime/core/network.h"
 #include "runtime/core/oci_runtime.h"
 
@@ -48,6 +49,9 @@ struct ManagerOptions {
   // Test hook: fail the named step of Create/Start ("dirs", "row", "mount",
   // "config", "monitor", "network", "start") to check the rollback.
   std::string inject_failure;
+  // Where the node's lxcfs serves (one for all daemons on the node); empty:
+  // no lxcfs, guests see the host's /proc.
+  std::string lxcfs_dir = "/run/vmi/lxcfs";
 };
 
 struct CreateRequest {
@@ -91,6 +95,9 @@ class InstanceManager {
   void SubscribeRemoved(Listener l);
 
   const runtime::HostInfo& host() const { return runtime_.host(); }
+  // Whether guests see their own limits in /proc (lxcfs), or why not.
+  std::string limit_view_status() const { return lxcfs_.status(); }
+  bool limit_view() const { return lxcfs_.serving(); }
 
  private:
   struct Entry {
@@ -115,6 +122,8 @@ class InstanceManager {
   void SetState(Entry& e, InstanceState s);
   void Persist(const InstanceRecord& r);
   void Watch(const std::string& id, pid_t monitor_pid);
+  // Puts a (re)started lxcfs's files into every running instance.
+  void RebindLimitViews();
   void OnMonitorExit(const std::string& id);
   std::string ReadExit(const std::string& id) const;
 
@@ -130,6 +139,7 @@ class InstanceManager {
   std::vector<Listener> listeners_;
   std::vector<Listener> removed_listeners_;
   bool network_ready_ = false;
+  runtime::Lxcfs lxcfs_;
 
   std::unique_ptr<EventLoop> loop_;
   std::map<std::string, UniqueFd> watched_;  // loop thread only

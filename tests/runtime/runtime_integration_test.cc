@@ -1,11 +1,12 @@
 // Real containers through the real daemon and CLI: isolation, limits,
 // persistence across stop/start and daemon crashes, the guest session,
 // rollback after injected failures, bad input and concurrent calls.
+#include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
 #include <set>
 #include <thread>
 
@@ -111,6 +112,46 @@ TEST_F(RuntimeTest, IsolationOfProcessesFilesAndNetwork) {
   // Loopback inside works.
   auto [n4, out4] = daemon_->Exec(a, {"sh", "-c", "ip -o link show lo | grep -c UP"});
   EXPECT_EQ(n4, 0) << out4;
+}
+
+// lxcfs (the node's, started by the daemon) and the cpuset: `free`, `nproc`,
+// /proc/cpuinfo, cpu/online and uptime show the instance, not the host; a
+// crashed lxcfs is started again and its files put back into the instance.
+TEST_F(RuntimeTest, GuestSeesItsOwnLimits) {
+  auto info = daemon_->Json({"info"});
+  if (info.value("guest_limits_view", "") != "lxcfs") {
+    if (!PathExists("/usr/bin/lxcfs")) GTEST_SKIP() << "lxcfs is not installed";
+    FAIL() << "lxcfs is installed but does not serve: " << info.dump();
+  }
+  std::string a = Create({"--name", "own-limits"});  // --memory 512M --cpus 1
+  daemon_->Ok({"start", a});
+  const std::vector<std::string> probe = {
+      "sh", "-c",
+      "free -m | awk '/^Mem:/{print $2}'; nproc; grep -c ^processor /proc/cpuinfo; "
+      "cat /sys/devices/system/cpu/online; cut -d. -f1 /proc/uptime"};
+  auto [rc, out] = daemon_->Exec(a, probe);
+  ASSERT_EQ(rc, 0) << out;
+  auto lines = Split(std::string(Trim(out)), '\n');
+  ASSERT_EQ(lines.size(), 5u) << out;
+  EXPECT_EQ(lines[0], "512") << "free -m";
+  EXPECT_EQ(lines[1], "1") << "nproc";
+  EXPECT_EQ(lines[2], "1") << "processors in /proc/cpuinfo";
+  EXPECT_EQ(lines[3].find_first_of(",-"), std::string::npos) << "cpu/online: " << lines[3];
+  EXPECT_LT(std::stol(lines[4]), 300) << "the instance's uptime, not the host's";
+
+  // lxcfs dies: the daemon starts another and rebinds its files in here.
+  auto pid = ReadFile("/run/vmi/lxcfs.pid");
+  ASSERT_TRUE(pid.ok());
+  ASSERT_EQ(kill(std::stoi(*pid), SIGKILL), 0);
+  std::string again;
+  for (int i = 0; i < 100; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto [c, o] = daemon_->Exec(a, {"sh", "-c", "free -m | awk '/^Mem:/{print $2}'"});
+    again = std::string(Trim(o));
+    if (c == 0 && again == "512") break;
+  }
+  EXPECT_EQ(again, "512") << "the view did not come back after lxcfs was restarted";
+  EXPECT_EQ(daemon_->Json({"info"}).value("guest_limits_view", ""), "lxcfs");
 }
 
 TEST_F(RuntimeTest, NetworkNoneHasOnlyLoopback) {

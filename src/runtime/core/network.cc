@@ -1,24 +1,15 @@
 #include "runtime/core/network.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "base/child_process.h"
 #include "base/file.h"
+#include "base/unique_fd.h"
+#include "runtime/core/rtnetlink.h"
 
 namespace vmi::runtime {
 namespace {
-
-Result<void> Ip(const std::string& batch, const std::string& netns_of_pid = "") {
-  std::vector<std::string> argv;
-  if (!netns_of_pid.empty()) {
-    argv = {"nsenter", "--net=/proc/" + netns_of_pid + "/ns/net", "--"};
-  }
-  argv.insert(argv.end(), {"ip", "-batch", "-"});
-  auto r = VMI_TRY(Run(argv, {}, std::chrono::seconds(10), &batch));
-  if (!r.ok()) {
-    return Error(ErrorCode::kInternal, "ip " + DescribeWaitStatus(r.status) + ": " +
-                                           std::string(Trim(r.err)));
-  }
-  return Ok();
-}
 
 // Adds an iptables rule unless an identical one exists.
 Result<void> EnsureRule(std::vector<std::string> rule) {
@@ -48,12 +39,16 @@ std::string Network::AddressFor(int slot) const {
 
 Result<void> Network::EnsureHost() {
   const std::string& br = config_.bridge;
-  auto exists = VMI_TRY(Run({"ip", "link", "show", br}));
-  if (!exists.ok()) {
-    VMI_CHECK_OK(Ip("link add " + br + " type bridge\n" + "addr add " + Gateway() + "/16 dev " +
-                    br + "\nlink set " + br + " up\n"),
-                 "create bridge " + br);
+  auto nl = VMI_TRY_CTX(Rtnetlink::Open(), "host network");
+  auto index = nl.LinkIndex(br);
+  if (!index.ok() && index.error().code() == ErrorCode::kNotFound) {
+    VMI_CHECK_OK(nl.AddBridge(br), "create bridge " + br);
+    index = nl.LinkIndex(br);
+    if (index.ok()) VMI_CHECK_OK(nl.AddAddress4(*index, Gateway(), 16), "create bridge " + br);
   }
+  if (!index.ok()) return std::move(index).error().Context("host network");
+  VMI_CHECK_OK(nl.SetUp(*index), "bring up bridge " + br);
+  bridge_index_ = *index;
   VMI_CHECK_OK(WriteFile("/proc/sys/net/ipv4/ip_forward", "1"), "enable forwarding");
   std::string subnet = config_.prefix + ".0.0/16";
   VMI_CHECK_OK(EnsureRule({"-t", "nat", "POSTROUTING", "-s", subnet, "!", "-o", br, "-j",
@@ -70,30 +65,50 @@ Result<void> Network::EnsureHost() {
 }
 
 Result<void> Network::Attach(int slot, pid_t pid, bool bridged) {
-  std::string p = std::to_string(pid);
-  if (!bridged) return Ip("link set lo up\n", p).Context("configure loopback");
-  std::string host_if = HostInterface(slot);
-  Detach(slot).ok();  // a stale interface from a crashed start
-  VMI_CHECK_OK(Ip("link add " + host_if + " type veth peer name eth0 netns " + p + "\n" +
-                  "link set " + host_if + " master " + config_.bridge + "\n" + "link set " +
-                  host_if + " type bridge_slave isolated on\n" + "link set " + host_if + " up\n"),
-               "create veth for slot " + std::to_string(slot));
-  auto r = Ip("link set lo up\naddr add " + AddressFor(slot) + "/16 dev eth0\n" +
-                  "link set eth0 up\nroute add default via " + Gateway() + "\n",
-              p);
-  if (!r.ok()) {
+  // The container's network namespace, through its init (created, not yet
+  // started). Everything below is rtnetlink from this process: no `ip`.
+  UniqueFd netns(open(("/proc/" + std::to_string(pid) + "/ns/net").c_str(), O_RDONLY | O_CLOEXEC));
+  if (!netns) return Error::FromErrno("open network namespace of " + std::to_string(pid));
+  auto guest = VMI_TRY_CTX(Rtnetlink::OpenIn(netns.get()), "configure guest network");
+  auto lo = guest.LinkIndex("lo");
+  if (!lo.ok()) return std::move(lo).error().Context("configure loopback");
+  if (auto up = guest.SetUp(*lo); !up.ok())
+    return std::move(up).error().Context("configure loopback");
+  if (!bridged) return Ok();
+
+  const std::string host_if = HostInterface(slot);
+  const std::string what = "create veth for slot " + std::to_string(slot);
+  auto host = VMI_TRY_CTX(Rtnetlink::Open(), what);
+  int bridge = bridge_index_.load();
+  if (bridge <= 0) bridge = VMI_TRY_CTX(host.LinkIndex(config_.bridge), what);
+  if (auto stale = host.LinkIndex(host_if); stale.ok())
+    host.DeleteLink(*stale).ok();  // a crashed start
+  VMI_CHECK_OK(host.AddVeth(host_if, "eth0", netns.get(), bridge), what);
+  auto configured = [&]() -> Result<void> {
+    int hi = VMI_TRY(host.LinkIndex(host_if));
+    VMI_CHECK_OK(host.SetBridgePortIsolated(hi), "isolate " + host_if);
+    int eth0 = VMI_TRY(guest.LinkIndex("eth0"));
+    VMI_CHECK_OK(guest.AddAddress4(eth0, AddressFor(slot), 16), "eth0");
+    VMI_CHECK_OK(guest.SetUp(eth0), "eth0");
+    return guest.AddDefaultRoute4(Gateway());
+  }();
+  if (!configured.ok()) {
     Detach(slot).ok();
-    return std::move(r).error().Context("configure guest network");
+    return std::move(configured).error().Context("configure guest network");
   }
   return Ok();
 }
 
 Result<void> Network::Detach(int slot) {
   // Most removals are of stopped instances whose veth is already gone with
-  // their network namespace: no `ip` process for them.
+  // their network namespace.
   if (!PathExists("/sys/class/net/" + HostInterface(slot))) return Ok();
-  auto r = VMI_TRY(Run({"ip", "link", "del", HostInterface(slot)}));
-  (void)r;  // absent is fine
+  auto nl = VMI_TRY(Rtnetlink::Open());
+  auto index = nl.LinkIndex(HostInterface(slot));
+  if (!index.ok()) return Ok();  // gone meanwhile
+  auto r = nl.DeleteLink(*index);
+  if (!r.ok() && r.error().code() != ErrorCode::kNotFound)
+    return std::move(r).error().Context("remove " + HostInterface(slot));
   return Ok();
 }
 

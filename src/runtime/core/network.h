@@ -1,12 +1,18 @@
 // Host networking of instances: one host bridge with outbound NAT, and per
 // instance a veth pair whose guest end is the instance's eth0. Bridge ports
 // are isolated from each other, so instances cannot reach one another, and
-// new connections from instances to the host itself are dropped. Uses the
-// iproute2 and iptables programs rather than hand-written netlink.
+// new connections from instances to the host itself are dropped.
+//
+// Links, addresses and routes go through rtnetlink from the daemon itself
+// (runtime/core/rtnetlink.h): a start forks no `ip` or `nsenter`. The
+// iptables rules are installed once per daemon (EnsureHost) with the
+// iptables program, which is not on the start path.
 #pragma once
 
-#include <string>
 #include <sys/types.h>
+
+#include <atomic>
+#include <string>
 
 #include "base/result.h"
 
@@ -38,6 +44,7 @@ class Network {
 
  private:
   NetworkConfig config_;
+  std::atomic<int> bridge_index_{0};  // known after EnsureHost; starts run in parallel
 };
 
 }  // namespace vmi::runtime

@@ -61,6 +61,17 @@ uint64_t NofileHardLimit() {
 
 }  // namespace
 
+std::string CpusetFor(double cpus, int slot, int host_cpus) {
+  const int n = static_cast<int>(std::ceil(cpus - 1e-9));
+  if (host_cpus <= 0 || n <= 0 || n >= host_cpus) return "";
+  std::string out;
+  for (int i = 0; i < n; ++i) {
+    if (!out.empty()) out += ",";
+    out += std::to_string((slot * n + i) % host_cpus);
+  }
+  return out;
+}
+
 json SeccompProfile() {
   // Default allow; deny what could affect the host or other instances even
   // from inside a user namespace, as ENOSYS-like EPERM.
@@ -159,6 +170,7 @@ json BuildOciConfig(const InstanceSpec& spec, const InstanceSlot& slot, const Gu
   mounts.push_back(Bind(paths.guest_kit, kGuestKitDir, true));
   mounts.push_back(Bind(paths.devdir, kGuestDevDir, false));
   if (!android) mounts.push_back(Bind(paths.devdir + "/x11", "/tmp/.X11-unix", false));
+  for (const auto& [host, guest] : paths.limit_views) mounts.push_back(Bind(host, guest, true));
   if (android) {
     // The instance's own binderfs: its binder contexts are not shared with
     // any other instance.
@@ -182,6 +194,8 @@ json BuildOciConfig(const InstanceSpec& spec, const InstanceSlot& slot, const Gu
       {"pids", {{"limit", spec.pids_max}}},
       {"devices", json::array({json{{"allow", false}, {"access", "rwm"}}})},
   };
+  if (std::string cpus = CpusetFor(spec.cpus, slot.index, paths.host_cpus); !cpus.empty())
+    resources["cpu"]["cpus"] = cpus;
   if (android) {
     // binder character devices (major is dynamic: allow by type).
     resources["devices"].push_back(json{{"allow", true}, {"type", "c"}, {"access", "rwm"}});

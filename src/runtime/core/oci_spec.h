@@ -33,7 +33,18 @@ struct InstancePaths {
   std::string guest_kit;  // host side of /opt/vmi
   std::string binderfs;   // android only: the instance's own binderfs mount
   std::string netns;      // unused when the runtime creates the netns
+  // lxcfs files to bind over the guest's /proc and /sys views (host path,
+  // guest path); empty where lxcfs does not serve (the host's view then).
+  std::vector<std::pair<std::string, std::string>> limit_views;
+  // CPUs online on the host, for the instance's cpuset (0: no cpuset).
+  int host_cpus = 0;
 };
+
+// The CPUs an instance with `cpus` of quota may run on: as many as the quota
+// rounds up to, spread over the host by slot so that instances share the
+// load; "" when it may use them all. Pinning is what makes sched_getaffinity
+// (nproc, thread pools) see the instance's size, as lxcfs does for /proc.
+std::string CpusetFor(double cpus, int slot, int host_cpus);
 
 // Paths in the guest.
 inline constexpr const char* kGuestDevDir = "/run/vmi";

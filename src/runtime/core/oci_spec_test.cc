@@ -99,6 +99,32 @@ TEST(OciSpecTest, MountsDeviceDirKitAndHostTree) {
 
 // The square side the guest X server starts with is the larger dimension,
 // whichever orientation the instance was created in.
+TEST(OciSpecTest, CpusetFollowsTheQuotaAndSpreadsBySlot) {
+  EXPECT_EQ(CpusetFor(1, 0, 2), "0");
+  EXPECT_EQ(CpusetFor(1, 1, 2), "1");
+  EXPECT_EQ(CpusetFor(0.5, 3, 2), "1");
+  EXPECT_EQ(CpusetFor(1.5, 1, 4), "2,3");
+  EXPECT_EQ(CpusetFor(2, 0, 2), "");  // the whole host: no pinning
+  EXPECT_EQ(CpusetFor(1, 5, 0), "");  // unknown host
+
+  Fixture f;
+  f.paths.host_cpus = 4;
+  f.paths.limit_views = {{"/run/vmi/lxcfs/proc/meminfo", "/proc/meminfo"}};
+  json c = BuildOciConfig(f.spec, f.slot, f.image, f.paths);
+  EXPECT_EQ(c["linux"]["resources"]["cpu"]["cpus"], "2,3");
+  bool bound = false;
+  for (const auto& m : c["mounts"]) {
+    if (m["destination"] == "/proc/meminfo") {
+      bound = true;
+      EXPECT_EQ(m["source"], "/run/vmi/lxcfs/proc/meminfo");
+      EXPECT_NE(std::find(m["options"].begin(), m["options"].end(), "ro"), m["options"].end());
+    }
+  }
+  EXPECT_TRUE(bound);
+  // The lxcfs bind comes after /proc is mounted, or it would be hidden.
+  EXPECT_EQ(c["mounts"][0]["destination"], "/proc");
+}
+
 TEST(OciSpecTest, ScreenSideIsTheLargerDimension) {
   Fixture f;
   f.spec.width = 1920;

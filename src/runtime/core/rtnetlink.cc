@@ -1,0 +1,237 @@
+#include "runtime/core/rtnetlink.h"
+
+#include <arpa/inet.h>
+#include <libmnl/libmnl.h>
+#include <linux/if.h>
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include <sched.h>
+
+#include <cerrno>
+#include <cstring>
+#include <thread>
+#include <utility>
+
+namespace vmi::runtime {
+namespace {
+
+// Large enough for any request here and for the kernel's acks (an error ack
+// echoes the request).
+constexpr size_t kBufSize = 8192;
+
+nlmsghdr* Start(char* buf, uint16_t type, uint16_t flags, uint32_t seq) {
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buf);
+  nlh->nlmsg_type = type;
+  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+  nlh->nlmsg_seq = seq;
+  return nlh;
+}
+
+ifinfomsg* PutLink(nlmsghdr* nlh, int index, uint8_t family = AF_UNSPEC) {
+  auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
+  ifi->ifi_family = family;
+  ifi->ifi_index = index;
+  return ifi;
+}
+
+Result<in_addr> ParseAddress4(const std::string& s) {
+  in_addr a{};
+  if (inet_pton(AF_INET, s.c_str(), &a) != 1)
+    return Error(ErrorCode::kInvalidArgument, "not an IPv4 address: " + s);
+  return a;
+}
+
+Result<mnl_socket*> OpenSocket() {
+  mnl_socket* s = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+  if (!s) return Error::FromErrno("netlink socket");
+  if (mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) != 0) {
+    Error e = Error::FromErrno("bind netlink socket");
+    mnl_socket_close(s);
+    return e;
+  }
+  return s;
+}
+
+}  // namespace
+
+Rtnetlink::Rtnetlink(mnl_socket* s)
+    : sock_(s), port_(mnl_socket_get_portid(s)), buf_(new char[kBufSize]) {}
+
+Rtnetlink::Rtnetlink(Rtnetlink&& o) noexcept
+    : sock_(std::exchange(o.sock_, nullptr)),
+      port_(o.port_),
+      seq_(o.seq_),
+      buf_(std::move(o.buf_)) {}
+
+Rtnetlink& Rtnetlink::operator=(Rtnetlink&& o) noexcept {
+  if (this != &o) {
+    if (sock_) mnl_socket_close(sock_);
+    sock_ = std::exchange(o.sock_, nullptr);
+    port_ = o.port_;
+    seq_ = o.seq_;
+    buf_ = std::move(o.buf_);
+  }
+  return *this;
+}
+
+Rtnetlink::~Rtnetlink() {
+  if (sock_) mnl_socket_close(sock_);
+}
+
+Result<Rtnetlink> Rtnetlink::Open() { return Rtnetlink(VMI_TRY(OpenSocket())); }
+
+Result<Rtnetlink> Rtnetlink::OpenIn(int netns_fd) {
+  // setns(CLONE_NEWNET) moves only the calling thread, and a socket stays in
+  // the namespace it was created in: a throwaway thread makes it there.
+  Result<mnl_socket*> s = Error(ErrorCode::kInternal, "no socket");
+  std::thread([&] {
+    if (setns(netns_fd, CLONE_NEWNET) != 0) {
+      s = Error::FromErrno("enter network namespace");
+      return;
+    }
+    s = OpenSocket();
+  }).join();
+  if (!s.ok()) return std::move(s).error();
+  return Rtnetlink(*s);
+}
+
+Result<void> Rtnetlink::Transact(const std::string& what) {
+  auto* nlh = reinterpret_cast<nlmsghdr*>(buf_.get());
+  const uint32_t seq = nlh->nlmsg_seq;
+  if (mnl_socket_sendto(sock_, nlh, nlh->nlmsg_len) < 0) return Error::FromErrno("send " + what);
+  for (;;) {
+    ssize_t n = mnl_socket_recvfrom(sock_, buf_.get(), kBufSize);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error::FromErrno("receive " + what);
+    // mnl_cb_run turns an error ack into -1 with errno set; a plain ack is
+    // MNL_CB_STOP.
+    int r = mnl_cb_run(buf_.get(), static_cast<size_t>(n), seq, port_, nullptr, nullptr);
+    if (r == MNL_CB_ERROR) {
+      if (errno == ESRCH) continue;  // a stale message of an earlier request
+      Error e = Error::FromErrno(what);
+      if (errno == ENODEV || errno == ENOENT) return Error(ErrorCode::kNotFound, e.ToString());
+      if (errno == EEXIST) return Error(ErrorCode::kAlreadyExists, e.ToString());
+      return e;
+    }
+    if (r == MNL_CB_STOP) return Ok();
+  }
+}
+
+Result<int> Rtnetlink::LinkIndex(const std::string& name) {
+  // if_nametoindex would open a socket of its own in the thread's namespace,
+  // which is not this socket's; ask this one.
+  nlmsghdr* nlh = Start(buf_.get(), RTM_GETLINK, 0, ++seq_);
+  PutLink(nlh, 0);
+  mnl_attr_put_strz(nlh, IFLA_IFNAME, name.c_str());
+  const uint32_t seq = nlh->nlmsg_seq;
+  if (mnl_socket_sendto(sock_, nlh, nlh->nlmsg_len) < 0) return Error::FromErrno("send getlink");
+  int index = 0;
+  for (;;) {
+    ssize_t n = mnl_socket_recvfrom(sock_, buf_.get(), kBufSize);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error::FromErrno("receive getlink");
+    auto cb = [](const nlmsghdr* h, void* data) -> int {
+      if (h->nlmsg_type == RTM_NEWLINK) {
+        auto* ifi = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(h));
+        *static_cast<int*>(data) = ifi->ifi_index;
+      }
+      return MNL_CB_OK;
+    };
+    int r = mnl_cb_run(buf_.get(), static_cast<size_t>(n), seq, port_, cb, &index);
+    if (r == MNL_CB_ERROR) {
+      if (errno == ENODEV) return Error(ErrorCode::kNotFound, "no network interface " + name);
+      return Error::FromErrno("look up interface " + name);
+    }
+    if (r == MNL_CB_STOP) break;
+  }
+  if (index <= 0) return Error(ErrorCode::kNotFound, "no network interface " + name);
+  return index;
+}
+
+Result<void> Rtnetlink::AddBridge(const std::string& name) {
+  nlmsghdr* nlh = Start(buf_.get(), RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, ++seq_);
+  PutLink(nlh, 0);
+  mnl_attr_put_strz(nlh, IFLA_IFNAME, name.c_str());
+  nlattr* info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+  mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+  mnl_attr_nest_end(nlh, info);
+  return Transact("create bridge " + name);
+}
+
+Result<void> Rtnetlink::AddVeth(const std::string& name, const std::string& peer_name,
+                                int peer_netns_fd, int master_index) {
+  nlmsghdr* nlh = Start(buf_.get(), RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, ++seq_);
+  ifinfomsg* ifi = PutLink(nlh, 0);
+  ifi->ifi_flags = IFF_UP;
+  ifi->ifi_change = IFF_UP;
+  mnl_attr_put_strz(nlh, IFLA_IFNAME, name.c_str());
+  if (master_index > 0) mnl_attr_put_u32(nlh, IFLA_MASTER, static_cast<uint32_t>(master_index));
+  nlattr* info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+  mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+  nlattr* data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+  // VETH_INFO_PEER carries a whole ifinfomsg followed by the peer's attributes.
+  nlattr* peer = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+  auto* peer_ifi = static_cast<ifinfomsg*>(mnl_nlmsg_get_payload_tail(nlh));
+  memset(peer_ifi, 0, sizeof *peer_ifi);
+  nlh->nlmsg_len += MNL_ALIGN(sizeof(ifinfomsg));
+  mnl_attr_put_strz(nlh, IFLA_IFNAME, peer_name.c_str());
+  mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, static_cast<uint32_t>(peer_netns_fd));
+  mnl_attr_nest_end(nlh, peer);
+  mnl_attr_nest_end(nlh, data);
+  mnl_attr_nest_end(nlh, info);
+  return Transact("create veth " + name);
+}
+
+Result<void> Rtnetlink::SetBridgePortIsolated(int index) {
+  nlmsghdr* nlh = Start(buf_.get(), RTM_SETLINK, 0, ++seq_);
+  PutLink(nlh, index, AF_BRIDGE);
+  nlattr* proto = mnl_attr_nest_start(nlh, IFLA_PROTINFO);
+  mnl_attr_put_u8(nlh, IFLA_BRPORT_ISOLATED, 1);
+  mnl_attr_nest_end(nlh, proto);
+  return Transact("isolate bridge port " + std::to_string(index));
+}
+
+Result<void> Rtnetlink::SetUp(int index) {
+  nlmsghdr* nlh = Start(buf_.get(), RTM_NEWLINK, 0, ++seq_);
+  ifinfomsg* ifi = PutLink(nlh, index);
+  ifi->ifi_flags = IFF_UP;
+  ifi->ifi_change = IFF_UP;
+  return Transact("set interface " + std::to_string(index) + " up");
+}
+
+Result<void> Rtnetlink::DeleteLink(int index) {
+  nlmsghdr* nlh = Start(buf_.get(), RTM_DELLINK, 0, ++seq_);
+  PutLink(nlh, index);
+  return Transact("delete interface " + std::to_string(index));
+}
+
+Result<void> Rtnetlink::AddAddress4(int index, const std::string& address, int prefix_len) {
+  in_addr a = VMI_TRY(ParseAddress4(address));
+  nlmsghdr* nlh = Start(buf_.get(), RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, ++seq_);
+  auto* ifa = static_cast<ifaddrmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifaddrmsg)));
+  ifa->ifa_family = AF_INET;
+  ifa->ifa_prefixlen = static_cast<uint8_t>(prefix_len);
+  ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+  ifa->ifa_index = static_cast<uint32_t>(index);
+  mnl_attr_put(nlh, IFA_LOCAL, sizeof a, &a);
+  mnl_attr_put(nlh, IFA_ADDRESS, sizeof a, &a);
+  return Transact("add address " + address);
+}
+
+Result<void> Rtnetlink::AddDefaultRoute4(const std::string& gateway) {
+  in_addr gw = VMI_TRY(ParseAddress4(gateway));
+  nlmsghdr* nlh = Start(buf_.get(), RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, ++seq_);
+  auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
+  rtm->rtm_family = AF_INET;
+  rtm->rtm_dst_len = 0;
+  rtm->rtm_table = RT_TABLE_MAIN;
+  rtm->rtm_protocol = RTPROT_BOOT;
+  rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+  rtm->rtm_type = RTN_UNICAST;
+  mnl_attr_put(nlh, RTA_GATEWAY, sizeof gw, &gw);
+  return Transact("add default route via " + gateway);
+}
+
+}  // namespace vmi::runtime

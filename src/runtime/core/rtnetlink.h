@@ -1,0 +1,63 @@
+// A small rtnetlink client (libmnl) for the links, addresses and routes of
+// instances: what `ip link/addr/route` did, without a process per call.
+//
+// One object is one NETLINK_ROUTE socket, bound to the network namespace it
+// was opened in: OpenIn(netns_fd) opens it from a short-lived thread that
+// entered that namespace, so the daemon's own threads never change
+// namespace. Requests are synchronous (each waits for the kernel's ack).
+// Not thread-safe: one owner at a time.
+//
+// Wire format: every request is one netlink message (struct nlmsghdr, then
+// struct ifinfomsg / ifaddrmsg / rtmsg, then attributes) with NLM_F_ACK; the
+// kernel answers NLMSG_ERROR whose error field is 0 or -errno.
+#pragma once
+
+#include <stdint.h>
+
+#include <memory>
+#include <string>
+
+#include "base/result.h"
+
+struct mnl_socket;
+
+namespace vmi::runtime {
+
+class Rtnetlink {
+ public:
+  // A socket in the caller's network namespace.
+  static Result<Rtnetlink> Open();
+  // A socket in the network namespace behind `netns_fd` (/proc/PID/ns/net).
+  static Result<Rtnetlink> OpenIn(int netns_fd);
+
+  Rtnetlink(Rtnetlink&&) noexcept;
+  Rtnetlink& operator=(Rtnetlink&&) noexcept;
+  ~Rtnetlink();
+
+  // The interface index of `name`; kNotFound if there is none.
+  Result<int> LinkIndex(const std::string& name);
+  Result<void> AddBridge(const std::string& name);
+  // A veth pair: `name` here, `peer_name` created directly in the namespace
+  // behind `peer_netns_fd`, the host end enslaved to `master_index` (> 0) and up.
+  Result<void> AddVeth(const std::string& name, const std::string& peer_name, int peer_netns_fd,
+                       int master_index);
+  // A bridge port that may not forward to other isolated ports.
+  Result<void> SetBridgePortIsolated(int index);
+  Result<void> SetUp(int index);
+  Result<void> DeleteLink(int index);
+  // An IPv4 address, e.g. ("10.88.0.7", 16).
+  Result<void> AddAddress4(int index, const std::string& address, int prefix_len);
+  Result<void> AddDefaultRoute4(const std::string& gateway);
+
+ private:
+  explicit Rtnetlink(mnl_socket* s);
+  // Sends the message in buf_ and waits for its ack.
+  Result<void> Transact(const std::string& what);
+
+  mnl_socket* sock_ = nullptr;
+  uint32_t port_ = 0;
+  uint32_t seq_ = 0;
+  std::unique_ptr<char[]> buf_;
+};
+
+}  // namespace vmi::runtime
