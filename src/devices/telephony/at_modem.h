@@ -1,0 +1,97 @@
+// AtModem: one instance's modem as the guest sees it on its serial port: a
+// 3GPP TS 27.007 / 27.005 AT command interpreter in front of the node's
+// Network. Everything the guest may do is answered here (the routing table
+// calls this "answered by the service"); what reaches another line goes
+// through Network, which only ever acts on this instance's own line.
+//
+// Input is untrusted: every line is bounded by AtLineReader, every command
+// that cannot be parsed or is unknown gets ERROR (or +CME/+CMS ERROR), and a
+// malformed PDU gets +CMS ERROR: 304. Nothing the guest sends blocks.
+//
+// Ownership: the modem service owns one AtModem per connected guest port;
+// it borrows the Network. Threads: the service's loop thread only.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "devices/telephony/at_command.h"
+#include "devices/telephony/at_line_reader.h"
+#include "devices/telephony/network.h"
+
+namespace vmi::telephony {
+
+struct ModemIdentity {
+  std::string imei;   // 15 digits
+  std::string imsi;   // 15 digits
+  std::string iccid;  // 19-20 digits
+};
+
+// A stable identity derived from the line's number (so a restarted service
+// shows the same modem to ModemManager).
+ModemIdentity IdentityFor(const std::string& number);
+
+class AtModem : public LineObserver {
+ public:
+  using Writer = std::function<void(std::string_view bytes)>;
+
+  AtModem(std::string instance, Network* network, Writer write);
+  ~AtModem() override;
+  AtModem(const AtModem&) = delete;
+  AtModem& operator=(const AtModem&) = delete;
+
+  // Bytes from the guest's port.
+  void Feed(std::string_view bytes);
+  // Called every ~2 s by the service: repeats RING for a ringing call.
+  void Tick();
+
+  // LineObserver: network events become unsolicited result codes.
+  void OnIncomingCall(const CallView& call) override;
+  void OnCallChanged(const CallView& call) override;
+  void OnCallEnded(const CallView& call, Cause cause) override;
+  void OnSmsStored(int index) override;
+
+ private:
+  // One command's answer: information lines, then a final result.
+  struct Reply {
+    std::vector<std::string> lines;
+    std::string final = "OK";
+  };
+
+  void HandleLine(const std::string& line);
+  void HandlePdu(const std::string& hex);
+  Reply Execute(const AtCommand& cmd, bool* stop);
+  Reply Basic(const AtCommand& cmd);
+  Reply Extended(const AtCommand& cmd);
+  Reply Sms(const AtCommand& cmd);
+  Reply Dial(const std::string& dial_string);
+  Reply CmeError(int code, const char* text) const;
+  Reply CmsError(int code) const;
+  std::string RegistrationLine(const char* name, int mode) const;
+  int RegistrationStat() const;
+  std::string CallNumberType(const std::string& number) const;
+  void Unsolicited(const std::string& line);
+  void Send(const std::string& line);
+
+  std::string instance_;
+  Network* network_;
+  Writer write_;
+  ModemIdentity identity_;
+  AtLineReader reader_;
+  bool echo_ = true;
+  int cmee_ = 0;
+  int creg_ = 0, cgreg_ = 0;
+  bool clip_ = false;
+  int cnmi_mt_ = 0;
+  int cops_format_ = 0;
+  std::string charset_ = "IRA";
+  size_t cmgs_length_ = 0;
+  bool in_pdu_ = false;
+  bool hanging_up_ = false;
+  std::string last_cause_ = "No cause information available";
+  int last_stat_ = -1;
+};
+
+}  // namespace vmi::telephony

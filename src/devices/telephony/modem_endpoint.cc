@@ -1,0 +1,144 @@
+#include "devices/telephony/modem_endpoint.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "base/log.h"
+
+namespace vmi::telephony {
+
+Result<std::unique_ptr<ModemEndpoint>> ModemEndpoint::Create(EventLoop* loop, Network* network,
+                                                             std::string instance,
+                                                             std::string devdir) {
+  std::unique_ptr<ModemEndpoint> e(new ModemEndpoint());
+  e->loop_ = loop;
+  e->network_ = network;
+  e->instance_ = std::move(instance);
+  e->devdir_ = std::move(devdir);
+  std::string path = e->socket_path();
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(addr.sun_path))
+    return Error(ErrorCode::kInvalidArgument, "socket path too long: " + path);
+  std::memcpy(addr.sun_path, path.data(), path.size());
+  e->listen_ = UniqueFd(socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!e->listen_) return Error::FromErrno("socket");
+  unlink(path.c_str());  // left by a previous service
+  if (bind(e->listen_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) < 0)
+    return Error::FromErrno("bind " + path);
+  // Only the instance's root (the device directory's owner, a user-namespace
+  // uid) may connect: the channel is the instance's own line.
+  struct stat st;
+  if (stat(e->devdir_.c_str(), &st) == 0 && chown(path.c_str(), st.st_uid, st.st_gid) < 0)
+    return Error::FromErrno("chown " + path);
+  if (chmod(path.c_str(), 0660) < 0) return Error::FromErrno("chmod " + path);
+  if (listen(e->listen_.get(), 4) < 0) return Error::FromErrno("listen " + path);
+  ModemEndpoint* raw = e.get();
+  VMI_CHECK_OK(loop->AddFd(e->listen_.get(), EPOLLIN, [raw](uint32_t) { raw->OnAccept(); }),
+               "watch " + path);
+  return e;
+}
+
+ModemEndpoint::~ModemEndpoint() {
+  CloseConnection();
+  if (listen_) {
+    loop_->RemoveFd(listen_.get());
+    unlink(socket_path().c_str());
+  }
+}
+
+void ModemEndpoint::CloseConnection() {
+  // The modem goes first: detaching ends the line's calls, which may still
+  // try to write to this connection.
+  modem_.reset();
+  if (conn_) loop_->RemoveFd(conn_.get());
+  conn_.reset();
+  pending_.clear();
+}
+
+void ModemEndpoint::OnAccept() {
+  UniqueFd c(accept4(listen_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+  if (!c) return;
+  CloseConnection();
+  conn_ = std::move(c);
+  auto added = loop_->AddFd(conn_.get(), EPOLLIN | EPOLLRDHUP,
+                            [this](uint32_t ev) { OnReadable(ev); });
+  if (!added.ok()) {
+    VMI_ILOG(WARN, instance_) << "modem: " << added.error().ToString();
+    conn_.reset();
+    return;
+  }
+  modem_ = std::make_unique<AtModem>(instance_, network_,
+                                     [this](std::string_view b) { Write(b); });
+  VMI_ILOG(INFO, instance_) << "modem: guest port connected";
+}
+
+void ModemEndpoint::OnReadable(uint32_t events) {
+  if (events & EPOLLOUT) Flush();
+  if (!conn_) return;
+  if (events & EPOLLIN) {
+    char buf[4096];
+    // A bounded number of reads per wake-up keeps one chatty guest from
+    // starving the others on the loop.
+    for (int i = 0; i < 16; ++i) {
+      ssize_t n = read(conn_.get(), buf, sizeof buf);
+      if (n > 0) {
+        modem_->Feed(std::string_view(buf, static_cast<size_t>(n)));
+        if (!conn_) return;
+        continue;
+      }
+      if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+        VMI_ILOG(INFO, instance_) << "modem: guest port disconnected";
+        CloseConnection();
+        return;
+      }
+      break;
+    }
+  }
+  if (events & (EPOLLHUP | EPOLLERR)) CloseConnection();
+}
+
+void ModemEndpoint::Write(std::string_view bytes) {
+  if (!conn_) return;
+  if (pending_.size() + bytes.size() > kMaxPending) {
+    VMI_ILOG(WARN, instance_) << "modem: guest does not read its port; dropping the connection";
+    CloseLater();
+    return;
+  }
+  pending_.append(bytes);
+  Flush();
+}
+
+void ModemEndpoint::Flush() {
+  while (!pending_.empty() && conn_) {
+    ssize_t n = send(conn_.get(), pending_.data(), pending_.size(), MSG_NOSIGNAL);
+    if (n > 0) {
+      pending_.erase(0, static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) break;
+    CloseLater();
+    return;
+  }
+  if (conn_)
+    (void)loop_->ModifyFd(conn_.get(), EPOLLIN | EPOLLRDHUP | (pending_.empty() ? 0u : static_cast<uint32_t>(EPOLLOUT)));
+}
+
+void ModemEndpoint::CloseLater() {
+  // Not from inside the modem's own call: close on the next loop turn.
+  std::weak_ptr<int> alive = alive_;
+  loop_->Post([this, alive] {
+    if (alive.lock()) CloseConnection();
+  });
+}
+
+void ModemEndpoint::Tick() {
+  if (modem_) modem_->Tick();
+}
+
+}  // namespace vmi::telephony

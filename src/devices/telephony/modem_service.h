@@ -1,0 +1,81 @@
+// ModemService: vmi-modem, the node's telephony service. One per node,
+// supervised by the daemon, not its child in any way that dies with it.
+//
+// It owns the simulated Network, the SMS journal and one ModemEndpoint per
+// running instance. The daemon drives it over a control socket
+// (<state>/control.sock, root only) with JSON lines:
+//
+//   -> {"id":1,"op":"line","instance":"a1","number":"+15550100001"}
+//   <- {"id":1,"ok":true,"result":{...}}
+//   <- {"id":2,"ok":false,"code":"not_found","error":"no phone line ..."}
+//   <- {"instance":"a1","event":{"type":"phone.call.ringing",...}}   (any time)
+//
+// ops: line (add or renumber), attach (open the endpoint in `devdir`),
+// detach, remove, get, set (registration/signal/operator), dial (from the
+// instance), dial_in (from outside), answer, hangup, calls, sms_in,
+// messages, ping. Every op names one instance and acts on that line only.
+//
+// The service ends by itself when its control socket disappears (its
+// state directory was removed), so a test or a wiped node leaves nothing.
+//
+// Threads: one event loop (the process's only thread).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "base/event_loop.h"
+#include "base/unique_fd.h"
+#include "devices/telephony/message_journal.h"
+#include "devices/telephony/modem_endpoint.h"
+#include "devices/telephony/network.h"
+
+namespace vmi::telephony {
+
+struct ModemServiceOptions {
+  std::string state_dir;  // control.sock and sms.jsonl
+  NetworkOptions network;
+};
+
+class ModemService {
+ public:
+  static Result<std::unique_ptr<ModemService>> Create(ModemServiceOptions options);
+  ~ModemService();
+
+  EventLoop& loop() { return *loop_; }
+  // Handles one request (also what tests call directly).
+  nlohmann::json Handle(const nlohmann::json& request);
+
+ private:
+  struct Client {
+    UniqueFd fd;
+    std::string in;
+    std::string out;
+  };
+
+  ModemService() = default;
+  void OnAccept();
+  void OnClient(int fd, uint32_t events);
+  void SendTo(Client& c, const std::string& line);
+  void Broadcast(const std::string& instance, const nlohmann::json& event);
+  Result<nlohmann::json> Dispatch(const std::string& op, const std::string& instance,
+                                  const nlohmann::json& req);
+  nlohmann::json CallsJson(const std::string& instance) const;
+
+  ModemServiceOptions options_;
+  std::unique_ptr<EventLoop> loop_;
+  std::unique_ptr<MessageJournal> journal_;
+  std::unique_ptr<Network> network_;
+  std::map<std::string, std::unique_ptr<ModemEndpoint>> endpoints_;
+  UniqueFd listen_;
+  std::map<int, std::unique_ptr<Client>> clients_;
+};
+
+// The canonical code name used on the control socket ("not_found", ...).
+std::string ControlCodeName(ErrorCode code);
+ErrorCode ControlCodeFromName(const std::string& name);
+
+}  // namespace vmi::telephony
