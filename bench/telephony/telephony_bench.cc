@@ -8,6 +8,7 @@
 //   - vmi-modem's CPU time per call set-up and per SMS
 // Prints JSON lines. Usage: telephony_bench VMI_MODEM_BINARY [pairs]
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
