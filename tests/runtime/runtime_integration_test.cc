@@ -154,6 +154,45 @@ TEST_F(RuntimeTest, GuestSeesItsOwnLimits) {
   EXPECT_EQ(daemon_->Json({"info"}).value("guest_limits_view", ""), "lxcfs");
 }
 
+// rm --force of running instances, all at once, while the host and the
+// guests are busy: no container, mount, cgroup or veth may be left behind.
+TEST_F(RuntimeTest, ForcedRemovalUnderLoadLeavesNoResidue) {
+  const auto before_ifs = HostInterfaces();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    ids.push_back(Create({"--name", "stress" + std::to_string(i)}));
+    daemon_->Ok({"start", ids.back()});
+  }
+  // Load, bounded in time: two busy loops on the host, one in each guest.
+  std::vector<ChildProcess> burners;
+  for (int i = 0; i < 2; ++i) {
+    auto b = ChildProcess::Spawn({"timeout", "60", "sh", "-c", "while :; do :; done"});
+    ASSERT_TRUE(b.ok());
+    burners.push_back(std::move(*b));
+  }
+  for (const auto& id : ids) {
+    auto [rc, out] = daemon_->Exec(
+        id, {"sh", "-c", "timeout 60 sh -c 'while :; do :; done' >/dev/null 2>&1 &"});
+    EXPECT_EQ(rc, 0) << out;
+  }
+  std::vector<RunOutput> removed(ids.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < ids.size(); ++i)
+    threads.emplace_back([&, i] { removed[i] = daemon_->Cli({"rm", "--force", ids[i]}); });
+  for (auto& t : threads) t.join();
+  burners.clear();  // killed and reaped
+
+  for (size_t i = 0; i < ids.size(); ++i) EXPECT_TRUE(removed[i].ok()) << removed[i].err;
+  EXPECT_EQ(daemon_->Json({"ls"}).size(), 0u);
+  EXPECT_TRUE(MountsUnder(daemon_->data_dir()).empty());
+  EXPECT_EQ(HostInterfaces(), before_ifs);
+  for (const auto& id : ids) {
+    EXPECT_FALSE(CgroupExists(id)) << id;
+    EXPECT_FALSE(vmi::Run({"crun", "state", "vmi-" + id})->ok()) << "container vmi-" << id;
+    EXPECT_FALSE(IsDirectory(daemon_->data_dir() + "/instances/" + id)) << id;
+  }
+}
+
 TEST_F(RuntimeTest, NetworkNoneHasOnlyLoopback) {
   std::string a = Create({"--network", "none"});
   daemon_->Ok({"start", a});
