@@ -22,6 +22,8 @@
 #include "node/node_api.h"
 #ifdef VMI_HAVE_LIVE
 #include "node/live/live_metrics.h"
+#include "node/live/devhost_routes.h"
+#include "node/live/device_hosts.h"
 #include "node/live/live_service.h"
 #endif
 #include "node/sql_instance_repository.h"
@@ -67,6 +69,7 @@ Result<void> RunDaemon(DaemonOptions o) {
   const std::string exe_dir = ExeDir();
   if (o.guest_kit.empty()) o.guest_kit = exe_dir + "/../guest-kit";
   if (o.monitor_path.empty()) o.monitor_path = exe_dir + "/vmi-monitor";
+  if (o.devhost_path.empty()) o.devhost_path = exe_dir + "/vmi-devhost";
   if (o.web_root.empty()) o.web_root = VMI_DEFAULT_WEB_ROOT;
   if (o.image_definitions.empty()) o.image_definitions = VMI_DEFAULT_IMAGE_DEFINITIONS;
   char real[PATH_MAX];
@@ -138,9 +141,22 @@ Result<void> RunDaemon(DaemonOptions o) {
   AddInstanceMetrics(mgmt->metrics(), *manager);
   NodeServices services{mgmt.get(), manager.get(), images.get(), events.get()};
 #ifdef VMI_HAVE_LIVE
-  auto live_service = live::LiveService::Create(*manager);  // destroyed before the manager
-  services.live = live_service.get();
-  live::AddLiveMetrics(mgmt->metrics(), *live_service);
+  std::unique_ptr<live::LiveService> live_service;  // destroyed before the manager
+  std::unique_ptr<live::DeviceHosts> device_hosts;  // the same
+  if (o.device_hosts) {
+    live::DeviceHostOptions dho;
+    dho.devhost_path = o.devhost_path;
+    dho.on_event = [&events](const InstanceRecord& r, const nlohmann::json& data) {
+      events->Publish("device_host", r, data);
+    };
+    device_hosts = VMI_TRY_CTX(live::DeviceHosts::Create(*manager, std::move(dho)), "device hosts");
+    services.device_hosts = device_hosts.get();
+    live::AddDeviceHostMetrics(mgmt->metrics(), *device_hosts);
+  } else {
+    live_service = live::LiveService::Create(*manager);
+    services.live = live_service.get();
+    live::AddLiveMetrics(mgmt->metrics(), *live_service);
+  }
 #endif
   api::Router router;
   RegisterNodeApi(router, services);
@@ -155,6 +171,10 @@ Result<void> RunDaemon(DaemonOptions o) {
   so.tls_cert_file = o.tls_cert;
   so.tls_key_file = o.tls_key;
   so.on_response = mgmt->ResponseObserver();
+#ifdef VMI_HAVE_LIVE
+  // Viewers go to the instance's device host once authorized.
+  if (device_hosts) so.handoff = live::DeviceHostHandoff(*device_hosts, MakeAccessCheck(*mgmt));
+#endif
   if (!o.unix_path.empty()) MakeDirs(o.unix_path.substr(0, o.unix_path.rfind('/'))).ok();
   auto server = VMI_TRY_CTX(api::Server::Start(so, router), "start API server");
   std::string scheme = o.tls_cert.empty() ? "http" : "https";

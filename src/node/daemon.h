@@ -25,6 +25,10 @@ struct DaemonOptions {
   std::string web_root;  // built console/viewer (web/dist)
   std::string image_definitions;  // images/ of the source tree
   std::string openapi_path;       // served at /api/v1/openapi.json
+  // Each running instance's devices live in a device host process
+  // (vmi-devhost, beside vmi-monitor) instead of in the daemon.
+  bool device_hosts = false;
+  std::string devhost_path;  // default: <exe dir>/vmi-devhost
 };
 
 Result<void> RunDaemon(DaemonOptions options);

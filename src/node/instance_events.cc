@@ -87,6 +87,14 @@ InstanceEvents::~InstanceEvents() {
   keepalive_.join();
 }
 
+void InstanceEvents::Publish(std::string_view event, const InstanceRecord& r,
+                             const nlohmann::json& data) {
+  nlohmann::json j = data;
+  j["id"] = r.spec.id;
+  j["name"] = r.spec.name;
+  core_->Publish(event, r, j.dump());
+}
+
 size_t InstanceEvents::subscribers() const {
   std::lock_guard lock(core_->mu);
   size_t n = 0;

@@ -37,6 +37,9 @@ class InstanceEvents {
   InstanceEvents& operator=(const InstanceEvents&) = delete;
 
   void Register(api::Router& router);
+  // Publishes an event about an instance (a device host's crash, ...) to
+  // every subscriber who may see the instance.
+  void Publish(std::string_view event, const InstanceRecord& r, const nlohmann::json& data);
   size_t subscribers() const;
 
  private:

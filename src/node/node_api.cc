@@ -4,6 +4,7 @@
 #include "node/api_routes.h"
 #ifdef VMI_HAVE_LIVE
 #include "node/live/audio_routes.h"
+#include "node/live/devhost_routes.h"
 #include "node/live/live_routes.h"
 #endif
 
@@ -29,6 +30,8 @@ void RegisterNodeApi(api::Router& router, const NodeServices& s) {
   if (s.live) {
     live::RegisterLiveRoutes(router, *s.instances, *s.live, check);
     live::RegisterAudioRoutes(router, *s.instances, *s.live, check);
+  } else if (s.device_hosts) {
+    live::RegisterDeviceHostRoutes(router, *s.instances, *s.device_hosts, check);
   }
 #endif
 }

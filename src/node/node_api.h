@@ -16,6 +16,7 @@ namespace vmi::node {
 
 namespace live {
 class LiveService;
+class DeviceHosts;
 }
 
 struct NodeServices {
@@ -24,6 +25,8 @@ struct NodeServices {
   ImageCatalog* images = nullptr;
   InstanceEvents* events = nullptr;
   live::LiveService* live = nullptr;  // null: no live routes
+  // Set instead of `live` when device hosts serve the live view.
+  live::DeviceHosts* device_hosts = nullptr;
 };
 
 // All pointers but `live` are required; they must outlive the router's use.

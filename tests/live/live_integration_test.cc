@@ -60,6 +60,8 @@ class LiveTest : public ::testing::Test {
   static void SetUpTestSuite() {
     if (!IsRoot()) return;
     daemon_ = new Daemon();
+    // The same suite through device hosts (ctest live_integration_devhost).
+    if (getenv("VMI_TEST_DEVICE_HOSTS")) daemon_->AddServeArgs({"--device-hosts"});
     if (!daemon_->Start()) {
       auto log = ReadFile(daemon_->data_dir() + "/daemon.log");
       error_ = "daemon did not start: " + (log.ok() ? *log : std::string("(no log)"));

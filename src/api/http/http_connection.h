@@ -8,6 +8,7 @@
 // only req_ while the strand waits for it (no read is pending then).
 #pragma once
 
+#include <fcntl.h>
 #include <sys/socket.h>
 
 #include <boost/asio/ssl.hpp>
@@ -19,6 +20,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <type_traits>
 
@@ -139,6 +141,14 @@ class HttpConnection : public Connection,
  public:
   HttpConnection(Server::Impl* server, Stream stream, PeerInfo peer)
       : server_(server), stream_(std::move(stream)), peer_(std::move(peer)) {}
+
+  // Bytes already read from the socket by another process (Server::Adopt):
+  // parsed before anything new is read.
+  void Prefill(std::string_view bytes) {
+    auto buf = buffer_.prepare(bytes.size());
+    net::buffer_copy(buf, net::buffer(bytes.data(), bytes.size()));
+    buffer_.commit(bytes.size());
+  }
 
   void Start() {
     if constexpr (kIsTls<Stream>) {
@@ -391,6 +401,9 @@ class HttpConnection : public Connection,
       return Response{};
     });
     if (!mw.ok()) return SendResult(std::move(mw).error());
+    if constexpr (!kIsTls<Stream>) {
+      if (opts().handoff && HandOff()) return;
+    }
     auto ws = std::make_shared<WsConnection<Stream>>(server_, req_);
     std::shared_ptr<WebSocket> as_ws = ws;
     auto ok = GuardedCall([&]() -> Result<Response> {
@@ -407,6 +420,41 @@ class HttpConnection : public Connection,
     moved_ = true;
     if (!server_->Register(ws)) return ws->Abandon();
     ws->Accept(std::move(stream_), parser_->release());
+  }
+
+  // Offers the socket and the bytes read so far to the server's handoff
+  // hook. True when the connection is finished here (handed off, or an
+  // error was answered); false when the route's own handler should run.
+  bool HandOff() {
+    HandedOffSocket s;
+    s.fd = UniqueFd(
+        fcntl(beast::get_lowest_layer(stream_).socket().native_handle(), F_DUPFD_CLOEXEC, 0));
+    if (!s.fd) {
+      SendResult(Error::FromErrno("duplicate the connection's socket"));
+      return true;
+    }
+    std::ostringstream head;
+    head << parser_->get().base();
+    s.head = head.str();
+    auto rest = buffer_.cdata();  // sent early by the client, not parsed yet
+    s.head.append(static_cast<const char*>(rest.data()), rest.size());
+    Result<bool> taken = Error(ErrorCode::kInternal, "handoff");
+    try {
+      taken = opts().handoff(req_, *route_, s);
+    } catch (const std::exception& e) {
+      taken = Error(ErrorCode::kInternal, std::string("handoff failed: ") + e.what());
+    }
+    if (!taken.ok()) {
+      SendResult(std::move(taken).error());
+      return true;
+    }
+    if (!*taken) return false;
+    status_ = 101;
+    Report();
+    moved_ = true;
+    beast::error_code ec;
+    beast::get_lowest_layer(stream_).socket().close(ec);
+    return true;
   }
 
   // --- chunked streaming -----------------------------------------------------

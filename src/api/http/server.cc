@@ -1,6 +1,7 @@
 #include "api/http/server.h"
 
 #include <pthread.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,9 +24,10 @@ Error NetError(const std::string& what, const boost::system::error_code& ec) {
 }
 
 template <class Stream>
-void StartConnection(Server::Impl* impl, Stream stream, PeerInfo peer) {
+void StartConnection(Server::Impl* impl, Stream stream, PeerInfo peer, std::string head = "") {
   auto conn = std::make_shared<HttpConnection<Stream>>(impl, std::move(stream), std::move(peer));
   if (!impl->Register(conn)) return;
+  if (!head.empty()) conn->Prefill(head);
   conn->Start();
 }
 }  // namespace
@@ -106,7 +108,7 @@ Server::~Server() { Stop(); }
 Result<std::unique_ptr<Server>> Server::Start(ServerOptions options, const Router& router) {
   if (options.io_threads < 1) options.io_threads = 1;
   if (options.worker_threads < 1) options.worker_threads = 1;
-  if (options.unix_path.empty() && options.tcp_port < 0) {
+  if (options.unix_path.empty() && options.tcp_port < 0 && !options.adopt_only) {
     return Error(ErrorCode::kInvalidArgument, "server has neither a Unix socket nor a TCP port");
   }
   auto impl = std::make_unique<Impl>(options.io_threads);
@@ -196,6 +198,42 @@ void Server::Stop() {
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
   if (!impl_->options.unix_path.empty()) unlink(impl_->options.unix_path.c_str());
+}
+
+Result<void> Server::Adopt(UniqueFd fd, std::string head) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  if (getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+    return Error::FromErrno("adopted connection");
+  Impl* impl = impl_.get();
+  boost::system::error_code ec;
+  auto strand = net::make_strand(impl->ioc);
+  if (addr.ss_family == AF_INET || addr.ss_family == AF_INET6) {
+    tcp::socket socket(strand);
+    socket.assign(addr.ss_family == AF_INET ? tcp::v4() : tcp::v6(), fd.get(), ec);
+    if (ec) return NetError("adopt a TCP connection", ec);
+    fd.release();
+    socket.set_option(tcp::no_delay(true), ec);
+    net::post(strand, [impl, socket = std::move(socket), head = std::move(head)]() mutable {
+      TcpStream stream(std::move(socket));
+      PeerInfo peer = PeerOf(stream, false);
+      StartConnection(impl, std::move(stream), std::move(peer), std::move(head));
+    });
+    return Ok();
+  }
+  if (addr.ss_family == AF_UNIX) {
+    local::socket socket(strand);
+    socket.assign(local(), fd.get(), ec);
+    if (ec) return NetError("adopt a Unix connection", ec);
+    fd.release();
+    net::post(strand, [impl, socket = std::move(socket), head = std::move(head)]() mutable {
+      UnixStream stream(std::move(socket));
+      PeerInfo peer = PeerOf(stream, "adopted");
+      StartConnection(impl, std::move(stream), std::move(peer), std::move(head));
+    });
+    return Ok();
+  }
+  return Error(ErrorCode::kInvalidArgument, "adopted connection is neither TCP nor a Unix socket");
 }
 
 uint16_t Server::tcp_port() const { return impl_->bound_port; }

@@ -28,8 +28,18 @@
 #include "api/http/request.h"
 #include "api/http/router.h"
 #include "base/result.h"
+#include "base/unique_fd.h"
 
 namespace vmi::api {
+
+// A connection the server gives up (ServerOptions::handoff): the socket (a
+// duplicate; the server closes its own) and the bytes it had read, the
+// request head re-serialized followed by anything the client sent after it.
+// Whoever receives both answers the upgrade (Server::Adopt does).
+struct HandedOffSocket {
+  UniqueFd fd;
+  std::string head;
+};
 
 struct ServerOptions {
   // Unix socket path; empty: none. An existing socket file is replaced.
@@ -41,6 +51,18 @@ struct ServerOptions {
   // PEM files; both set: the TCP listener speaks TLS only.
   std::string tls_cert_file;
   std::string tls_key_file;
+
+  // Called for every WebSocket upgrade after the middleware, before the
+  // route's handler: returning true means the socket was taken (a device
+  // host answers the upgrade; the server sends nothing more and forgets the
+  // connection); false lets the route's handler run; an Error is answered
+  // as usual. Only plain connections (TCP, Unix socket) can be handed off:
+  // over TLS the hook is not called (the session keys cannot follow).
+  std::function<Result<bool>(Request& req, const Route& route, HandedOffSocket& socket)> handoff;
+
+  // No listener at all: the server serves only connections given to it with
+  // Adopt() (a process that receives sockets another server handed off).
+  bool adopt_only = false;
 
   size_t max_header_bytes = 16 * 1024;
   size_t max_body_bytes = 1 << 20;  // per-route override in RouteOptions
@@ -72,6 +94,11 @@ class Server {
 
   // The bound TCP port (useful with tcp_port = 0); 0 without TCP.
   uint16_t tcp_port() const;
+
+  // Serves a connection accepted elsewhere (HandedOffSocket, router.h): a
+  // connected TCP or Unix stream socket and the bytes already read from it,
+  // which are parsed first. Thread-safe.
+  Result<void> Adopt(UniqueFd fd, std::string head);
 
   // Runs fn on the worker pool. Thread-safe. For handlers that want to block
   // from an async route.

@@ -410,6 +410,103 @@ TEST_F(ServerTest, WebSocketOverUnixSocketIsClosedOnStop) {
   EXPECT_FALSE(ws_->SendText("after stop"));
 }
 
+// The handoff hook gives a WebSocket's socket to a second, adopt-only server
+// (what the daemon does with a device host): the client talks to the second
+// server over the same connection, over TCP and over the Unix socket; what
+// the middleware or the hook refuses is answered by the first; routes the
+// hook declines are served as usual.
+TEST_F(ServerTest, WebSocketHandoffToAnAdoptOnlyServer) {
+  Router inner;
+  inner.HandleWebSocket("/api/v1/handoff/{id}",
+                        [](Request& req, std::shared_ptr<WebSocket> ws) -> Result<void> {
+                          std::string hello = "inner " + std::string(req.Param("id")) + " " +
+                                              req.Query("q").value_or("-");
+                          WebSocket* raw = ws.get();
+                          ws->SetOnMessage([raw](std::string_view data, bool) {
+                            raw->SendText("inner echo:" + std::string(data));
+                          });
+                          ws->SetOnClose([ws](uint16_t, std::string_view) {});
+                          ws->SendText(hello);
+                          return Ok();
+                        });
+  auto adopted = Server::Start({.adopt_only = true}, inner);
+  ASSERT_TRUE(adopted.ok()) << adopted.error().ToString();
+  router_.HandleWebSocket("/api/v1/handoff/{id}",
+                          [](Request&, std::shared_ptr<WebSocket>) -> Result<void> {
+                            return Error(ErrorCode::kInternal, "not handed off");
+                          });
+  std::atomic<int> handed{0};
+  ServerOptions o;
+  o.handoff = [&](Request& req, const Route& route, HandedOffSocket& s) -> Result<bool> {
+    if (route.pattern != "/api/v1/handoff/{id}") return false;
+    if (req.Param("id") == "forbidden") return Error(ErrorCode::kPermissionDenied, "not yours");
+    EXPECT_EQ(s.head.rfind("GET /api/v1/handoff/", 0), 0u) << s.head;
+    ++handed;
+    auto r = (*adopted)->Adopt(std::move(s.fd), std::move(s.head));
+    if (!r.ok()) return std::move(r).error();
+    return true;
+  };
+  StartServer(o);
+  net::io_context ioc;
+  {
+    websocket::stream<beast::tcp_stream> ws(ioc);
+    beast::get_lowest_layer(ws).connect(
+        net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), server_->tcp_port()));
+    ws.handshake("127.0.0.1", "/api/v1/handoff/t1?q=x");
+    beast::flat_buffer buf;
+    ws.read(buf);
+    EXPECT_EQ(beast::buffers_to_string(buf.data()), "inner t1 x");
+    buf.clear();
+    ws.write(net::buffer(std::string("ping")));
+    ws.read(buf);
+    EXPECT_EQ(beast::buffers_to_string(buf.data()), "inner echo:ping");
+    // The first server holds nothing of it any more: stopping it leaves the
+    // connection working.
+    server_->Stop();
+    buf.clear();
+    ws.write(net::buffer(std::string("still")));
+    ws.read(buf);
+    EXPECT_EQ(beast::buffers_to_string(buf.data()), "inner echo:still");
+    ws.close(websocket::close_code::normal);
+  }
+  server_.reset();
+  StartServer(o);
+  {
+    websocket::stream<beast::basic_stream<net::local::stream_protocol>> ws(ioc);
+    beast::get_lowest_layer(ws).connect(net::local::stream_protocol::endpoint(sock_));
+    ws.handshake("localhost", "/api/v1/handoff/u1");
+    beast::flat_buffer buf;
+    ws.read(buf);
+    EXPECT_EQ(beast::buffers_to_string(buf.data()), "inner u1 -");
+  }
+  {
+    // Declined by the hook: the route's own WebSocket.
+    websocket::stream<beast::tcp_stream> ws(ioc);
+    beast::get_lowest_layer(ws).connect(
+        net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), server_->tcp_port()));
+    ws.handshake("127.0.0.1", "/api/v1/ws/w1");
+    beast::flat_buffer buf;
+    ws.read(buf);
+    EXPECT_EQ(beast::buffers_to_string(buf.data()), "welcome w1");
+  }
+  {
+    net::ip::tcp::socket s(ioc);
+    s.connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), server_->tcp_port()));
+    std::string req =
+        "GET /api/v1/handoff/forbidden HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n"
+        "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+    net::write(s, net::buffer(req));
+    beast::flat_buffer b;
+    beast::http::response<beast::http::string_body> res;
+    boost::system::error_code ec;
+    beast::http::read(s, b, res, ec);
+    ASSERT_FALSE(ec) << ec.message();
+    EXPECT_EQ(res.result_int(), 403u);
+  }
+  EXPECT_EQ(handed.load(), 2);
+}
+
 TEST_F(ServerTest, SlowWebSocketReaderIsDisconnectedAtTheCap) {
   StartServer({.ws_max_queued_bytes = 1 << 20});
   net::io_context ioc;

@@ -95,7 +95,39 @@ Result<std::vector<std::string>> ParseMixInstances(std::string_view list) {
   return out;
 }
 
+namespace {
+
+// AudioHost's mix listeners, as a MixSource.
+class AudioHostMix : public MixSource {
+ public:
+  explicit AudioHostMix(std::shared_ptr<AudioHost> host) : host_(std::move(host)) {}
+  uint64_t AddMixListener(audio::MixCallback cb) override {
+    return host_->AddMixListener(std::move(cb));
+  }
+  void SetMixInput(uint64_t listener, const std::string& id, float volume, bool muted) override {
+    host_->SetMixInput(listener, id, volume, muted);
+  }
+  void RemoveMixListener(uint64_t listener) override { host_->RemoveMixListener(listener); }
+
+ private:
+  std::shared_ptr<AudioHost> host_;
+};
+
+}  // namespace
+
+std::shared_ptr<MixSource> MixSourceOf(std::shared_ptr<AudioHost> host) {
+  if (!host) return nullptr;
+  return std::make_shared<AudioHostMix>(std::move(host));
+}
+
 Result<std::unique_ptr<AudioMix>> AudioMix::Open(std::shared_ptr<AudioHost> host,
+                                                 std::vector<std::string> ids,
+                                                 std::function<bool(std::string)> send,
+                                                 Encoding encoding) {
+  return Open(MixSourceOf(std::move(host)), std::move(ids), std::move(send), encoding);
+}
+
+Result<std::unique_ptr<AudioMix>> AudioMix::Open(std::shared_ptr<MixSource> host,
                                                  std::vector<std::string> ids,
                                                  std::function<bool(std::string)> send,
                                                  Encoding encoding) {

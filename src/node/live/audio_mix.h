@@ -35,6 +35,7 @@
 
 #include "base/result.h"
 #include "node/live/audio_host.h"
+#include "node/live/mix_source.h"
 
 namespace vmi::node::live {
 
@@ -51,6 +52,12 @@ class AudioMix {
   // `ids` are canonical instance ids (the caller checked each one), all at
   // volume 1, unmuted.
   static Result<std::unique_ptr<AudioMix>> Open(std::shared_ptr<AudioHost> host,
+                                                std::vector<std::string> ids,
+                                                std::function<bool(std::string)> send,
+                                                Encoding encoding = Encoding::kOpus);
+  // The same over any MixSource (a daemon whose sound cards live in device
+  // hosts: DeviceHostMixer).
+  static Result<std::unique_ptr<AudioMix>> Open(std::shared_ptr<MixSource> host,
                                                 std::vector<std::string> ids,
                                                 std::function<bool(std::string)> send,
                                                 Encoding encoding = Encoding::kOpus);
@@ -71,13 +78,16 @@ class AudioMix {
   struct State;
   AudioMix() = default;
 
-  std::shared_ptr<AudioHost> host_;
+  std::shared_ptr<MixSource> host_;
   std::shared_ptr<State> state_;
   uint64_t listener_ = 0;
   std::mutex mu_;                                         // guards inputs_ and closed_
   std::map<std::string, std::pair<float, bool>> inputs_;  // id -> volume, muted
   bool closed_ = false;
 };
+
+// The node's AudioHost as a MixSource (null stays null).
+std::shared_ptr<MixSource> MixSourceOf(std::shared_ptr<AudioHost> host);
 
 // The header of an endless WAV stream: RIFF/WAVE, PCM, 2 channels,
 // 48000 Hz, 16 bits, with both sizes 0xFFFFFFFF ("until the end").

@@ -47,6 +47,74 @@ constexpr size_t kWavMaxQueuedBytes = 192 * 1000;
 
 }  // namespace
 
+void RegisterMixRoutes(api::Router& router, InstanceFinder find, InstanceAccessCheck check,
+                       std::shared_ptr<MixSource> source) {
+  // The canonical ids of ?instances=..., each one checked like its video.
+  auto mix_ids = [find, check, source](const Request& req) -> Result<std::vector<std::string>> {
+    auto list = req.Query("instances");
+    if (!list) return Error(ErrorCode::kInvalidArgument, "instances=ID,ID... is required");
+    std::vector<std::string> ids;
+    for (const auto& key : VMI_TRY(ParseMixInstances(*list))) {
+      auto r = VMI_TRY(find(key));
+      if (auto ok = CheckInstanceAccess(check, req, r, "stream", key); !ok.ok())
+        return std::move(ok).error();
+      if (std::find(ids.begin(), ids.end(), r.spec.id) == ids.end()) ids.push_back(r.spec.id);
+    }
+    if (!source)
+      return Error(ErrorCode::kUnavailable, "this node has no sound (audio did not start)");
+    return ids;
+  };
+
+  router.HandleWebSocket(
+      "/api/v1/audio/mix",
+      [source, mix_ids](Request& req, std::shared_ptr<api::WebSocket> ws) -> Result<void> {
+        std::vector<std::string> ids = VMI_TRY(mix_ids(req));
+        auto host = source;
+        // A client that does not read loses packets, never holds up the mix.
+        std::weak_ptr<api::WebSocket> weak = ws;
+        auto send = [weak](std::string m) {
+          auto w = weak.lock();
+          if (!w || w->queued_bytes() > kMixMaxQueuedBytes) return false;
+          return w->SendBinary(std::move(m));
+        };
+        std::shared_ptr<AudioMix> mix = VMI_TRY(AudioMix::Open(host, std::move(ids), send));
+        ws->SetOnMessage([mix, weak](std::string_view data, bool binary) {
+          auto r = binary ? Result<void>(Error(ErrorCode::kInvalidArgument,
+                                               "a mix takes JSON text messages only"))
+                          : mix->OnText(data);
+          if (!r.ok()) {
+            mix->Close();
+            if (auto w = weak.lock()) w->Close(1008, r.error().message().substr(0, 120));
+          }
+        });
+        ws->SetOnClose([mix](uint16_t, std::string_view) { mix->Close(); });
+        return Ok();
+      });
+
+  // The same mix as a WAV stream (a local monitor: `vmi listen ID... | aplay`).
+  router.HandleStream(
+      "GET", "/api/v1/audio/mix.wav",
+      [source, mix_ids](Request& req,
+                        std::shared_ptr<api::ResponseStream> stream) -> Result<Response> {
+        std::vector<std::string> ids = VMI_TRY(mix_ids(req));
+        std::weak_ptr<api::ResponseStream> weak = stream;
+        auto send = [weak](std::string m) {
+          auto s = weak.lock();
+          if (!s || s->queued_bytes() > kWavMaxQueuedBytes) return false;
+          return s->Write(std::move(m));
+        };
+        std::shared_ptr<AudioMix> mix = VMI_TRY(
+            AudioMix::Open(source, std::move(ids), send, AudioMix::Encoding::kWav));
+        stream->SetOnClose([mix] { mix->Close(); });
+        Response head;
+        head.status = 200;
+        head.headers.Set("Content-Type", "audio/wav");
+        head.headers.Set("Cache-Control", "no-store");
+        return head;
+      });
+
+}
+
 void RegisterAudioRoutes(api::Router& router, InstanceManager& instances, LiveService& live,
                          InstanceAccessCheck check) {
   (void)instances;  // lookups go through live.Find (never waits for an operation)
@@ -73,70 +141,6 @@ void RegisterAudioRoutes(api::Router& router, InstanceManager& instances, LiveSe
       },
       blocking);
 
-  // The canonical ids of ?instances=..., each one checked like its video.
-  auto mix_ids = [&live, check](const Request& req) -> Result<std::vector<std::string>> {
-    auto list = req.Query("instances");
-    if (!list) return Error(ErrorCode::kInvalidArgument, "instances=ID,ID... is required");
-    std::vector<std::string> ids;
-    for (const auto& key : VMI_TRY(ParseMixInstances(*list))) {
-      auto r = VMI_TRY(live.Find(key));
-      if (auto ok = CheckInstanceAccess(check, req, r, "stream", key); !ok.ok())
-        return std::move(ok).error();
-      if (std::find(ids.begin(), ids.end(), r.spec.id) == ids.end()) ids.push_back(r.spec.id);
-    }
-    if (!live.shared_audio())
-      return Error(ErrorCode::kUnavailable, "this node has no sound (audio did not start)");
-    return ids;
-  };
-
-  router.HandleWebSocket(
-      "/api/v1/audio/mix",
-      [&live, mix_ids](Request& req, std::shared_ptr<api::WebSocket> ws) -> Result<void> {
-        std::vector<std::string> ids = VMI_TRY(mix_ids(req));
-        auto host = live.shared_audio();
-        // A client that does not read loses packets, never holds up the mix.
-        std::weak_ptr<api::WebSocket> weak = ws;
-        auto send = [weak](std::string m) {
-          auto w = weak.lock();
-          if (!w || w->queued_bytes() > kMixMaxQueuedBytes) return false;
-          return w->SendBinary(std::move(m));
-        };
-        std::shared_ptr<AudioMix> mix = VMI_TRY(AudioMix::Open(host, std::move(ids), send));
-        ws->SetOnMessage([mix, weak](std::string_view data, bool binary) {
-          auto r = binary ? Result<void>(Error(ErrorCode::kInvalidArgument,
-                                               "a mix takes JSON text messages only"))
-                          : mix->OnText(data);
-          if (!r.ok()) {
-            mix->Close();
-            if (auto w = weak.lock()) w->Close(1008, r.error().message().substr(0, 120));
-          }
-        });
-        ws->SetOnClose([mix](uint16_t, std::string_view) { mix->Close(); });
-        return Ok();
-      });
-
-  // The same mix as a WAV stream (a local monitor: `vmi listen ID... | aplay`).
-  router.HandleStream(
-      "GET", "/api/v1/audio/mix.wav",
-      [&live, mix_ids](Request& req,
-                       std::shared_ptr<api::ResponseStream> stream) -> Result<Response> {
-        std::vector<std::string> ids = VMI_TRY(mix_ids(req));
-        std::weak_ptr<api::ResponseStream> weak = stream;
-        auto send = [weak](std::string m) {
-          auto s = weak.lock();
-          if (!s || s->queued_bytes() > kWavMaxQueuedBytes) return false;
-          return s->Write(std::move(m));
-        };
-        std::shared_ptr<AudioMix> mix = VMI_TRY(
-            AudioMix::Open(live.shared_audio(), std::move(ids), send, AudioMix::Encoding::kWav));
-        stream->SetOnClose([mix] { mix->Close(); });
-        Response head;
-        head.status = 200;
-        head.headers.Set("Content-Type", "audio/wav");
-        head.headers.Set("Cache-Control", "no-store");
-        return head;
-      });
-
   router.Handle(
       "PUT", "/api/v1/instances/{id}/audio",
       [host](Request& req) -> Result<Response> {
@@ -146,6 +150,10 @@ void RegisterAudioRoutes(api::Router& router, InstanceManager& instances, LiveSe
         return Response::JsonBody(SettingsJson(s));
       },
       blocking);
+
+  RegisterMixRoutes(
+      router, [&live](const std::string& key) { return live.Find(key); }, check,
+      MixSourceOf(live.shared_audio()));
 }
 
 }  // namespace vmi::node::live

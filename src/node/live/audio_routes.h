@@ -27,6 +27,8 @@
 // instance operation.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "api/http/router.h"
@@ -34,8 +36,15 @@
 #include "node/api_routes.h"
 #include "node/instance_manager.h"
 #include "node/live/live_service.h"
+#include "node/live/mix_source.h"
 
 namespace vmi::node::live {
+
+// The two mix routes alone, over any MixSource (null: 503, no sound); `find`
+// resolves an id or name without waiting for an instance operation.
+using InstanceFinder = std::function<Result<InstanceRecord>(const std::string&)>;
+void RegisterMixRoutes(api::Router& router, InstanceFinder find, InstanceAccessCheck check,
+                       std::shared_ptr<MixSource> source);
 
 void RegisterAudioRoutes(api::Router& router, InstanceManager& instances, LiveService& live,
                          InstanceAccessCheck check);

@@ -20,6 +20,10 @@
 
 namespace vmi::node::live {
 
+class DeviceHosts;
+// The same families, asked of each device host at scrape time.
+void AddDeviceHostMetrics(api::MetricsRegistry& metrics, DeviceHosts& hosts);
+
 void AddLiveMetrics(api::MetricsRegistry& metrics, LiveService& live);
 
 }  // namespace vmi::node::live

@@ -46,6 +46,7 @@ export class Viewer {
   private screen: HTMLDivElement;
   private resizeObserver: ResizeObserver;
   private closed = false;
+  private retries = 0;  // reconnections since the last CONFIG
   private useJpeg: boolean;
   private sound: boolean;
 
@@ -135,8 +136,11 @@ export class Viewer {
       this.audio = null;
       if (ev.reason) this.stats.lastError = ev.reason;
       this.setStatus(`disconnected${ev.reason ? ": " + ev.reason : ""}`);
-      // Reconnect unless closed on purpose or refused for a protocol error.
-      if (!this.closed && ev.code !== 1008) setTimeout(() => !this.closed && this.connect(), 2000);
+      // Reconnect unless closed on purpose or refused for a protocol error:
+      // soon at first (the instance's device host restarts in ~0.1 s after
+      // a crash), then backing off to every 2 s.
+      const delay = Math.min(2000, 250 * 2 ** this.retries++);
+      if (!this.closed && ev.code !== 1008) setTimeout(() => !this.closed && this.connect(), delay);
     };
   }
 
@@ -146,6 +150,7 @@ export class Viewer {
     if (!m) return;
     switch (m.type) {
       case "config":
+        this.retries = 0;  // served again: the next drop retries soon
         this.stats.codec = m.codecString;
         this.stats.width = m.width;
         this.stats.height = m.height;

@@ -1,0 +1,437 @@
+#include "node/live/device_hosts.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+#include <future>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "base/child_process.h"
+#include "base/event_loop.h"
+#include "base/file.h"
+#include "base/log.h"
+#include "devices/host/control_client.h"
+#include "node/live/devhost_mixer.h"
+
+namespace vmi::node::live {
+namespace {
+
+constexpr auto kStopGrace = std::chrono::seconds(3);
+constexpr int kFirstBackoffMs = 100;
+constexpr int kMaxBackoffMs = 5000;
+constexpr auto kHealthy = std::chrono::seconds(10);
+constexpr auto kReadyWait = std::chrono::seconds(3);
+
+UniqueFd OpenPidfd(pid_t pid) {
+  return UniqueFd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+}
+
+bool WaitExit(int pidfd, std::chrono::milliseconds timeout) {
+  pollfd p{pidfd, POLLIN, 0};
+  int r;
+  do {
+    r = poll(&p, 1, static_cast<int>(timeout.count()));
+  } while (r < 0 && errno == EINTR);
+  return r > 0;
+}
+
+std::string DescribeStatus(int status) {
+  if (WIFEXITED(status)) return "exited " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return "signaled " + std::to_string(WTERMSIG(status));
+  return "status " + std::to_string(status);
+}
+
+// The device host's cgroups: a sibling of the guest's (/vmi/<id>) under
+// /vmi in every controller that accounts for CPU, memory and tasks (each
+// v1 hierarchy, or the unified one on a v2 host).
+std::vector<std::string> CgroupDirs(runtime::CgroupMode mode, const std::string& id) {
+  std::vector<std::string> dirs;
+  if (mode == runtime::CgroupMode::kV2) {
+    dirs.push_back("/sys/fs/cgroup/vmi/" + id + ".devhost");
+    return dirs;
+  }
+  for (const char* c : {"cpu", "cpuacct", "memory", "pids"}) {
+    std::string root = std::string("/sys/fs/cgroup/") + c;
+    if (!IsDirectory(root)) continue;
+    // cpu and cpuacct are often one hierarchy mounted twice.
+    char real[PATH_MAX];
+    std::string key = realpath(root.c_str(), real) ? real : root;
+    bool dup = false;
+    for (const auto& d : dirs) dup |= d.rfind(key + "/", 0) == 0;
+    if (!dup) dirs.push_back(key + "/vmi/" + id + ".devhost");
+  }
+  return dirs;
+}
+
+void JoinCgroups(runtime::CgroupMode mode, const std::string& id, pid_t pid) {
+  for (const auto& dir : CgroupDirs(mode, id)) {
+    auto made = MakeDirs(dir);
+    auto joined = made.ok() ? WriteFile(dir + "/cgroup.procs", std::to_string(pid)) : made;
+    if (!joined.ok()) VMI_ILOG(WARN, id) << "device host cgroup: " << joined.error().ToString();
+  }
+}
+
+void RemoveCgroups(runtime::CgroupMode mode, const std::string& id) {
+  for (const auto& dir : CgroupDirs(mode, id)) rmdir(dir.c_str());
+}
+
+}  // namespace
+
+struct DeviceHosts::Core {
+  InstanceManager* manager = nullptr;
+  DeviceHostOptions options;
+  std::unique_ptr<EventLoop> loop;
+  std::thread thread;
+
+  // One device host. Touched on the loop thread only, except `pid` and
+  // `restarts`, which readers take under `mu`.
+  struct Host {
+    InstanceRecord record;
+    std::optional<ChildProcess> child;  // started by this daemon
+    UniqueFd pidfd;                     // adopted, or the child's (borrowed)
+    pid_t pid = 0;
+    int restarts = 0;
+    int backoff_ms = kFirstBackoffMs;
+    std::chrono::steady_clock::time_point started;
+    EventLoop::TimerId restart_timer = 0;
+    UniqueFd log;
+  };
+  std::shared_ptr<MixSource> mixer;  // null without sound
+  mutable std::mutex mu;  // guards `hosts` membership, pid, restarts and `settings`
+  std::map<std::string, std::unique_ptr<Host>> hosts;
+  std::map<std::string, AudioSettings> settings;
+  bool closing = false;  // guarded by mu
+  // Serialises state notifications with the destructor, so that no
+  // notification hands work to a loop that has stopped.
+  std::mutex state_mu;
+
+  std::string InstanceDir(const std::string& id) const {
+    std::string dev = manager->DeviceDir(id);
+    return dev.substr(0, dev.rfind('/'));
+  }
+  std::string SocketPath(const std::string& id) const { return InstanceDir(id) + "/devhost.sock"; }
+
+  // Runs fn on the loop thread and waits for it.
+  void OnLoop(const std::function<void()>& fn) {
+    if (std::this_thread::get_id() == thread.get_id()) return fn();
+    std::promise<void> done;
+    loop->Post([&] {
+      fn();
+      done.set_value();
+    });
+    done.get_future().wait();
+  }
+
+  void OnState(const InstanceRecord& r) {
+    std::lock_guard state(state_mu);
+    {
+      std::lock_guard lock(mu);
+      if (closing) return;
+    }
+    OnLoop([&] {
+      bool have = hosts.count(r.spec.id) != 0;
+      if (r.state == InstanceState::kRunning && !have) Ensure(r);
+      if (r.state != InstanceState::kRunning && have) StopHost(r.spec.id);
+    });
+  }
+
+  // Adopts the instance's device host if one still runs, else starts one.
+  void Ensure(const InstanceRecord& r) {
+    auto h = std::make_unique<Host>();
+    h->record = r;
+    const std::string& id = r.spec.id;
+    if (auto text = ReadFile(InstanceDir(id) + "/devhost.pid", 128); text.ok()) {
+      auto f = Split(Trim(*text), ' ');
+      pid_t pid = f.size() == 2 ? static_cast<pid_t>(std::strtol(f[0].c_str(), nullptr, 10)) : 0;
+      uint64_t ticks = f.size() == 2 ? std::strtoull(f[1].c_str(), nullptr, 10) : 0;
+      UniqueFd fd = pid > 0 ? OpenPidfd(pid) : UniqueFd();
+      if (fd && ticks != 0 && ProcessStartTicks(pid) == ticks) {
+        h->pidfd = std::move(fd);
+        h->pid = pid;
+        h->started = std::chrono::steady_clock::now();
+        VMI_ILOG(INFO, id) << "adopted device host " << pid;
+      }
+    }
+    Host* raw = h.get();
+    {
+      std::lock_guard lock(mu);
+      hosts[id] = std::move(h);
+    }
+    if (raw->pid) {
+      Watch(*raw);
+    } else {
+      Spawn(*raw);
+    }
+  }
+
+  void Spawn(Host& h) {
+    const std::string& id = h.record.spec.id;
+    const std::string dir = InstanceDir(id);
+    AudioSettings s;
+    {
+      std::lock_guard lock(mu);
+      auto it = settings.find(id);
+      if (it != settings.end()) s = it->second;
+    }
+    h.log = UniqueFd(open((dir + "/devhost.log").c_str(),
+                          O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+    SpawnOptions so;
+    so.new_session = true;  // survives the daemon and its terminal
+    so.stdout_fd = h.log ? h.log.get() : -1;
+    so.stderr_fd = so.stdout_fd;
+    so.env = {"VMI_VNC_PASSWORD=" + h.record.vnc_password};
+    std::vector<std::string> argv = {options.devhost_path,
+                                     "--id", id,
+                                     "--name", h.record.spec.name,
+                                     "--devdir", manager->DeviceDir(id),
+                                     "--socket", SocketPath(id),
+                                     "--width", std::to_string(h.record.spec.width),
+                                     "--height", std::to_string(h.record.spec.height),
+                                     "--dpi", std::to_string(h.record.spec.dpi),
+                                     "--volume", std::to_string(s.volume),
+                                     "--muted", s.muted ? "1" : "0",
+                                     "--audio", options.audio ? "1" : "0"};
+    auto child = ChildProcess::Spawn(argv, so);
+    if (!child.ok()) {
+      VMI_ILOG(ERROR, id) << "start device host: " << child.error().ToString();
+      ScheduleRestart(h);
+      return;
+    }
+    pid_t pid = child->pid();
+    JoinCgroups(manager->host().cgroup_mode, id, pid);
+    auto ticks = ProcessStartTicks(pid);
+    auto written = WriteFileAtomic(dir + "/devhost.pid",
+                                   std::to_string(pid) + " " + std::to_string(ticks) + "\n", 0600);
+    if (!written.ok()) VMI_ILOG(WARN, id) << "devhost.pid: " << written.error().ToString();
+    {
+      std::lock_guard lock(mu);
+      h.pid = pid;
+    }
+    h.child = std::move(*child);
+    h.started = std::chrono::steady_clock::now();
+    Watch(h);
+  }
+
+  void Watch(Host& h) {
+    int fd = h.child ? h.child->pidfd() : h.pidfd.get();
+    std::string id = h.record.spec.id;
+    auto ok = loop->AddFd(fd, EPOLLIN, [this, id](uint32_t) { OnExit(id); });
+    if (!ok.ok()) VMI_ILOG(ERROR, id) << "watch device host: " << ok.error().ToString();
+  }
+
+  // The device host died while its instance runs.
+  void OnExit(const std::string& id) {
+    auto it = hosts.find(id);
+    if (it == hosts.end()) return;
+    Host& h = *it->second;
+    std::string status = "exited";
+    if (h.child) {
+      loop->RemoveFd(h.child->pidfd());
+      auto st = h.child->Wait();
+      if (st.ok()) status = DescribeStatus(*st);
+      h.child.reset();
+    } else {
+      loop->RemoveFd(h.pidfd.get());
+      h.pidfd.reset();
+    }
+    pid_t pid = h.pid;
+    {
+      std::lock_guard lock(mu);
+      h.pid = 0;
+    }
+    VMI_ILOG(WARN, id) << "device host " << pid << " " << status << "; restarting it";
+    if (options.on_event)
+      options.on_event(h.record, {{"event", "exited"}, {"pid", pid}, {"status", status}});
+    if (std::chrono::steady_clock::now() - h.started > kHealthy) h.backoff_ms = kFirstBackoffMs;
+    ScheduleRestart(h);
+  }
+
+  void ScheduleRestart(Host& h) {
+    std::string id = h.record.spec.id;
+    int delay = h.backoff_ms;
+    h.backoff_ms = std::min(h.backoff_ms * 2, kMaxBackoffMs);
+    auto t = loop->AddTimer(std::chrono::milliseconds(delay), [this, id] {
+      auto it = hosts.find(id);
+      if (it == hosts.end()) return;
+      Host& host = *it->second;
+      host.restart_timer = 0;
+      Spawn(host);
+      if (!host.pid) return;
+      {
+        std::lock_guard lock(mu);
+        ++host.restarts;
+      }
+      if (options.on_event)
+        options.on_event(host.record,
+                         {{"event", "restarted"}, {"pid", host.pid}, {"restarts", host.restarts}});
+    });
+    if (t.ok()) h.restart_timer = *t;
+  }
+
+  // Stops the device host of an instance that no longer runs.
+  void StopHost(const std::string& id) {
+    std::unique_ptr<Host> h;
+    {
+      std::lock_guard lock(mu);
+      auto it = hosts.find(id);
+      if (it == hosts.end()) return;
+      h = std::move(it->second);
+      hosts.erase(it);
+    }
+    if (h->restart_timer) loop->CancelTimer(h->restart_timer);
+    int fd = h->child ? h->child->pidfd() : h->pidfd.get();
+    if (h->pid && fd >= 0) {
+      loop->RemoveFd(fd);
+      syscall(SYS_pidfd_send_signal, fd, SIGTERM, nullptr, 0);
+      if (!WaitExit(fd, kStopGrace)) {
+        VMI_ILOG(WARN, id) << "device host " << h->pid << " ignored SIGTERM; killing it";
+        syscall(SYS_pidfd_send_signal, fd, SIGKILL, nullptr, 0);
+        WaitExit(fd, kStopGrace);
+      }
+      if (h->child) h->child->Wait().ok();
+    }
+    unlink((InstanceDir(id) + "/devhost.pid").c_str());
+    unlink(SocketPath(id).c_str());
+    RemoveCgroups(manager->host().cgroup_mode, id);
+  }
+};
+
+Result<std::unique_ptr<DeviceHosts>> DeviceHosts::Create(InstanceManager& manager,
+                                                         DeviceHostOptions options) {
+  if (access(options.devhost_path.c_str(), X_OK) != 0)
+    return Error::FromErrno("device host binary " + options.devhost_path);
+  auto core = std::make_shared<Core>();
+  core->manager = &manager;
+  core->options = std::move(options);
+  core->loop = VMI_TRY(EventLoop::Create());
+  if (core->options.audio) {
+    std::weak_ptr<Core> weak_core = core;  // the routes may hold the mixer longer
+    auto mixer = DeviceHostMixer::Create([weak_core](const std::string& id) {
+      auto c = weak_core.lock();
+      return c ? c->SocketPath(id) : std::string();
+    });
+    if (mixer.ok()) {
+      core->mixer = std::move(*mixer);
+    } else {
+      VMI_LOG(WARN) << "no mix of several instances: " << mixer.error().ToString();
+    }
+  }
+  core->thread = std::thread([c = core.get()] {
+    pthread_setname_np(pthread_self(), "vmi-devhosts");
+    auto r = c->loop->Run();
+    if (!r.ok()) VMI_LOG(ERROR) << "device hosts loop: " << r.error().ToString();
+  });
+  std::weak_ptr<Core> weak = core;
+  manager.Subscribe([weak](const InstanceRecord& r) {
+    if (auto c = weak.lock()) c->OnState(r);
+  });
+  // Instances found running by Reconcile: adopt or start their device hosts.
+  for (const auto& r : manager.List()) core->OnState(r);
+  return std::unique_ptr<DeviceHosts>(new DeviceHosts(std::move(core)));
+}
+
+DeviceHosts::DeviceHosts(std::shared_ptr<Core> core) : core_(std::move(core)) {}
+
+DeviceHosts::~DeviceHosts() {
+  std::unique_lock state(core_->state_mu);
+  {
+    std::lock_guard lock(core_->mu);
+    core_->closing = true;
+  }
+  // The device hosts keep running: the children are let go (their session
+  // is their own), and the next daemon adopts them by devhost.pid.
+  core_->OnLoop([&] {
+    for (auto& [id, h] : core_->hosts) {
+      if (h->restart_timer) core_->loop->CancelTimer(h->restart_timer);
+      int fd = h->child ? h->child->pidfd() : h->pidfd.get();
+      if (fd >= 0) core_->loop->RemoveFd(fd);
+      if (h->child) h->child->Detach();
+    }
+    std::lock_guard lock(core_->mu);
+    core_->hosts.clear();
+  });
+  state.unlock();
+  core_->loop->Stop();
+  core_->thread.join();
+}
+
+Result<InstanceRecord> DeviceHosts::Find(const std::string& key) const {
+  // List() takes a snapshot without waiting for running operations.
+  for (auto& r : core_->manager->List())
+    if (r.spec.id == key || r.spec.name == key) return std::move(r);
+  return core_->manager->Get(key);  // an id prefix
+}
+
+Result<devhost::Message> DeviceHosts::Call(const std::string& id, const devhost::Message& request,
+                                           std::chrono::milliseconds timeout,
+                                           bool wait_ready) {
+  auto deadline = std::chrono::steady_clock::now() + kReadyWait;
+  for (;;) {
+    {
+      std::lock_guard lock(core_->mu);
+      if (!core_->hosts.count(id))
+        return Error(ErrorCode::kFailedPrecondition, "instance " + id + " is not running");
+    }
+    auto r = devhost::Call(core_->SocketPath(id), request, timeout);
+    // Not listening (yet, or again): a device host being (re)started.
+    bool starting = !r.ok() && r.error().code() == ErrorCode::kUnavailable &&
+                    (r.error().err_no() == ENOENT || r.error().err_no() == ECONNREFUSED);
+    if (!starting || !wait_ready || std::chrono::steady_clock::now() > deadline) return r;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+AudioSettings DeviceHosts::settings(const std::string& id) const {
+  std::lock_guard lock(core_->mu);
+  auto it = core_->settings.find(id);
+  return it == core_->settings.end() ? AudioSettings{} : it->second;
+}
+
+Result<void> DeviceHosts::SetSettings(const std::string& id, AudioSettings s) {
+  bool running;
+  {
+    std::lock_guard lock(core_->mu);
+    core_->settings[id] = s;
+    running = core_->hosts.count(id) != 0;
+  }
+  if (!running || !core_->options.audio) return Ok();
+  auto r = Call(id, devhost::Request("audio", {{"volume", s.volume}, {"muted", s.muted}}));
+  if (!r.ok()) return std::move(r).error();
+  return Ok();
+}
+
+std::vector<std::string> DeviceHosts::Running() const {
+  std::lock_guard lock(core_->mu);
+  std::vector<std::string> out;
+  for (const auto& [id, h] : core_->hosts) out.push_back(id);
+  return out;
+}
+
+pid_t DeviceHosts::pid(const std::string& id) const {
+  std::lock_guard lock(core_->mu);
+  auto it = core_->hosts.find(id);
+  return it == core_->hosts.end() ? 0 : it->second->pid;
+}
+
+int DeviceHosts::restarts(const std::string& id) const {
+  std::lock_guard lock(core_->mu);
+  auto it = core_->hosts.find(id);
+  return it == core_->hosts.end() ? 0 : it->second->restarts;
+}
+
+std::string DeviceHosts::SocketPath(const std::string& id) const { return core_->SocketPath(id); }
+
+std::shared_ptr<MixSource> DeviceHosts::mixer() const { return core_->mixer; }
+
+}  // namespace vmi::node::live

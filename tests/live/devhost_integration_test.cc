@@ -1,0 +1,239 @@
+// Device hosts (vmi serve --device-hosts) through the real daemon, with two
+// real instances:
+//
+//  - every running instance has its own vmi-devhost process, in a cgroup of
+//    its own beside the guest's, serving <instance>/devhost.sock; viewers are
+//    handed to it (their frames never pass through the daemon);
+//  - kill -9 of one device host while two viewers watch: the daemon starts
+//    it again, both viewers get frames again within 2 s of reconnecting, the
+//    guest keeps running (same monitor and init), the other instance's
+//    viewer is not even disconnected, and `vmi events` reports the crash and
+//    the restart;
+//  - kill -9 of the daemon during live views: every view keeps streaming;
+//    the restarted daemon adopts the running device hosts (same pids) and
+//    instances, and serves screenshots and new viewers through them.
+//
+// Root only; the suite shares one daemon and two instances.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <set>
+#include <thread>
+
+#include "base/file.h"
+#include "daemon_fixture.h"
+#include "live_fixture.h"
+#include "ws_viewer.h"
+
+namespace vmi::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+pid_t DevhostPid(const Daemon& d, const std::string& id) {
+  auto text = ReadFile(d.data_dir() + "/instances/" + id + "/devhost.pid");
+  if (!text.ok()) return 0;
+  return static_cast<pid_t>(atoi(text->c_str()));
+}
+
+bool Alive(pid_t pid) { return pid > 0 && kill(pid, 0) == 0; }
+
+// A viewer that has seen a keyframe.
+std::unique_ptr<WsViewer> Watch(const Daemon& d, const std::string& id) {
+  auto v = WsViewer::Connect(d.socket(), "/api/v1/instances/" + id + "/stream");
+  if (!v.ok()) return nullptr;
+  if (!(*v)->Hello().ok()) return nullptr;
+  if (!(*v)->WaitVideo(10s, true)) return nullptr;
+  return std::move(*v);
+}
+
+// Keeps the screen changing (a clock in an xterm) so a live view carries
+// frames all the time.
+void Animate(const Daemon& d, const std::string& id) {
+  d.Exec(id, {"sh", "-c",
+              "export DISPLAY=:0; (xterm -geometry 30x5+0+0 -e sh -c "
+              "'while true; do date +%N; sleep 0.05; done' >/dev/null 2>&1 &)"});
+}
+
+class DeviceHostTest : public ::testing::Test {
+ public:
+  static void SetUpTestSuite() {
+    if (!IsRoot()) return;
+    daemon_ = new Daemon();
+    daemon_->AddServeArgs({"--device-hosts"});
+    if (!daemon_->Start()) {
+      error_ = "daemon did not start";
+      return;
+    }
+    try {
+      for (const char* name : {"dh-a", "dh-b"}) {
+        std::string id = std::string(Trim(daemon_->Ok(
+            {"create", "--name", name, "--memory", "512M", "--resolution", "360x640"})));
+        daemon_->Ok({"start", id});
+        ids_.push_back(id);
+      }
+      for (const auto& id : ids_) {
+        if (!daemon_->WaitDisplay(id, 60)) {
+          error_ = "display not ready: " + daemon_->Ok({"logs", id});
+          return;
+        }
+        Animate(*daemon_, id);
+      }
+    } catch (const std::exception& e) {
+      error_ = e.what();
+    }
+  }
+
+  static void TearDownTestSuite() {
+    if (!daemon_) return;
+    try {
+      daemon_->Purge();
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "cleanup: " << e.what();
+    }
+    delete daemon_;
+    daemon_ = nullptr;
+  }
+
+  void SetUp() override {
+    if (!IsRoot()) GTEST_SKIP() << "needs root";
+    ASSERT_TRUE(error_.empty()) << error_;
+  }
+
+ protected:
+  static Daemon* daemon_;
+  static std::vector<std::string> ids_;
+  static std::string error_;
+};
+
+Daemon* DeviceHostTest::daemon_ = nullptr;
+std::vector<std::string> DeviceHostTest::ids_;
+std::string DeviceHostTest::error_;
+
+TEST_F(DeviceHostTest, EachInstanceHasItsOwnDeviceHostInItsOwnCgroup) {
+  std::set<pid_t> pids;
+  for (const auto& id : ids_) {
+    pid_t pid = DevhostPid(*daemon_, id);
+    ASSERT_TRUE(Alive(pid)) << id;
+    pids.insert(pid);
+    auto cmd = ReadFile("/proc/" + std::to_string(pid) + "/cmdline");
+    ASSERT_TRUE(cmd.ok());
+    EXPECT_NE(cmd->find("vmi-devhost"), std::string::npos);
+    EXPECT_NE(cmd->find(id), std::string::npos);
+    // Not the daemon's process group or session: a signal to the daemon's
+    // terminal does not reach it.
+    EXPECT_NE(getsid(pid), getsid(daemon_->pid()));
+    auto cg = ReadFile("/proc/" + std::to_string(pid) + "/cgroup");
+    ASSERT_TRUE(cg.ok());
+    EXPECT_NE(cg->find("/vmi/" + id + ".devhost"), std::string::npos) << *cg;
+    // The screenshot comes from it.
+    auto shot = Http(daemon_->socket(), "GET", "/api/v1/instances/" + id + "/screenshot");
+    ASSERT_TRUE(shot.ok());
+    EXPECT_EQ(shot->status, 200);
+    auto png = PictureFromPng(shot->body);
+    ASSERT_TRUE(png.ok());
+    EXPECT_EQ(png->width, 360);
+  }
+  EXPECT_EQ(pids.size(), ids_.size());
+}
+
+TEST_F(DeviceHostTest, KilledDeviceHostIsRestartedAndItsViewersResume) {
+  const std::string& a = ids_[0];
+  const std::string& b = ids_[1];
+  auto before = daemon_->Inspect(a);
+  pid_t old = DevhostPid(*daemon_, a);
+  pid_t other = DevhostPid(*daemon_, b);
+  ASSERT_TRUE(Alive(old));
+  auto v1 = Watch(*daemon_, a);
+  auto v2 = Watch(*daemon_, a);
+  auto vb = Watch(*daemon_, b);
+  ASSERT_TRUE(v1 && v2 && vb);
+
+  // `vmi events` follows from before the crash: the instance's snapshot,
+  // then the crash and the restart.
+  RunOutput events;
+  std::thread follow([&] {
+    auto r = Run({BinDir() + "/vmi", "--server", "unix://" + daemon_->socket(), "--json",
+                  "events", "--only", a, "--count", "3"},
+                 {}, 30s);
+    if (r.ok()) events = *r;
+  });
+  std::this_thread::sleep_for(500ms);
+
+  ASSERT_EQ(kill(old, SIGKILL), 0);
+  EXPECT_TRUE(v1->WaitClosed(5s));
+  EXPECT_TRUE(v2->WaitClosed(5s));
+  // Both viewers reconnect as the browser client does and see frames again.
+  auto t0 = std::chrono::steady_clock::now();
+  std::unique_ptr<WsViewer> r1, r2;
+  while (std::chrono::steady_clock::now() - t0 < 10s && !(r1 && r2)) {
+    if (!r1) r1 = Watch(*daemon_, a);
+    if (!r2) r2 = Watch(*daemon_, a);
+    if (!(r1 && r2)) std::this_thread::sleep_for(100ms);
+  }
+  auto resumed = std::chrono::steady_clock::now() - t0;
+  ASSERT_TRUE(r1 && r2) << "viewers did not resume";
+  EXPECT_LT(resumed, 2s) << std::chrono::duration_cast<std::chrono::milliseconds>(resumed).count()
+                         << " ms";
+  EXPECT_TRUE(r1->WaitVideo(5s, false).has_value());
+  // A new device host; the guest untouched.
+  pid_t now = DevhostPid(*daemon_, a);
+  EXPECT_TRUE(Alive(now));
+  EXPECT_NE(now, old);
+  auto after = daemon_->Inspect(a);
+  EXPECT_EQ(after["state"], "running");
+  EXPECT_EQ(after["init_pid"], before["init_pid"]);
+  EXPECT_EQ(after["restart_count"], before["restart_count"]);
+  // The other instance never noticed.
+  EXPECT_EQ(DevhostPid(*daemon_, b), other);
+  EXPECT_EQ(vb->close_code(), 0);
+  EXPECT_TRUE(vb->WaitVideo(5s, false).has_value());
+
+  follow.join();
+  EXPECT_NE(events.out.find("\"device_host\""), std::string::npos) << events.out << events.err;
+  EXPECT_NE(events.out.find("\"exited\""), std::string::npos) << events.out;
+  EXPECT_NE(events.out.find("signaled 9"), std::string::npos) << events.out;
+}
+
+TEST_F(DeviceHostTest, KilledDaemonLeavesLiveViewsStreamingAndTheNextOneAdopts) {
+  std::vector<pid_t> hosts;
+  std::vector<std::unique_ptr<WsViewer>> viewers;
+  for (const auto& id : ids_) {
+    hosts.push_back(DevhostPid(*daemon_, id));
+    viewers.push_back(Watch(*daemon_, id));
+    ASSERT_TRUE(viewers.back()) << id;
+  }
+  daemon_->Kill9();
+  // Every view keeps streaming with no daemon at all.
+  for (auto& v : viewers) {
+    int frames = 0;
+    auto t0 = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() - t0 < 3s && frames < 5)
+      frames += v->WaitVideo(1s, false).has_value();
+    EXPECT_GE(frames, 5);
+    EXPECT_EQ(v->close_code(), 0);
+  }
+  ASSERT_TRUE(daemon_->Start());
+  for (size_t i = 0; i < ids_.size(); ++i) {
+    EXPECT_EQ(DevhostPid(*daemon_, ids_[i]), hosts[i]) << "adopted, not restarted";
+    EXPECT_TRUE(Alive(hosts[i]));
+    EXPECT_EQ(daemon_->Inspect(ids_[i])["state"], "running");
+    EXPECT_EQ(viewers[i]->close_code(), 0);
+    EXPECT_TRUE(viewers[i]->WaitVideo(3s, false).has_value());
+    auto shot = Http(daemon_->socket(), "GET", "/api/v1/instances/" + ids_[i] + "/screenshot");
+    ASSERT_TRUE(shot.ok());
+    EXPECT_EQ(shot->status, 200);
+    EXPECT_TRUE(Watch(*daemon_, ids_[i])) << "a new viewer through the new daemon";
+  }
+  // Stopping the instance stops its device host.
+  daemon_->Ok({"stop", ids_[1]});
+  EXPECT_FALSE(Alive(hosts[1]));
+  EXPECT_TRUE(viewers[1]->WaitClosed(5s));
+  daemon_->Ok({"start", ids_[1]});
+  EXPECT_TRUE(daemon_->WaitDisplay(ids_[1], 60));
+  EXPECT_TRUE(Alive(DevhostPid(*daemon_, ids_[1])));
+}
+
+}  // namespace
+}  // namespace vmi::testing
