@@ -37,7 +37,15 @@ pid_t DevhostPid(const Daemon& d, const std::string& id) {
   return static_cast<pid_t>(atoi(text->c_str()));
 }
 
-bool Alive(pid_t pid) { return pid > 0 && kill(pid, 0) == 0; }
+// Running (an exited process whose new parent has not reaped it yet is not).
+bool Alive(pid_t pid) {
+  if (pid <= 0) return false;
+  auto stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat.ok()) return false;
+  size_t close = stat->rfind(')');
+  return close != std::string::npos && close + 2 < stat->size() && (*stat)[close + 2] != 'Z' &&
+         (*stat)[close + 2] != 'X';
+}
 
 // A viewer that has seen a keyframe.
 std::unique_ptr<WsViewer> Watch(const Daemon& d, const std::string& id) {
@@ -48,12 +56,16 @@ std::unique_ptr<WsViewer> Watch(const Daemon& d, const std::string& id) {
   return std::move(*v);
 }
 
-// Keeps the screen changing (a clock in an xterm) so a live view carries
-// frames all the time.
+// Keeps the screen changing (a clock in a new xterm) so a live view carries
+// frames. Measured: such an xterm stops changing the picture about 10 s
+// after it opens (it still runs; the session's window handling, not the
+// stream), so the tests that count frames open a fresh one.
 void Animate(const Daemon& d, const std::string& id) {
-  d.Exec(id, {"sh", "-c",
-              "export DISPLAY=:0; (xterm -geometry 30x5+0+0 -e sh -c "
-              "'while true; do date +%N; sleep 0.05; done' >/dev/null 2>&1 &)"});
+  auto [code, out] =
+      d.Exec(id, {"sh", "-c",
+                  "export DISPLAY=:0; setsid xterm -geometry 30x5+0+0 -e sh -c "
+                  "'while true; do date +%N; sleep 0.05; done' </dev/null >/dev/null 2>&1 &"});
+  if (code != 0) ADD_FAILURE() << "animation: " << out;
 }
 
 class DeviceHostTest : public ::testing::Test {
@@ -139,6 +151,7 @@ TEST_F(DeviceHostTest, EachInstanceHasItsOwnDeviceHostInItsOwnCgroup) {
 }
 
 TEST_F(DeviceHostTest, KilledDeviceHostIsRestartedAndItsViewersResume) {
+  for (const auto& id : ids_) Animate(*daemon_, id);
   const std::string& a = ids_[0];
   const std::string& b = ids_[1];
   auto before = daemon_->Inspect(a);
@@ -154,8 +167,8 @@ TEST_F(DeviceHostTest, KilledDeviceHostIsRestartedAndItsViewersResume) {
   // then the crash and the restart.
   RunOutput events;
   std::thread follow([&] {
-    auto r = Run({BinDir() + "/vmi", "--server", "unix://" + daemon_->socket(), "--json",
-                  "events", "--only", a, "--count", "3"},
+    auto r = vmi::Run({BinDir() + "/vmi", "--server", "unix://" + daemon_->socket(), "--json",
+                  "events", "--instance", a, "--count", "3"},
                  {}, 30s);
     if (r.ok()) events = *r;
   });
@@ -197,6 +210,8 @@ TEST_F(DeviceHostTest, KilledDeviceHostIsRestartedAndItsViewersResume) {
 }
 
 TEST_F(DeviceHostTest, KilledDaemonLeavesLiveViewsStreamingAndTheNextOneAdopts) {
+  for (const auto& id : ids_) Animate(*daemon_, id);
+  std::this_thread::sleep_for(1s);
   std::vector<pid_t> hosts;
   std::vector<std::unique_ptr<WsViewer>> viewers;
   for (const auto& id : ids_) {
@@ -204,6 +219,10 @@ TEST_F(DeviceHostTest, KilledDaemonLeavesLiveViewsStreamingAndTheNextOneAdopts) 
     viewers.push_back(Watch(*daemon_, id));
     ASSERT_TRUE(viewers.back()) << id;
   }
+  // The screens change (the clocks), so the views carry frames.
+  for (size_t i = 0; i < viewers.size(); ++i)
+    ASSERT_TRUE(viewers[i]->WaitVideo(5s, false).has_value())
+        << "no frames before the kill";
   daemon_->Kill9();
   // Every view keeps streaming with no daemon at all.
   for (auto& v : viewers) {
