@@ -8,6 +8,7 @@
 #include <future>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "devices/audio/host_format.h"
 #include "devices/host/control_client.h"
@@ -118,13 +119,13 @@ struct DeviceHostMixer::Impl {
   }
 
   void OnTimer() {
-    int64_t now = audio::MonotonicMicros();
+    int64_t now = MonotonicMicros();
     uint64_t due = static_cast<uint64_t>((now - t0_us) / audio::kBlockUs);
     if (due > ticks + 40) ticks = due - 1;  // fell behind: skip, do not burst
     bool retry = false;
     for (auto& [id, t] : taps) retry |= !t.fd;
     if (retry) SyncTaps();
-    const int64_t to_unix = audio::RealtimeMicros() - now;
+    const int64_t to_unix = WallMicros() - now;
     while (ticks < due) {
       Tick(t0_us + static_cast<int64_t>(ticks) * audio::kBlockUs + to_unix);
       ++ticks;
@@ -157,7 +158,7 @@ Result<std::shared_ptr<DeviceHostMixer>> DeviceHostMixer::Create(
   auto impl = std::make_unique<Impl>();
   impl->socket_path = std::move(socket_path);
   impl->loop = VMI_TRY(EventLoop::Create());
-  impl->t0_us = audio::MonotonicMicros();
+  impl->t0_us = MonotonicMicros();
   Impl* raw = impl.get();
   (void)VMI_TRY_CTX(impl->loop->AddTimer(std::chrono::milliseconds(audio::kBlockUs / 1000),
                                    [raw] { raw->OnTimer(); }, /*repeat=*/true),

@@ -1,10 +1,8 @@
 #include "node/live/device_hosts.h"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +19,7 @@
 #include "base/event_loop.h"
 #include "base/file.h"
 #include "base/log.h"
+#include "base/pidfd.h"
 #include "devices/host/control_client.h"
 #include "node/live/devhost_mixer.h"
 
@@ -32,19 +31,6 @@ constexpr int kFirstBackoffMs = 100;
 constexpr int kMaxBackoffMs = 5000;
 constexpr auto kHealthy = std::chrono::seconds(10);
 constexpr auto kReadyWait = std::chrono::seconds(3);
-
-UniqueFd OpenPidfd(pid_t pid) {
-  return UniqueFd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
-}
-
-bool WaitExit(int pidfd, std::chrono::milliseconds timeout) {
-  pollfd p{pidfd, POLLIN, 0};
-  int r;
-  do {
-    r = poll(&p, 1, static_cast<int>(timeout.count()));
-  } while (r < 0 && errno == EINTR);
-  return r > 0;
-}
 
 std::string DescribeStatus(int status) {
   if (WIFEXITED(status)) return "exited " + std::to_string(WEXITSTATUS(status));
@@ -155,9 +141,9 @@ struct DeviceHosts::Core {
       auto f = Split(Trim(*text), ' ');
       pid_t pid = f.size() == 2 ? static_cast<pid_t>(std::strtol(f[0].c_str(), nullptr, 10)) : 0;
       uint64_t ticks = f.size() == 2 ? std::strtoull(f[1].c_str(), nullptr, 10) : 0;
-      UniqueFd fd = pid > 0 ? OpenPidfd(pid) : UniqueFd();
-      if (fd && ticks != 0 && ProcessStartTicks(pid) == ticks) {
-        h->pidfd = std::move(fd);
+      auto fd = pid > 0 ? OpenPidfd(pid) : Result<UniqueFd>(UniqueFd());
+      if (fd.ok() && *fd && ticks != 0 && ProcessStartTicks(pid) == ticks) {
+        h->pidfd = std::move(*fd);
         h->pid = pid;
         h->started = std::chrono::steady_clock::now();
         VMI_ILOG(INFO, id) << "adopted device host " << pid;
@@ -293,11 +279,11 @@ struct DeviceHosts::Core {
     int fd = h->child ? h->child->pidfd() : h->pidfd.get();
     if (h->pid && fd >= 0) {
       loop->RemoveFd(fd);
-      syscall(SYS_pidfd_send_signal, fd, SIGTERM, nullptr, 0);
-      if (!WaitExit(fd, kStopGrace)) {
+      SignalPidfd(fd, SIGTERM).ok();
+      if (!WaitPidfdExit(fd, kStopGrace)) {
         VMI_ILOG(WARN, id) << "device host " << h->pid << " ignored SIGTERM; killing it";
-        syscall(SYS_pidfd_send_signal, fd, SIGKILL, nullptr, 0);
-        WaitExit(fd, kStopGrace);
+        SignalPidfd(fd, SIGKILL).ok();
+        WaitPidfdExit(fd, kStopGrace);
       }
       if (h->child) h->child->Wait().ok();
     }
