@@ -113,6 +113,50 @@ try {
   await checkQuadrants(page, 24);
   console.log(`ok - H.264 decoded with WebCodecs (${stats.codec}), pixels match`);
 
+  // 2b. The control buttons draw their icons without any font: each icon
+  // button holds an SVG that, rendered on its own, inks pixels, and shows no
+  // text (a symbol from a missing font is an empty box).
+  {
+    const buttons = await page.evaluate(async () => {
+      const out = [];
+      for (const b of document.querySelectorAll(".controls button")) {
+        const svg = b.querySelector("svg.icon");
+        const entry = { title: b.title, text: b.textContent.trim(), svg: !!svg, width: 0, inked: 0 };
+        if (svg) {
+          entry.width = svg.getBoundingClientRect().width;
+          const xml = new XMLSerializer()
+            .serializeToString(svg)
+            .replaceAll("currentColor", "#000")
+            .replace(/width="[^"]*"/, 'width="24"')
+            .replace(/height="[^"]*"/, 'height="24"');
+          const img = new Image();
+          img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(xml);
+          await img.decode();
+          const c = document.createElement("canvas");
+          c.width = c.height = 24;
+          const g = c.getContext("2d");
+          g.drawImage(img, 0, 0);
+          const px = g.getImageData(0, 0, 24, 24).data;
+          for (let i = 3; i < px.length; i += 4) if (px[i] > 128) entry.inked++;
+        }
+        out.push(entry);
+      }
+      return out;
+    });
+    for (const title of ["Rotate", "Back", "Home", "Screenshot"]) {
+      const b = buttons.find((x) => x.title === title);
+      assert.ok(b, `no ${title} button`);
+      assert.ok(b.svg, `${title} has no SVG icon`);
+      assert.equal(b.text, "", `${title} shows text "${b.text}"`);
+      assert.ok(b.width >= 12, `${title}'s icon is ${b.width}px wide`);
+      assert.ok(b.inked >= 20, `${title}'s icon inks only ${b.inked} pixels`);
+    }
+    for (const b of buttons.filter((x) => !x.svg)) {
+      assert.match(b.text, /^[\x20-\x7e]+$/, `button "${b.title}" shows non-ASCII text without an icon`);
+    }
+    console.log(`ok - ${buttons.filter((x) => x.svg).length} control buttons draw SVG icons, no font glyphs`);
+  }
+
   // 3. A click lands on exactly the guest pixel under the mouse, with the
   // canvas scaled (the viewport is smaller than the guest screen).
   const box = await page.locator(".screen canvas").boundingBox();

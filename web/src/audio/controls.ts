@@ -7,6 +7,7 @@
 
 import { audioFor, loadSaved, onAudioChange } from "./viewer_audio";
 import { getHostAudio, setHostAudio } from "./host_audio";
+import { setIcon } from "../icons";
 
 export interface AudioControlsOptions {
   host?: boolean; // also show the host volume (needs the "control" permission)
@@ -43,12 +44,11 @@ export function createAudioControls(instanceId: string, opts: AudioControlsOptio
   const paint = () => {
     const a = audioFor(instanceId);
     const muted = a ? a.player.muted : loadSaved(instanceId).muted;
-    mute.textContent = muted ? "\u{1F507}" : "\u{1F50A}";
-    mute.title = muted ? "Unmute" : "Mute";
+    setIcon(mute, muted ? "speaker-muted" : "speaker", muted ? "Unmute" : "Mute");
     mute.setAttribute("aria-pressed", String(muted));
     if (a) vol.value = String(a.player.volume);
-    mic.textContent = a?.microphoneOn ? "\u{1F399}\u2713" : "\u{1F399}";
-    mic.title = a?.microphoneOn ? "Stop the microphone" : "Use the microphone (needs input control)";
+    setIcon(mic, a?.microphoneOn ? "mic-on" : "mic",
+      a?.microphoneOn ? "Stop the microphone" : "Use the microphone (needs input control)");
     mic.setAttribute("aria-pressed", String(!!a?.microphoneOn));
     mic.disabled = !a;
   };

@@ -9,6 +9,7 @@ import * as P from "./protocol";
 import { FrameInfo, StreamPainter, hasWebCodecs } from "./decoder";
 import { InputCapture } from "./input";
 import { AudioChannel, openAudio } from "./audio_hook";
+import { IconName, setIcon } from "../icons";
 
 export interface ViewerStats {
   connected: boolean;
@@ -68,9 +69,10 @@ export class Viewer {
     phone.append(this.screen);
 
     const bar = el("div", "controls");
-    const button = (label: string, title: string, fn: () => void) => {
-      const b = el("button", "", label);
-      b.title = title;
+    const button = (label: string | IconName, title: string, fn: () => void, withIcon = true) => {
+      const b = el("button", "", withIcon ? "" : label);
+      if (withIcon) setIcon(b, label as IconName, title);
+      else b.title = title;
       b.addEventListener("click", () => {
         fn();
         this.input.focus();
@@ -78,12 +80,15 @@ export class Viewer {
       bar.append(b);
       return b;
     };
-    button("\u27f3", "Rotate", () => this.send(P.command(P.Command.Rotate)));
-    button("\u25c1", "Back", () => this.send(P.command(P.Command.Back)));
-    button("\u25cb", "Home", () => this.send(P.command(P.Command.Home)));
-    button("\u{1F4F7}", "Screenshot", () => void this.screenshot());
-    this.controlBtn = button("Take control", "Take or release control of input", () =>
-      this.send(P.control(this.stats.control !== P.ControlStateKind.You)),
+    button("rotate", "Rotate", () => this.send(P.command(P.Command.Rotate)));
+    button("back", "Back", () => this.send(P.command(P.Command.Back)));
+    button("home", "Home", () => this.send(P.command(P.Command.Home)));
+    button("camera", "Screenshot", () => void this.screenshot());
+    this.controlBtn = button(
+      "Take control",
+      "Take or release control of input",
+      () => this.send(P.control(this.stats.control !== P.ControlStateKind.You)),
+      false,
     );
     this.status = el("span", "status", "connecting");
     bar.append(this.status);
