@@ -100,3 +100,23 @@ TEST(RequestValidationTest, MalformedBodiesAreRejected) {
 
 }  // namespace
 }  // namespace vmi::api
+
+namespace vmi::api {
+namespace {
+
+// Parsers disagree on which duplicate wins; the API refuses them, at any
+// depth, naming the key. The same key in different objects is fine.
+TEST(JsonReaderTest, DuplicateKeysAreRefused) {
+  auto top = ParseJsonObject(R"({"name":"a","cpus":1,"name":"b"})");
+  ASSERT_FALSE(top.ok());
+  EXPECT_EQ(top.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(top.error().message().find("duplicate key 'name'"), std::string::npos)
+      << top.error().message();
+  auto nested = ParseJsonObject(R"({"quota":{"instances":1,"instances":2}})");
+  ASSERT_FALSE(nested.ok());
+  EXPECT_NE(nested.error().message().find("instances"), std::string::npos);
+  EXPECT_TRUE(ParseJsonObject(R"({"a":{"x":1},"b":{"x":2},"c":[{"x":1},{"x":2}]})").ok());
+}
+
+}  // namespace
+}  // namespace vmi::api

@@ -44,7 +44,9 @@
 namespace vmi::api {
 
 struct ManagementOptions {
-  QuotaLimits default_quota{10, 8000, 16384};  // new users: 10 instances, 8 cpus, 16 GiB
+  // New users: 10 instances, 8 cpus, 16 GiB in all; each instance at most
+  // 512 processes, a 4 GiB writable layer, 100 Mbit/s, 4096 open files.
+  QuotaLimits default_quota{10, 8000, 16384, 512, 4096, 100, 4096};
   bool trust_local_root = true;  // root on the Unix socket acts as the first admin
   bool metrics_public = false;   // /metrics without authentication
   std::string admin_password;    // first-run admin; empty: $VMI_ADMIN_PASSWORD or random

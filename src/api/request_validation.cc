@@ -24,7 +24,25 @@ Result<QuotaLimits> ParseQuotaLimits(const Json& j, QuotaLimits base) {
   auto inst = r.Int("instances", {.min = -1, .max = 100000});
   auto cpus = r.Number("cpus", false, -1, 100000);
   auto mem = r.Int("memory_mb", {.min = -1, .max = int64_t{1} << 40});
+  auto pids = r.Int("pids_per_instance", {.min = -1, .max = kMaxPidsPerInstance});
+  auto disk = r.Int("disk_mb_per_instance", {.min = -1, .max = kMaxDiskMbPerInstance});
+  auto bw = r.Int("bandwidth_mbit_per_instance", {.min = -1, .max = kMaxBandwidthMbit});
+  auto files = r.Int("open_files_per_instance", {.min = -1, .max = kMaxOpenFilesPerInstance});
   VMI_CHECK_OK(r.Finish(), "quota");
+  // -1 means unlimited; 0 would make an instance unusable.
+  auto positive = [](const std::optional<int64_t>& v, const char* name) -> Result<void> {
+    if (v && *v == 0)
+      return Error(ErrorCode::kInvalidArgument, std::string(name) + ": must be -1 or at least 1");
+    return Ok();
+  };
+  VMI_CHECK_OK(positive(pids, "pids_per_instance"), "quota");
+  VMI_CHECK_OK(positive(disk, "disk_mb_per_instance"), "quota");
+  VMI_CHECK_OK(positive(bw, "bandwidth_mbit_per_instance"), "quota");
+  VMI_CHECK_OK(positive(files, "open_files_per_instance"), "quota");
+  if (pids) base.pids_per_instance = *pids;
+  if (disk) base.disk_mb_per_instance = *disk;
+  if (bw) base.bandwidth_mbit_per_instance = *bw;
+  if (files) base.open_files_per_instance = *files;
   if (inst) base.max_instances = *inst;
   if (cpus) base.max_cpus_milli = *cpus < 0 ? -1 : static_cast<int64_t>(std::llround(*cpus * 1000));
   if (mem) base.max_memory_mb = *mem;

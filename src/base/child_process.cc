@@ -298,6 +298,9 @@ Result<RunOutput> Run(const std::vector<std::string>& argv, const SpawnOptions& 
       if (got > 0) {
         size_t room = max_output > sinks[i]->size() ? max_output - sinks[i]->size() : 0;
         sinks[i]->append(buf, std::min(room, static_cast<size_t>(got)));
+        if (static_cast<size_t>(got) > room) {
+          (sinks[i] == &result.out ? result.out_truncated : result.err_truncated) = true;
+        }
       } else if (got == 0 || errno != EINTR) {
         owners[i]->reset();
       }

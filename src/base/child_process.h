@@ -93,6 +93,9 @@ struct RunOutput {
   int status = 0;  // wait status
   std::string out;
   std::string err;
+  // Output beyond max_output was discarded.
+  bool out_truncated = false;
+  bool err_truncated = false;
   bool ok() const;  // exited with status 0
 };
 

@@ -36,6 +36,7 @@ using Json = nlohmann::json;
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitError = 1;  // the server or the system said no
 inline constexpr int kExitUsage = 2;  // the command line is wrong
+inline constexpr int kExitTruncated = 3;  // `vmi exec`: output beyond --max-output was cut
 
 inline constexpr const char* kLocalServer = "unix:///run/vmi/api.sock";
 

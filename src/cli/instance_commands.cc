@@ -48,6 +48,9 @@ struct CreateArgs {
   double cpus = 1;
   int dpi = 320;
   bool start = false;
+  // Per-instance limits; absent: the owner's quota decides (never more).
+  int64_t pids = 0, bandwidth_mbit = 0, open_files = 0;  // 0: not given
+  std::string disk;
 };
 
 struct IdsArgs {
@@ -59,6 +62,7 @@ struct OneArgs {
   std::string id;
   std::vector<std::string> argv;
   int timeout_ms = 30000;
+  size_t max_output = 1 << 20;
   size_t tail_bytes = 1 << 20;
   std::string out;
   int max_width = 0;
@@ -95,12 +99,21 @@ void AddInstanceCommands(CLI::App& app, Context& ctx) {
   create->add_option("--network", ca.network, "bridge or none")->capture_default_str();
   create->add_option("--restart", ca.restart, "never, on-failure or always")->capture_default_str();
   create->add_flag("--start", ca.start, "Start it right away");
+  create->add_option("--pids", ca.pids, "Most processes (default and ceiling: your quota)");
+  create->add_option("--disk", ca.disk, "Size of the writable layer, e.g. 2G (default: your quota)");
+  create->add_option("--bandwidth-mbit", ca.bandwidth_mbit,
+                     "Network rate each way in Mbit/s (default: your quota)");
+  create->add_option("--open-files", ca.open_files, "Most open files per process (default: your quota)");
   ctx.On(create, [&] {
     return ctx.With([&](api::HttpClient& c) -> Result<void> {
       Json body = {{"image", ca.image},           {"cpus", ca.cpus}, {"memory", ca.memory},
                    {"resolution", ca.resolution}, {"dpi", ca.dpi},   {"network", ca.network},
                    {"restart", ca.restart}};
       if (!ca.name.empty()) body["name"] = ca.name;
+      if (ca.pids) body["pids"] = ca.pids;
+      if (!ca.disk.empty()) body["disk"] = ca.disk;
+      if (ca.bandwidth_mbit) body["bandwidth_mbit"] = ca.bandwidth_mbit;
+      if (ca.open_files) body["open_files"] = ca.open_files;
       Json j = VMI_TRY(c.Call(
           "POST", std::string("/api/v1/instances") + (ca.start ? "?start=true" : ""), &body));
       if (ctx.g.json)
@@ -161,19 +174,29 @@ void AddInstanceCommands(CLI::App& app, Context& ctx) {
       app.add_subcommand("exec", "Run a command inside an instance: vmi exec ID -- CMD...");
   exec->add_option("id", oa.id, "Instance id or name")->required();
   exec->add_option("--timeout-ms", oa.timeout_ms, "Kill the command after this long");
+  exec->add_option("--max-output", oa.max_output,
+                   "Bytes of stdout and of stderr to keep (at most 16 MiB); more fails the call");
   exec->add_option("cmd", oa.argv, "Command and arguments (after --)")->required();
   ctx.On(exec, [&]() -> int {
     int code = 0;
     int r = ctx.With([&](api::HttpClient& c) -> Result<void> {
-      Json body = {{"argv", oa.argv}, {"timeout_ms", oa.timeout_ms}};
+      Json body = {{"argv", oa.argv}, {"timeout_ms", oa.timeout_ms}, {"max_output", oa.max_output}};
       Json j = VMI_TRY(c.Call("POST", InstancePath(oa.id) + "/exec", &body));
+      code = j.value("exit_code", 1);
       if (ctx.g.json) {
         PrintJson(j);
-        return Ok();
+      } else {
+        std::cout << j.value("stdout", "");
+        std::cerr << j.value("stderr", "");
       }
-      std::cout << j.value("stdout", "");
-      std::cerr << j.value("stderr", "");
-      code = j.value("exit_code", 1);
+      if (j.value("truncated", false)) {
+        std::cout << std::flush;
+        std::cerr << "vmi exec: the command wrote more than " << oa.max_output << " bytes to "
+                  << (j.value("stdout_truncated", false) ? "stdout" : "stderr")
+                  << "; the rest was discarded (raise --max-output, up to 16777216)\n";
+        // Never a silent success with cut output.
+        if (code == 0) code = kExitTruncated;
+      }
       return Ok();
     });
     // The command's own exit code, as with `docker exec`.

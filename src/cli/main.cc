@@ -26,7 +26,8 @@ Exit codes:
   0  success
   1  error: the server refused (its message is printed) or the system failed
   2  usage: the command line is wrong
-  `vmi exec` exits with the command's own exit code once it ran.)";
+  `vmi exec` exits with the command's own exit code once it ran, or 3 when the
+  command succeeded but wrote more than --max-output (the rest was discarded).)";
 
 }  // namespace
 

@@ -70,6 +70,14 @@ Result<nlohmann::json> QuotaOptions::ToJson() const {
   if (!instances.empty()) j["instances"] = VMI_TRY(ParseCount(instances, "--instances"));
   if (!cpus.empty()) j["cpus"] = VMI_TRY(ParseCpus(cpus));
   if (!memory.empty()) j["memory_mb"] = VMI_TRY(ParseMemoryMiB(memory));
+  if (!pids.empty()) j["pids_per_instance"] = VMI_TRY(ParseCount(pids, "--pids"));
+  if (!disk.empty()) {
+    auto mb = ParseMemoryMiB(disk);
+    if (!mb.ok()) return Error(ErrorCode::kInvalidArgument, "--disk: '" + disk + "' is not MiB (or with M, G, T) or 'unlimited'");
+    j["disk_mb_per_instance"] = *mb;
+  }
+  if (!bandwidth.empty()) j["bandwidth_mbit_per_instance"] = VMI_TRY(ParseCount(bandwidth, "--bandwidth"));
+  if (!open_files.empty()) j["open_files_per_instance"] = VMI_TRY(ParseCount(open_files, "--open-files"));
   return j;
 }
 
@@ -78,6 +86,10 @@ void AddQuotaOptions(CLI::App* app, QuotaOptions& q) {
   app->add_option("--cpus", q.cpus, "Most CPU cores over all instances (or 'unlimited')");
   app->add_option("--memory", q.memory,
                   "Most memory over all instances, MiB or 16G (or 'unlimited')");
+  app->add_option("--pids", q.pids, "Most processes per instance (or 'unlimited')");
+  app->add_option("--disk", q.disk, "Writable layer per instance, MiB or 4G (or 'unlimited')");
+  app->add_option("--bandwidth", q.bandwidth, "Network Mbit/s per instance, each way (or 'unlimited')");
+  app->add_option("--open-files", q.open_files, "Open files per instance process (or 'unlimited')");
 }
 
 }  // namespace vmi::cli

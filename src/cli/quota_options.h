@@ -15,6 +15,8 @@ namespace vmi::cli {
 
 struct QuotaOptions {
   std::string instances, cpus, memory;  // as typed; empty: not given
+  // Per instance: processes, writable layer (MiB or 4G), Mbit/s, open files.
+  std::string pids, disk, bandwidth, open_files;
 
   // {"instances": 10, "cpus": 4.5, "memory_mb": 8192} with only the given
   // fields (-1: unlimited); kInvalidArgument naming the bad flag.

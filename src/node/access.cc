@@ -47,6 +47,14 @@ InstanceAccessCheck MakeAccessCheck(api::Management& m) {
       };
 }
 
+QuotaLookup MakeQuotaLookup(api::Management& m) {
+  return [&m](const api::Request& req) -> Result<api::QuotaLimits> {
+    if (!req.auth.authenticated())
+      return Error(ErrorCode::kUnauthenticated, "authentication required");
+    return VMI_TRY(m.quotas().Get(req.auth.user_id)).limits;
+  };
+}
+
 ImageChangeCheck MakeImageChangeCheck(api::Management& m) {
   return [&m](const api::Request& req) -> Result<void> {
     return m.authorizer().Check(req.auth, api::Action::kAdmin, std::nullopt, "images");

@@ -33,6 +33,8 @@ std::optional<api::Action> InstanceAction(const char* action);
 api::Usage QuotaUsage(const InstanceRecord& r);
 
 InstanceAccessCheck MakeAccessCheck(api::Management& m);
+// The caller's quota limits (unauthenticated callers never get this far).
+QuotaLookup MakeQuotaLookup(api::Management& m);
 ImageChangeCheck MakeImageChangeCheck(api::Management& m);
 InstanceAudit MakeAudit(api::Management& m);
 

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include "node/image_catalog.h"
+#include "node/instance_limits.h"
 #include "node/requests.h"
 
 namespace vmi::node {
@@ -42,6 +43,7 @@ bool QueryFlag(const Request& req, const char* name) {
 
 void RegisterInstanceRoutes(api::Router& router, InstanceManager& m, InstanceRouteHooks hooks) {
   InstanceAccessCheck check = hooks.check;
+  QuotaLookup quota = hooks.quota;
   // Records the outcome of an operation in the audit log and passes it on.
   auto audited = [audit = hooks.audit](const Request& req, const std::string& action,
                                        const std::string& target, auto result) {
@@ -70,11 +72,17 @@ void RegisterInstanceRoutes(api::Router& router, InstanceManager& m, InstanceRou
 
   router.Handle(
       "POST", "/api/v1/instances",
-      [&m, check, audited](Request& req) -> Result<Response> {
+      [&m, check, quota, audited](Request& req) -> Result<Response> {
         auto body = VMI_TRY(api::ParseJsonObject(req.body));
         CreateRequest cr;
-        cr.spec = VMI_TRY(ParseCreateInstance(body));
+        auto parsed = VMI_TRY(ParseCreateInstance(body));
+        cr.spec = std::move(parsed.spec);
         cr.owner_id = req.auth.user_id;
+        // Every limit comes from the owner's quota, never from the request
+        // alone: the request may only ask for less.
+        api::QuotaLimits limits;
+        if (quota) limits = VMI_TRY_CTX(quota(req), "create instance");
+        VMI_CHECK_OK(ApplyResourceLimits(cr.spec, parsed.ask, limits), "create instance");
         if (check) {
           InstanceRecord probe;
           probe.spec = cr.spec;
@@ -138,7 +146,12 @@ void RegisterInstanceRoutes(api::Router& router, InstanceManager& m, InstanceRou
             {"exit_code", code},
             {"stdout", out.out},
             {"stderr", out.err},
-            {"truncated", out.out.size() >= ex.max_output || out.err.size() >= ex.max_output}});
+            // Output past max_output is discarded, never silently: clients
+            // must look at these (the CLI fails when one is set).
+            {"stdout_truncated", out.out_truncated},
+            {"stderr_truncated", out.err_truncated},
+            {"truncated", out.out_truncated || out.err_truncated},
+            {"max_output", ex.max_output}});
       },
       blocking);
 
@@ -181,25 +194,17 @@ void RegisterImageRoutes(api::Router& router, ImageCatalog& images, InstanceMana
       [&images, &m, change, audited](Request& req) -> Result<Response> {
         VMI_CHECK_OK(change(req), "image");
         auto body = VMI_TRY(api::ParseJsonObject(req.body));
-        for (const auto& [k, v] : body.items()) {
-          if (k != "name" && k != "path" && k != "build")
-            return Error(ErrorCode::kInvalidArgument, "unknown field '" + k + "'");
-          if (!v.is_string())
-            return Error(ErrorCode::kInvalidArgument, "field '" + k + "' must be a string");
-        }
-        std::string name = body.value("name", "");
-        if (body.contains("build")) {
+        auto ir = VMI_TRY(ParseImageRequest(body));
+        if (!ir.build.empty()) {
           // Without a name the image is called after its kind.
-          std::string n = name.empty() ? body["build"].get<std::string>() : name;
+          std::string n = ir.name.empty() ? ir.build : ir.name;
           return Response::JsonBody(
               VMI_TRY(audited(req, "build", "image/" + n,
-                              images.Build(n, body["build"], m.ImageInUse(n)))),
+                              images.Build(n, ir.build, m.ImageInUse(n)))),
               201);
         }
-        if (!body.contains("path"))
-          return Error(ErrorCode::kInvalidArgument, "give 'path' (import) or 'build' (kind)");
         return Response::JsonBody(
-            VMI_TRY(audited(req, "import", "image/" + name, images.Import(name, body["path"]))),
+            VMI_TRY(audited(req, "import", "image/" + ir.name, images.Import(ir.name, ir.path))),
             201);
       },
       blocking);

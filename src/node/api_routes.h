@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "api/http/router.h"
+#include "api/request_validation.h"
 #include "node/instance_manager.h"
 
 namespace vmi::node {
@@ -35,9 +36,14 @@ Result<void> CheckInstanceAccess(const InstanceAccessCheck& check, const api::Re
                                  const InstanceRecord& r, const char* action,
                                  const std::string& key);
 
+// The per-instance limits of the caller's quota (api/auth/quotas.h), which
+// bound what a create request may ask (node/instance_limits.h).
+using QuotaLookup = std::function<Result<api::QuotaLimits>(const api::Request&)>;
+
 struct InstanceRouteHooks {
   InstanceAccessCheck check;  // null: allow everything
   InstanceAudit audit;        // null: no audit log
+  QuotaLookup quota;          // null: unlimited, the node defaults apply
 };
 
 void RegisterInstanceRoutes(api::Router& router, InstanceManager& instances,

@@ -11,6 +11,7 @@
 #include "api/http/server.h"
 #include "api/http/static_files.h"
 #include "api/management.h"
+#include "api/metrics/connection_metrics.h"
 #include "base/file.h"
 #include "base/log.h"
 #include "node/access.h"
@@ -141,6 +142,9 @@ Result<void> RunDaemon(DaemonOptions o) {
   AddInstanceMetrics(mgmt->metrics(), *manager);
   NodeServices services{mgmt.get(), manager.get(), images.get(), events.get()};
 #ifdef VMI_HAVE_LIVE
+  // Viewer caps (docs/security.md): 16 per instance, 32 per user. Before the
+  // services that hand tickets out, so it outlives them.
+  live::ViewerLimits viewer_limits;
   std::unique_ptr<live::LiveService> live_service;  // destroyed before the manager
   std::unique_ptr<live::DeviceHosts> device_hosts;  // the same
   if (o.device_hosts) {
@@ -155,7 +159,8 @@ Result<void> RunDaemon(DaemonOptions o) {
   } else {
     live_service = live::LiveService::Create(*manager);
     services.live = live_service.get();
-    live::AddLiveMetrics(mgmt->metrics(), *live_service);
+    services.viewer_limits = &viewer_limits;
+    live::AddLiveMetrics(mgmt->metrics(), *live_service, &viewer_limits);
   }
 #endif
   api::Router router;
@@ -177,6 +182,7 @@ Result<void> RunDaemon(DaemonOptions o) {
 #endif
   if (!o.unix_path.empty()) MakeDirs(o.unix_path.substr(0, o.unix_path.rfind('/'))).ok();
   auto server = VMI_TRY_CTX(api::Server::Start(so, router), "start API server");
+  api::AddConnectionMetrics(mgmt->metrics(), *server);
   std::string scheme = o.tls_cert.empty() ? "http" : "https";
   std::cout << "vmi is running.\n"
             << "  console:  " << scheme << "://" << o.tcp_host << ":" << server->tcp_port() << "/\n"

@@ -22,6 +22,8 @@
 #include "base/pidfd.h"
 #include "base/secret.h"
 #include "runtime/core/lxcfs.h"
+#include "runtime/core/disk_image.h"
+#include "runtime/core/port_policy.h"
 #include "runtime/core/rootfs.h"
 
 namespace vmi::node {
@@ -39,6 +41,15 @@ UniqueFd PidfdIfAlive(pid_t pid) {
   if (pid <= 0) return UniqueFd();
   auto fd = OpenPidfd(pid);
   return fd.ok() ? std::move(*fd) : UniqueFd();
+}
+
+// The root file system's layout. An instance with its own disk image
+// (spec.disk_bytes > 0; docs/security.md) keeps its writable layer inside
+// it; older instances keep it directly in their directory.
+runtime::RootfsLayout Layout(const std::string& dir, const std::string& image_rootfs) {
+  std::string rw = PathExists(dir + "/disk.img") ? dir + "/disk" : dir;
+  return runtime::RootfsLayout{image_rootfs, dir + "/lower", rw + "/upper", rw + "/work",
+                               dir + "/bundle/rootfs"};
 }
 
 }  // namespace
@@ -211,6 +222,9 @@ Result<InstanceRecord> InstanceManager::CreateInstance(const CreateRequest& req)
         return Error::FromErrno("chown " + p);
     }
     if (chmod((dir + "/dev/x11").c_str(), 01777) != 0) return Error::FromErrno("chmod x11");
+    if (r.spec.disk_bytes > 0)
+      VMI_CHECK_OK(runtime::CreateDiskImage(dir + "/disk.img", r.spec.disk_bytes, r.slot.uid_base),
+                   "writable layer");
     return Ok();
   }();
   if (!made.ok()) return rollback(std::move(made).error());
@@ -277,8 +291,11 @@ Result<void> InstanceManager::StartLocked(Entry& e) {
   };
 
   // Root file system and the device directory's stale entries.
-  runtime::RootfsLayout layout{image.rootfs, dir + "/lower", dir + "/upper", dir + "/work",
-                               dir + "/bundle/rootfs"};
+  runtime::RootfsLayout layout = Layout(dir, image.rootfs);
+  if (PathExists(dir + "/disk.img")) {
+    if (auto m = runtime::MountDiskImage(dir + "/disk.img", dir + "/disk"); !m.ok())
+      return fail(std::move(m).error().Context("writable layer"));
+  }
   if (auto m = runtime::MountRootfs(layout, r.slot.uid_base, r.slot.uid_count); !m.ok())
     return fail(std::move(m).error());
   if (auto m = inject("mount"); !m.ok()) return fail(std::move(m).error());
@@ -325,6 +342,11 @@ Result<void> InstanceManager::StartLocked(Entry& e) {
   pid_t pid = std::atoi(created->c_str() + 8);
   auto net = network_.Attach(r.slot.index, pid, r.spec.network == NetworkMode::kBridge);
   if (!net.ok()) return fail(std::move(net).error());
+  if (r.spec.network == NetworkMode::kBridge) {
+    runtime::PortPolicy policy{r.slot.index, network_.HostInterface(r.slot.index), r.slot.ip, pid,
+                               r.spec.bandwidth_mbit};
+    if (auto p = runtime::ApplyPortPolicy(policy); !p.ok()) return fail(std::move(p).error());
+  }
   if (auto m = inject("network"); !m.ok()) return fail(std::move(m).error());
   if (write(sock.get(), "start\n", 6) != 6) return fail(Error::FromErrno("signal monitor"));
   auto started = ReadLine(sock.get(), kMonitorLine);
@@ -347,11 +369,17 @@ Result<void> InstanceManager::StartLocked(Entry& e) {
 
 void InstanceManager::CleanupRun(const InstanceRecord& r) {
   const std::string dir = InstanceDir(r.spec.id);
-  if (r.spec.network == NetworkMode::kBridge) network_.Detach(r.slot.index).ok();
-  runtime::RootfsLayout layout{"", dir + "/lower", dir + "/upper", dir + "/work",
-                               dir + "/bundle/rootfs"};
-  auto u = runtime::UnmountRootfs(layout);
+  if (r.spec.network == NetworkMode::kBridge) {
+    runtime::RemovePortPolicy(r.slot.index, network_.HostInterface(r.slot.index));
+    network_.Detach(r.slot.index).ok();
+  }
+  auto u = runtime::UnmountRootfs(Layout(dir, ""));
   if (!u.ok()) VMI_ILOG(WARN, r.spec.id) << u.error().ToString();
+  // After the overlay that uses it; the loop device detaches itself.
+  if (u.ok()) {
+    auto d = runtime::UnmountDiskImage(dir + "/disk");
+    if (!d.ok()) VMI_ILOG(WARN, r.spec.id) << d.error().ToString();
+  }
   if (runtime::IsMountPoint(dir + "/binderfs")) umount2((dir + "/binderfs").c_str(), MNT_DETACH);
 }
 

@@ -34,6 +34,9 @@ json ToJson(const InstanceRecord& r) {
       {"cpus", s.cpus},
       {"memory", s.memory_bytes},
       {"pids_max", s.pids_max},
+      {"disk", s.disk_bytes},
+      {"bandwidth_mbit", s.bandwidth_mbit},
+      {"open_files", s.open_files},
       {"width", s.width},
       {"height", s.height},
       {"dpi", s.dpi},
@@ -66,6 +69,10 @@ Result<InstanceRecord> RecordFromJson(const json& j) {
     s.cpus = j.at("cpus").get<double>();
     s.memory_bytes = j.at("memory").get<int64_t>();
     s.pids_max = j.at("pids_max").get<int64_t>();
+    // Records from before per-instance limits: no own disk, no shaping.
+    s.disk_bytes = j.value("disk", int64_t{0});
+    s.bandwidth_mbit = j.value("bandwidth_mbit", int64_t{0});
+    s.open_files = j.value("open_files", int64_t{4096});
     s.width = j.at("width").get<int>();
     s.height = j.at("height").get<int>();
     s.dpi = j.at("dpi").get<int>();

@@ -22,13 +22,13 @@ void RegisterNodeApi(api::Router& router, const NodeServices& s) {
   auto check = MakeAccessCheck(*s.management);
   auto audit = MakeAudit(*s.management);
   s.management->Register(router);  // authentication first, then users, tokens, audit, metrics
-  RegisterInstanceRoutes(router, *s.instances, {check, audit});
+  RegisterInstanceRoutes(router, *s.instances, {check, audit, MakeQuotaLookup(*s.management)});
   RegisterImageRoutes(router, *s.images, *s.instances, MakeImageChangeCheck(*s.management), audit);
   RegisterNodeRoutes(router, *s.instances);
   s.events->Register(router);
 #ifdef VMI_HAVE_LIVE
   if (s.live) {
-    live::RegisterLiveRoutes(router, *s.instances, *s.live, check);
+    live::RegisterLiveRoutes(router, *s.instances, *s.live, check, s.viewer_limits);
     live::RegisterAudioRoutes(router, *s.instances, *s.live, check);
   } else if (s.device_hosts) {
     live::RegisterDeviceHostRoutes(router, *s.instances, *s.device_hosts, check);

@@ -17,6 +17,7 @@ namespace vmi::node {
 namespace live {
 class LiveService;
 class DeviceHosts;
+class ViewerLimits;
 }
 
 struct NodeServices {
@@ -27,6 +28,7 @@ struct NodeServices {
   live::LiveService* live = nullptr;  // null: no live routes
   // Set instead of `live` when device hosts serve the live view.
   live::DeviceHosts* device_hosts = nullptr;
+  live::ViewerLimits* viewer_limits = nullptr;  // null: no viewer caps
 };
 
 // All pointers but `live` are required; they must outlive the router's use.

@@ -1,6 +1,7 @@
 #include "node/requests.h"
 
-#include <set>
+#include "api/json_reader.h"
+#include "api/request_validation.h"
 
 namespace vmi::node {
 
@@ -10,107 +11,119 @@ namespace {
 
 Error Bad(const std::string& msg) { return Error(ErrorCode::kInvalidArgument, msg); }
 
-Result<void> OnlyKnownFields(const json& body, const std::set<std::string>& known) {
-  if (!body.is_object()) return Bad("request body must be a JSON object");
-  for (const auto& [k, v] : body.items()) {
-    if (!known.count(k)) return Bad("unknown field '" + k + "'");
+// A size given as a number of bytes or a string like "512M".
+std::optional<int64_t> Size(api::JsonReader& r, const char* field, int64_t min, int64_t max,
+                            std::optional<Error>& error) {
+  const json* v = r.Raw(field);
+  if (!v) return std::nullopt;
+  std::string what = std::string(field) + ": ";
+  int64_t bytes = 0;
+  if (v->is_number_unsigned() && v->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) {
+    bytes = INT64_MAX;
+  } else if (v->is_number_integer()) {
+    bytes = v->get<int64_t>();
+  } else if (v->is_string()) {
+    auto parsed = runtime::ParseSize(v->get<std::string>());
+    if (!parsed.ok()) {
+      if (!error) error = Bad(what + parsed.error().message());
+      return std::nullopt;
+    }
+    bytes = *parsed;
+  } else {
+    if (!error) error = Bad(what + "must be a number of bytes or a size like \"1G\"");
+    return std::nullopt;
   }
-  return Ok();
-}
-
-Result<std::string> String(const json& body, const char* field, size_t max = 256) {
-  const json& v = body.at(field);
-  if (!v.is_string()) return Bad(std::string("field '") + field + "' must be a string");
-  auto s = v.get<std::string>();
-  if (s.size() > max) return Bad(std::string("field '") + field + "' is too long");
-  return s;
-}
-
-Result<int64_t> Integer(const json& body, const char* field) {
-  const json& v = body.at(field);
-  if (!v.is_number_integer()) return Bad(std::string("field '") + field + "' must be an integer");
-  return v.get<int64_t>();
+  if (bytes < min || bytes > max) {
+    if (!error)
+      error = Bad(what + "must be between " + std::to_string(min >> 20) + "M and " +
+                  std::to_string(max >> 20) + "M");
+    return std::nullopt;
+  }
+  return bytes;
 }
 
 }  // namespace
 
-Result<runtime::InstanceSpec> ParseCreateInstance(const json& body) {
-  VMI_CHECK_OK(OnlyKnownFields(body, {"name", "image", "cpus", "memory", "resolution", "width",
-                                      "height", "dpi", "network", "restart", "pids_max"}),
-               "create instance");
-  runtime::InstanceSpec s;
-  s.image = "linux-mobile";
-  if (body.contains("name")) s.name = VMI_TRY(String(body, "name"));
-  if (body.contains("image")) s.image = VMI_TRY(String(body, "image"));
-  if (body.contains("cpus")) {
-    if (!body["cpus"].is_number()) return Bad("field 'cpus' must be a number");
-    s.cpus = body["cpus"].get<double>();
+Result<CreateInstanceBody> ParseCreateInstance(const json& body) {
+  api::JsonReader r(body);
+  std::optional<Error> size_error;
+  auto name = r.String("name", {.max_len = 63});
+  auto image = r.String("image", {.min_len = 1, .max_len = 64});
+  auto cpus = r.Number("cpus", false, 0.01, 1024);
+  auto memory = Size(r, "memory", 64LL << 20, 1LL << 42, size_error);
+  auto resolution = r.String("resolution", {.max_len = 11});
+  auto width = r.Int("width", {.min = 160, .max = 4096});
+  auto height = r.Int("height", {.min = 160, .max = 4096});
+  auto dpi = r.Int("dpi", {.min = 60, .max = 960});
+  auto network = r.Enum("network", {"bridge", "none"});
+  auto restart = r.Enum("restart", {"never", "on-failure", "always"});
+  auto pids = r.Int("pids", {.min = 16, .max = api::kMaxPidsPerInstance});
+  auto disk = Size(r, "disk", 64LL << 20, api::kMaxDiskMbPerInstance << 20, size_error);
+  auto bandwidth = r.Int("bandwidth_mbit", {.min = 1, .max = api::kMaxBandwidthMbit});
+  auto open_files = r.Int("open_files", {.min = 64, .max = api::kMaxOpenFilesPerInstance});
+  VMI_CHECK_OK(r.Finish(), "create instance");
+  if (size_error) return std::move(*size_error).Context("create instance");
+
+  CreateInstanceBody out;
+  runtime::InstanceSpec& s = out.spec;
+  s.image = image.value_or("linux-mobile");
+  if (name) {
+    s.name = *name;
+    VMI_CHECK_OK(runtime::ValidateName(s.name), "create instance: name");
   }
-  if (body.contains("memory")) {
-    if (body["memory"].is_number_integer()) {
-      s.memory_bytes = body["memory"].get<int64_t>();
-    } else if (body["memory"].is_string()) {
-      s.memory_bytes = VMI_TRY(runtime::ParseSize(body["memory"].get<std::string>()));
-    } else {
-      return Bad("field 'memory' must be a number of bytes or a size like \"1G\"");
-    }
-  }
-  if (body.contains("resolution")) {
-    if (body.contains("width") || body.contains("height"))
-      return Bad("give either 'resolution' or 'width' and 'height', not both");
-    auto wh = VMI_TRY(runtime::ParseResolution(VMI_TRY(String(body, "resolution", 16))));
+  VMI_CHECK_OK(runtime::ValidateName(s.image), "create instance: image");
+  if (cpus) s.cpus = *cpus;
+  if (memory) s.memory_bytes = *memory;
+  if (resolution) {
+    if (width || height) return Bad("give either 'resolution' or 'width' and 'height', not both");
+    auto wh = VMI_TRY_CTX(runtime::ParseResolution(*resolution), "create instance: resolution");
     s.width = wh.first;
     s.height = wh.second;
-  } else if (body.contains("width") || body.contains("height")) {
-    if (!body.contains("width") || !body.contains("height"))
-      return Bad("'width' and 'height' go together");
-    int64_t w = VMI_TRY(Integer(body, "width")), h = VMI_TRY(Integer(body, "height"));
-    if (w > 100000 || h > 100000 || w < 0 || h < 0) return Bad("resolution out of range");
-    s.width = static_cast<int>(w);
-    s.height = static_cast<int>(h);
+  } else if (width || height) {
+    if (!width || !height) return Bad("create instance: 'width' and 'height' go together");
+    s.width = static_cast<int>(*width);
+    s.height = static_cast<int>(*height);
+    VMI_CHECK_OK(runtime::ValidateResolution(s.width, s.height), "create instance: width/height");
   }
-  if (body.contains("dpi")) {
-    int64_t dpi = VMI_TRY(Integer(body, "dpi"));
-    if (dpi < 0 || dpi > 100000) return Bad("dpi out of range");
-    s.dpi = static_cast<int>(dpi);
-  }
-  if (body.contains("pids_max")) s.pids_max = VMI_TRY(Integer(body, "pids_max"));
-  if (body.contains("network")) {
-    auto n = VMI_TRY(String(body, "network"));
-    if (n == "bridge") s.network = runtime::NetworkMode::kBridge;
-    else if (n == "none") s.network = runtime::NetworkMode::kNone;
-    else return Bad("field 'network' must be \"bridge\" or \"none\"");
-  }
-  if (body.contains("restart"))
-    s.restart = VMI_TRY(runtime::ParseRestartPolicy(VMI_TRY(String(body, "restart"))));
-  if (!s.name.empty()) VMI_CHECK_OK(runtime::ValidateName(s.name), "create instance");
-  VMI_CHECK_OK(runtime::ValidateName(s.image), "image");
-  return s;
+  if (dpi) s.dpi = static_cast<int>(*dpi);
+  if (network) s.network = *network == "none" ? runtime::NetworkMode::kNone
+                                              : runtime::NetworkMode::kBridge;
+  if (restart) s.restart = VMI_TRY(runtime::ParseRestartPolicy(*restart));
+  out.ask = {pids, disk, bandwidth, open_files};
+  return out;
 }
 
 Result<ExecRequest> ParseExec(const json& body) {
-  VMI_CHECK_OK(OnlyKnownFields(body, {"argv", "timeout_ms", "max_output"}), "exec");
-  ExecRequest r;
-  if (!body.contains("argv") || !body["argv"].is_array() || body["argv"].empty())
-    return Bad("field 'argv' must be a non-empty array of strings");
-  if (body["argv"].size() > 256) return Bad("too many arguments");
-  for (const auto& a : body["argv"]) {
-    if (!a.is_string()) return Bad("field 'argv' must be a non-empty array of strings");
+  api::JsonReader r(body);
+  const json* argv = r.Raw("argv");
+  auto timeout = r.Int("timeout_ms", {.min = 1, .max = 600000});
+  auto max_output = r.Int("max_output", {.min = 0, .max = 16 << 20});
+  VMI_CHECK_OK(r.Finish(), "exec");
+  ExecRequest out;
+  if (!argv || !argv->is_array() || argv->empty())
+    return Bad("exec: argv: must be a non-empty array of strings");
+  if (argv->size() > 256) return Bad("exec: argv: at most 256 arguments");
+  for (const auto& a : *argv) {
+    if (!a.is_string()) return Bad("exec: argv: must be a non-empty array of strings");
     auto s = a.get<std::string>();
-    if (s.size() > 8192 || s.find('\0') != std::string::npos) return Bad("invalid argument");
-    r.argv.push_back(std::move(s));
+    if (s.size() > 8192) return Bad("exec: argv: each argument at most 8192 bytes");
+    if (s.find('\0') != std::string::npos) return Bad("exec: argv: no NUL bytes in arguments");
+    out.argv.push_back(std::move(s));
   }
-  if (body.contains("timeout_ms")) {
-    int64_t t = VMI_TRY(Integer(body, "timeout_ms"));
-    if (t < 1 || t > 600000) return Bad("timeout_ms must be between 1 and 600000");
-    r.timeout = std::chrono::milliseconds(t);
-  }
-  if (body.contains("max_output")) {
-    int64_t m = VMI_TRY(Integer(body, "max_output"));
-    if (m < 0 || m > (16 << 20)) return Bad("max_output must be between 0 and 16 MiB");
-    r.max_output = static_cast<size_t>(m);
-  }
-  return r;
+  if (timeout) out.timeout = std::chrono::milliseconds(*timeout);
+  if (max_output) out.max_output = static_cast<size_t>(*max_output);
+  return out;
+}
+
+Result<ImageRequest> ParseImageRequest(const json& body) {
+  api::JsonReader r(body);
+  auto name = r.String("name", {.max_len = 64});
+  auto path = r.String("path", {.min_len = 1, .max_len = 4096});
+  auto build = r.String("build", {.min_len = 1, .max_len = 64});
+  VMI_CHECK_OK(r.Finish(), "image");
+  if (path.has_value() == build.has_value())
+    return Bad("image: give 'path' (import) or 'build' (kind), one of them");
+  return ImageRequest{name.value_or(""), path.value_or(""), build.value_or("")};
 }
 
 }  // namespace vmi::node

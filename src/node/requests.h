@@ -1,9 +1,12 @@
 // Parsing and validation of the node's API request bodies. Pure functions:
 // untrusted JSON in, a typed request or a clear InvalidArgument error out.
-// Unknown fields and wrong types are rejected, never ignored.
+// Unknown fields, wrong types and out-of-range values are rejected, never
+// ignored or clamped; every message names the field. The limits here are
+// the ones docs/api/openapi.json states.
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,20 +16,46 @@
 
 namespace vmi::node {
 
+// What a create request asks of the per-instance limits; nullopt: not
+// given, the owner's quota decides (node/instance_limits.h).
+struct ResourceAsk {
+  std::optional<int64_t> pids;
+  std::optional<int64_t> disk_bytes;
+  std::optional<int64_t> bandwidth_mbit;
+  std::optional<int64_t> open_files;
+};
+
+struct CreateInstanceBody {
+  runtime::InstanceSpec spec;
+  ResourceAsk ask;
+};
+
 // POST /api/v1/instances
 //   {"name": "p1", "image": "linux-mobile", "cpus": 1, "memory": "1G",
 //    "resolution": "720x1280", "dpi": 320, "network": "bridge"|"none",
-//    "restart": "never"|"on-failure"|"always"}
-// `memory` may be a number of bytes or a string with a K/M/G suffix;
-// `width`/`height` may replace `resolution`. Defaults fill what is absent.
-Result<runtime::InstanceSpec> ParseCreateInstance(const nlohmann::json& body);
+//    "restart": "never"|"on-failure"|"always",
+//    "pids": 256, "disk": "2G", "bandwidth_mbit": 20, "open_files": 1024}
+// `memory` and `disk` may be a number of bytes or a string with a K/M/G
+// suffix; `width`/`height` may replace `resolution`. Defaults fill what is
+// absent.
+Result<CreateInstanceBody> ParseCreateInstance(const nlohmann::json& body);
 
 struct ExecRequest {
   std::vector<std::string> argv;
   std::chrono::milliseconds timeout{30000};
   size_t max_output = 1 << 20;
 };
-// POST /api/v1/instances/{id}/exec  {"argv": ["ls", "/"], "timeout_ms": 5000}
+// POST /api/v1/instances/{id}/exec
+//   {"argv": ["ls", "/"], "timeout_ms": 5000, "max_output": 65536}
 Result<ExecRequest> ParseExec(const nlohmann::json& body);
+
+// POST /api/v1/images  {"name": "img", "path": "/srv/img.tar"} (import) or
+//   {"name": "linux-mobile", "build": "linux-mobile"} (build a kind).
+struct ImageRequest {
+  std::string name;   // may be empty: from the file name, or the kind
+  std::string path;   // import
+  std::string build;  // build: the kind
+};
+Result<ImageRequest> ParseImageRequest(const nlohmann::json& body);
 
 }  // namespace vmi::node

@@ -455,7 +455,7 @@ TEST(RuntimeDiskTest, FullDiskIsAClearErrorWithNoResidue) {
   if (!IsRoot()) GTEST_SKIP() << "needs root";
   char tmpl[] = "/var/tmp/vmi-full-XXXXXX";
   std::string dir = mkdtemp(tmpl);
-  ASSERT_TRUE(RunChecked({"mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", dir}).ok());
+  ASSERT_TRUE(RunChecked({"mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", dir}).ok());
   {
     Daemon d({}, dir);
     ASSERT_TRUE(d.Start());
@@ -465,7 +465,8 @@ TEST(RuntimeDiskTest, FullDiskIsAClearErrorWithNoResidue) {
     vmi::Run({"dd", "if=/dev/zero", "of=" + dir + "/filler", "bs=64k"}).ok();
     auto r = d.Cli({"create", "--name", "after"});
     EXPECT_FALSE(r.ok());
-    // The directories or the database row hit the full disk first.
+    // The directories, the writable layer's image or the database row hit
+    // the full disk first.
     EXPECT_TRUE(r.err.find("No space left") != std::string::npos ||
                 r.err.find("disk is full") != std::string::npos)
         << r.err;

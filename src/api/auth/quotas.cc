@@ -10,7 +10,11 @@ Json Quota::ToJson() const {
   return {{"limits",
            {{"instances", Limit(limits.max_instances)},
             {"cpus", limits.max_cpus_milli < 0 ? Json(nullptr) : Json(limits.max_cpus_milli / 1000.0)},
-            {"memory_mb", Limit(limits.max_memory_mb)}}},
+            {"memory_mb", Limit(limits.max_memory_mb)},
+            {"pids_per_instance", Limit(limits.pids_per_instance)},
+            {"disk_mb_per_instance", Limit(limits.disk_mb_per_instance)},
+            {"bandwidth_mbit_per_instance", Limit(limits.bandwidth_mbit_per_instance)},
+            {"open_files_per_instance", Limit(limits.open_files_per_instance)}}},
           {"used",
            {{"instances", used.instances},
             {"cpus", used.cpus_milli / 1000.0},
@@ -20,10 +24,14 @@ Json Quota::ToJson() const {
 Result<void> Quotas::EnsureRow(store::Tx& tx, int64_t user_id) {
   // ON CONFLICT DO NOTHING: the same syntax on SQLite and PostgreSQL, and no
   // race between two first reservations.
-  VMI_TRY_CTX(tx.Exec("INSERT INTO quotas (user_id, max_instances, max_cpus_milli, max_memory_mb) "
-                      "VALUES ($1, $2, $3, $4) ON CONFLICT (user_id) DO NOTHING",
-                      {user_id, defaults_.max_instances, defaults_.max_cpus_milli,
-                       defaults_.max_memory_mb}),
+  const QuotaLimits& d = defaults_;
+  VMI_TRY_CTX(tx.Exec("INSERT INTO quotas (user_id, max_instances, max_cpus_milli, max_memory_mb,"
+                      " pids_per_instance, disk_mb_per_instance, bandwidth_mbit_per_instance,"
+                      " open_files_per_instance) "
+                      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (user_id) DO NOTHING",
+                      {user_id, d.max_instances, d.max_cpus_milli, d.max_memory_mb,
+                       d.pids_per_instance, d.disk_mb_per_instance, d.bandwidth_mbit_per_instance,
+                       d.open_files_per_instance}),
               "quota of user " + std::to_string(user_id));
   return Ok();
 }
@@ -33,7 +41,10 @@ Result<Quota> Quotas::Get(int64_t user_id) {
     VMI_CHECK_OK(EnsureRow(tx, user_id), "quota");
     auto r = VMI_TRY(tx.QueryOne("SELECT * FROM quotas WHERE user_id = $1", {user_id}));
     Quota q;
-    q.limits = {r->Int("max_instances"), r->Int("max_cpus_milli"), r->Int("max_memory_mb")};
+    q.limits = {r->Int("max_instances"),        r->Int("max_cpus_milli"),
+                r->Int("max_memory_mb"),        r->Int("pids_per_instance"),
+                r->Int("disk_mb_per_instance"), r->Int("bandwidth_mbit_per_instance"),
+                r->Int("open_files_per_instance")};
     q.used = {r->Int("used_instances"), r->Int("used_cpus_milli"), r->Int("used_memory_mb")};
     return q;
   });
@@ -42,9 +53,13 @@ Result<Quota> Quotas::Get(int64_t user_id) {
 Result<void> Quotas::SetLimits(int64_t user_id, QuotaLimits l) {
   return db_->TransactVoid([&](store::Tx& tx) -> Result<void> {
     VMI_CHECK_OK(EnsureRow(tx, user_id), "quota");
-    VMI_TRY(tx.Exec("UPDATE quotas SET max_instances = $2, max_cpus_milli = $3, max_memory_mb = $4 "
+    VMI_TRY(tx.Exec("UPDATE quotas SET max_instances = $2, max_cpus_milli = $3, max_memory_mb = $4,"
+                    " pids_per_instance = $5, disk_mb_per_instance = $6,"
+                    " bandwidth_mbit_per_instance = $7, open_files_per_instance = $8 "
                     "WHERE user_id = $1",
-                    {user_id, l.max_instances, l.max_cpus_milli, l.max_memory_mb}));
+                    {user_id, l.max_instances, l.max_cpus_milli, l.max_memory_mb,
+                     l.pids_per_instance, l.disk_mb_per_instance, l.bandwidth_mbit_per_instance,
+                     l.open_files_per_instance}));
     return Ok();
   });
 }

@@ -1,6 +1,8 @@
 // Per-user quotas: number of instances, total CPUs (in millicpus) and total
 // memory (MiB), each -1 for unlimited, kept with the current usage in the
-// `quotas` table.
+// `quotas` table; and per-instance limits (pids, disk, bandwidth, open
+// files) that bound, and by default set, what each instance gets (the node
+// applies them at creation: node/instance_limits.h).
 //
 // Atomicity: Reserve() and Release() take the caller's transaction, so the
 // quota moves together with the instance row:

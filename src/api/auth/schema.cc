@@ -62,6 +62,15 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_log_at ON audit_log(at);
 )sql");
+  // Per-instance limits: every resource an instance can take is bounded by
+  // its owner's quota (docs/security.md). Existing rows get the defaults of
+  // ManagementOptions::default_quota.
+  m.Add("api", 2, "per-instance quota limits", R"sql(
+ALTER TABLE quotas ADD COLUMN pids_per_instance BIGINT NOT NULL DEFAULT 512;
+ALTER TABLE quotas ADD COLUMN disk_mb_per_instance BIGINT NOT NULL DEFAULT 4096;
+ALTER TABLE quotas ADD COLUMN bandwidth_mbit_per_instance BIGINT NOT NULL DEFAULT 100;
+ALTER TABLE quotas ADD COLUMN open_files_per_instance BIGINT NOT NULL DEFAULT 4096;
+)sql");
 }
 
 }  // namespace vmi::api

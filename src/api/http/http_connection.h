@@ -139,8 +139,9 @@ class HttpConnection : public Connection,
                        public StreamSink,
                        public std::enable_shared_from_this<HttpConnection<Stream>> {
  public:
-  HttpConnection(Server::Impl* server, Stream stream, PeerInfo peer)
-      : server_(server), stream_(std::move(stream)), peer_(std::move(peer)) {}
+  HttpConnection(Server::Impl* server, Stream stream, PeerInfo peer,
+                 std::shared_ptr<ConnectionLimiter::Slot> slot)
+      : server_(server), stream_(std::move(stream)), peer_(std::move(peer)), slot_(std::move(slot)) {}
 
   // Bytes already read from the socket by another process (Server::Adopt):
   // parsed before anything new is read.
@@ -192,15 +193,26 @@ class HttpConnection : public Connection,
   void ReadHeader() {
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(opts().max_header_bytes));
-    parser_->body_limit(opts().max_body_bytes);
-    beast::get_lowest_layer(stream_).expires_after(opts().idle_timeout);
+    // The body limit depends on the route, known only after the header:
+    // OnHeader applies it (413). Beast checks Content-Length against this
+    // limit while parsing the header, so it must not be the default here.
+    parser_->body_limit(boost::none);
+    // Until it has authenticated, a connection gets only a short time per
+    // header: idle half-sent requests cannot pile up.
+    beast::get_lowest_layer(stream_).expires_after(authenticated_ ? opts().idle_timeout
+                                                                  : opts().header_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             beast::bind_front_handler(&HttpConnection::OnHeader,
                                                       this->shared_from_this()));
   }
 
   void OnHeader(beast::error_code ec, size_t) {
+    if (ec == beast::error::timeout && !authenticated_) server_->limiter->CountHeaderTimeout();
     if (ec) {
+      if (ec == http::error::body_limit) {
+        keep_alive_ = false;
+        return Send(Response::ErrorBody(413, "payload_too_large", "request body too large"));
+      }
       if (ec == http::error::header_limit) {
         keep_alive_ = false;
         return Send(Response::ErrorBody(431, "bad_request", "request header too large"));
@@ -368,6 +380,7 @@ class HttpConnection : public Connection,
     res->keep_alive(keep_alive_);
     if (r.status != 204 && r.status != 304) res->content_length(size);
     status_ = r.status;
+    if (req_.auth.authenticated()) authenticated_ = true;
     Report();
     beast::get_lowest_layer(stream_).expires_after(opts().idle_timeout);
     http::async_write(stream_, *res,
@@ -418,6 +431,7 @@ class HttpConnection : public Connection,
     status_ = 101;
     Report();
     moved_ = true;
+    ws->HoldSlot(slot_);  // the WebSocket counts as this client's connection
     if (!server_->Register(ws)) return ws->Abandon();
     ws->Accept(std::move(stream_), parser_->release());
   }
@@ -549,6 +563,8 @@ class HttpConnection : public Connection,
   Server::Impl* server_;
   Stream stream_;
   PeerInfo peer_;
+  std::shared_ptr<ConnectionLimiter::Slot> slot_;
+  bool authenticated_ = false;  // a request on it authenticated
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   Request req_;

@@ -1,5 +1,8 @@
 #include "api/http/response.h"
 
+#include <set>
+#include <vector>
+
 namespace vmi::api {
 
 Response Response::JsonBody(const Json& body, int status) {
@@ -78,7 +81,33 @@ struct ErrorPosition : nlohmann::json_sax<Json> {
 }  // namespace
 
 Result<Json> ParseJsonObject(std::string_view body) {
-  Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  // Duplicate keys are refused: parsers disagree on which one wins (nlohmann
+  // keeps the last, others the first), so a body could mean one thing to a
+  // proxy or an audit reader and another to us. One set of seen keys per
+  // open object.
+  std::vector<std::set<std::string>> seen;
+  std::string duplicate;
+  auto callback = [&](int, Json::parse_event_t event, Json& parsed) {
+    switch (event) {
+      case Json::parse_event_t::object_start:
+        seen.emplace_back();
+        break;
+      case Json::parse_event_t::object_end:
+        if (!seen.empty()) seen.pop_back();
+        break;
+      case Json::parse_event_t::key:
+        if (!seen.empty() && !seen.back().insert(parsed.get<std::string>()).second &&
+            duplicate.empty())
+          duplicate = parsed.get<std::string>().substr(0, 64);
+        break;
+      default:
+        break;
+    }
+    return true;
+  };
+  Json j = Json::parse(body, callback, /*allow_exceptions=*/false);
+  if (!duplicate.empty() && !j.is_discarded())
+    return Error(ErrorCode::kInvalidArgument, "duplicate key '" + duplicate + "' in JSON body");
   if (j.is_discarded()) {
     ErrorPosition sax;
     (void)Json::sax_parse(body, &sax);

@@ -23,9 +23,43 @@ Error NetError(const std::string& what, const boost::system::error_code& ec) {
                what + ": " + ec.message(), ec.value());
 }
 
+// The key connections are counted under: the address of a TCP peer, the
+// uid of a Unix-socket peer.
+std::string ClientKey(const PeerInfo& peer) {
+  if (peer.transport == PeerInfo::Transport::kUnix) return "uid:" + std::to_string(peer.uid);
+  return peer.address;
+}
+
+std::string BusyResponse(const std::string& message) {
+  std::string body = Json{{"error", {{"code", "unavailable"}, {"message", message}}}}.dump();
+  return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+         "Connection: close\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+// Over a cap: a short answer written without waiting (the socket is fresh,
+// its send buffer empty), then close. The socket is the lowest layer, so a
+// TLS client just sees the connection end.
+template <class Socket>
+void Refuse(Socket& socket, ConnectionLimiter::Refusal why, bool plain) {
+  boost::system::error_code ec;
+  if (plain) {
+    static const std::string kTotal = BusyResponse("too many connections to the server");
+    static const std::string kPerClient = BusyResponse("too many connections from this client");
+    const std::string& text = why == ConnectionLimiter::Refusal::kTotal ? kTotal : kPerClient;
+    socket.non_blocking(true, ec);
+    socket.write_some(net::buffer(text), ec);
+  }
+  socket.close(ec);
+}
+
 template <class Stream>
 void StartConnection(Server::Impl* impl, Stream stream, PeerInfo peer, std::string head = "") {
-  auto conn = std::make_shared<HttpConnection<Stream>>(impl, std::move(stream), std::move(peer));
+  ConnectionLimiter::Refusal why;
+  auto slot = impl->limiter->TryAcquire(ClientKey(peer), &why);
+  if (!slot) return Refuse(beast::get_lowest_layer(stream).socket(), why, !kIsTls<Stream>);
+  auto conn = std::make_shared<HttpConnection<Stream>>(impl, std::move(stream), std::move(peer),
+                                                      std::move(slot));
   if (!impl->Register(conn)) return;
   if (!head.empty()) conn->Prefill(head);
   conn->Start();
@@ -112,6 +146,8 @@ Result<std::unique_ptr<Server>> Server::Start(ServerOptions options, const Route
     return Error(ErrorCode::kInvalidArgument, "server has neither a Unix socket nor a TCP port");
   }
   auto impl = std::make_unique<Impl>(options.io_threads);
+  impl->limiter = std::make_unique<ConnectionLimiter>(options.max_connections,
+                                                      options.max_connections_per_client);
   impl->options = std::move(options);
   impl->router = &router;
   const ServerOptions& o = impl->options;
@@ -239,5 +275,7 @@ Result<void> Server::Adopt(UniqueFd fd, std::string head) {
 uint16_t Server::tcp_port() const { return impl_->bound_port; }
 
 void Server::RunBlocking(std::function<void()> fn) { net::post(*impl_->pool, std::move(fn)); }
+
+ConnectionStats Server::connection_stats() const { return impl_->limiter->stats(); }
 
 }  // namespace vmi::api

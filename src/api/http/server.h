@@ -25,6 +25,7 @@
 #include <memory>
 #include <string>
 
+#include "api/http/connection_limiter.h"
 #include "api/http/request.h"
 #include "api/http/router.h"
 #include "base/result.h"
@@ -63,6 +64,15 @@ struct ServerOptions {
   // No listener at all: the server serves only connections given to it with
   // Adopt() (a process that receives sockets another server handed off).
   bool adopt_only = false;
+
+  // Connection caps (connection_limiter.h): over either, a new connection
+  // gets "503" and is closed at once. Per client: a TCP peer address, or a
+  // Unix-socket peer uid. 0: no cap.
+  int max_connections = 2048;
+  int max_connections_per_client = 128;
+  // A connection that has not sent an authenticated request yet must send
+  // each request header within this; afterwards idle_timeout applies.
+  std::chrono::seconds header_timeout{10};
 
   size_t max_header_bytes = 16 * 1024;
   size_t max_body_bytes = 1 << 20;  // per-route override in RouteOptions
@@ -103,6 +113,9 @@ class Server {
   // Runs fn on the worker pool. Thread-safe. For handlers that want to block
   // from an async route.
   void RunBlocking(std::function<void()> fn);
+
+  // Open connections and refusals, for /metrics. Thread-safe.
+  ConnectionStats connection_stats() const;
 
   struct Impl;
 

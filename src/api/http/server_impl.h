@@ -42,6 +42,7 @@ struct Server::Impl {
   std::list<std::weak_ptr<Connection>> connections;  // guarded by mu
   bool stopping = false;                             // guarded by mu
   std::atomic<bool> stopped{false};
+  std::unique_ptr<ConnectionLimiter> limiter;
 
   explicit Impl(int io_threads) : ioc(io_threads) {}
 

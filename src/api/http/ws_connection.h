@@ -33,6 +33,8 @@ class WsConnection : public WebSocket,
   WsConnection(Server::Impl* server, const Request& req) : server_(server), req_(req) {}
 
   const Request& request() const override { return req_; }
+  // Keeps the connection's place under the server's connection caps.
+  void HoldSlot(std::shared_ptr<ConnectionLimiter::Slot> slot) { slot_ = std::move(slot); }
 
   bool SendText(std::string data) override {
     return Enqueue(std::make_shared<const std::string>(std::move(data)), false);
@@ -242,6 +244,7 @@ class WsConnection : public WebSocket,
 
   Server::Impl* server_;
   Request req_;
+  std::shared_ptr<ConnectionLimiter::Slot> slot_;
   std::optional<Ws> ws_;
   UpgradeRequest upgrade_;
   std::mutex exec_mu_;

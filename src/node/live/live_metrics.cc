@@ -40,8 +40,16 @@ void Write(api::MetricsWriter& w, const std::string& instance, const InstanceLiv
 
 }  // namespace
 
-void AddLiveMetrics(api::MetricsRegistry& metrics, LiveService& live) {
-  metrics.AddCollector([&live](api::MetricsWriter& w) {
+void AddLiveMetrics(api::MetricsRegistry& metrics, LiveService& live,
+                    const ViewerLimits* viewers) {
+  metrics.AddCollector([&live, viewers](api::MetricsWriter& w) {
+    if (viewers) {
+      const char* help = "Stream viewers refused over a viewer cap";
+      w.Counter("vmi_stream_viewers_refused_total", help, {{"reason", "per_instance"}},
+                static_cast<double>(viewers->refused_per_instance()));
+      w.Counter("vmi_stream_viewers_refused_total", help, {{"reason", "per_user"}},
+                static_cast<double>(viewers->refused_per_user()));
+    }
     for (const auto& instance : live.Running()) Write(w, instance->id(), instance->stats());
   });
 }

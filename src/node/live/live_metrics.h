@@ -17,6 +17,7 @@
 
 #include "api/metrics/metrics.h"
 #include "node/live/live_service.h"
+#include "node/live/viewer_limits.h"
 
 namespace vmi::node::live {
 
@@ -24,6 +25,8 @@ class DeviceHosts;
 // The same families, asked of each device host at scrape time.
 void AddDeviceHostMetrics(api::MetricsRegistry& metrics, DeviceHosts& hosts);
 
-void AddLiveMetrics(api::MetricsRegistry& metrics, LiveService& live);
+// `viewers` (may be null): vmi_stream_viewers_refused_total{reason}.
+void AddLiveMetrics(api::MetricsRegistry& metrics, LiveService& live,
+                    const ViewerLimits* viewers = nullptr);
 
 }  // namespace vmi::node::live

@@ -23,7 +23,7 @@ Result<Orientation> ParseRotateBody(const std::string& body) {
 }
 
 void RegisterLiveRoutes(api::Router& router, InstanceManager& instances, LiveService& live,
-                        InstanceAccessCheck check) {
+                        InstanceAccessCheck check, ViewerLimits* viewers) {
   // The running instance's services, after the access check; unknown and
   // forbidden look the same to a caller who may not see the instance.
   auto services = [&live, check](const Request& req,
@@ -42,14 +42,17 @@ void RegisterLiveRoutes(api::Router& router, InstanceManager& instances, LiveSer
 
   router.HandleWebSocket(
       "/api/v1/instances/{id}/stream",
-      [services](Request& req, std::shared_ptr<api::WebSocket> ws) -> Result<void> {
+      [services, viewers](Request& req, std::shared_ptr<api::WebSocket> ws) -> Result<void> {
         auto inst = VMI_TRY(services(req, "stream"));
         // ?audio=0: no sound on this connection (a wall tile; the page
         // plays the mix of GET /api/v1/audio/mix instead).
         auto audio = req.Query("audio");
         if (audio && *audio != "0" && *audio != "1")
           return Error(ErrorCode::kInvalidArgument, "audio must be 0 or 1");
-        return AttachViewer(std::move(inst), std::move(ws), !audio || *audio == "1");
+        std::shared_ptr<ViewerLimits::Ticket> ticket;
+        if (viewers) ticket = VMI_TRY(viewers->Acquire(inst->id(), req.auth.user_id));
+        return AttachViewer(std::move(inst), std::move(ws), !audio || *audio == "1",
+                            std::move(ticket));
       });
 
   router.Handle(

@@ -22,11 +22,13 @@
 #include "node/api_routes.h"
 #include "node/instance_manager.h"
 #include "node/live/live_service.h"
+#include "node/live/viewer_limits.h"
 
 namespace vmi::node::live {
 
+// `viewers` (null: no caps) bounds the stream viewers per instance and user.
 void RegisterLiveRoutes(api::Router& router, InstanceManager& instances, LiveService& live,
-                        InstanceAccessCheck check = nullptr);
+                        InstanceAccessCheck check = nullptr, ViewerLimits* viewers = nullptr);
 
 // Parses the rotate body.
 Result<Orientation> ParseRotateBody(const std::string& body);

@@ -90,7 +90,8 @@ Result<int64_t> ParseSize(const std::string& s) {
   if (s.empty() || s.size() > 20) return bad;
   size_t digits = 0;
   while (digits < s.size() && std::isdigit(static_cast<unsigned char>(s[digits]))) ++digits;
-  if (digits == 0) return bad;
+  // 18 digits always fit in int64_t; stoll would throw on more.
+  if (digits == 0 || digits > 18) return bad;
   int64_t v = std::stoll(s.substr(0, digits));
   std::string suffix = s.substr(digits);
   int shift = 0;
@@ -111,6 +112,13 @@ Result<void> ValidateSpec(const InstanceSpec& spec, int host_cpus, int64_t host_
   VMI_CHECK_OK(ValidateMemory(spec.memory_bytes, host_memory), "validate");
   if (spec.pids_max < 16 || spec.pids_max > 1 << 22)
     return Error(ErrorCode::kInvalidArgument, "invalid pids limit " + std::to_string(spec.pids_max));
+  if (spec.disk_bytes != 0 && (spec.disk_bytes < (64LL << 20) || spec.disk_bytes > (1LL << 40)))
+    return Error(ErrorCode::kInvalidArgument,
+                 "invalid disk size " + std::to_string(spec.disk_bytes) + ": must be 64M to 1T");
+  if (spec.bandwidth_mbit < 0 || spec.bandwidth_mbit > 100000)
+    return Error(ErrorCode::kInvalidArgument, "invalid bandwidth " + std::to_string(spec.bandwidth_mbit));
+  if (spec.open_files < 64 || spec.open_files > 65536)
+    return Error(ErrorCode::kInvalidArgument, "invalid open files limit " + std::to_string(spec.open_files));
   return Ok();
 }
 

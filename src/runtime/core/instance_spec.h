@@ -21,7 +21,11 @@ struct InstanceSpec {
   std::string image;  // image name
   double cpus = 1.0;  // CPU bandwidth limit in cores
   int64_t memory_bytes = 1024LL << 20;
+  // Bounded by the owner's quota at creation (node/instance_limits.h).
   int64_t pids_max = 512;
+  int64_t disk_bytes = 0;      // size of the writable layer; 0: no own file system (legacy)
+  int64_t bandwidth_mbit = 0;  // network rate each way; 0: not shaped
+  int64_t open_files = 4096;   // RLIMIT_NOFILE (soft and hard) of every process
   int width = 720;
   int height = 1280;
   int dpi = 320;

@@ -31,7 +31,9 @@ std::vector<std::string> OciRuntime::Command(std::vector<std::string> args) cons
 Result<RunOutput> OciRuntime::Exec(const std::string& id, const std::vector<std::string>& argv,
                                    std::chrono::milliseconds timeout, size_t max_output) const {
   if (argv.empty()) return Error(ErrorCode::kInvalidArgument, "exec: no command given");
-  std::vector<std::string> args = {"exec", "--cwd", "/", "--env", "HOME=/root", "--env",
+  // --no-new-privs: a process entering the instance can never gain
+  // privileges through setuid binaries or file capabilities, like its init.
+  std::vector<std::string> args = {"exec", "--no-new-privs", "--cwd", "/", "--env", "HOME=/root", "--env",
                                    "PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
                                    "--env", "DISPLAY=:0", id};
   args.insert(args.end(), argv.begin(), argv.end());

@@ -1,5 +1,6 @@
 #include "runtime/core/oci_spec.h"
 
+#include <sched.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -53,10 +54,20 @@ const std::vector<std::string> kAndroidExtraCaps = {
     "CAP_SYS_RESOURCE", "CAP_SYS_PTRACE", "CAP_IPC_LOCK", "CAP_SYSLOG", "CAP_WAKE_ALARM",
     "CAP_BLOCK_SUSPEND", "CAP_DAC_READ_SEARCH"};
 
+// CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET.
+constexpr uint64_t kCloneNamespaceFlags[] = {CLONE_NEWNS,   CLONE_NEWCGROUP, CLONE_NEWUTS,
+                                             CLONE_NEWIPC,  CLONE_NEWUSER,   CLONE_NEWPID,
+                                             CLONE_NEWNET};
+
 uint64_t NofileHardLimit() {
   rlimit rl;
   if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_max == RLIM_INFINITY) return 65536;
   return std::min<uint64_t>(rl.rlim_max, 65536);
+}
+
+uint64_t OpenFiles(const InstanceSpec& spec) {
+  return std::min<uint64_t>(static_cast<uint64_t>(std::max<int64_t>(spec.open_files, 64)),
+                            NofileHardLimit());
 }
 
 }  // namespace
@@ -73,25 +84,52 @@ std::string CpusetFor(double cpus, int slot, int host_cpus) {
 }
 
 json SeccompProfile() {
-  // Default allow; deny what could affect the host or other instances even
-  // from inside a user namespace, as ENOSYS-like EPERM.
+  // Default allow, then deny what could affect the host or other instances
+  // even from inside a user namespace (reviewed against Docker's default
+  // profile; docs/security.md lists each rule with its test). EPERM, as
+  // Docker answers, except clone3 below.
   std::vector<std::string> denied = {
-      "acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "create_module",
-      "delete_module", "finit_module", "get_kernel_syms", "init_module",
-      "ioperm", "iopl", "kexec_file_load", "kexec_load", "keyctl", "lookup_dcookie",
-      "name_to_handle_at", "nfsservctl", "open_by_handle_at",
-      "perf_event_open", "pivot_root", "process_vm_readv", "process_vm_writev",
-      "query_module", "quotactl", "reboot", "request_key", "setns",
-      "settimeofday", "stime", "swapoff", "swapon", "sysfs", "syslog", "_sysctl", "umount",
-      "umount2", "mount", "unshare", "uselib", "userfaultfd", "ustat", "vm86", "vm86old",
-      "fsopen", "fsmount", "fsconfig", "move_mount", "open_tree", "mount_setattr",
-      "fspick", "quotactl_fd"};
+      // kernel modules, kexec, reboot, swap, clocks, accounting
+      "acct", "create_module", "delete_module", "finit_module", "get_kernel_syms",
+      "init_module", "query_module", "kexec_file_load", "kexec_load", "reboot", "swapoff",
+      "swapon", "clock_adjtime", "clock_settime", "settimeofday", "stime",
+      // kernel keyrings are not namespaced
+      "add_key", "keyctl", "request_key",
+      // tracing, profiling and kernel-programmable surfaces
+      "bpf", "perf_event_open", "lookup_dcookie", "userfaultfd", "io_uring_setup",
+      "io_uring_enter", "io_uring_register", "kcmp", "process_vm_readv", "process_vm_writev",
+      // raw hardware and old interfaces
+      "ioperm", "iopl", "vm86", "vm86old", "uselib", "ustat", "sysfs", "_sysctl", "nfsservctl",
+      "syslog", "vhangup",
+      // file handles bypass the mount namespace's view
+      "name_to_handle_at", "open_by_handle_at",
+      // namespaces and mounts (clone's namespace flags are filtered below)
+      "setns", "unshare", "mount", "umount", "umount2", "pivot_root", "fsopen", "fsmount",
+      "fsconfig", "fspick", "move_mount", "open_tree", "mount_setattr", "quotactl",
+      "quotactl_fd",
+      // NUMA placement of other processes' memory (Docker: CAP_SYS_NICE only)
+      "mbind", "migrate_pages", "move_pages", "set_mempolicy",
+      "fanotify_init"};
+  json rules = json::array({json{{"names", denied}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", 1}}});
+  // clone3 passes its flags in memory, where a filter cannot look: answer
+  // ENOSYS so the C library falls back to clone, whose flags are checked.
+  rules.push_back(json{{"names", {"clone3"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", 38}});
+  // clone with any namespace flag is refused; one rule per flag, since the
+  // conditions of one rule must all hold. The flags are argument 0 on every
+  // listed architecture.
+  for (uint64_t flag : kCloneNamespaceFlags) {
+    rules.push_back(json{{"names", {"clone"}},
+                         {"action", "SCMP_ACT_ERRNO"},
+                         {"errnoRet", 1},
+                         {"args", json::array({json{{"index", 0},
+                                                    {"value", flag},
+                                                    {"valueTwo", flag},
+                                                    {"op", "SCMP_CMP_MASKED_EQ"}}})}});
+  }
   return json{{"defaultAction", "SCMP_ACT_ALLOW"},
               {"architectures", {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32",
                                  "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"}},
-              {"syscalls", json::array({json{{"names", denied},
-                                             {"action", "SCMP_ACT_ERRNO"},
-                                             {"errnoRet", 1}}})}};
+              {"syscalls", rules}};
 }
 
 std::vector<std::string> AndroidBootArgs(const InstanceSpec& spec) {
@@ -149,11 +187,12 @@ json BuildOciConfig(const InstanceSpec& spec, const InstanceSlot& slot, const Gu
       {"capabilities",
        {{"bounding", caps}, {"effective", caps}, {"permitted", caps}, {"inheritable", json::array()}}},
       {"noNewPrivileges", !android},
-      // Explicit, within the daemon's own hard limit: crun's default would
-      // try to raise it and fail inside the user namespace.
+      // The owner's open-files limit, within the daemon's own hard limit:
+      // crun's default would try to raise it and fail inside the user
+      // namespace. Soft = hard, so no process can raise its own.
       {"rlimits", json::array({json{{"type", "RLIMIT_NOFILE"},
-                                    {"hard", NofileHardLimit()},
-                                    {"soft", std::min<uint64_t>(4096, NofileHardLimit())}}})},
+                                    {"hard", OpenFiles(spec)},
+                                    {"soft", OpenFiles(spec)}}})},
   };
 
   json mounts = json::array({
