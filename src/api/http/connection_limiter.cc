@@ -21,7 +21,7 @@ std::shared_ptr<ConnectionLimiter::Slot> ConnectionLimiter::TryAcquire(const std
     ++open_;
   }
   *why = Refusal::kNone;
-  return std::make_shared<Slot>(this, client);
+  return std::make_shared<Slot>(shared_from_this(), client);
 }
 
 void ConnectionLimiter::Release(const std::string& client) {

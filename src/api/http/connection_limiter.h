@@ -6,6 +6,8 @@
 // is held by the connection (and by its WebSocket after an upgrade) and
 // frees itself when the last holder goes.
 //
+// Ownership: shared - a slot keeps its limiter alive, since a WebSocket a
+// handler still holds may outlive the server.
 // Threads: thread-safe (one mutex; acquire and release are O(log clients)).
 #pragma once
 
@@ -25,18 +27,18 @@ struct ConnectionStats {
   uint64_t header_timeouts = 0;      // closed while a request header was pending
 };
 
-class ConnectionLimiter {
+class ConnectionLimiter : public std::enable_shared_from_this<ConnectionLimiter> {
  public:
   class Slot {
    public:
-    Slot(ConnectionLimiter* limiter, std::string client)
-        : limiter_(limiter), client_(std::move(client)) {}
+    Slot(std::shared_ptr<ConnectionLimiter> limiter, std::string client)
+        : limiter_(std::move(limiter)), client_(std::move(client)) {}
     ~Slot() { limiter_->Release(client_); }
     Slot(const Slot&) = delete;
     Slot& operator=(const Slot&) = delete;
 
    private:
-    ConnectionLimiter* limiter_;
+    std::shared_ptr<ConnectionLimiter> limiter_;
     std::string client_;
   };
 
@@ -46,7 +48,8 @@ class ConnectionLimiter {
       : max_total_(max_total), max_per_client_(max_per_client) {}
 
   // A slot, or null with `why` set. Shared: the HTTP connection and the
-  // WebSocket it becomes both hold it. The limiter must outlive its slots.
+  // WebSocket it becomes both hold it. The limiter must be owned by a
+  // shared_ptr.
   std::shared_ptr<Slot> TryAcquire(const std::string& client, Refusal* why);
   void CountHeaderTimeout() { header_timeouts_.fetch_add(1); }
   ConnectionStats stats() const;

@@ -10,7 +10,8 @@ namespace {
 using Refusal = ConnectionLimiter::Refusal;
 
 TEST(ConnectionLimiterTest, PerClientCapLeavesOtherClientsAlone) {
-  ConnectionLimiter limiter(100, 3);
+  auto owner = std::make_shared<ConnectionLimiter>(100, 3);
+  ConnectionLimiter& limiter = *owner;
   std::vector<std::shared_ptr<ConnectionLimiter::Slot>> held;
   Refusal why;
   for (int i = 0; i < 3; ++i) {
@@ -26,7 +27,8 @@ TEST(ConnectionLimiterTest, PerClientCapLeavesOtherClientsAlone) {
 }
 
 TEST(ConnectionLimiterTest, TotalCap) {
-  ConnectionLimiter limiter(2, 10);
+  auto owner = std::make_shared<ConnectionLimiter>(2, 10);
+  ConnectionLimiter& limiter = *owner;
   Refusal why;
   auto a = limiter.TryAcquire("a", &why);
   auto b = limiter.TryAcquire("b", &why);

@@ -18,6 +18,7 @@
 #include <boost/beast/websocket.hpp>
 #include <chrono>
 #include <deque>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -196,7 +197,9 @@ class HttpConnection : public Connection,
     // The body limit depends on the route, known only after the header:
     // OnHeader applies it (413). Beast checks Content-Length against this
     // limit while parsing the header, so it must not be the default here.
-    parser_->body_limit(boost::none);
+    // (Not boost::none: this Beast compares Content-Length against the
+    // optional itself, and every length is greater than none.)
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     // Until it has authenticated, a connection gets only a short time per
     // header: idle half-sent requests cannot pile up.
     beast::get_lowest_layer(stream_).expires_after(authenticated_ ? opts().idle_timeout

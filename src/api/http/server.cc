@@ -146,7 +146,7 @@ Result<std::unique_ptr<Server>> Server::Start(ServerOptions options, const Route
     return Error(ErrorCode::kInvalidArgument, "server has neither a Unix socket nor a TCP port");
   }
   auto impl = std::make_unique<Impl>(options.io_threads);
-  impl->limiter = std::make_unique<ConnectionLimiter>(options.max_connections,
+  impl->limiter = std::make_shared<ConnectionLimiter>(options.max_connections,
                                                       options.max_connections_per_client);
   impl->options = std::move(options);
   impl->router = &router;

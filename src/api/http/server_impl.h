@@ -42,7 +42,7 @@ struct Server::Impl {
   std::list<std::weak_ptr<Connection>> connections;  // guarded by mu
   bool stopping = false;                             // guarded by mu
   std::atomic<bool> stopped{false};
-  std::unique_ptr<ConnectionLimiter> limiter;
+  std::shared_ptr<ConnectionLimiter> limiter;  // shared: slots keep it alive
 
   explicit Impl(int io_threads) : ioc(io_threads) {}
 
