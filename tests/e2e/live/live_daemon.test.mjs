@@ -12,14 +12,13 @@
 // back.
 //
 // Usage: node live_daemon.test.mjs <vmi binary> <web/dist>   (as root)
-import { spawn, execFile } from "node:child_process";
-import { createInterface } from "node:readline";
+import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { promisify } from "node:util";
-import http from "node:http";
 import { randomBytes } from "node:crypto";
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
+import { eventually, rotate, sleep, startDaemon } from "../daemon_util.mjs";
 
 const [vmi, webDir] = process.argv.slice(2);
 const W = 480, H = 800;
@@ -43,16 +42,6 @@ const guest = async (id, cmd) => {
     return { code: e.code ?? 1, out: `${e.stdout ?? ""}${e.stderr ?? ""}` };
   }
 };
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function eventually(what, f, ms = 30000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await sleep(250);
-  }
-}
 
 // The visible screen from the XWD file Xvfb keeps in the device directory.
 function framebuffer(devdir) {
@@ -106,36 +95,8 @@ async function compareCanvas(page, devdir, w, h) {
   return { mean: sum / (3 * pts.length), close, n: pts.length };
 }
 
-// POST /api/v1/instances/{id}/rotate on the daemon's Unix socket.
-function rotate(id, orientation) {
-  const body = JSON.stringify({ orientation });
-  return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath: sock, method: "POST", path: `/api/v1/instances/${id}/rotate`,
-      headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
-      let data = "";
-      res.on("data", (c) => { data += c; });
-      res.on("end", () => resolve({ status: res.statusCode, body: data }));
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
-function startDaemon() {
-  const child = spawn(vmi, ["serve", "--data-dir", dataDir, "--socket", sock, "--port", "0",
-    "--web-root", webDir], { stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, VMI_ADMIN_PASSWORD: adminPassword } });
-  return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout }).on("line", (line) => {
-      const m = line.match(/console:\s+(http:\/\/[0-9.]+:\d+)\//);
-      if (m) resolve({ child, base: m[1] });
-    });
-    child.once("exit", (code) => reject(new Error(`vmi serve exited with ${code}`)));
-  });
-}
-
 let failed = false;
-const daemon = await startDaemon();
+const daemon = await startDaemon({ vmi, dataDir, sock, webDir, adminPassword });
 let browser;
 let id;
 try {
@@ -218,7 +179,7 @@ try {
   // xrandr inside the instance), the stream and the browser canvas all take
   // the new size, and the canvas shows the guest's new picture; then back.
   for (const [orientation, w, h] of [["landscape", H, W], ["portrait", W, H]]) {
-    const r = await rotate(id, orientation);
+    const r = await rotate(sock, id, orientation);
     assert.equal(r.status, 200, r.body);
     assert.deepEqual(JSON.parse(r.body), { orientation, width: w, height: h });
     await eventually(`guest screen ${w}x${h}`, async () =>

@@ -21,14 +21,13 @@
 // With SHOTS=DIR it writes a PNG of the screen after each step.
 //
 // Usage: node phone_daemon.test.mjs <vmi binary> <web/dist>   (as root)
-import { spawn, execFile } from "node:child_process";
-import { createInterface } from "node:readline";
+import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
 import { promisify } from "node:util";
-import http from "node:http";
 import { randomBytes } from "node:crypto";
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
+import { eventually, rotate, sleep, startDaemon } from "../daemon_util.mjs";
 
 const [vmi, webDir] = process.argv.slice(2);
 const W = 720, H = 1280, DPI = 320;  // phoc scale 2: a 360x640 logical phone
@@ -59,16 +58,6 @@ const guest = async (id, cmd) => {
     return { code: e.code ?? 1, out: `${e.stdout ?? ""}${e.stderr ?? ""}` };
   }
 };
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function eventually(what, f, ms = 30000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await sleep(250);
-  }
-}
 
 // The screen from the XWD file Xvfb keeps in the device directory.
 function framebuffer(devdir) {
@@ -108,35 +97,8 @@ async function shot(devdir, name) {
 }
 const cur = { w: W, h: H };
 
-function rotate(id, orientation) {
-  const body = JSON.stringify({ orientation });
-  return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath: sock, method: "POST", path: `/api/v1/instances/${id}/rotate`,
-      headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
-      let data = "";
-      res.on("data", (c) => { data += c; });
-      res.on("end", () => resolve({ status: res.statusCode, body: data }));
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
-function startDaemon() {
-  const child = spawn(vmi, ["serve", "--data-dir", dataDir, "--socket", sock, "--port", "0",
-    "--web-root", webDir], { stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, VMI_ADMIN_PASSWORD: adminPassword } });
-  return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout }).on("line", (line) => {
-      const m = line.match(/console:\s+(http:\/\/[0-9.]+:\d+)\//);
-      if (m) resolve({ child, base: m[1] });
-    });
-    child.once("exit", (code) => reject(new Error(`vmi serve exited with ${code}`)));
-  });
-}
-
 let failed = false;
-const daemon = await startDaemon();
+const daemon = await startDaemon({ vmi, dataDir, sock, webDir, adminPassword });
 let browser;
 let id;
 let devdir;
@@ -316,7 +278,7 @@ try {
   // take the landscape size; the status bar spans it (its right end, with
   // the battery icon, lies beyond the portrait width).
   for (const [orientation, w, h] of [["landscape", H, W], ["portrait", W, H]]) {
-    const r = await rotate(id, orientation);
+    const r = await rotate(sock, id, orientation);
     assert.equal(r.status, 200, r.body);
     cur.w = w;
     cur.h = h;
