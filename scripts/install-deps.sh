@@ -12,6 +12,9 @@ for p in $want; do
   # with it): a working command is enough.
   case "$p" in
     npm|nodejs) if command -v "${p/nodejs/node}" >/dev/null 2>&1; then continue; fi ;;
+    # kubectl may come from elsewhere too (a cloud SDK's package owns
+    # /usr/bin/kubectl and conflicts with Debian's).
+    kubernetes-client) if command -v kubectl >/dev/null 2>&1; then continue; fi ;;
   esac
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
     missing+=("$p")

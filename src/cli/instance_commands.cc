@@ -274,7 +274,7 @@ void AddInstanceCommands(CLI::App& app, Context& ctx) {
 
 namespace {
 struct ImageArgs {
-  std::string path, name, build_name = "linux-mobile", kind;
+  std::string path, name, build_name = "linux-mobile", kind, oci, tar, tag;
 };
 }  // namespace
 
@@ -325,6 +325,37 @@ void AddImageCommands(CLI::App& app, Context& ctx) {
       Json body = {{"name", a.build_name}, {"build", kind}};
       Json j = VMI_TRY(c.Call("POST", "/api/v1/images", &body));
       std::cout << Field(j, "name") << "\n";
+      return Ok();
+    });
+  });
+  auto* exp = image->add_subcommand(
+      "export", "Write an image as an OCI image layout (for a registry or a cluster)");
+  exp->add_option("name", a.name, "Image name")->required();
+  auto* oci = exp->add_option("--oci", a.oci, "Layout directory to create (path on the node)");
+  auto* tar = exp->add_option("--tar", a.tar, "Layout as one tar file to create (path on the node)");
+  oci->excludes(tar);
+  exp->add_option("--tag", a.tag, "Tag recorded in index.json (default: latest)");
+  ctx.On(exp, [&] {
+    return ctx.With([&](api::HttpClient& c) -> Result<void> {
+      if (a.oci.empty() == a.tar.empty())
+        return Error(ErrorCode::kInvalidArgument, "give --oci DIR or --tar FILE");
+      std::string path = a.oci.empty() ? a.tar : a.oci;
+      // Relative to where the CLI runs; the parent must exist to resolve it.
+      if (path[0] != '/') {
+        char cwd[4096];
+        if (!getcwd(cwd, sizeof cwd)) return Error::FromErrno("getcwd");
+        path = std::string(cwd) + "/" + path;
+      }
+      Json body = {{a.oci.empty() ? "tar" : "oci", path}};
+      if (!a.tag.empty()) body["tag"] = a.tag;
+      Json j = VMI_TRY(c.Call("POST", "/api/v1/images/" + a.name + "/export", &body));
+      if (ctx.g.json) {
+        std::cout << j.dump(2) << "\n";
+      } else {
+        std::cout << Field(j, "path") << " " << Field(j, "digest") << " ("
+                  << j.value("layers", 0) << " layers, "
+                  << HumanBytes(j.value("bytes", int64_t{0})) << ")\n";
+      }
       return Ok();
     });
   });

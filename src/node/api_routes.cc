@@ -209,6 +209,19 @@ void RegisterImageRoutes(api::Router& router, ImageCatalog& images, InstanceMana
       },
       blocking);
   router.Handle(
+      "POST", "/api/v1/images/{name}/export",
+      [&images, change, audited](Request& req) -> Result<Response> {
+        // Writes files on the node: an image change, as import is.
+        VMI_CHECK_OK(change(req), "image");
+        std::string name(req.Param("name"));
+        auto er = VMI_TRY(ParseImageExportRequest(VMI_TRY(api::ParseJsonObject(req.body))));
+        bool as_tar = !er.tar.empty();
+        return Response::JsonBody(VMI_TRY(audited(
+            req, "export", "image/" + name,
+            images.Export(name, as_tar ? er.tar : er.oci, as_tar, er.tag))));
+      },
+      blocking);
+  router.Handle(
       "DELETE", "/api/v1/images/{name}",
       [&images, &m, change, audited](Request& req) -> Result<Response> {
         VMI_CHECK_OK(change(req), "image");

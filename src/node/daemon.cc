@@ -71,6 +71,14 @@ Result<void> RunDaemon(DaemonOptions o) {
   if (o.guest_kit.empty()) o.guest_kit = exe_dir + "/../guest-kit";
   if (o.monitor_path.empty()) o.monitor_path = exe_dir + "/vmi-monitor";
   if (o.devhost_path.empty()) o.devhost_path = exe_dir + "/vmi-devhost";
+  // An installed copy (the OCI image of vmi, deploy/oci) keeps the console,
+  // the image definitions and the API document in VMI_SHARE_DIR instead of
+  // the source tree the build points at.
+  if (const char* share = getenv("VMI_SHARE_DIR"); share && *share) {
+    if (o.web_root.empty()) o.web_root = std::string(share) + "/web";
+    if (o.image_definitions.empty()) o.image_definitions = std::string(share) + "/images";
+    if (o.openapi_path.empty()) o.openapi_path = std::string(share) + "/openapi.json";
+  }
   if (o.web_root.empty()) o.web_root = VMI_DEFAULT_WEB_ROOT;
   if (o.image_definitions.empty()) o.image_definitions = VMI_DEFAULT_IMAGE_DEFINITIONS;
   char real[PATH_MAX];
@@ -120,7 +128,8 @@ Result<void> RunDaemon(DaemonOptions o) {
       [&mgmt](store::Tx& tx, const InstanceRecord& r) {
         return mgmt->quotas().Release(tx, r.owner_id, QuotaUsage(r));
       });
-  auto images = VMI_TRY_CTX(CreateImageCatalog(o.data_dir, o.image_definitions + "/linux-mobile"),
+  auto images = VMI_TRY_CTX(CreateImageCatalog(o.data_dir, o.image_definitions + "/linux-mobile",
+                                                               o.guest_kit),
                             "image store");
 
   // The default image is built from the host's own tree, with no download.

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "runtime/image/image_store.h"
+#include "runtime/image/oci_export.h"
 
 namespace vmi::node {
 namespace {
@@ -25,7 +26,8 @@ runtime::GuestKind KindOf(image::ImageKind k) {
 // thread-safe for writers; one mutex serialises every call.
 class StoreCatalog : public ImageCatalog {
  public:
-  explicit StoreCatalog(image::ImageStore store) : store_(std::move(store)) {}
+  StoreCatalog(image::ImageStore store, std::string guest_kit)
+      : store_(std::move(store)), guest_kit_(std::move(guest_kit)) {}
 
   Result<ResolvedImage> Resolve(const std::string& name) override {
     std::lock_guard lock(mu_);
@@ -89,6 +91,28 @@ class StoreCatalog : public ImageCatalog {
     return store_.Remove(name, [in_use](const std::string&) { return in_use; });
   }
 
+  Result<nlohmann::json> Export(const std::string& name, const std::string& path, bool as_tar,
+                                const std::string& tag) override {
+    image::Image img;
+    {
+      // The export reads a published image, which only Remove changes; it
+      // runs without the lock so a long export does not stall the catalog,
+      // and Remove renames the directory away before deleting it.
+      std::lock_guard lock(mu_);
+      if (!store_.Exists(name)) return Error(ErrorCode::kNotFound, "no such image '" + name + "'");
+      img = VMI_TRY(store_.Get(name));
+    }
+    image::OciExportOptions o{.guest_kit = guest_kit_, .ref_name = tag};
+    auto r = VMI_TRY(as_tar ? image::ExportOciArchive(img, path, o)
+                            : image::ExportOciLayout(img, path, o));
+    return nlohmann::json{{"name", name},
+                          {"path", path},
+                          {"format", as_tar ? "oci-archive" : "oci"},
+                          {"digest", r.manifest_digest},
+                          {"layers", r.layers},
+                          {"bytes", r.bytes}};
+  }
+
  private:
   static nlohmann::json Json(const image::Image& img) {
     nlohmann::json j = image::ImageToJson(img);
@@ -106,17 +130,19 @@ class StoreCatalog : public ImageCatalog {
 
   std::mutex mu_;
   image::ImageStore store_;
+  std::string guest_kit_;
 };
 
 }  // namespace
 
 Result<std::unique_ptr<ImageCatalog>> CreateImageCatalog(const std::string& data_dir,
-                                                         const std::string& definition) {
+                                                         const std::string& definition,
+                                                         const std::string& guest_kit) {
   image::ImageStore::Options o;
   o.data_dir = data_dir;
   o.linux_mobile_definition = definition;
   auto store = VMI_TRY(image::ImageStore::Open(o));
-  return std::unique_ptr<ImageCatalog>(new StoreCatalog(std::move(store)));
+  return std::unique_ptr<ImageCatalog>(new StoreCatalog(std::move(store), guest_kit));
 }
 
 }  // namespace vmi::node

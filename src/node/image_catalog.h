@@ -21,11 +21,18 @@ class ImageCatalog : public ImageResolver {
                                        bool in_use) = 0;
   // `in_use` tells whether an instance still uses the image.
   virtual Result<void> Remove(const std::string& name, bool in_use) = 0;
+  // Writes the image as an OCI image layout (a directory, or one tar file
+  // when `as_tar`) with the guest kit as its top layer; see
+  // runtime/image/oci_export.h. Returns {"digest", "layers", "bytes", "path"}.
+  virtual Result<nlohmann::json> Export(const std::string& name, const std::string& path,
+                                        bool as_tar, const std::string& tag) = 0;
 };
 
 // The catalog over <data_dir>/images; `definition` is the linux-mobile
-// definition directory (images/linux-mobile of the source tree).
+// definition directory (images/linux-mobile of the source tree); `guest_kit`
+// the directory instances see at /opt/vmi (exports add it as a layer).
 Result<std::unique_ptr<ImageCatalog>> CreateImageCatalog(const std::string& data_dir,
-                                                         const std::string& definition);
+                                                         const std::string& definition,
+                                                         const std::string& guest_kit = "");
 
 }  // namespace vmi::node

@@ -126,4 +126,17 @@ Result<ImageRequest> ParseImageRequest(const json& body) {
   return ImageRequest{name.value_or(""), path.value_or(""), build.value_or("")};
 }
 
+Result<ImageExportRequest> ParseImageExportRequest(const json& body) {
+  api::JsonReader r(body);
+  auto oci = r.String("oci", {.min_len = 1, .max_len = 4096});
+  auto tar = r.String("tar", {.min_len = 1, .max_len = 4096});
+  auto tag = r.String("tag", {.min_len = 1, .max_len = 128});
+  VMI_CHECK_OK(r.Finish(), "image export");
+  if (oci.has_value() == tar.has_value())
+    return Bad("image export: give 'oci' (a directory) or 'tar' (a file), one of them");
+  const std::string& path = oci ? *oci : *tar;
+  if (path[0] != '/') return Bad("image export: the path must be absolute");
+  return ImageExportRequest{oci.value_or(""), tar.value_or(""), tag.value_or("")};
+}
+
 }  // namespace vmi::node

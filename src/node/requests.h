@@ -58,4 +58,14 @@ struct ImageRequest {
 };
 Result<ImageRequest> ParseImageRequest(const nlohmann::json& body);
 
+// POST /api/v1/images/{name}/export  {"oci": "/srv/dir"} or {"tar": "/srv/img.tar"},
+//   optionally "tag" (the layout's ref name, default "latest"). Paths are the
+//   node's, absolute, and must not exist.
+struct ImageExportRequest {
+  std::string oci;  // a layout directory
+  std::string tar;  // or a layout in one tar file
+  std::string tag;
+};
+Result<ImageExportRequest> ParseImageExportRequest(const nlohmann::json& body);
+
 }  // namespace vmi::node

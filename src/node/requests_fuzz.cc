@@ -1,5 +1,5 @@
 // libFuzzer target: untrusted request bodies of the node's routes (create
-// instance, exec, image import/build), parsed as the server does (duplicate
+// instance, exec, image import/build/export), parsed as the server does (duplicate
 // keys refused), through the node's parsers. Any input must parse or fail
 // with kInvalidArgument; what parses must be within the documented limits.
 // The live routes' bodies are node/live/audio_body_fuzz.cc's (audio, mix,
@@ -34,5 +34,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check(b);
   if (b.ok() && (b->argv.empty() || b->argv.size() > 256 || b->max_output > (16u << 20))) abort();
   check(vmi::node::ParseImageRequest(*j));
+  auto e = vmi::node::ParseImageExportRequest(*j);
+  check(e);
+  if (e.ok() && (e->oci.empty() == e->tar.empty() || (e->oci + e->tar)[0] != '/')) abort();
   return 0;
 }
