@@ -41,7 +41,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-for dir in web tests/e2e; do
+for dir in web tests/e2e tests/kubernetes; do
   if [ -f "$dir/package.json" ]; then
     if [ ! -d "$dir/node_modules" ] || [ "$dir/package.json" -nt "$dir/node_modules/.stamp" ] \
         || { [ -f "$dir/package-lock.json" ] && [ "$dir/package-lock.json" -nt "$dir/node_modules/.stamp" ]; }; then

@@ -310,6 +310,8 @@ TEST_P(ManagementTest, AuthorizationMatrix) {
     int anonymous, user_a, user_b, admin;
   } cells[] = {
       {"GET", "/api/v1/health", "", 200, 200, 200, 200},
+      {"GET", "/healthz", "", 200, 200, 200, 200},
+      {"GET", "/readyz", "", 200, 200, 200, 200},
       {"GET", "/api/v1/openapi.json", "", 200, 200, 200, 200},
       {"GET", "/metrics", "", 401, 403, 403, 200},
       {"GET", "/api/v1/auth/me", "", 401, 200, 200, 200},

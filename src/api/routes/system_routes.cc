@@ -1,4 +1,4 @@
-// GET /metrics, GET /api/v1/openapi.json, GET /api/v1/health.
+// GET /metrics, GET /api/v1/openapi.json, GET /api/v1/health, GET /healthz, GET /readyz.
 #include "api/management.h"
 #include "base/file.h"
 
@@ -25,6 +25,18 @@ void RegisterSystemRoutes(Router& router, Management& m) {
   router.Handle("GET", "/api/v1/health", [](Request&) -> Result<Response> {
     return Response::JsonBody({{"status", "ok"}});
   }, {.public_route = true});
+
+  // Probes (Kubernetes and load balancers). Liveness: the process answers.
+  // Readiness: it can also reach its database, without which it can serve
+  // nothing; a replica that lost it is taken out of the Service.
+  router.Handle("GET", "/healthz", [](Request&) -> Result<Response> {
+    return Response::Text("ok\n");
+  }, {.public_route = true});
+  router.Handle("GET", "/readyz", [&m](Request&) -> Result<Response> {
+    auto r = m.db().QueryOne("SELECT 1");
+    if (!r.ok()) return Response::Text("database: " + r.error().ToString() + "\n", 503);
+    return Response::Text("ok\n");
+  }, {.blocking = true, .public_route = true});
 }
 
 }  // namespace vmi::api

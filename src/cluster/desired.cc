@@ -1,0 +1,149 @@
+#include "cluster/desired.h"
+
+#include <cstdio>
+
+namespace vmi::cluster {
+namespace {
+
+constexpr int64_t kGuestUid = 65532;
+
+Json RestrictedContainerContext() {
+  return {{"allowPrivilegeEscalation", false},
+          {"capabilities", {{"drop", {"ALL"}}}},
+          {"runAsNonRoot", true},
+          {"seccompProfile", {{"type", "RuntimeDefault"}}}};
+}
+
+}  // namespace
+
+std::string PodName(const Phone& phone) { return "phone-" + phone.meta.name; }
+std::string ClaimName(const Phone& phone) { return "phone-" + phone.meta.name + "-data"; }
+
+Json PhoneLabels(const Phone& phone) {
+  return {{"app.kubernetes.io/name", "vmi-phone"},
+          {"app.kubernetes.io/part-of", "vmi"},
+          {"app.kubernetes.io/managed-by", "vmi-controller"},
+          {kPhoneLabel, phone.meta.name},
+          {kOwnerLabel, phone.spec.owner}};
+}
+
+Json OwnerReference(const Phone& phone) {
+  return {{"apiVersion", kApiVersion},
+          {"kind", "Phone"},
+          {"name", phone.meta.name},
+          {"uid", phone.meta.uid},
+          {"controller", true},
+          {"blockOwnerDeletion", true}};
+}
+
+std::string PodSpecHash(const Json& pod_spec) {
+  // FNV-1a 64 of the canonical dump (nlohmann sorts object keys): a change
+  // detector, not a security digest.
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : pod_spec.dump()) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char buf[17];
+  snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+Json DesiredPod(const Phone& phone, const PodOptions& options) {
+  const PhoneSpec& s = phone.spec;
+  const bool android = s.guest == GuestKind::kAndroid;
+  auto dim = [](int v) { return std::to_string(v); };
+  Json env = Json::array({
+      {{"name", "VMI_INSTANCE"}, {"value", phone.meta.name}},
+      {{"name", "VMI_NAME"}, {"value", phone.meta.name}},
+      {{"name", "VMI_WIDTH"}, {"value", dim(s.width)}},
+      {{"name", "VMI_HEIGHT"}, {"value", dim(s.height)}},
+      {{"name", "VMI_DPI"}, {"value", dim(s.dpi)}},
+      {{"name", "VMI_SCREEN_SIDE"}, {"value", dim(std::max(s.width, s.height))}},
+      {{"name", "VMI_DEVDIR"}, {"value", "/run/vmi"}},
+  });
+  Json devdir_mount = {{"name", "devdir"}, {"mountPath", "/run/vmi"}};
+  Json guest = {
+      {"name", "guest"},
+      {"image", s.image},
+      {"env", env},
+      {"resources",
+       {{"requests", {{"cpu", s.cpu}, {"memory", s.memory}}},
+        {"limits", {{"cpu", s.cpu}, {"memory", s.memory}}}}},
+      {"volumeMounts", Json::array({devdir_mount, {{"name", "data"}, {"mountPath", "/data"}}})},
+  };
+  Json devhost = {
+      {"name", "devhost"},
+      {"image", options.devhost_image},
+      {"command", {"/opt/vmi/bin/vmi-devhost"}},
+      {"args",
+       {"--id", phone.meta.name, "--name", phone.meta.name, "--devdir", "/run/vmi", "--socket",
+        "/run/vmi/devhost.sock", "--width", dim(s.width), "--height", dim(s.height), "--dpi",
+        dim(s.dpi)}},
+      {"resources",
+       {{"requests", {{"cpu", "100m"}, {"memory", "32Mi"}}},
+        {"limits", {{"cpu", "1"}, {"memory", "256Mi"}}}}},
+      {"volumeMounts", Json::array({devdir_mount})},
+      {"securityContext", RestrictedContainerContext()},
+  };
+  Json volumes = Json::array({
+      {{"name", "devdir"}, {"emptyDir", {{"medium", "Memory"}, {"sizeLimit", "256Mi"}}}},
+      {{"name", "data"}, {"persistentVolumeClaim", {{"claimName", ClaimName(phone)}}}},
+  });
+  Json spec = {
+      {"restartPolicy", s.restart_policy},
+      {"automountServiceAccountToken", false},
+      {"enableServiceLinks", false},
+      {"terminationGracePeriodSeconds", 10},
+      {"volumes", volumes},
+  };
+  if (android) {
+    // The documented exception: binder comes from the node agent's
+    // binderfs, and Android mounts its own file systems.
+    guest["securityContext"] = {{"allowPrivilegeEscalation", true},
+                                {"capabilities", {{"add", {"SYS_ADMIN", "NET_ADMIN", "SYS_NICE"}}}},
+                                {"seccompProfile", {{"type", "Unconfined"}}}};
+    guest["volumeMounts"].push_back({{"name", "binderfs"}, {"mountPath", "/dev/binderfs"}});
+    spec["volumes"].push_back(
+        {{"name", "binderfs"},
+         {"hostPath", {{"path", options.binderfs_host_path}, {"type", "Directory"}}}});
+  } else {
+    guest["securityContext"] = RestrictedContainerContext();
+    spec["hostUsers"] = false;
+    spec["securityContext"] = {{"runAsNonRoot", true},
+                               {"runAsUser", kGuestUid},
+                               {"runAsGroup", kGuestUid},
+                               {"fsGroup", kGuestUid},
+                               {"seccompProfile", {{"type", "RuntimeDefault"}}}};
+  }
+  spec["containers"] = Json::array({guest, devhost});
+
+  Json labels = PhoneLabels(phone);
+  labels[kNetworkLabel] = s.network;
+  return {{"apiVersion", "v1"},
+          {"kind", "Pod"},
+          {"metadata",
+           {{"name", PodName(phone)},
+            {"namespace", phone.meta.ns},
+            {"labels", labels},
+            {"annotations",
+             {{kSpecHashAnnotation, PodSpecHash(spec)}, {"vmi.dev/guest", GuestKindName(s.guest)}}},
+            {"ownerReferences", Json::array({OwnerReference(phone)})}}},
+          {"spec", spec}};
+}
+
+Json DesiredClaim(const Phone& phone) {
+  Json spec = {{"accessModes", {"ReadWriteOnce"}},
+               {"resources", {{"requests", {{"storage", phone.spec.storage_size}}}}}};
+  if (!phone.spec.storage_class.empty()) spec["storageClassName"] = phone.spec.storage_class;
+  return {{"apiVersion", "v1"},
+          {"kind", "PersistentVolumeClaim"},
+          {"metadata",
+           {{"name", ClaimName(phone)},
+            {"namespace", phone.meta.ns},
+            {"labels", PhoneLabels(phone)},
+            {"ownerReferences", Json::array({OwnerReference(phone)})}}},
+          {"spec", spec}};
+}
+
+}  // namespace vmi::cluster

@@ -1,0 +1,183 @@
+#include "cluster/reconcile.h"
+
+namespace vmi::cluster {
+namespace {
+
+std::string Str(const Json& j, std::initializer_list<const char*> path) {
+  const Json* cur = &j;
+  for (const char* k : path) {
+    if (!cur->is_object() || !cur->contains(k)) return "";
+    cur = &(*cur)[k];
+  }
+  return cur->is_string() ? cur->get<std::string>() : "";
+}
+
+// The status of condition `type` in a Pod's status.conditions.
+std::string PodCondition(const Json& pod, const std::string& type, std::string* reason = nullptr) {
+  if (!pod.contains("status") || !pod["status"].contains("conditions")) return "";
+  for (const auto& c : pod["status"]["conditions"]) {
+    if (c.is_object() && c.value("type", "") == type) {
+      if (reason) *reason = c.value("reason", "");
+      return c.value("status", "");
+    }
+  }
+  return "";
+}
+
+// The first container waiting or terminated with a reason, for messages.
+std::string ContainerProblem(const Json& pod) {
+  if (!pod.contains("status") || !pod["status"].contains("containerStatuses")) return "";
+  for (const auto& cs : pod["status"]["containerStatuses"]) {
+    for (const char* st : {"waiting", "terminated"}) {
+      std::string r = Str(cs, {"state", st, "reason"});
+      if (!r.empty() && r != "Completed" && r != "ContainerCreating")
+        return cs.value("name", "") + ": " + r;
+    }
+  }
+  return "";
+}
+
+Json Condition(const Phone& phone, const Observed& o, const std::string& type, bool ok,
+               const std::string& reason, const std::string& message) {
+  std::string status = ok ? "True" : "False";
+  std::string since = o.now;
+  // Keep the transition time while the condition's status stays.
+  if (phone.status.contains("conditions") && phone.status["conditions"].is_array()) {
+    for (const auto& c : phone.status["conditions"]) {
+      if (c.is_object() && c.value("type", "") == type && c.value("status", "") == status)
+        since = c.value("lastTransitionTime", o.now);
+    }
+  }
+  return {{"type", type},
+          {"status", status},
+          {"reason", reason},
+          {"message", message},
+          {"lastTransitionTime", since},
+          {"observedGeneration", phone.meta.generation}};
+}
+
+// Status without the times, to decide whether an update is needed.
+Json Comparable(Json status) {
+  if (status.contains("conditions") && status["conditions"].is_array())
+    for (auto& c : status["conditions"])
+      if (c.is_object()) c.erase("lastTransitionTime");
+  return status;
+}
+
+}  // namespace
+
+const char* ActionKindName(Action::Kind kind) {
+  switch (kind) {
+    case Action::Kind::kAddFinalizer: return "add-finalizer";
+    case Action::Kind::kRemoveFinalizer: return "remove-finalizer";
+    case Action::Kind::kCreateClaim: return "create-claim";
+    case Action::Kind::kCreatePod: return "create-pod";
+    case Action::Kind::kDeletePod: return "delete-pod";
+    case Action::Kind::kDeleteClaim: return "delete-claim";
+    case Action::Kind::kUpdateStatus: return "update-status";
+  }
+  return "?";
+}
+
+bool OwnedBy(const Json& obj, const Phone& phone) {
+  if (!obj.contains("metadata") || !obj["metadata"].contains("ownerReferences")) return false;
+  for (const auto& ref : obj["metadata"]["ownerReferences"]) {
+    if (ref.is_object() && ref.value("uid", "") == phone.meta.uid && ref.value("kind", "") == "Phone" &&
+        ref.value("controller", false))
+      return true;
+  }
+  return false;
+}
+
+Json ComputeStatus(const Phone& phone, const Observed& o) {
+  Json st = {{"observedGeneration", phone.meta.generation}};
+  std::string phase, message;
+  bool ready = false, scheduled = false;
+  std::string sched_reason = "NoPod";
+  const bool claim_bound = o.claim && Str(*o.claim, {"status", "phase"}) == "Bound";
+  if (o.pod) {
+    const Json& pod = *o.pod;
+    std::string pod_phase = Str(pod, {"status", "phase"});
+    std::string node = Str(pod, {"spec", "nodeName"});
+    std::string ip = Str(pod, {"status", "podIP"});
+    if (!node.empty()) st["node"] = node;
+    if (!ip.empty()) st["podIP"] = ip;
+    std::string r;
+    scheduled = PodCondition(pod, "PodScheduled", &r) == "True" || !node.empty();
+    sched_reason = scheduled ? "Scheduled" : (r.empty() ? "Pending" : r);
+    ready = PodCondition(pod, "Ready") == "True";
+    message = ContainerProblem(pod);
+    if (pod_phase == "Running") phase = ready ? "Running" : "Starting";
+    else if (pod_phase == "Succeeded") phase = "Stopped";
+    else if (pod_phase == "Failed") phase = "Failed";
+    else phase = scheduled ? "Starting" : "Pending";
+  } else {
+    phase = phone.spec.running ? "Pending" : "Stopped";
+  }
+  if (phone.meta.deleting) phase = "Terminating";
+  st["phase"] = phase;
+  if (!message.empty()) st["message"] = message;
+  st["conditions"] = Json::array({
+      Condition(phone, o, "Ready", ready, ready ? "PodReady" : phase, message),
+      Condition(phone, o, "PodScheduled", scheduled, sched_reason, ""),
+      Condition(phone, o, "StorageBound", claim_bound,
+                claim_bound ? "Bound" : (o.claim ? "Pending" : "NoClaim"), ""),
+  });
+  return st;
+}
+
+Plan Reconcile(const Phone& phone, const Observed& o, const PodOptions& options) {
+  Plan plan;
+  auto act = [&plan](Action::Kind k, Json obj = nullptr, std::string name = "") {
+    plan.actions.push_back(Action{k, std::move(obj), std::move(name)});
+  };
+  auto event = [&plan](std::string type, std::string reason, std::string msg) {
+    plan.events.push_back({std::move(type), std::move(reason), std::move(msg)});
+  };
+  const bool pod_ours = o.pod && OwnedBy(*o.pod, phone);
+  const bool claim_ours = o.claim && OwnedBy(*o.claim, phone);
+
+  if (phone.meta.deleting) {
+    if (!phone.meta.HasFinalizer(kFinalizer)) return plan;
+    if (pod_ours && !Str(*o.pod, {"metadata", "deletionTimestamp"}).size())
+      act(Action::Kind::kDeletePod, nullptr, PodName(phone));
+    if (claim_ours && !Str(*o.claim, {"metadata", "deletionTimestamp"}).size())
+      act(Action::Kind::kDeleteClaim, nullptr, ClaimName(phone));
+    if (!pod_ours && !claim_ours) {
+      act(Action::Kind::kRemoveFinalizer);
+      event("Normal", "Released", "storage released; the phone can go");
+    }
+    return plan;
+  }
+  if (!phone.meta.HasFinalizer(kFinalizer)) {
+    act(Action::Kind::kAddFinalizer);
+    return plan;
+  }
+  if (!o.claim) {
+    act(Action::Kind::kCreateClaim, DesiredClaim(phone));
+  } else if (!claim_ours) {
+    event("Warning", "ClaimConflict", "claim " + ClaimName(phone) + " exists and is not this phone's");
+  }
+  Json desired = DesiredPod(phone, options);
+  if (o.pod && !pod_ours) {
+    event("Warning", "PodConflict", "pod " + PodName(phone) + " exists and is not this phone's");
+  } else if (phone.spec.running) {
+    if (!o.pod) {
+      act(Action::Kind::kCreatePod, desired);
+      event("Normal", "Created", "created pod " + PodName(phone));
+    } else if (Str(*o.pod, {"metadata", "deletionTimestamp"}).empty() &&
+               Str(*o.pod, {"metadata", "annotations", kSpecHashAnnotation}) !=
+                   desired["metadata"]["annotations"][kSpecHashAnnotation].get<std::string>()) {
+      act(Action::Kind::kDeletePod, nullptr, PodName(phone));
+      event("Normal", "Replacing", "the phone's spec changed; replacing its pod");
+    }
+  } else if (o.pod && Str(*o.pod, {"metadata", "deletionTimestamp"}).empty()) {
+    act(Action::Kind::kDeletePod, nullptr, PodName(phone));
+    event("Normal", "Stopping", "deleting pod " + PodName(phone) + " (spec.running is false)");
+  }
+  Json status = ComputeStatus(phone, o);
+  if (Comparable(status) != Comparable(phone.status)) act(Action::Kind::kUpdateStatus, status);
+  return plan;
+}
+
+}  // namespace vmi::cluster
