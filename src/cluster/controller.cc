@@ -10,7 +10,7 @@ namespace {
 constexpr char kPhoneSelector[] = "app.kubernetes.io/name=vmi-phone";
 
 Error StatusError(const std::string& what, const KubeResponse& r) {
-  std::string msg = r.body.is_object() ? r.body.value("message", "") : "";
+  std::string msg = JsonString(r.body, {"message"});
   ErrorCode code = r.status == 409 ? ErrorCode::kAborted : ErrorCode::kUnavailable;
   return Error(code, what + ": status " + std::to_string(r.status) + (msg.empty() ? "" : " " + msg));
 }
@@ -48,8 +48,7 @@ Controller::Controller(ControllerOptions options) : options_(std::move(options))
 Controller::~Controller() { Stop(); }
 
 void Controller::EnqueueOwner(const Json& obj) {
-  if (!obj.contains("metadata") || !obj["metadata"].contains("labels")) return;
-  std::string phone = obj["metadata"]["labels"].value(kPhoneLabel, "");
+  std::string phone = JsonString(obj, {"metadata", "labels", kPhoneLabel});
   if (!phone.empty()) queue_.Add(phone);
 }
 
@@ -137,6 +136,7 @@ Result<void> Controller::Execute(KubeClient& client, const Phone& phone, const J
     case Action::Kind::kAddFinalizer:
     case Action::Kind::kRemoveFinalizer: {
       Json updated = raw;
+      if (!updated["metadata"].is_object()) return Error(ErrorCode::kInvalidArgument, "phone without metadata");
       Json& fin = updated["metadata"]["finalizers"];
       if (!fin.is_array()) fin = Json::array();
       if (a.kind == Action::Kind::kAddFinalizer) {

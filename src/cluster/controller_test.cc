@@ -7,6 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <thread>
 
 #include "cluster/testing/fake_apiserver.h"
@@ -32,6 +35,10 @@ bool Eventually(F cond, std::chrono::milliseconds limit = 10s) {
     std::this_thread::sleep_for(20ms);
   }
   return cond();
+}
+
+std::string Phase(const std::optional<Json>& phone) {
+  return phone ? JsonString(*phone, {"status", "phase"}) : "";
 }
 
 Json Pod(const std::string& name, const std::string& phone = "x") {
@@ -247,8 +254,7 @@ TEST_F(ClusterTest, PhoneLifecycleWithTwoReplicas) {
   EXPECT_EQ(pod["metadata"]["ownerReferences"][0]["uid"], phone["metadata"]["uid"]);
   EXPECT_EQ(pod["spec"]["containers"][1]["image"], "reg.example/vmi:1");
   ASSERT_TRUE(Eventually([&] {
-    auto p = api_->Get(kPhones, "p1");
-    return p && (*p)["status"].value("phase", "") == "Pending";
+    return Phase(api_->Get(kPhones, "p1")) == "Pending";
   }));
 
   // The kubelet runs it: the Phone says Running, with its node and IP.
@@ -265,8 +271,7 @@ TEST_F(ClusterTest, PhoneLifecycleWithTwoReplicas) {
                                    {{"type", "PodScheduled"}, {"status", "True"}}}}};
   ASSERT_EQ(api_->Replace(kPods, "phone-p1", pod, true).first, 200);
   ASSERT_TRUE(Eventually([&] {
-    auto p = api_->Get(kPhones, "p1");
-    return p && (*p)["status"].value("phase", "") == "Running";
+    return Phase(api_->Get(kPhones, "p1")) == "Running";
   }));
   phone = *api_->Get(kPhones, "p1");
   EXPECT_EQ(phone["status"]["node"], "node-1");
@@ -284,8 +289,7 @@ TEST_F(ClusterTest, PhoneLifecycleWithTwoReplicas) {
   EXPECT_TRUE(api_->Get(kClaims, "phone-p1-data").has_value());
   ASSERT_TRUE(Eventually([&] {
     auto p = api_->Get(kPhones, "p1");
-    return p && (*p)["status"].value("phase", "") == "Stopped" &&
-           (*p)["status"].value("observedGeneration", 0) == 2;
+    return Phase(p) == "Stopped" && (*p)["status"]["observedGeneration"] == 2;
   }));
 
   // Only the leader wrote.
@@ -322,9 +326,7 @@ TEST_F(ClusterTest, ConflictsAreRetriedFromFreshState) {
   });
   c.Start();
   bool done = Eventually([&] {
-    auto p = api_->Get(kPhones, "busy");
-    return p && api_->Get(kPods, "phone-busy").has_value() &&
-           (*p)["status"].value("phase", "") == "Pending";
+    return api_->Get(kPods, "phone-busy").has_value() && Phase(api_->Get(kPhones, "busy")) == "Pending";
   }, 15s);
   stop = true;
   writer.join();
@@ -333,6 +335,52 @@ TEST_F(ClusterTest, ConflictsAreRetriedFromFreshState) {
   EXPECT_EQ(phone["metadata"]["finalizers"], Json{kFinalizer});
   RecordProperty("conflicts", api_->counters().conflicts);
   c.Stop();
+}
+
+}  // namespace
+}  // namespace vmi::cluster
+
+namespace vmi::cluster {
+namespace {
+
+TEST(KubeConfigTest, KubeconfigFileAndItsErrors) {
+  char tmpl[] = "/tmp/vmi-kubeconfig-XXXXXX";
+  int fd = mkstemp(tmpl);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  std::string path = tmpl;
+  auto write = [&](const Json& j) {
+    FILE* f = fopen(path.c_str(), "w");
+    fputs(j.dump().c_str(), f);
+    fclose(f);
+  };
+  write({{"current-context", "dev"},
+         {"contexts", {{{"name", "dev"}, {"context", {{"cluster", "c1"}, {"user", "u1"}, {"namespace", "phones"}}}}}},
+         {"clusters", {{{"name", "c1"}, {"cluster", {{"server", "https://10.0.0.1:6443"}, {"certificate-authority", "/etc/ca.pem"}}}}}},
+         {"users", {{{"name", "u1"}, {"user", {{"token", "secret-token"}}}}}}});
+  auto c = KubeconfigFile(path);
+  ASSERT_TRUE(c.ok()) << c.error().ToString();
+  EXPECT_EQ(c->server, "https://10.0.0.1:6443");
+  EXPECT_EQ(c->ca_file, "/etc/ca.pem");
+  EXPECT_EQ(c->token, "secret-token");
+  EXPECT_EQ(c->ns, "phones");
+  // Shapes that are wrong give errors, never exceptions.
+  for (const Json& bad : {Json{{"current-context", "nope"}, {"contexts", Json::array()}},
+                          Json{{"current-context", "dev"}, {"contexts", {{{"name", "dev"}}}}},
+                          Json{{"current-context", 5}},
+                          Json{{"current-context", "dev"},
+                               {"contexts", {{{"name", "dev"}, {"context", {{"cluster", "c1"}}}}}},
+                               {"clusters", {{{"name", "c1"}, {"cluster", {{"server", 7}}}}}}}}) {
+    write(bad);
+    auto r = KubeconfigFile(path);
+    EXPECT_FALSE(r.ok()) << bad.dump();
+    if (!r.ok()) {
+      EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument) << r.error().ToString();
+    }
+  }
+  unlink(path.c_str());
+  EXPECT_EQ(ResourcePath("v1", "ns", "pods", "p"), "/api/v1/namespaces/ns/pods/p");
+  EXPECT_EQ(ResourcePath("vmi.dev/v1", "ns", "phones"), "/apis/vmi.dev/v1/namespaces/ns/phones");
 }
 
 }  // namespace

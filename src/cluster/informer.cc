@@ -5,12 +5,8 @@
 namespace vmi::cluster {
 namespace {
 
-std::string NameOf(const Json& obj) {
-  return obj.contains("metadata") ? obj["metadata"].value("name", "") : "";
-}
-std::string RvOf(const Json& obj) {
-  return obj.contains("metadata") ? obj["metadata"].value("resourceVersion", "") : "";
-}
+std::string NameOf(const Json& obj) { return JsonString(obj, {"metadata", "name"}); }
+std::string RvOf(const Json& obj) { return JsonString(obj, {"metadata", "resourceVersion"}); }
 
 }  // namespace
 
@@ -63,10 +59,11 @@ Result<void> Informer::List(KubeClient& client) {
   std::string path = ResourcePath(options_.api_version, options_.ns, options_.resource);
   if (!options_.label_selector.empty()) path += "?labelSelector=" + options_.label_selector;
   auto r = VMI_TRY(client.Get(path));
-  if (r.status != 200 || !r.body.is_object() || !r.body.contains("items"))
+  if (r.status != 200 || !r.body.is_object() || !r.body.contains("items") || !r.body["items"].is_array())
     return Error(ErrorCode::kUnavailable, "list " + path + ": status " + std::to_string(r.status));
   std::map<std::string, Json> fresh;
-  for (const auto& item : r.body["items"]) fresh[NameOf(item)] = item;
+  for (const auto& item : r.body["items"])
+    if (!NameOf(item).empty()) fresh[NameOf(item)] = item;
   std::vector<std::pair<std::string, Json>> changed;
   {
     std::lock_guard lock(mu_);
@@ -78,7 +75,7 @@ Result<void> Informer::List(KubeClient& client) {
     for (const auto& [name, obj] : objects_)
       if (!fresh.count(name)) changed.emplace_back(name, obj);
     objects_ = std::move(fresh);
-    rv_ = r.body.contains("metadata") ? r.body["metadata"].value("resourceVersion", "") : "";
+    rv_ = RvOf(r.body);
     stats_.lists++;
   }
   synced_ = true;
@@ -97,18 +94,21 @@ Result<bool> Informer::WatchOnce(KubeClient& client) {
   }
   bool relist = false;
   auto r = client.Watch(path, [&](const Json& ev) {
-    std::string type = ev.value("type", "");
-    const Json& obj = ev.contains("object") ? ev["object"] : Json();
+    std::string type = JsonString(ev, {"type"});
+    static const Json kNull;
+    const Json& obj = ev.contains("object") ? ev["object"] : kNull;
     if (type == "ERROR") {
       // A Status object; 410 means our resourceVersion is too old.
-      int code = obj.is_object() ? obj.value("code", 0) : 0;
+      int code = obj.is_object() && obj.contains("code") && obj["code"].is_number_integer()
+                     ? obj["code"].get<int>()
+                     : 0;
       std::lock_guard lock(mu_);
       if (code == 410) stats_.gone++;
       relist = code == 410;
       return false;
     }
-    if (!obj.is_object()) return !stop_;
     std::string name = NameOf(obj);
+    if (name.empty() && type != "BOOKMARK") return !stop_.load();
     {
       std::lock_guard lock(mu_);
       rv_ = RvOf(obj);

@@ -48,31 +48,37 @@ Result<KubeConfig> KubeconfigFile(const std::string& path) {
     j = Json::parse(text, nullptr, false);
     if (j.is_discarded()) return Bad("kubeconfig " + path + ": kubectl did not print JSON");
   }
-  auto find = [&](const char* list, const std::string& name) -> const Json* {
-    if (!j.contains(list) || !j[list].is_array()) return nullptr;
-    for (const auto& e : j[list])
-      if (e.is_object() && e.value("name", "") == name) return &e;
-    return nullptr;
-  };
-  std::string current = j.value("current-context", "");
-  const Json* ctx = find("contexts", current);
-  if (!ctx) return Bad("kubeconfig " + path + ": no context '" + current + "'");
-  const Json& cx = (*ctx)["context"];
-  const Json* cluster = find("clusters", cx.value("cluster", ""));
-  const Json* user = find("users", cx.value("user", ""));
-  if (!cluster) return Bad("kubeconfig " + path + ": no cluster for context " + current);
-  KubeConfig c;
-  const Json& cl = (*cluster)["cluster"];
-  c.server = cl.value("server", "");
-  c.insecure = cl.value("insecure-skip-tls-verify", false);
-  c.ca_file = cl.value("certificate-authority", "");
-  if (cl.contains("certificate-authority-data"))
-    return Bad("kubeconfig " + path + ": inline certificate-authority-data is not supported; "
-               "write it to a file and use certificate-authority");
-  if (user) c.token = (*user)["user"].value("token", "");
-  c.ns = cx.value("namespace", "");
-  if (c.server.empty()) return Bad("kubeconfig " + path + ": the cluster has no server");
-  return c;
+  // A kubeconfig is the operator's file: any shape it has is reported, never
+  // thrown past here.
+  try {
+    auto find = [&](const char* list, const std::string& name) -> const Json* {
+      if (!j.contains(list) || !j[list].is_array()) return nullptr;
+      for (const auto& e : j[list])
+        if (e.is_object() && e.value("name", "") == name) return &e;
+      return nullptr;
+    };
+    std::string current = j.value("current-context", "");
+    const Json* ctx = find("contexts", current);
+    if (!ctx) return Bad("kubeconfig " + path + ": no context '" + current + "'");
+    const Json& cx = ctx->at("context");
+    const Json* cluster = find("clusters", cx.value("cluster", ""));
+    const Json* user = find("users", cx.value("user", ""));
+    if (!cluster) return Bad("kubeconfig " + path + ": no cluster for context " + current);
+    KubeConfig c;
+    const Json& cl = cluster->at("cluster");
+    c.server = cl.value("server", "");
+    c.insecure = cl.value("insecure-skip-tls-verify", false);
+    c.ca_file = cl.value("certificate-authority", "");
+    if (cl.contains("certificate-authority-data"))
+      return Bad("kubeconfig " + path + ": inline certificate-authority-data is not supported; "
+                 "write it to a file and use certificate-authority");
+    if (user) c.token = user->at("user").value("token", "");
+    c.ns = cx.value("namespace", "");
+    if (c.server.empty()) return Bad("kubeconfig " + path + ": the cluster has no server");
+    return c;
+  } catch (const Json::exception& e) {
+    return Bad("kubeconfig " + path + ": " + e.what());
+  }
 }
 
 std::string ResourcePath(const std::string& api_version, const std::string& ns,

@@ -65,8 +65,8 @@ Result<bool> LeaseElector::TryAcquireOrRenew(KubeClient& client) {
   Json lease = got.body;
   Json& spec = lease["spec"];
   if (!spec.is_object()) spec = Json::object();
-  std::string holder = spec.value("holderIdentity", "");
-  std::string record = holder + "|" + spec.value("renewTime", "");
+  std::string holder = JsonString(spec, {"holderIdentity"});
+  std::string record = holder + "|" + JsonString(spec, {"renewTime"});
   auto t = Clock::now();
   if (record != observed_record_) {
     observed_record_ = record;
@@ -78,7 +78,10 @@ Result<bool> LeaseElector::TryAcquireOrRenew(KubeClient& client) {
     return false;  // someone else holds a live lease
   if (holder != options_.identity) {
     spec["acquireTime"] = now;
-    spec["leaseTransitions"] = spec.value("leaseTransitions", 0) + 1;
+    int transitions = spec.contains("leaseTransitions") && spec["leaseTransitions"].is_number_integer()
+                          ? spec["leaseTransitions"].get<int>()
+                          : 0;
+    spec["leaseTransitions"] = transitions + 1;
   }
   spec["holderIdentity"] = options_.identity;
   spec["leaseDurationSeconds"] = duration_s;
@@ -98,7 +101,7 @@ void LeaseElector::Release(KubeClient& client) {
   auto got = client.Get(path);
   if (!got.ok() || got->status != 200) return;
   Json lease = got->body;
-  if (lease["spec"].value("holderIdentity", "") != options_.identity) return;
+  if (JsonString(lease, {"spec", "holderIdentity"}) != options_.identity) return;
   lease["spec"]["holderIdentity"] = "";
   lease["spec"]["renewTime"] = MicroTimeNow();
   client.Put(path, lease).ok();

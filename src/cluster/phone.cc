@@ -72,6 +72,17 @@ bool IsByteQuantity(const std::string& q) {
   return Digits(q, 0, q.size());
 }
 
+std::string JsonString(const Json& j, std::initializer_list<const char*> path) {
+  const Json* cur = &j;
+  for (const char* k : path) {
+    if (!cur->is_object()) return "";
+    auto it = cur->find(k);
+    if (it == cur->end()) return "";
+    cur = &*it;
+  }
+  return cur->is_string() ? cur->get<std::string>() : "";
+}
+
 ObjectMeta ParseMeta(const Json& object) {
   ObjectMeta m;
   const Json empty = Json::object();
@@ -97,7 +108,7 @@ ObjectMeta ParseMeta(const Json& object) {
 
 Result<Phone> ParsePhone(const Json& object) {
   if (!object.is_object()) return Bad("phone: not an object");
-  if (object.value("apiVersion", "") != kApiVersion || object.value("kind", "") != "Phone")
+  if (JsonString(object, {"apiVersion"}) != kApiVersion || JsonString(object, {"kind"}) != "Phone")
     return Bad("phone: apiVersion/kind must be vmi.dev/v1 Phone");
   Phone p;
   p.meta = ParseMeta(object);

@@ -75,6 +75,11 @@ struct Phone {
   Json status = Json::object();  // as stored
 };
 
+// The string at `path` in `j` ("" when a step is missing or not an object,
+// or the value is not a string). Never throws: objects from the API server
+// are data, not promises.
+std::string JsonString(const Json& j, std::initializer_list<const char*> path);
+
 // Reads metadata of any object (name, namespace, uid, resourceVersion,
 // generation, deletionTimestamp, finalizers).
 ObjectMeta ParseMeta(const Json& object);

@@ -3,22 +3,17 @@
 namespace vmi::cluster {
 namespace {
 
-std::string Str(const Json& j, std::initializer_list<const char*> path) {
-  const Json* cur = &j;
-  for (const char* k : path) {
-    if (!cur->is_object() || !cur->contains(k)) return "";
-    cur = &(*cur)[k];
-  }
-  return cur->is_string() ? cur->get<std::string>() : "";
-}
+std::string Str(const Json& j, std::initializer_list<const char*> path) { return JsonString(j, path); }
 
 // The status of condition `type` in a Pod's status.conditions.
 std::string PodCondition(const Json& pod, const std::string& type, std::string* reason = nullptr) {
-  if (!pod.contains("status") || !pod["status"].contains("conditions")) return "";
+  if (!pod.is_object() || !pod.contains("status") || !pod["status"].is_object() ||
+      !pod["status"].contains("conditions") || !pod["status"]["conditions"].is_array())
+    return "";
   for (const auto& c : pod["status"]["conditions"]) {
-    if (c.is_object() && c.value("type", "") == type) {
-      if (reason) *reason = c.value("reason", "");
-      return c.value("status", "");
+    if (JsonString(c, {"type"}) == type) {
+      if (reason) *reason = JsonString(c, {"reason"});
+      return JsonString(c, {"status"});
     }
   }
   return "";
@@ -26,12 +21,14 @@ std::string PodCondition(const Json& pod, const std::string& type, std::string* 
 
 // The first container waiting or terminated with a reason, for messages.
 std::string ContainerProblem(const Json& pod) {
-  if (!pod.contains("status") || !pod["status"].contains("containerStatuses")) return "";
+  if (!pod.is_object() || !pod.contains("status") || !pod["status"].is_object() ||
+      !pod["status"].contains("containerStatuses") || !pod["status"]["containerStatuses"].is_array())
+    return "";
   for (const auto& cs : pod["status"]["containerStatuses"]) {
     for (const char* st : {"waiting", "terminated"}) {
       std::string r = Str(cs, {"state", st, "reason"});
       if (!r.empty() && r != "Completed" && r != "ContainerCreating")
-        return cs.value("name", "") + ": " + r;
+        return JsonString(cs, {"name"}) + ": " + r;
     }
   }
   return "";
@@ -44,8 +41,9 @@ Json Condition(const Phone& phone, const Observed& o, const std::string& type, b
   // Keep the transition time while the condition's status stays.
   if (phone.status.contains("conditions") && phone.status["conditions"].is_array()) {
     for (const auto& c : phone.status["conditions"]) {
-      if (c.is_object() && c.value("type", "") == type && c.value("status", "") == status)
-        since = c.value("lastTransitionTime", o.now);
+      if (JsonString(c, {"type"}) == type && JsonString(c, {"status"}) == status &&
+          !JsonString(c, {"lastTransitionTime"}).empty())
+        since = JsonString(c, {"lastTransitionTime"});
     }
   }
   return {{"type", type},
@@ -80,10 +78,12 @@ const char* ActionKindName(Action::Kind kind) {
 }
 
 bool OwnedBy(const Json& obj, const Phone& phone) {
-  if (!obj.contains("metadata") || !obj["metadata"].contains("ownerReferences")) return false;
+  if (!obj.is_object() || !obj.contains("metadata") || !obj["metadata"].is_object() ||
+      !obj["metadata"].contains("ownerReferences") || !obj["metadata"]["ownerReferences"].is_array())
+    return false;
   for (const auto& ref : obj["metadata"]["ownerReferences"]) {
-    if (ref.is_object() && ref.value("uid", "") == phone.meta.uid && ref.value("kind", "") == "Phone" &&
-        ref.value("controller", false))
+    if (JsonString(ref, {"uid"}) == phone.meta.uid && JsonString(ref, {"kind"}) == "Phone" &&
+        ref.is_object() && ref.contains("controller") && ref["controller"] == true)
       return true;
   }
   return false;
