@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 
 #include "base/unique_fd.h"
 
@@ -80,6 +81,27 @@ Result<void> MakeDirs(const std::string& path, int mode) {
   }
   if (!IsDirectory(path))
     return Error(ErrorCode::kFailedPrecondition, path + " is not a directory");
+  return Ok();
+}
+
+Result<void> CheckSearchableByOthers(const std::string& path) {
+  char* real = realpath(path.c_str(), nullptr);
+  if (real == nullptr) return Error::FromErrno("resolve " + path);
+  std::string dir(real);
+  free(real);
+  while (dir.size() > 1) {
+    dir.resize(std::max<size_t>(dir.rfind('/'), 1));
+    struct stat st;
+    if (stat(dir.c_str(), &st) != 0) return Error::FromErrno("stat " + dir);
+    if ((st.st_mode & S_IXOTH) == 0) {
+      char mode[8];
+      snprintf(mode, sizeof mode, "%04o", st.st_mode & 07777);
+      return Error(ErrorCode::kFailedPrecondition,
+                   dir + " (mode " + mode + ") is not searchable by other users, so " + path +
+                       " cannot be reached from an instance's unprivileged user: chmod o+x " +
+                       dir + " or use a directory outside it");
+    }
+  }
   return Ok();
 }
 

@@ -23,6 +23,10 @@ Result<void> RemoveTree(const std::string& path);
 // The names in a directory (without "." and ".."), sorted. `dir_fd` >= 0
 // lists that open directory instead of `path` (used only in errors then).
 Result<std::vector<std::string>> ListDirectory(const std::string& path, int dir_fd = -1);
+// Fails, naming the first one, when a directory on the way to `path` (its
+// ancestors, not `path` itself) lacks the search bit for others: processes of
+// other users (an instance's unprivileged root) cannot reach `path` then.
+Result<void> CheckSearchableByOthers(const std::string& path);
 bool PathExists(const std::string& path);
 bool IsDirectory(const std::string& path);
 

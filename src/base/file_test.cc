@@ -70,6 +70,26 @@ TEST(FileTest, TempDirIsPrivateAndRemovedWithItsContents) {
   EXPECT_TRUE(RemoveTree(released).ok());
 }
 
+TEST(FileTest, SearchableByOthersNamesTheFirstPrivateAncestor) {
+  TempDir dir = TempDir::MustCreate("vmi-file-test");  // mode 0700
+  ASSERT_TRUE(MakeDirs(dir.path() + "/a/b").ok());
+  auto refused = CheckSearchableByOthers(dir.path() + "/a/b");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_NE(refused.error().ToString().find(dir.path() + " (mode 0700)"), std::string::npos);
+  ASSERT_EQ(chmod(dir.path().c_str(), 0711), 0);
+  ASSERT_EQ(chmod((dir.path() + "/a").c_str(), 0700), 0);
+  refused = CheckSearchableByOthers(dir.path() + "/a/b");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().ToString().find(dir.path() + "/a (mode 0700)"), std::string::npos);
+  ASSERT_EQ(chmod((dir.path() + "/a").c_str(), 0755), 0);
+  EXPECT_TRUE(CheckSearchableByOthers(dir.path() + "/a/b").ok());
+  // The path itself may be private: only the way to it matters.
+  ASSERT_EQ(chmod((dir.path() + "/a/b").c_str(), 0700), 0);
+  EXPECT_TRUE(CheckSearchableByOthers(dir.path() + "/a/b").ok());
+  EXPECT_FALSE(CheckSearchableByOthers(dir.path() + "/missing").ok());
+}
+
 TEST(FileTest, SplitAndTrim) {
   EXPECT_EQ(Split("a,b,,c", ','), (std::vector<std::string>{"a", "b", "", "c"}));
   EXPECT_EQ(Trim("  x y \n"), "x y");

@@ -88,6 +88,8 @@ Result<std::unique_ptr<InstanceManager>> InstanceManager::Create(ManagerOptions 
     if ((st.st_mode & S_IXOTH) == 0 && chmod(dir.c_str(), (st.st_mode & 07777) | S_IXOTH) != 0)
       return Error::FromErrno("chmod " + dir);
   }
+  if (auto reach = CheckSearchableByOthers(options.data_dir + "/instances"); !reach.ok())
+    VMI_LOG(WARN) << "instances will not start: " << reach.error().ToString();
   std::unique_ptr<InstanceManager> m(
       new InstanceManager(std::move(options), std::move(host), repo, images));
   m->loop_ = VMI_TRY(EventLoop::Create());
@@ -254,6 +256,10 @@ Result<void> InstanceManager::StartLocked(Entry& e) {
   const std::string id = r.spec.id;
   const std::string dir = InstanceDir(id);
   const InstanceState before = r.state;
+  // crun resolves the rootfs as the instance's mapped root: a private
+  // directory above the data directory fails deep inside the runtime with a
+  // bare EACCES, so say which one and what to do first.
+  VMI_CHECK_OK(CheckSearchableByOthers(dir + "/bundle"), "data directory");
   auto image = VMI_TRY(images_->Resolve(r.spec.image));
   const bool android = image.guest.kind == GuestKind::kAndroid;
   if (android && !runtime_.host().binderfs)
