@@ -349,8 +349,8 @@ Result<void> InstanceManager::StartLocked(Entry& e) {
   auto net = network_.Attach(r.slot.index, pid, r.spec.network == NetworkMode::kBridge);
   if (!net.ok()) return fail(std::move(net).error());
   if (r.spec.network == NetworkMode::kBridge) {
-    runtime::PortPolicy policy{r.slot.index, network_.HostInterface(r.slot.index), r.slot.ip, pid,
-                               r.spec.bandwidth_mbit};
+    runtime::PortPolicy policy{r.slot.index, network_.HostInterface(r.slot.index), r.slot.ip,
+                               runtime::Network::GuestMac(r.slot.index), r.spec.bandwidth_mbit};
     if (auto p = runtime::ApplyPortPolicy(policy); !p.ok()) return fail(std::move(p).error());
   }
   if (auto m = inject("network"); !m.ok()) return fail(std::move(m).error());

@@ -3,7 +3,7 @@
 // running instance (crun, the linux-mobile session), and against the API.
 // Each test asserts the refusal and that the host, the daemon and a second
 // tenant's instance ("victim") are unaffected. Root only: a real daemon,
-// real containers, real loop devices, ebtables and tc.
+// real containers, real loop devices, nftables and tc.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -22,6 +22,7 @@
 #include "base/file.h"
 #include "base/unique_fd.h"
 #include "daemon_fixture.h"
+#include "runtime/core/port_policy.h"
 
 namespace vmi::testing {
 namespace {
@@ -345,14 +346,8 @@ RunOutput InMalloryNetns(const Json& m, const std::string& script) {
 
 // Packets the port's anti-spoofing chain dropped so far.
 int64_t SpoofDrops(int slot) {
-  auto r = Run({"ebtables", "-L", "vmi-s" + std::to_string(slot), "--Lc"});
-  if (!r.ok()) return -1;
-  int64_t drops = 0;
-  for (const auto& line : Split(r->out, '\n')) {
-    size_t at = line.find("-j DROP , pcnt = ");
-    if (at != std::string::npos) drops += std::atoll(line.c_str() + at + 17);
-  }
-  return drops;
+  auto drops = runtime::PortPolicyDrops(slot);
+  return drops.ok() ? *drops : -1;
 }
 
 TEST_F(AbuseTest, SpoofedAddressesAndArpAreDroppedAtThePort) {

@@ -83,7 +83,7 @@ Result<void> Network::Attach(int slot, pid_t pid, bool bridged) {
   if (bridge <= 0) bridge = VMI_TRY_CTX(host.LinkIndex(config_.bridge), what);
   if (auto stale = host.LinkIndex(host_if); stale.ok())
     host.DeleteLink(*stale).ok();  // a crashed start
-  VMI_CHECK_OK(host.AddVeth(host_if, "eth0", netns.get(), bridge), what);
+  VMI_CHECK_OK(host.AddVeth(host_if, "eth0", netns.get(), bridge, GuestMac(slot)), what);
   auto configured = [&]() -> Result<void> {
     int hi = VMI_TRY(host.LinkIndex(host_if));
     VMI_CHECK_OK(host.SetBridgePortIsolated(hi), "isolate " + host_if);

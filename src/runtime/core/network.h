@@ -15,6 +15,7 @@
 #include <string>
 
 #include "base/result.h"
+#include "runtime/core/rtnetlink.h"
 
 namespace vmi::runtime {
 
@@ -41,6 +42,13 @@ class Network {
   // when the namespace dies). Idempotent.
   Result<void> Detach(int slot);
   std::string HostInterface(int slot) const { return "vmih" + std::to_string(slot); }
+  // The guest's eth0 address, set when the veth is made: locally
+  // administered (02:...), "VM" and the slot, so the port policy knows it
+  // without asking the guest.
+  static MacAddress GuestMac(int slot) {
+    return {0x02, 0x56, 0x4d, static_cast<uint8_t>(slot >> 16), static_cast<uint8_t>(slot >> 8),
+            static_cast<uint8_t>(slot)};
+  }
 
  private:
   NetworkConfig config_;

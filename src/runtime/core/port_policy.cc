@@ -1,64 +1,134 @@
 #include "runtime/core/port_policy.h"
 
-#include <algorithm>
+#include <arpa/inet.h>
 
-#include "base/child_process.h"
+#include <algorithm>
+#include <cstdio>
+#include <mutex>
+
+#include <nlohmann/json.hpp>
+
 #include "base/file.h"
+#include "runtime/core/nftables.h"
 
 namespace vmi::runtime {
 namespace {
 
-std::string Chain(int slot) { return "vmi-s" + std::to_string(slot); }
+std::string Chain(int slot) { return "port" + std::to_string(slot); }
 std::string Ifb(int slot) { return "vmiq" + std::to_string(slot); }
 
-Result<void> RunBatch(std::vector<std::string> argv, const std::string& input) {
-  auto r = VMI_TRY(Run(argv, {}, std::chrono::seconds(10), &input));
-  if (!r.ok())
-    return Error(ErrorCode::kInternal,
-                 argv[0] + " " + DescribeWaitStatus(r.status) + ": " + std::string(Trim(r.err)));
+// The table and its hooks are made once per process (and again if someone
+// deleted the table behind the daemon's back). The map lookup costs the
+// same for one port or a thousand.
+std::mutex base_mu;
+bool base_ready = false;
+
+Result<void> EnsureBase(bool recheck) {
+  std::lock_guard lock(base_mu);
+  if (base_ready && !recheck) return Ok();
+  auto listed = RunNft("list table bridge vmi");
+  if (!listed.ok() && listed.error().code() != ErrorCode::kNotFound) return std::move(listed).error();
+  if (!listed.ok()) {
+    // Priority -200 ("filter" in the bridge family) runs before
+    // ebtables-nft's chains of the same hooks.
+    VMI_TRY(RunNft(
+        "add table bridge vmi\n"
+        "add map bridge vmi ports { type ifname : verdict ; }\n"
+        "add chain bridge vmi input { type filter hook input priority -200 ; policy accept ; }\n"
+        "add chain bridge vmi forward { type filter hook forward priority -200 ; policy accept ; }\n"
+        "add rule bridge vmi input iifname vmap @ports\n"
+        "add rule bridge vmi forward iifname vmap @ports\n"));
+  }
+  base_ready = true;
   return Ok();
 }
 
-// The MAC address of eth0 in the guest's network namespace.
-Result<std::string> GuestMac(pid_t pid) {
-  auto out = VMI_TRY(RunChecked({"nsenter", "--net=/proc/" + std::to_string(pid) + "/ns/net",
-                                 "--", "ip", "-o", "link", "show", "eth0"}));
-  size_t at = out.find("link/ether ");
-  if (at == std::string::npos || out.size() < at + 11 + 17)
-    return Error(ErrorCode::kInternal, "no MAC address on the guest's eth0");
-  return out.substr(at + 11, 17);
+// Rules of the ebtables-nft chain `vmi-s<slot>` in table `bridge filter`
+// and the jumps to it, from an older version of this file.
+void RemoveLegacyChain(int slot) {
+  const std::string chain = "vmi-s" + std::to_string(slot);
+  auto listed = RunNft("list table bridge filter", /*json=*/true);
+  if (!listed.ok()) return;  // no ebtables table: nothing was ever installed
+  auto doc = nlohmann::json::parse(*listed, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object() || !doc["nftables"].is_array()) return;
+  std::string batch;
+  bool chain_exists = false;
+  for (const auto& item : doc["nftables"]) {
+    if (item.contains("chain") && item["chain"].value("name", "") == chain) chain_exists = true;
+    if (!item.contains("rule")) continue;
+    const auto& rule = item["rule"];
+    for (const auto& e : rule.value("expr", nlohmann::json::array()))
+      if (e.contains("jump") && e["jump"].value("target", "") == chain)
+        batch += "delete rule bridge filter " + rule.value("chain", "") + " handle " +
+                 std::to_string(rule.value("handle", 0)) + "\n";
+  }
+  if (!chain_exists) return;
+  batch += "flush chain bridge filter " + chain + "\ndelete chain bridge filter " + chain + "\n";
+  RunNft(batch).ok();
 }
 
 Result<void> Shape(const PortPolicy& p) {
+  const uint64_t rate = static_cast<uint64_t>(p.bandwidth_mbit) * 1000000 / 8;  // bytes/s
   // A 20 ms burst (at least 32 KiB) keeps TCP smooth at the rate.
-  int64_t burst = std::max<int64_t>(32768, p.bandwidth_mbit * 1000000 / 8 / 50);
-  std::string tbf = " root tbf rate " + std::to_string(p.bandwidth_mbit) + "mbit burst " +
-                    std::to_string(burst) + " latency 100ms\n";
+  const uint32_t burst = static_cast<uint32_t>(std::max<uint64_t>(32768, rate / 50));
   const std::string ifb = Ifb(p.slot);
-  VMI_CHECK_OK(RunBatch({"ip", "-batch", "-"}, "link add " + ifb + " type ifb\nlink set " + ifb +
-                                                   " up\n"),
-               "create " + ifb);
-  return RunBatch({"tc", "-batch", "-"},
-                  "qdisc replace dev " + p.host_if + tbf + "qdisc add dev " + p.host_if +
-                      " handle ffff: ingress\n" + "filter add dev " + p.host_if +
-                      " parent ffff: protocol all u32 match u32 0 0 action mirred egress "
-                      "redirect dev " + ifb + "\n" + "qdisc replace dev " + ifb + tbf);
+  auto nl = VMI_TRY(Rtnetlink::Open());
+  VMI_CHECK_OK(nl.AddIfb(ifb), "create " + ifb);
+  int ifb_index = VMI_TRY(nl.LinkIndex(ifb));
+  int host_index = VMI_TRY(nl.LinkIndex(p.host_if));
+  VMI_CHECK_OK(nl.ReplaceRootTbf(host_index, rate, burst, 100), "shape " + p.host_if);
+  VMI_CHECK_OK(nl.RedirectIngress(host_index, ifb_index), "redirect " + p.host_if);
+  VMI_CHECK_OK(nl.ReplaceRootTbf(ifb_index, rate, burst, 100), "shape " + ifb);
+  return Ok();
 }
 
 }  // namespace
 
+Result<int64_t> PortPolicyDrops(int slot) {
+  auto listed = VMI_TRY(RunNft("list chain bridge vmi " + Chain(slot), /*json=*/true));
+  auto doc = nlohmann::json::parse(listed, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object() || !doc["nftables"].is_array())
+    return Error(ErrorCode::kInternal, "nftables: unreadable listing of " + Chain(slot));
+  int64_t drops = 0;
+  for (const auto& item : doc["nftables"]) {
+    if (!item.contains("rule")) continue;
+    for (const auto& e : item["rule"].value("expr", nlohmann::json::array()))
+      if (e.contains("counter") && e["counter"].is_object())
+        drops += e["counter"].value("packets", int64_t{0});
+  }
+  return drops;
+}
+
+std::string FormatMac(const MacAddress& mac) {
+  char text[18];
+  snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
+           mac[4], mac[5]);
+  return text;
+}
+
 Result<void> ApplyPortPolicy(const PortPolicy& p) {
+  // nft would take anything else for a host name and resolve it.
+  in_addr parsed{};
+  if (inet_pton(AF_INET, p.ip.c_str(), &parsed) != 1)
+    return Error(ErrorCode::kInvalidArgument, "anti-spoofing rules: not an IPv4 address: " + p.ip);
   RemovePortPolicy(p.slot, p.host_if);  // leftovers of a crashed start
-  std::string mac = VMI_TRY_CTX(GuestMac(p.netns_pid), "port policy");
   const std::string c = Chain(p.slot);
-  std::string rules = "*filter\n:" + c + " RETURN\n" +
-                      "-A " + c + " -s ! " + mac + " -j DROP\n" +
-                      "-A " + c + " -p IPv4 --ip-src " + p.ip + " -j RETURN\n" +
-                      "-A " + c + " -p ARP --arp-ip-src " + p.ip + " --arp-mac-src " + mac +
-                      " -j RETURN\n" + "-A " + c + " -j DROP\n" +
-                      "-A INPUT -i " + p.host_if + " -j " + c + "\n" +
-                      "-A FORWARD -i " + p.host_if + " -j " + c + "\nCOMMIT\n";
-  VMI_CHECK_OK(RunBatch({"ebtables-restore", "--noflush"}, rules), "anti-spoofing rules");
+  const std::string mac = FormatMac(p.mac);
+  const std::string rules =
+      "add chain bridge vmi " + c + "\n" +
+      "add rule bridge vmi " + c + " ether saddr != " + mac + " counter drop\n" +
+      "add rule bridge vmi " + c + " ether type ip ip saddr " + p.ip + " return\n" +
+      "add rule bridge vmi " + c + " ether type arp arp saddr ip " + p.ip +
+      " arp saddr ether " + mac + " return\n" +
+      "add rule bridge vmi " + c + " counter drop\n" +
+      "add element bridge vmi ports { \"" + p.host_if + "\" : jump " + c + " }\n";
+  VMI_CHECK_OK(EnsureBase(false), "anti-spoofing rules");
+  auto added = RunNft(rules);
+  if (!added.ok() && added.error().code() == ErrorCode::kNotFound) {
+    VMI_CHECK_OK(EnsureBase(true), "anti-spoofing rules");
+    added = RunNft(rules);
+  }
+  if (!added.ok()) return std::move(added).error().Context("anti-spoofing rules");
   if (p.bandwidth_mbit > 0) {
     auto shaped = Shape(p);
     if (!shaped.ok()) {
@@ -70,19 +140,16 @@ Result<void> ApplyPortPolicy(const PortPolicy& p) {
 }
 
 void RemovePortPolicy(int slot, const std::string& host_if) {
-  if (PathExists("/sys/class/net/" + Ifb(slot))) Run({"ip", "link", "del", Ifb(slot)}).ok();
-  const std::string c = Chain(slot);
-  auto listed = Run({"ebtables", "-L", c});
-  if (!listed.ok() || !listed->ok()) return;  // no chain: nothing to do
-  for (const char* parent : {"INPUT", "FORWARD"}) {
-    // Remove every jump to it (a crashed start may have left two).
-    for (int i = 0; i < 4; ++i) {
-      auto d = Run({"ebtables", "-D", parent, "-i", host_if, "-j", c});
-      if (!d.ok() || !d->ok()) break;
-    }
+  // Asked over netlink, not through /sys/class/net, which shows the
+  // namespace sysfs was mounted in rather than the caller's.
+  if (auto nl = Rtnetlink::Open(); nl.ok()) {
+    if (auto index = nl->LinkIndex(Ifb(slot)); index.ok()) nl->DeleteLink(*index).ok();
+    if (auto index = nl->LinkIndex(host_if); index.ok()) nl->DeleteQdiscs(*index).ok();
   }
-  Run({"ebtables", "-F", c}).ok();
-  Run({"ebtables", "-X", c}).ok();
+  // Separate transactions: either may be missing alone after a crash.
+  RunNft("delete element bridge vmi ports { \"" + host_if + "\" }").ok();
+  RunNft("delete chain bridge vmi " + Chain(slot)).ok();
+  RemoveLegacyChain(slot);
 }
 
 }  // namespace vmi::runtime

@@ -1,10 +1,12 @@
 // PortPolicy: what an instance's bridge port lets through, on the host
 // side of its veth, out of the guest's reach (docs/security.md):
 //
-//  - anti-spoofing: an ebtables chain per port (vmi-s<slot>, jumped to from
-//    INPUT and FORWARD for frames coming in on the port) passes only IPv4
-//    with the instance's own source address and ARP claiming that address,
-//    both from the guest interface's own MAC; everything else (other
+//  - anti-spoofing: the nftables table `bridge vmi` holds a verdict map from
+//    bridge port name to a chain per port (port<slot>), consulted by base
+//    chains on the input and forward hooks before the bridge's own filter.
+//    A port's chain passes only IPv4 with the instance's own source address
+//    and ARP claiming that address, both from the guest interface's MAC
+//    (which the daemon set when it made the veth); everything else (other
 //    sources, other MACs, IPv6, other ethertypes) is dropped. Together with
 //    the port isolation of network.h, an instance can neither reach another
 //    one nor pose as it, nor poison the bridge's MAC table.
@@ -13,16 +15,16 @@
 //    device vmiq<slot> with the same tbf. Only classifiers and actions this
 //    kernel has are used (no flower/matchall/police).
 //
-// Uses the ebtables (nf_tables) and tc programs of iptables/iproute2.
+// Both go to the kernel over netlink from this process (libnftables and
+// runtime/core/rtnetlink.h): applying or removing a policy forks nothing.
 // Threads: plain functions; different slots may be set up in parallel.
 #pragma once
-
-#include <sys/types.h>
 
 #include <cstdint>
 #include <string>
 
 #include "base/result.h"
+#include "runtime/core/rtnetlink.h"
 
 namespace vmi::runtime {
 
@@ -30,13 +32,22 @@ struct PortPolicy {
   int slot = 0;
   std::string host_if;          // the host end of the veth, e.g. vmih3
   std::string ip;               // the guest's address
-  pid_t netns_pid = 0;          // a process in the guest's network namespace
+  MacAddress mac{};             // the guest's eth0
   int64_t bandwidth_mbit = 0;   // 0: not shaped
 };
 
 // Installs both; on failure removes what it added.
 Result<void> ApplyPortPolicy(const PortPolicy& p);
-// Removes the slot's chain and ifb device; missing ones are not an error.
+// Removes the slot's chain, map entry and ifb device; missing ones are not
+// an error. Also removes the ebtables chain (vmi-s<slot> in `bridge filter`)
+// that versions before the nftables table installed, so that an instance
+// adopted across an upgrade leaves nothing behind for the slot's next user.
 void RemovePortPolicy(int slot, const std::string& host_if);
+
+// Frames the slot's chain dropped so far (its counters).
+Result<int64_t> PortPolicyDrops(int slot);
+
+// "02:56:4d:00:00:07".
+std::string FormatMac(const MacAddress& mac);
 
 }  // namespace vmi::runtime

@@ -4,11 +4,16 @@
 #include <libmnl/libmnl.h>
 #include <linux/if.h>
 #include <linux/if_addr.h>
+#include <linux/if_ether.h>
 #include <linux/if_link.h>
+#include <linux/pkt_cls.h>
+#include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
+#include <linux/tc_act/tc_mirred.h>
 #include <linux/veth.h>
 #include <sched.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <thread>
@@ -161,7 +166,7 @@ Result<void> Rtnetlink::AddBridge(const std::string& name) {
 }
 
 Result<void> Rtnetlink::AddVeth(const std::string& name, const std::string& peer_name,
-                                int peer_netns_fd, int master_index) {
+                                int peer_netns_fd, int master_index, const MacAddress& peer_mac) {
   nlmsghdr* nlh = Start(buf_.get(), RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, ++seq_);
   ifinfomsg* ifi = PutLink(nlh, 0);
   ifi->ifi_flags = IFF_UP;
@@ -178,10 +183,107 @@ Result<void> Rtnetlink::AddVeth(const std::string& name, const std::string& peer
   nlh->nlmsg_len += MNL_ALIGN(sizeof(ifinfomsg));
   mnl_attr_put_strz(nlh, IFLA_IFNAME, peer_name.c_str());
   mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, static_cast<uint32_t>(peer_netns_fd));
+  mnl_attr_put(nlh, IFLA_ADDRESS, peer_mac.size(), peer_mac.data());
   mnl_attr_nest_end(nlh, peer);
   mnl_attr_nest_end(nlh, data);
   mnl_attr_nest_end(nlh, info);
   return Transact("create veth " + name);
+}
+
+Result<void> Rtnetlink::AddIfb(const std::string& name) {
+  nlmsghdr* nlh = Start(buf_.get(), RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, ++seq_);
+  ifinfomsg* ifi = PutLink(nlh, 0);
+  ifi->ifi_flags = IFF_UP;
+  ifi->ifi_change = IFF_UP;
+  mnl_attr_put_strz(nlh, IFLA_IFNAME, name.c_str());
+  nlattr* info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+  mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "ifb");
+  mnl_attr_nest_end(nlh, info);
+  return Transact("create " + name);
+}
+
+Result<void> Rtnetlink::ReplaceRootTbf(int index, uint64_t rate, uint32_t burst,
+                                       uint32_t latency_ms) {
+  nlmsghdr* nlh = Start(buf_.get(), RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE, ++seq_);
+  auto* tcm = static_cast<tcmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(tcmsg)));
+  tcm->tcm_family = AF_UNSPEC;
+  tcm->tcm_ifindex = index;
+  tcm->tcm_parent = TC_H_ROOT;
+  mnl_attr_put_strz(nlh, TCA_KIND, "tbf");
+  nlattr* opts = mnl_attr_nest_start(nlh, TCA_OPTIONS);
+  tc_tbf_qopt q{};
+  // An Ethernet link layer lets the kernel compute transmit times itself,
+  // so no rate table is sent; TCA_TBF_BURST gives the bucket in bytes.
+  q.rate.linklayer = TC_LINKLAYER_ETHERNET;
+  q.rate.rate = static_cast<uint32_t>(std::min<uint64_t>(rate, ~0U));
+  // The queue holds what the rate drains in `latency_ms`, plus a burst.
+  q.limit = static_cast<uint32_t>(std::min<uint64_t>(rate * latency_ms / 1000 + burst, ~0U));
+  mnl_attr_put(nlh, TCA_TBF_PARMS, sizeof q, &q);
+  if (rate >= ~0U) mnl_attr_put_u64(nlh, TCA_TBF_RATE64, rate);
+  mnl_attr_put_u32(nlh, TCA_TBF_BURST, burst);
+  mnl_attr_nest_end(nlh, opts);
+  return Transact("token bucket on interface " + std::to_string(index));
+}
+
+Result<void> Rtnetlink::RedirectIngress(int index, int to_index) {
+  const std::string what = "redirect interface " + std::to_string(index);
+  nlmsghdr* nlh = Start(buf_.get(), RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ++seq_);
+  auto* tcm = static_cast<tcmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(tcmsg)));
+  tcm->tcm_family = AF_UNSPEC;
+  tcm->tcm_ifindex = index;
+  tcm->tcm_parent = TC_H_INGRESS;
+  tcm->tcm_handle = TC_H_MAKE(TC_H_INGRESS, 0);
+  mnl_attr_put_strz(nlh, TCA_KIND, "ingress");
+  VMI_CHECK_OK(Transact(what), "ingress qdisc");
+
+  // u32 with one key matching every frame (mask 0), terminal, whose action
+  // steals the frame and sends it out of `to_index`.
+  nlh = Start(buf_.get(), RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, ++seq_);
+  tcm = static_cast<tcmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(tcmsg)));
+  tcm->tcm_family = AF_UNSPEC;
+  tcm->tcm_ifindex = index;
+  tcm->tcm_parent = TC_H_MAKE(TC_H_INGRESS, 0);
+  tcm->tcm_info = TC_H_MAKE(1u << 16, htons(ETH_P_ALL));  // priority 1, every protocol
+  mnl_attr_put_strz(nlh, TCA_KIND, "u32");
+  nlattr* opts = mnl_attr_nest_start(nlh, TCA_OPTIONS);
+  // tc_u32_sel ends in a flexible array of keys: the selector is followed
+  // by one all-zero key in the attribute.
+  alignas(tc_u32_sel) char match[sizeof(tc_u32_sel) + sizeof(tc_u32_key)] = {};
+  auto* sel = reinterpret_cast<tc_u32_sel*>(match);
+  sel->flags = TC_U32_TERMINAL;
+  sel->nkeys = 1;
+  mnl_attr_put(nlh, TCA_U32_SEL, sizeof match, match);
+  nlattr* acts = mnl_attr_nest_start(nlh, TCA_U32_ACT);
+  nlattr* act = mnl_attr_nest_start(nlh, 1);  // the first action
+  mnl_attr_put_strz(nlh, TCA_ACT_KIND, "mirred");
+  nlattr* act_opts = mnl_attr_nest_start(nlh, TCA_ACT_OPTIONS);
+  tc_mirred m{};
+  m.action = TC_ACT_STOLEN;
+  m.eaction = TCA_EGRESS_REDIR;
+  m.ifindex = static_cast<uint32_t>(to_index);
+  mnl_attr_put(nlh, TCA_MIRRED_PARMS, sizeof m, &m);
+  mnl_attr_nest_end(nlh, act_opts);
+  mnl_attr_nest_end(nlh, act);
+  mnl_attr_nest_end(nlh, acts);
+  mnl_attr_nest_end(nlh, opts);
+  return Transact(what + " to " + std::to_string(to_index));
+}
+
+Result<void> Rtnetlink::DeleteQdiscs(int index) {
+  for (uint32_t parent : {TC_H_ROOT, TC_H_INGRESS}) {
+    nlmsghdr* nlh = Start(buf_.get(), RTM_DELQDISC, 0, ++seq_);
+    auto* tcm = static_cast<tcmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(tcmsg)));
+    tcm->tcm_family = AF_UNSPEC;
+    tcm->tcm_ifindex = index;
+    tcm->tcm_parent = parent;
+    if (parent == TC_H_INGRESS) tcm->tcm_handle = TC_H_MAKE(TC_H_INGRESS, 0);
+    auto r = Transact("delete qdisc of interface " + std::to_string(index));
+    // The default root qdisc cannot be deleted (EINVAL or ENOENT): nothing was there.
+    if (!r.ok() && r.error().code() != ErrorCode::kNotFound &&
+        r.error().code() != ErrorCode::kInvalidArgument)
+      return r;
+  }
+  return Ok();
 }
 
 Result<void> Rtnetlink::SetBridgePortIsolated(int index) {

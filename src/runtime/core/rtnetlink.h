@@ -14,6 +14,7 @@
 
 #include <stdint.h>
 
+#include <array>
 #include <memory>
 #include <string>
 
@@ -22,6 +23,8 @@
 struct mnl_socket;
 
 namespace vmi::runtime {
+
+using MacAddress = std::array<uint8_t, 6>;
 
 class Rtnetlink {
  public:
@@ -38,9 +41,22 @@ class Rtnetlink {
   Result<int> LinkIndex(const std::string& name);
   Result<void> AddBridge(const std::string& name);
   // A veth pair: `name` here, `peer_name` created directly in the namespace
-  // behind `peer_netns_fd`, the host end enslaved to `master_index` (> 0) and up.
+  // behind `peer_netns_fd` with the address `peer_mac`, the host end
+  // enslaved to `master_index` (> 0) and up.
   Result<void> AddVeth(const std::string& name, const std::string& peer_name, int peer_netns_fd,
-                       int master_index);
+                       int master_index, const MacAddress& peer_mac);
+  // An ifb device (traffic redirected to it is shaped on its egress), up.
+  Result<void> AddIfb(const std::string& name);
+  // Replaces the root qdisc of `index` with a token bucket: `rate` bytes/s,
+  // `burst` bytes, a queue of `latency_ms` at the rate (what `tc qdisc
+  // replace dev X root tbf rate R burst B latency L` does).
+  Result<void> ReplaceRootTbf(int index, uint64_t rate, uint32_t burst, uint32_t latency_ms);
+  // An ingress qdisc on `index` and a match-all u32 filter whose mirred
+  // action redirects every incoming frame to the egress of `to_index`.
+  Result<void> RedirectIngress(int index, int to_index);
+  // Deletes the root and ingress qdiscs of `index` (and so its filters);
+  // missing ones are not an error.
+  Result<void> DeleteQdiscs(int index);
   // A bridge port that may not forward to other isolated ports.
   Result<void> SetBridgePortIsolated(int index);
   Result<void> SetUp(int index);

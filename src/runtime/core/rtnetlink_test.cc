@@ -55,7 +55,7 @@ TEST_F(RtnetlinkTest, WiresAGuestToABridgeLikeIpDid) {
   ASSERT_TRUE(host->AddAddress4(br, "10.77.0.1", 16).ok());
   ASSERT_TRUE(host->SetUp(br).ok());
 
-  auto v = host->AddVeth("vmih-test", "eth0", guest_.get(), br);
+  auto v = host->AddVeth("vmih-test", "eth0", guest_.get(), br, {0x02, 0x56, 0x4d, 0, 0, 7});
   ASSERT_TRUE(v.ok()) << v.error().ToString();
   int hi = *host->LinkIndex("vmih-test");
   auto iso = host->SetBridgePortIsolated(hi);
