@@ -34,8 +34,9 @@ std::string FindInPath(const std::string& name) {
   return "";
 }
 
-// The file system type mounted at `path`, from mountinfo ("" if none).
-std::string MountedType(const std::string& path) {
+// The file system type mounted at `path`, from mountinfo ("" if none), and
+// the mount's id (a new mount at the same path gets a new one).
+std::string MountedType(const std::string& path, std::string* id = nullptr) {
   auto info = ReadFile("/proc/self/mountinfo");
   if (!info.ok()) return "";
   std::string type;
@@ -45,6 +46,7 @@ std::string MountedType(const std::string& path) {
     for (size_t i = 6; i + 1 < f.size(); ++i) {
       if (f[i] == "-") {
         type = f[i + 1];  // the last mount at the path wins
+        if (id) *id = f[0];
         break;
       }
     }
@@ -112,6 +114,16 @@ Result<void> Lxcfs::Start() {
 }
 
 bool Lxcfs::Ensure() {
+  bool started = EnsureServing();
+  std::string id;
+  MountedType(options_.mountpoint, &id);
+  // An adopted mount that is not the one instances were bound to is as new.
+  bool replaced = !mount_id_.empty() && id != mount_id_;
+  mount_id_ = id;
+  return started || replaced;
+}
+
+bool Lxcfs::EnsureServing() {
   if (Alive()) {
     SetStatus(true, "lxcfs at " + options_.mountpoint + " (adopted)");
     return false;
@@ -132,7 +144,15 @@ bool Lxcfs::Ensure() {
 bool Lxcfs::Check(bool* restarted) {
   *restarted = false;
   if (!serving()) return false;
-  if (Alive()) return true;
+  if (Alive()) {
+    // Another daemon on this node (or an operator) may have restarted it
+    // first: running instances still hold the dead mount's files then.
+    std::string id;
+    MountedType(options_.mountpoint, &id);
+    *restarted = !mount_id_.empty() && id != mount_id_;
+    mount_id_ = id;
+    return true;
+  }
   VMI_LOG(WARN) << "lxcfs at " << options_.mountpoint << " died; starting it again";
   if (child_) {
     child_->WaitOrKill(std::chrono::seconds(1)).ok();  // reap ours

@@ -42,10 +42,13 @@ class Lxcfs {
 
   // Adopts a live lxcfs at the mountpoint or starts one. Never fails: an
   // lxcfs that cannot run leaves the host's view, with the reason in status().
-  // True if it started a new lxcfs (instances may hold a dead one's files).
+  // True if the lxcfs mount is not the one this object saw last (it started
+  // one, or adopted one another daemon started): instances may hold a dead
+  // one's files.
   bool Ensure();
   // True if lxcfs serves now. A dead one is unmounted and started again;
-  // `restarted` tells the caller to Rebind() running instances.
+  // `restarted` (also set when someone else replaced the mount since the
+  // last call) tells the caller to Rebind() running instances.
   bool Check(bool* restarted);
   // Puts the current lxcfs files over /proc/... inside the mount namespace
   // of `pid` (an instance's init), replacing stale ones.
@@ -60,11 +63,13 @@ class Lxcfs {
 
  private:
   bool Alive() const;
+  bool EnsureServing();
   Result<void> Start();
   void SetStatus(bool serving, std::string status);
 
   LxcfsOptions options_;
   std::optional<ChildProcess> child_;  // the lxcfs this daemon started, if any
+  std::string mount_id_;               // of the mount instances were last bound to
   mutable std::mutex mu_;
   bool serving_ = false;
   std::string status_ = "not started";
