@@ -41,6 +41,18 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
+# ModemManager in linux-mobile instances (whose /usr is the host's) applies
+# udev rules itself; the rules for vmi's guest modem go beside its own. They
+# match only the driver name vmi-modem, which no host device has.
+rules=images/linux-mobile/udev/77-mm-vmi-modem.rules
+if [ -d /usr/lib/udev/rules.d ] && ! cmp -s "$rules" /usr/lib/udev/rules.d/77-mm-vmi-modem.rules; then
+  if [ "$(id -u)" = 0 ]; then
+    install -m 0644 "$rules" /usr/lib/udev/rules.d/77-mm-vmi-modem.rules
+  else
+    echo "run as root to install $rules into /usr/lib/udev/rules.d" >&2
+  fi
+fi
+
 for dir in web tests/e2e tests/kubernetes; do
   if [ -f "$dir/package.json" ]; then
     if [ ! -d "$dir/node_modules" ] || [ "$dir/package.json" -nt "$dir/node_modules/.stamp" ] \

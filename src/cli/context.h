@@ -115,5 +115,6 @@ void AddTokenCommands(CLI::App& app, Context& ctx);     // auth_commands.cc
 void AddUserCommands(CLI::App& app, Context& ctx);      // user_commands.cc
 void AddAdminCommands(CLI::App& app, Context& ctx);     // admin_commands.cc
 void AddLiveCommands(CLI::App& app, Context& ctx);      // live_commands.cc
+void AddPhoneCommands(CLI::App& app, Context& ctx);     // phone_commands.cc
 
 }  // namespace vmi::cli

@@ -43,6 +43,7 @@ std::string EventLine(const api::SseParser::Event& e, const Json& data) {
   if (data.is_object()) {
     line += " " + Field(data, "id") + " " + Field(data, "name");
     if (data.contains("state")) line += " " + Field(data, "state");
+    if (data.contains("type")) line += " " + Field(data, "type");
     if (data.contains("owner_id")) line += " owner=" + Field(data, "owner_id");
     // device_host events: what happened to the instance's device host.
     if (data.contains("event")) line += " " + Field(data, "event");

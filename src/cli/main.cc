@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
   AddInstanceCommands(app, ctx);
   AddImageCommands(app, ctx);
   AddLiveCommands(app, ctx);
+  AddPhoneCommands(app, ctx);
   AddTokenCommands(app, ctx);
   AddUserCommands(app, ctx);
   AddAdminCommands(app, ctx);

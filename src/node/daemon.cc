@@ -21,6 +21,7 @@
 #include "node/instance_manager.h"
 #include "node/instance_metrics.h"
 #include "node/node_api.h"
+#include "node/phone_service.h"
 #ifdef VMI_HAVE_LIVE
 #include "node/live/live_metrics.h"
 #include "node/live/devhost_routes.h"
@@ -79,6 +80,7 @@ Result<void> RunDaemon(DaemonOptions o) {
     if (o.image_definitions.empty()) o.image_definitions = std::string(share) + "/images";
     if (o.openapi_path.empty()) o.openapi_path = std::string(share) + "/openapi.json";
   }
+  if (o.modem_path.empty()) o.modem_path = exe_dir + "/vmi-modem";
   if (o.web_root.empty()) o.web_root = VMI_DEFAULT_WEB_ROOT;
   if (o.image_definitions.empty()) o.image_definitions = VMI_DEFAULT_IMAGE_DEFINITIONS;
   char real[PATH_MAX];
@@ -111,6 +113,7 @@ Result<void> RunDaemon(DaemonOptions o) {
   store::Migrations migrations;
   api::Management::AddMigrations(migrations);  // users first: instances reference them
   AddInstanceMigrations(migrations);
+  AddPhoneMigrations(migrations);
   VMI_CHECK_OK(migrations.Apply(*db), "migrate database " + db->display_url());
   VMI_LOG(INFO) << "database " << db->display_url();
 
@@ -149,7 +152,23 @@ Result<void> RunDaemon(DaemonOptions o) {
 
   auto events = InstanceEvents::Create(*manager, MakeAccessCheck(*mgmt));  // before the manager
   AddInstanceMetrics(mgmt->metrics(), *manager);
+  PhoneOptions po;
+  po.state_dir = o.data_dir + "/modem";
+  po.modem_binary = o.modem_path;
+  if (!o.phone_range.empty()) po.range = o.phone_range;
+  InstanceEvents* event_stream = events.get();
+  // Telephony is a device service: without it the node still runs.
+  auto phone = PhoneService::Create(po, db.get(), *manager,
+                                    [event_stream](const std::string& id, const nlohmann::json& e) {
+                                      event_stream->PublishPhone(id, e);
+                                    });
+  if (!phone.ok()) {
+    if (!o.phone_range.empty()) return std::move(phone).error().Context("telephony");
+    VMI_LOG(WARN) << "no telephony: " << phone.error().ToString();
+  }
+  std::unique_ptr<PhoneService> phone_service = phone.ok() ? std::move(*phone) : nullptr;
   NodeServices services{mgmt.get(), manager.get(), images.get(), events.get()};
+  services.phone = phone_service.get();
 #ifdef VMI_HAVE_LIVE
   // Viewer caps (docs/security.md): 16 per instance, 32 per user. Before the
   // services that hand tickets out, so it outlives them.
@@ -214,6 +233,7 @@ Result<void> RunDaemon(DaemonOptions o) {
 #ifdef VMI_HAVE_LIVE
   device_hosts.reset();  // its crash events go to `events`; the hosts keep running
 #endif
+  phone_service.reset();  // before the event stream it publishes to
   events.reset();
   return Ok();
 }

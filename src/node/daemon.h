@@ -29,6 +29,8 @@ struct DaemonOptions {
   // (vmi-devhost, beside vmi-monitor) instead of in the daemon.
   bool device_hosts = false;
   std::string devhost_path;  // default: <exe dir>/vmi-devhost
+  std::string modem_path;         // vmi-modem; default: <exe dir>/vmi-modem
+  std::string phone_range;        // numbers given to instances; default NumberRange::kDefault
 };
 
 Result<void> RunDaemon(DaemonOptions options);

@@ -95,6 +95,12 @@ void InstanceEvents::Publish(std::string_view event, const InstanceRecord& r,
   core_->Publish(event, r, j.dump());
 }
 
+void InstanceEvents::PublishPhone(const std::string& id, const api::Json& event) {
+  auto r = core_->manager.Get(id);
+  if (!r.ok()) return;
+  Publish("phone", *r, event);
+}
+
 size_t InstanceEvents::subscribers() const {
   std::lock_guard lock(core_->mu);
   size_t n = 0;

@@ -3,6 +3,9 @@
 //
 //   event: instance          data: <instance JSON, as GET /instances/{id}>
 //   event: removed           data: {"id": "...", "name": "..."}
+//   event: phone             data: {"id": "...", "type": "phone.call.ringing", ...}
+//                            (the phone line's calls, SMS and line changes;
+//                            docs/telephony.md lists the types)
 //   : keep-alive             (a comment every 15 s)
 //
 // On connect the stream starts with one `instance` event per instance the
@@ -40,6 +43,8 @@ class InstanceEvents {
   // Publishes an event about an instance (a device host's crash, ...) to
   // every subscriber who may see the instance.
   void Publish(std::string_view event, const InstanceRecord& r, const nlohmann::json& data);
+  // Publishes a phone event of instance `id` (to whoever may see it).
+  void PublishPhone(const std::string& id, const api::Json& event);
   size_t subscribers() const;
 
  private:

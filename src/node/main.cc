@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
   serve.add_flag("--device-hosts", d.device_hosts,
                  "Run each running instance's devices in a device host process of its own "
                  "(vmi-devhost) instead of in the daemon");
+  serve.add_option("--phone-range", d.phone_range,
+                   "Phone numbers given to instances, +FIRST-+LAST (default +15550100000-+15550199999)");
   try {
     serve.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

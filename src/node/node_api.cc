@@ -2,6 +2,7 @@
 
 #include "node/access.h"
 #include "node/api_routes.h"
+#include "node/phone_routes.h"
 #ifdef VMI_HAVE_LIVE
 #include "node/live/audio_routes.h"
 #include "node/live/devhost_routes.h"
@@ -26,6 +27,7 @@ void RegisterNodeApi(api::Router& router, const NodeServices& s) {
   RegisterImageRoutes(router, *s.images, *s.instances, MakeImageChangeCheck(*s.management), audit);
   RegisterNodeRoutes(router, *s.instances);
   s.events->Register(router);
+  if (s.phone) RegisterPhoneRoutes(router, *s.instances, *s.phone, check);
 #ifdef VMI_HAVE_LIVE
   if (s.live) {
     live::RegisterLiveRoutes(router, *s.instances, *s.live, check, s.viewer_limits);

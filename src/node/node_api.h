@@ -14,6 +14,8 @@
 
 namespace vmi::node {
 
+class PhoneService;
+
 namespace live {
 class LiveService;
 class DeviceHosts;
@@ -29,6 +31,7 @@ struct NodeServices {
   // Set instead of `live` when device hosts serve the live view.
   live::DeviceHosts* device_hosts = nullptr;
   live::ViewerLimits* viewer_limits = nullptr;  // null: no viewer caps
+  PhoneService* phone = nullptr;      // null: no phone routes
 };
 
 // All pointers but `live` are required; they must outlive the router's use.

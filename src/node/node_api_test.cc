@@ -12,6 +12,7 @@
 #include "base/file.h"
 #include "base/temp_dir.h"
 #include "node/access.h"
+#include "node/phone_service.h"
 #include "node/sql_instance_repository.h"
 #include "runtime/core/host_info.h"
 #include "store/testing/postgres_server.h"
@@ -33,6 +34,7 @@ TEST(NodeApiTest, EveryRouteIsDocumentedAndEveryOperationRouted) {
     store::Migrations m;
     api::Management::AddMigrations(m);
     AddInstanceMigrations(m);
+    AddPhoneMigrations(m);
     ASSERT_TRUE(m.Apply(**db).ok());
     auto mgmt = api::Management::Create(db->get(), {});
     ASSERT_TRUE(mgmt.ok());
@@ -47,6 +49,10 @@ TEST(NodeApiTest, EveryRouteIsDocumentedAndEveryOperationRouted) {
     ASSERT_TRUE(manager.ok()) << manager.error().ToString();
     auto events = InstanceEvents::Create(**manager, MakeAccessCheck(**mgmt));
     NodeServices s{mgmt->get(), manager->get(), images->get(), events.get()};
+    auto phone = PhoneService::Create({dir + "/modem", VMI_MODEM_BINARY}, db->get(), **manager,
+                                      nullptr);
+    ASSERT_TRUE(phone.ok()) << phone.error().ToString();
+    s.phone = phone->get();
 #ifdef VMI_HAVE_LIVE
     auto live = live::LiveService::Create(**manager);
     s.live = live.get();

@@ -282,3 +282,40 @@ export async function audit(q: AuditQuery): Promise<AuditEntry[]> {
   const qs = p.toString();
   return listOf<AuditEntry>(await json<unknown>("GET", `/api/v1/audit${qs ? "?" + qs : ""}`), "entries");
 }
+
+// --- phone (docs/telephony.md) ---
+export interface PhoneCall {
+  id: number;
+  direction: "incoming" | "outgoing";
+  state: "dialing" | "alerting" | "incoming" | "active";
+  peer: string;
+  peer_instance?: string;
+}
+export interface PhoneLine {
+  number: string;
+  attached: boolean;
+  registration: "home" | "roaming" | "searching" | "denied" | "none";
+  signal: number;
+  operator: string;
+  calls?: PhoneCall[];
+}
+export interface PhoneSms {
+  id: number;
+  direction: "in" | "out";
+  peer: string;
+  time: number;
+  text: string;
+  parts: number;
+  complete: boolean;
+}
+export const phoneLine = (id: string) => json<PhoneLine>("GET", `${inst(id)}/phone`);
+export const setPhoneLine = (id: string, body: Partial<Pick<PhoneLine, "registration" | "signal" | "operator" | "number">>) =>
+  json<PhoneLine>("PATCH", `${inst(id)}/phone`, { body });
+export const placeCall = (id: string, body: { to: string } | { from: string }) =>
+  json<{ call: number }>("POST", `${inst(id)}/phone/calls`, { body });
+export const answerCall = (id: string, call: number) =>
+  json<PhoneCall[]>("POST", `${inst(id)}/phone/calls/${call}/answer`);
+export const hangUp = (id: string, call: number) => json<void>("DELETE", `${inst(id)}/phone/calls/${call}`);
+export const phoneSms = (id: string) => json<PhoneSms[]>("GET", `${inst(id)}/phone/sms`);
+export const deliverSms = (id: string, from: string, text: string) =>
+  json<unknown>("POST", `${inst(id)}/phone/sms`, { body: { from, text } });

@@ -208,7 +208,15 @@ json BuildOciConfig(const InstanceSpec& spec, const InstanceSlot& slot, const Gu
   for (const auto& dir : image.host_binds) mounts.push_back(Bind(dir, dir, true));
   mounts.push_back(Bind(paths.guest_kit, kGuestKitDir, true));
   mounts.push_back(Bind(paths.devdir, kGuestDevDir, false));
-  if (!android) mounts.push_back(Bind(paths.devdir + "/x11", "/tmp/.X11-unix", false));
+  if (!android) {
+    mounts.push_back(Bind(paths.devdir + "/x11", "/tmp/.X11-unix", false));
+    // The modem's sysfs view (guest/modem/sysfs_view.h): ModemManager finds
+    // the guest's serial modem through sysfs, without udev. Two small
+    // tmpfs mounts, owned by the guest's root, hide the host's tty and
+    // platform devices and let the guest's port relay describe its own.
+    for (const char* dir : {"/sys/class/tty", "/sys/devices/platform"})
+      mounts.push_back(Mount(dir, "tmpfs", "tmpfs", {"nosuid", "noexec", "nodev", "mode=755", "size=64k"}));
+  }
   for (const auto& [host, guest] : paths.limit_views) mounts.push_back(Bind(host, guest, true));
   if (android) {
     // The instance's own binderfs: its binder contexts are not shared with

@@ -73,6 +73,12 @@ TEST(OciSpecTest, MountsDeviceDirKitAndHostTree) {
   const json* x11 = FindMount(c, "/tmp/.X11-unix");
   ASSERT_NE(x11, nullptr);
   EXPECT_EQ((*x11)["source"], "/data/instances/x/dev/x11");
+  // The modem's sysfs view: writable tmpfs over the two sysfs directories.
+  for (const char* dir : {"/sys/class/tty", "/sys/devices/platform"}) {
+    const json* m = FindMount(c, dir);
+    ASSERT_NE(m, nullptr) << dir;
+    EXPECT_EQ((*m)["type"], "tmpfs");
+  }
   const json* kit = FindMount(c, "/opt/vmi");
   ASSERT_NE(kit, nullptr);
   auto kit_opts = (*kit)["options"].get<std::vector<std::string>>();

@@ -1,6 +1,7 @@
 // One instance (#/instances/{id}): the live view (web/src/viewer's Viewer,
 // created while the instance runs), start/stop/restart/delete, screenshot
-// download, console log, VNC details and the instance's facts.
+// download, console log, VNC details, the phone (phone_panel.ts) and the
+// instance's facts.
 //
 // Someone else's instance is a 404 from the server, shown exactly like a
 // missing one.
@@ -10,6 +11,7 @@ import { Viewer } from "../viewer/viewer";
 import { createAudioControls } from "../audio/index";
 import { alertBox, badge, busy, button, bytes, confirmAction, errorText, h, input, notify, showAlert, when } from "./dom";
 import { instances } from "./store";
+import { phonePanel, type PhonePanel } from "./phone_panel";
 import type { Page } from "./page";
 
 export function instancePage(id: string, opts: { forceJpeg: boolean }): Page {
@@ -44,6 +46,8 @@ export function instancePage(id: string, opts: { forceJpeg: boolean }): Page {
     }
   });
 
+  // The phone panel appears once the instance is known to exist.
+  let phone: PhonePanel | null = null;
   const side = h("div", "side",
     actions, err,
     h("section", { class: "panel", "aria-labelledby": "facts-h" }, h("h2", { id: "facts-h", text: "Details" }), facts),
@@ -100,6 +104,10 @@ export function instancePage(id: string, opts: { forceJpeg: boolean }): Page {
 
   function adopt(i: api.Instance): void {
     inst = { ...(inst ?? {}), ...i };
+    if (!phone && !disposed) {
+      phone = phonePanel(i.id);
+      side.insertBefore(phone.root, side.children[2] ?? null);
+    }
     render();
     // Starting, or running without a display yet: ask again soon (the
     // event stream says when the state changes, not when the display is up).
@@ -110,6 +118,7 @@ export function instancePage(id: string, opts: { forceJpeg: boolean }): Page {
 
   function notFound(): void {
     gone = true;
+    phone?.dispose();
     setViewer(false);
     root.replaceChildren(back, h("h1", { text: "Instance not found" }),
       h("p", { class: "muted", text: `There is no instance \u201c${id}\u201d that you can see.` }));
@@ -219,6 +228,7 @@ export function instancePage(id: string, opts: { forceJpeg: boolean }): Page {
       disposed = true;
       clearTimeout(timer);
       clearInterval(logTimer);
+      phone?.dispose();
       unsubscribe();
       viewer?.close();
       viewer = null;

@@ -1,0 +1,269 @@
+// Telephony with real components: a real `vmi serve`, two linux-mobile
+// instances, each running Debian's ModemManager (and D-Bus, polkit) on its
+// guest modem, driven with mmcli inside the instances and with the CLI.
+#include <dirent.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <regex>
+#include <thread>
+
+#include "base/child_process.h"
+#include "base/file.h"
+#include "cli_fixture.h"
+
+namespace vmi::testing {
+namespace {
+
+using Json = nlohmann::json;
+using namespace std::chrono_literals;
+
+class TelephonyTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (geteuid() != 0) return;
+    node_ = new Node();
+    std::string error;
+    if (!node_->Start(&error)) {
+      ADD_FAILURE() << error;
+      return;
+    }
+    user_ = new CliUser();
+    for (const char* name : {"tel-a", "tel-b"}) {
+      CliRun r = Vmi({"create", "--name", name, "--memory", "512M", "--network", "none", "--start"});
+      if (r.code != 0) {
+        ADD_FAILURE() << r.err;
+        return;
+      }
+    }
+    ready_ = true;
+  }
+  static void TearDownTestSuite() {
+    delete user_;
+    if (node_) node_->Stop();
+    delete node_;
+  }
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root";
+    ASSERT_TRUE(ready_);
+  }
+
+  static CliRun Vmi(std::vector<std::string> args, std::chrono::seconds timeout = 60s) {
+    args.insert(args.begin(), {"--server", node_->unix_socket()});
+    return user_->Run(args, {}, "", timeout);
+  }
+  static Json VmiJson(std::vector<std::string> args) {
+    args.insert(args.begin(), "--json");
+    CliRun r = Vmi(args);
+    EXPECT_EQ(r.code, 0) << r.err;
+    return Json::parse(r.out, nullptr, false);
+  }
+  // Runs a shell command in the instance; its stdout.
+  static std::string Sh(const std::string& instance, const std::string& cmd) {
+    CliRun r = Vmi({"exec", instance, "--", "sh", "-c", cmd + " 2>&1"}, 60s);
+    return r.out;
+  }
+  // Repeats `cmd` in the instance until its output matches `re` (or times out).
+  static std::string WaitFor(const std::string& instance, const std::string& cmd,
+                             const std::string& re, std::chrono::seconds timeout = 60s) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::string out;
+    while (std::chrono::steady_clock::now() < deadline) {
+      out = Sh(instance, cmd);
+      if (std::regex_search(out, std::regex(re))) return out;
+      std::this_thread::sleep_for(500ms);
+    }
+    ADD_FAILURE() << instance << ": `" << cmd << "` never matched /" << re << "/; last output:\n"
+                  << out;
+    return out;
+  }
+  static std::string Number(const std::string& instance) {
+    return VmiJson({"phone", instance}).value("number", "");
+  }
+  // The pid of this node's vmi-modem (its --state is under the node's dir).
+  static pid_t ModemPid() {
+    std::string state = node_->dir() + "/data/modem";
+    auto names = ListDirectory("/proc");
+    if (!names.ok()) return 0;
+    for (const auto& n : *names) {
+      if (n.find_first_not_of("0123456789") != std::string::npos) continue;
+      auto cmd = ReadFile("/proc/" + n + "/cmdline");
+      if (cmd.ok() && cmd->find("vmi-modem") != std::string::npos &&
+          cmd->find(state) != std::string::npos && cmd->find("setsid") == std::string::npos)
+        return static_cast<pid_t>(std::stoi(n));
+    }
+    return 0;
+  }
+
+  static inline Node* node_ = nullptr;
+  static inline CliUser* user_ = nullptr;
+  static inline bool ready_ = false;
+};
+
+// The path of the first call mmcli lists with `what` in its line.
+std::string CallPath(const std::string& list, const std::string& what) {
+  std::smatch m;
+  std::regex re("(/org/freedesktop/ModemManager1/Call/[0-9]+) " + what);
+  return std::regex_search(list, m, re) ? m[1].str() : "";
+}
+
+TEST_F(TelephonyTest, EachInstanceHasARegisteredModemWithItsNumber) {
+  std::string a = Number("tel-a"), b = Number("tel-b");
+  EXPECT_TRUE(std::regex_match(a, std::regex("\\+1555010[0-9]{4}"))) << a;
+  EXPECT_NE(a, b);
+  std::string info = WaitFor("tel-a", "mmcli -m any", "state: registered", 180s);
+  EXPECT_NE(info.find(a), std::string::npos) << info;
+  EXPECT_NE(info.find("operator name: vmi"), std::string::npos) << info;
+  WaitFor("tel-b", "mmcli -m any", "state: registered", 180s);
+  // The number is on inspect's phone line and stays the instance's.
+  EXPECT_EQ(Number("tel-a"), a);
+}
+
+TEST_F(TelephonyTest, ACallsBWhoAnswersThenHangsUp) {
+  std::string b = Number("tel-b");
+  WaitFor("tel-a", "mmcli -m any", "state: registered", 180s);
+  WaitFor("tel-b", "mmcli -m any", "state: registered", 180s);
+  // Follow the event stream meanwhile.
+  SpawnOptions so;
+  so.capture_stdout = true;
+  auto events = ChildProcess::Spawn({BinDir() + "/vmi", "--server", node_->unix_socket(), "--json",
+                                     "events", "--instance", "tel-b", "--count", "6"},
+                                    so);
+  ASSERT_TRUE(events.ok());
+
+  std::string created = Sh("tel-a", "mmcli -m any --voice-create-call number=" + b);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(created, m, std::regex("/org/freedesktop/ModemManager1/Call/[0-9]+")))
+      << created;
+  std::string a_call = m[0].str();
+  EXPECT_NE(Sh("tel-a", "mmcli -m any -o " + a_call + " --start").find("successfully"),
+            std::string::npos);
+
+  // B rings: in its ModemManager and in the API.
+  std::string list = WaitFor("tel-b", "mmcli -m any --voice-list-calls", "incoming \\(ringing-in\\)");
+  std::string b_call = CallPath(list, "incoming \\(ringing-in\\)");
+  ASSERT_FALSE(b_call.empty()) << list;
+  Json calls = VmiJson({"call", "tel-b"});
+  ASSERT_EQ(calls.size(), 1u) << calls;
+  EXPECT_EQ(calls[0]["state"], "incoming");
+  EXPECT_EQ(calls[0]["peer"], Number("tel-a"));
+
+  EXPECT_NE(Sh("tel-b", "mmcli -m any -o " + b_call + " --accept").find("successfully"),
+            std::string::npos);
+  WaitFor("tel-b", "mmcli -m any -o " + b_call, "state: active");
+  WaitFor("tel-a", "mmcli -m any -o " + a_call, "state: active", 30s);
+  EXPECT_EQ(VmiJson({"call", "tel-a"})[0]["state"], "active");
+
+  EXPECT_NE(Sh("tel-b", "mmcli -m any -o " + b_call + " --hangup").find("successfully"),
+            std::string::npos);
+  WaitFor("tel-a", "mmcli -m any -o " + a_call, "state: terminated", 30s);
+  WaitFor("tel-b", "mmcli -m any -o " + b_call, "state: terminated", 30s);
+  EXPECT_TRUE(VmiJson({"call", "tel-a"}).empty());
+
+  auto st = events->WaitOrKill(20s);
+  ASSERT_TRUE(st.ok());
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(events->stdout_pipe().get(), buf, sizeof buf)) > 0) out.append(buf, n);
+  for (const char* type : {"phone.call.ringing", "phone.call.active", "phone.call.ended"})
+    EXPECT_NE(out.find(type), std::string::npos) << type << " not in\n" << out;
+}
+
+TEST_F(TelephonyTest, ALongNonLatinSmsArrivesWhole) {
+  std::string b = Number("tel-b");
+  WaitFor("tel-a", "mmcli -m any", "state: registered", 180s);
+  WaitFor("tel-b", "mmcli -m any", "state: registered", 180s);
+  std::string text;
+  const char* words[] = {"Привет", "мир", "こんにちは", "世界", "телефон", "短信"};
+  for (int i = 0; text.size() < 2000; ++i) {
+    std::string next = text + (text.empty() ? "" : " ") + words[i % 6];
+    // Count characters (UTF-8 lead bytes), stop at 300.
+    size_t chars = 0;
+    for (unsigned char c : next) chars += (c & 0xC0) != 0x80;
+    if (chars > 300) break;
+    text = next;
+  }
+  size_t chars = 0;
+  for (unsigned char c : text) chars += (c & 0xC0) != 0x80;
+  while (chars < 300) {
+    text += "ж";
+    ++chars;
+  }
+  std::string created = Sh("tel-a", "mmcli -m any --messaging-create-sms=\"text='" + text +
+                                        "',number='" + b + "'\"");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(created, m, std::regex("/org/freedesktop/ModemManager1/SMS/[0-9]+")))
+      << created;
+  std::string sent = Sh("tel-a", "mmcli -m any -s " + m[0].str() + " --send");
+  EXPECT_NE(sent.find("successfully"), std::string::npos) << sent;
+
+  // B's ModemManager reassembles the parts into one received message.
+  std::string list = WaitFor("tel-b", "mmcli -m any --messaging-list-sms", "\\(received\\)");
+  std::smatch sm;
+  ASSERT_TRUE(std::regex_search(list, sm, std::regex("(/org/freedesktop/ModemManager1/SMS/[0-9]+) \\(received\\)")));
+  std::string shown = WaitFor("tel-b", "mmcli -m any -s " + sm[1].str(), "number: \\+");
+  std::string compact;
+  for (char c : shown)
+    if (c != '\n' && c != ' ' && c != '|') compact += c;
+  std::string want;
+  for (char c : text)
+    if (c != ' ') want += c;
+  EXPECT_NE(compact.find(want), std::string::npos) << shown;
+
+  // The API shows it whole on both sides.
+  Json in = VmiJson({"sms", "tel-b"});
+  bool found = false;
+  for (const auto& msg : in)
+    found |= msg["direction"] == "in" && msg["text"] == text && msg["complete"] == true;
+  EXPECT_TRUE(found) << in.dump();
+}
+
+TEST_F(TelephonyTest, UnknownNumbersFailAtOnceWithTheRightCause) {
+  CliRun call = Vmi({"call", "tel-a", "+4930123456"});
+  EXPECT_EQ(call.code, 1);
+  EXPECT_NE(call.err.find("unassigned number"), std::string::npos) << call.err;
+  WaitFor("tel-a", "mmcli -m any", "state: registered", 180s);
+  std::string created = Sh("tel-a", "mmcli -m any --voice-create-call number=+4930123456");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(created, m, std::regex("/org/freedesktop/ModemManager1/Call/[0-9]+")));
+  auto t0 = std::chrono::steady_clock::now();
+  Sh("tel-a", "mmcli -m any -o " + m[0].str() + " --start");
+  WaitFor("tel-a", "mmcli -m any -o " + m[0].str(), "state: terminated", 30s);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 20s);  // never a hang
+  EXPECT_TRUE(VmiJson({"call", "tel-a"}).empty());
+}
+
+TEST_F(TelephonyTest, ModemServiceKilledMidCallEndsTheCallAndKeepsSms) {
+  WaitFor("tel-b", "mmcli -m any", "state: registered", 180s);
+  ASSERT_EQ(Vmi({"sms", "tel-b", "--from", "+4930123456", "kept", "across", "a", "kill"}).code, 0);
+  ASSERT_EQ(Vmi({"call", "tel-b", "--from", "+4930123456"}).code, 0);
+  WaitFor("tel-b", "mmcli -m any --voice-list-calls", "ringing-in");
+  pid_t pid = ModemPid();
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  // The guest sees the call end; the daemon brings the service back.
+  WaitFor("tel-b", "mmcli -m any --voice-list-calls", "No calls were found|terminated", 60s);
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (ModemPid() == 0 || ModemPid() == pid) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "vmi-modem was not restarted";
+    std::this_thread::sleep_for(200ms);
+  }
+  Json msgs = VmiJson({"sms", "tel-b"});
+  bool kept = false;
+  for (const auto& msg : msgs) kept |= msg["text"] == "kept across a kill";
+  EXPECT_TRUE(kept) << msgs.dump();
+  EXPECT_TRUE(VmiJson({"call", "tel-b"}).empty());
+  // And calls work again.
+  ASSERT_EQ(Vmi({"call", "tel-b", "--from", "+4930123456"}).code, 0);
+  WaitFor("tel-b", "mmcli -m any --voice-list-calls", "ringing-in", 60s);
+  EXPECT_EQ(Vmi({"call", "tel-b", "--hangup", "0"}).code, 0);
+}
+
+}  // namespace
+}  // namespace vmi::testing
