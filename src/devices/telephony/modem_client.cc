@@ -5,6 +5,7 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -77,10 +78,15 @@ Result<UniqueFd> ModemClient::ConnectOrSpawn() {
   so.stderr_fd = log.get();
   // The service outlives the daemon, so it must not be the daemon's child:
   // setsid --fork starts it in its own session under init and exits.
-  auto out = VMI_TRY_CTX(Run({"setsid", "--fork", options_.binary, "--state", options_.state_dir},
-                             so, std::chrono::seconds(10)),
-                         "start " + options_.binary);
-  if (!out.ok()) return Error(ErrorCode::kUnavailable, "setsid " + options_.binary + " failed");
+  // Not Run(): its output pipes would be inherited by the service and never
+  // reach end of file. The service writes to its log instead.
+  auto setsid = VMI_TRY_CTX(
+      ChildProcess::Spawn({"setsid", "--fork", options_.binary, "--state", options_.state_dir}, so),
+      "start " + options_.binary);
+  int status = VMI_TRY_CTX(setsid.WaitOrKill(std::chrono::seconds(10)), "start " + options_.binary);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return Error(ErrorCode::kUnavailable,
+                 "setsid " + options_.binary + " " + DescribeWaitStatus(status));
   for (int i = 0; i < 200; ++i) {
     if (UniqueFd fd = Connect(sock)) {
       VMI_LOG(INFO) << "modem service started from " << options_.binary;
