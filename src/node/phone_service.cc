@@ -43,7 +43,7 @@ Result<std::unique_ptr<PhoneService>> PhoneService::Create(PhoneOptions options,
     std::lock_guard lock(g->mu);
     if (!g->service) return;
     (void)g->service->client_->Call({{"op", "remove"}, {"instance", r.spec.id}});
-    (void)g->service->db_->Exec("DELETE FROM phone_lines WHERE instance_id = ?", {r.spec.id});
+    (void)g->service->db_->Exec("DELETE FROM phone_lines WHERE instance_id = $1", {r.spec.id});
   });
   p->Resync();
   return p;
@@ -56,18 +56,18 @@ PhoneService::~PhoneService() {
 
 Result<std::string> PhoneService::EnsureNumber(const std::string& instance) {
   std::lock_guard lock(mu_);
-  auto row = VMI_TRY(db_->QueryOne("SELECT number FROM phone_lines WHERE instance_id = ?", {instance}));
+  auto row = VMI_TRY(db_->QueryOne("SELECT number FROM phone_lines WHERE instance_id = $1", {instance}));
   if (row) return row->Text(0);
   auto rows = VMI_TRY(db_->Query("SELECT number FROM phone_lines"));
   std::set<std::string> taken;
   for (const auto& r : rows.rows) taken.insert(r.Text(0));
   std::string number = VMI_TRY(range_.FirstFree(taken));
-  VMI_TRY(db_->Exec("INSERT INTO phone_lines (instance_id, number) VALUES (?, ?)", {instance, number}));
+  VMI_TRY(db_->Exec("INSERT INTO phone_lines (instance_id, number) VALUES ($1, $2)", {instance, number}));
   return number;
 }
 
 std::string PhoneService::NumberOf(const std::string& instance) {
-  auto row = db_->QueryOne("SELECT number FROM phone_lines WHERE instance_id = ?", {instance});
+  auto row = db_->QueryOne("SELECT number FROM phone_lines WHERE instance_id = $1", {instance});
   return row.ok() && *row ? (*row)->Text(0) : std::string();
 }
 
@@ -106,13 +106,13 @@ Result<nlohmann::json> PhoneService::SetNumber(const std::string& instance,
   if (old == n) return client_->Call({{"op", "get"}, {"instance", instance}});
   {
     std::lock_guard lock(mu_);
-    auto owner = VMI_TRY(db_->QueryOne("SELECT instance_id FROM phone_lines WHERE number = ?", {n}));
+    auto owner = VMI_TRY(db_->QueryOne("SELECT instance_id FROM phone_lines WHERE number = $1", {n}));
     if (owner) return Error(ErrorCode::kAlreadyExists, "number " + n + " is taken");
-    VMI_TRY(db_->Exec("UPDATE phone_lines SET number = ? WHERE instance_id = ?", {n, instance}));
+    VMI_TRY(db_->Exec("UPDATE phone_lines SET number = $1 WHERE instance_id = $2", {n, instance}));
   }
   auto line = client_->Call({{"op", "line"}, {"instance", instance}, {"number", n}});
   if (!line.ok()) {
-    (void)db_->Exec("UPDATE phone_lines SET number = ? WHERE instance_id = ?", {old, instance});
+    (void)db_->Exec("UPDATE phone_lines SET number = $1 WHERE instance_id = $2", {old, instance});
     return std::move(line).error().Context("change number");
   }
   return client_->Call({{"op", "get"}, {"instance", instance}});

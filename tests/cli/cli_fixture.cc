@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +21,8 @@ bool Node::Start(std::string* error) {
     *error = "mkdtemp failed";
     return false;
   }
+  // Instances' mapped root must traverse it to reach their bundles.
+  chmod(tmpl, 0755);
   dir_ = tmpl;
   std::string log_path = dir_ + "/daemon.log";
   int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);

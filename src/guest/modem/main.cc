@@ -9,7 +9,8 @@
 //
 //   vmi-modem-port [--socket PATH] [--name ttyVMI0] [--events FILE]
 //
-// Threads: one, a poll loop.
+// Threads: one, a poll loop (the pty, the host connection, the port
+// unlocker's inotify watch).
 #include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -22,11 +23,15 @@
 
 #include <cerrno>
 #include <csignal>
+#include <chrono>
 #include <cstring>
+#include <optional>
 #include <string>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/unique_fd.h"
+#include "guest/modem/port_unlocker.h"
 #include "guest/modem/sysfs_view.h"
 
 namespace {
@@ -114,37 +119,60 @@ int main(int argc, char** argv) {
   }
   VMI_LOG(INFO) << "vmi-modem-port: /dev/" << name << " -> " << slave;
 
+  // ModemManager's TIOCEXCL would lock the guest's own root out of the port
+  // after its first close (port_unlocker.h).
+  std::optional<vmi::guest::PortUnlocker> unlocker;
+  if (keep) {
+    auto u = vmi::guest::PortUnlocker::Create(slave, keep.get());
+    if (u.ok()) unlocker.emplace(std::move(*u));
+    else VMI_LOG(WARN) << "vmi-modem-port: " << u.error().ToString();
+  }
+
   int backoff_ms = 100;
+  auto next_connect = std::chrono::steady_clock::now();
+  vmi::UniqueFd host;
   char buf[4096];
   for (;;) {
-    vmi::UniqueFd host = Connect(socket_path);
-    if (!host) {
-      // Drain what the guest writes meanwhile: a modem with no network
-      // answers nothing, as a real one without power would.
-      pollfd p{master.get(), POLLIN, 0};
-      poll(&p, 1, backoff_ms);
-      if (p.revents & POLLIN) (void)!read(master.get(), buf, sizeof buf);
-      backoff_ms = std::min(backoff_ms * 2, 2000);
-      continue;
+    if (!host && std::chrono::steady_clock::now() >= next_connect) {
+      host = Connect(socket_path);
+      if (host) {
+        backoff_ms = 100;
+        VMI_LOG(INFO) << "vmi-modem-port: connected to " << socket_path;
+      } else {
+        next_connect = std::chrono::steady_clock::now() + std::chrono::milliseconds(backoff_ms);
+        backoff_ms = std::min(backoff_ms * 2, 2000);
+      }
     }
-    backoff_ms = 100;
-    VMI_LOG(INFO) << "vmi-modem-port: connected to " << socket_path;
-    for (;;) {
-      pollfd p[2] = {{master.get(), POLLIN, 0}, {host.get(), POLLIN, 0}};
-      if (poll(p, 2, -1) < 0) {
-        if (errno == EINTR) continue;
-        return 1;
+    int timeout = unlocker ? unlocker->Tick() : -1;
+    if (!host) {
+      int wait = vmi::MillisUntil(next_connect);
+      timeout = timeout < 0 ? wait : std::min(timeout, wait);
+    }
+    pollfd p[3] = {{master.get(), POLLIN, 0},
+                   {host ? host.get() : -1, POLLIN, 0},
+                   {unlocker ? unlocker->fd() : -1, POLLIN, 0}};
+    if (poll(p, 3, timeout) < 0) {
+      if (errno == EINTR) continue;
+      return 1;
+    }
+    if (p[2].revents & POLLIN) unlocker->OnReadable();
+    if (p[0].revents & POLLIN) {
+      ssize_t n = read(master.get(), buf, sizeof buf);
+      // Without the host, what the guest writes is dropped: a modem with no
+      // network answers nothing, as a real one without power would.
+      if (n > 0 && host && !WriteAll(host.get(), buf, static_cast<size_t>(n))) {
+        host.reset();
+        VMI_LOG(WARN) << "vmi-modem-port: host modem went away; reconnecting";
       }
-      if (p[0].revents & POLLIN) {
-        ssize_t n = read(master.get(), buf, sizeof buf);
-        if (n > 0 && !WriteAll(host.get(), buf, static_cast<size_t>(n))) break;
-      }
-      if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-        ssize_t n = read(host.get(), buf, sizeof buf);
-        if (n <= 0) break;
+    }
+    if (host && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+      ssize_t n = read(host.get(), buf, sizeof buf);
+      if (n <= 0) {
+        host.reset();
+        VMI_LOG(WARN) << "vmi-modem-port: host modem went away; reconnecting";
+      } else {
         WriteAll(master.get(), buf, static_cast<size_t>(n));
       }
     }
-    VMI_LOG(WARN) << "vmi-modem-port: host modem went away; reconnecting";
   }
 }

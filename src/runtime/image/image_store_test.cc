@@ -53,6 +53,10 @@ TEST_F(ImageStoreTest, BuildsLinuxMobileFromTheHostTree) {
   if (lstat("/bin", &host_bin) == 0 && S_ISLNK(host_bin.st_mode)) {
     EXPECT_TRUE(IsSymlinkTo(r + "/bin", "usr/bin"));
   }
+  EXPECT_TRUE(IsSymlinkTo(r + "/var/run", "/run"));  // where GLib looks for the system bus
+  auto passwd = ReadFile(r + "/etc/passwd");
+  ASSERT_TRUE(passwd.ok());
+  EXPECT_NE(passwd->find("\npolkitd:"), std::string::npos);  // polkitd drops to it
   // Nothing of the host's /usr was copied.
   EXPECT_FALSE(PathExists(r + "/usr/bin"));
 

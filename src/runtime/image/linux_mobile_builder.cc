@@ -173,6 +173,10 @@ Result<LinuxMobileBuild> BuildLinuxMobileRootfs(const std::string& definition_di
     return Error::FromErrno("symlink /etc/localtime");
   if (symlink("/proc/self/mounts", Join(etc, "mtab").c_str()) != 0)
     return Error::FromErrno("symlink /etc/mtab");
+  // Debian's /var/run is a link to /run; GLib's D-Bus clients (mmcli, the
+  // phone apps) look for the system bus under /var/run.
+  VMI_CHECK_OK(MakeDirs(Join(rootfs, "var")), "var");
+  if (symlink("/run", Join(rootfs, "var/run").c_str()) != 0) return Error::FromErrno("symlink /var/run");
   if (IsDirectory(definition_dir + "/etc")) VMI_CHECK_OK(Copy(definition_dir + "/etc", etc), "etc");
   if (IsDirectory(definition_dir + "/home"))
     VMI_CHECK_OK(Copy(definition_dir + "/home", Join(rootfs, "root")), "home");
