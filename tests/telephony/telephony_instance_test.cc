@@ -63,9 +63,10 @@ class TelephonyTest : public ::testing::Test {
     EXPECT_EQ(r.code, 0) << r.err;
     return Json::parse(r.out, nullptr, false);
   }
-  // Runs a shell command in the instance; its stdout.
+  // Runs a shell command in the instance, in the session's UTF-8 locale
+  // (mmcli's option parser refuses non-ASCII text in the C locale); its stdout.
   static std::string Sh(const std::string& instance, const std::string& cmd) {
-    CliRun r = Vmi({"exec", instance, "--", "sh", "-c", cmd + " 2>&1"}, 60s);
+    CliRun r = Vmi({"exec", instance, "--", "sh", "-c", "export LANG=C.UTF-8; " + cmd + " 2>&1"}, 60s);
     return r.out;
   }
   // Repeats `cmd` in the instance until its output matches `re` (or times out).
