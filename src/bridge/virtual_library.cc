@@ -138,6 +138,16 @@ const VirtualLibrary& VirtualLibGLESv2() {
   return *lib;
 }
 
+const VirtualLibrary& VirtualLibmediandk() {
+  static const VirtualLibrary* lib = [] {
+    // Every symbol is the bridge's own: nothing passes through to the host.
+    auto* l = new VirtualLibrary("libmediandk.so", {});
+    hooks::RegisterLibmediandk(*l);
+    return l;
+  }();
+  return *lib;
+}
+
 const std::vector<const VirtualLibrary*>& AllVirtualLibraries() {
   static const std::vector<const VirtualLibrary*> all = {&VirtualLibc(),  &VirtualLibm(),      &VirtualLibdl(),
                                                          &VirtualLiblog(), &VirtualLibstdcxx(), &VirtualLibz()};
@@ -153,6 +163,7 @@ const VirtualLibrary* FindVirtualLibrary(std::string_view name) {
   if (name == "libz.so") return &VirtualLibz();
   if (name == "libEGL.so") return &VirtualLibEGL();
   if (name == "libGLESv2.so" || name == "libGLESv3.so") return &VirtualLibGLESv2();
+  if (name == "libmediandk.so") return &VirtualLibmediandk();
   return nullptr;
 }
 

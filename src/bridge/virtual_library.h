@@ -65,6 +65,8 @@ const VirtualLibrary& VirtualLibz();
 // bridged object needs them).
 const VirtualLibrary& VirtualLibEGL();
 const VirtualLibrary& VirtualLibGLESv2();
+// Media: AMediaCodec/AMediaFormat on the host's libavcodec (media/).
+const VirtualLibrary& VirtualLibmediandk();
 // All of the bionic core libraries, in the order above.
 const std::vector<const VirtualLibrary*>& AllVirtualLibraries();
 // Returns the virtual library called `name` ("libc.so", ...), or nullptr.

@@ -17,6 +17,7 @@ void RegisterLiblog(VirtualLibrary& lib);
 void RegisterLibstdcxx(VirtualLibrary& lib);
 void RegisterLibz(VirtualLibrary& lib);
 void RegisterLibEGL(VirtualLibrary& lib);
+void RegisterLibmediandk(VirtualLibrary& lib);
 
 // Families (each defined in <family>_hooks.cc).
 void AddStdioHooks(VirtualLibrary& lib);
