@@ -148,6 +148,15 @@ const VirtualLibrary& VirtualLibmediandk() {
   return *lib;
 }
 
+const VirtualLibrary& VirtualLibjnigraphics() {
+  static const VirtualLibrary* lib = [] {
+    auto* l = new VirtualLibrary("libjnigraphics.so", {});
+    hooks::RegisterLibjnigraphics(*l);
+    return l;
+  }();
+  return *lib;
+}
+
 const std::vector<const VirtualLibrary*>& AllVirtualLibraries() {
   static const std::vector<const VirtualLibrary*> all = {&VirtualLibc(),  &VirtualLibm(),      &VirtualLibdl(),
                                                          &VirtualLiblog(), &VirtualLibstdcxx(), &VirtualLibz()};
@@ -164,6 +173,7 @@ const VirtualLibrary* FindVirtualLibrary(std::string_view name) {
   if (name == "libEGL.so") return &VirtualLibEGL();
   if (name == "libGLESv2.so" || name == "libGLESv3.so") return &VirtualLibGLESv2();
   if (name == "libmediandk.so") return &VirtualLibmediandk();
+  if (name == "libjnigraphics.so") return &VirtualLibjnigraphics();
   return nullptr;
 }
 

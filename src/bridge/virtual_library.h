@@ -67,6 +67,8 @@ const VirtualLibrary& VirtualLibEGL();
 const VirtualLibrary& VirtualLibGLESv2();
 // Media: AMediaCodec/AMediaFormat on the host's libavcodec (media/).
 const VirtualLibrary& VirtualLibmediandk();
+// AndroidBitmap_* over the JNI environment's bitmaps (jni/jni_env.h).
+const VirtualLibrary& VirtualLibjnigraphics();
 // All of the bionic core libraries, in the order above.
 const std::vector<const VirtualLibrary*>& AllVirtualLibraries();
 // Returns the virtual library called `name` ("libc.so", ...), or nullptr.

@@ -18,6 +18,7 @@ void RegisterLibstdcxx(VirtualLibrary& lib);
 void RegisterLibz(VirtualLibrary& lib);
 void RegisterLibEGL(VirtualLibrary& lib);
 void RegisterLibmediandk(VirtualLibrary& lib);
+void RegisterLibjnigraphics(VirtualLibrary& lib);
 
 // Families (each defined in <family>_hooks.cc).
 void AddStdioHooks(VirtualLibrary& lib);

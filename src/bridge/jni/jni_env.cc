@@ -17,7 +17,7 @@ namespace {
 
 #include "bridge/jni/jni_slot_names.inc"
 
-enum class Kind { kPlain, kClass, kString, kPrimitiveArray, kObjectArray, kByteBuffer, kThrowable };
+enum class Kind { kPlain, kClass, kString, kPrimitiveArray, kObjectArray, kByteBuffer, kThrowable, kBitmap };
 
 struct Method;
 
@@ -34,6 +34,7 @@ struct Object : _jobject {
   std::vector<Object*> elements;     // kObjectArray
   void* address = nullptr;           // kByteBuffer
   jlong capacity = 0;                // kByteBuffer
+  std::unique_ptr<Bitmap> bitmap;    // kBitmap
 };
 
 struct Method {
@@ -433,6 +434,16 @@ jobject NewDirectByteBuffer(JNIEnv*, void* address, jlong capacity) {
   o->capacity = capacity;
   return As<jobject>(o);
 }
+size_t BytesPerPixel(int32_t format) {
+  switch (format) {
+    case 1: case 10: return 4;  // RGBA_8888, RGBA_1010102
+    case 4: case 7: return 2;   // RGB_565, RGBA_4444
+    case 8: return 1;           // A_8
+    case 9: return 8;           // RGBA_F16
+    default: return 0;
+  }
+}
+
 void* GetDirectBufferAddress(JNIEnv*, jobject b) {
   return b != nullptr && O(b)->kind == Kind::kByteBuffer ? O(b)->address : nullptr;
 }
@@ -587,6 +598,26 @@ JNIEnv* Env() {
 }
 
 jclass DefineClass(const char* name) { return As<jclass>(ClassNamed(name)); }
+
+jobject NewBitmap(uint32_t width, uint32_t height, int32_t format) {
+  const size_t bpp = BytesPerPixel(format);
+  if (bpp == 0 || width == 0 || height == 0 || width > (1u << 16) || height > (1u << 16)) return nullptr;
+  auto bitmap = std::make_unique<Bitmap>();
+  bitmap->width = width;
+  bitmap->height = height;
+  bitmap->stride = static_cast<uint32_t>(width * bpp);
+  bitmap->format = format;
+  bitmap->pixels.assign(size_t(bitmap->stride) * height, 0);
+  auto* o = new Object();
+  o->kind = Kind::kBitmap;
+  o->cls = ClassNamed("android/graphics/Bitmap");
+  o->bitmap = std::move(bitmap);
+  return As<jobject>(o);
+}
+
+Bitmap* BitmapOf(jobject obj) {
+  return obj != nullptr && O(obj)->kind == Kind::kBitmap ? O(obj)->bitmap.get() : nullptr;
+}
 
 jmethodID DefineMethod(jclass cls, const char* name, const char* sig, bool is_static, MethodImpl impl) {
   std::lock_guard<std::recursive_mutex> lock(g_mu);

@@ -19,7 +19,10 @@
 
 #include <jni.h>
 
+#include <atomic>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace vmi::bridge::jni {
 
@@ -39,6 +42,22 @@ jmethodID DefineMethod(jclass cls, const char* name, const char* sig, bool is_st
 void* FindNative(jclass cls, const char* name, const char* sig);
 // The class's name ("com/example/Foo").
 std::string ClassName(jclass cls);
+// An android.graphics.Bitmap, for libjnigraphics.so: width x height pixels
+// of an AndroidBitmapFormat (1 RGBA_8888, 4 RGB_565, 7 RGBA_4444, 8 A_8,
+// 9 RGBA_F16, 10 RGBA_1010102), rows `stride` bytes apart, owned by the
+// object (zero-filled). `locks` counts AndroidBitmap_lockPixels not yet
+// unlocked. The host program reads and writes `pixels` directly.
+struct Bitmap {
+  uint32_t width = 0, height = 0, stride = 0;
+  int32_t format = 0;
+  std::vector<uint8_t> pixels;
+  std::atomic<int> locks{0};
+};
+// A new local reference to a bitmap, or nullptr for an unknown format or a
+// zero or overflowing size.
+jobject NewBitmap(uint32_t width, uint32_t height, int32_t format);
+// The bitmap behind `obj`, or nullptr when it is not one.
+Bitmap* BitmapOf(jobject obj);
 // The pending exception's class name and message ("" when none).
 std::string PendingException(JNIEnv* env);
 
