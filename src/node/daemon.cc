@@ -4,6 +4,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <climits>
 #include <csignal>
 #include <iostream>
@@ -21,6 +22,7 @@
 #include "node/instance_manager.h"
 #include "node/instance_metrics.h"
 #include "node/node_api.h"
+#include "node/call_audio.h"
 #include "node/phone_service.h"
 #ifdef VMI_HAVE_LIVE
 #include "node/live/live_metrics.h"
@@ -157,16 +159,26 @@ Result<void> RunDaemon(DaemonOptions o) {
   po.modem_binary = o.modem_path;
   if (!o.phone_range.empty()) po.range = o.phone_range;
   InstanceEvents* event_stream = events.get();
+  // In-call audio follows the phone events; it outlives the phone service.
+  std::atomic<PhoneService*> phone_ptr{nullptr};
+  CallAudio call_audio([&phone_ptr](const std::string& number) {
+    PhoneService* p = phone_ptr.load();
+    return p ? p->InstanceOf(number) : std::string();
+  });
+  po.on_restart = [&call_audio] { call_audio.OnModemRestart(); };
   // Telephony is a device service: without it the node still runs.
-  auto phone = PhoneService::Create(po, db.get(), *manager,
-                                    [event_stream](const std::string& id, const nlohmann::json& e) {
-                                      event_stream->PublishPhone(id, e);
-                                    });
+  auto phone = PhoneService::Create(
+      po, db.get(), *manager,
+      [event_stream, &call_audio](const std::string& id, const nlohmann::json& e) {
+        call_audio.OnPhoneEvent(id, e);
+        event_stream->PublishPhone(id, e);
+      });
   if (!phone.ok()) {
     if (!o.phone_range.empty()) return std::move(phone).error().Context("telephony");
     VMI_LOG(WARN) << "no telephony: " << phone.error().ToString();
   }
   std::unique_ptr<PhoneService> phone_service = phone.ok() ? std::move(*phone) : nullptr;
+  phone_ptr = phone_service.get();
   NodeServices services{mgmt.get(), manager.get(), images.get(), events.get()};
   services.phone = phone_service.get();
 #ifdef VMI_HAVE_LIVE
@@ -187,6 +199,12 @@ Result<void> RunDaemon(DaemonOptions o) {
   } else {
     live_service = live::LiveService::Create(*manager);
     services.live = live_service.get();
+    if (auto audio = live_service->shared_audio()) {
+      // Calls between instances bridge their sound cards (the hub is the
+      // node's one sound card in this layout).
+      call_audio.SetBridge({[audio](const std::string& a, const std::string& b) { audio->SetCallPeer(a, b); },
+                            [audio](const std::string& id) { audio->ClearCallPeer(id); }});
+    }
     services.viewer_limits = &viewer_limits;
     live::AddLiveMetrics(mgmt->metrics(), *live_service, &viewer_limits);
   }

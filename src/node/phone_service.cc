@@ -93,7 +93,14 @@ void PhoneService::Sync(const InstanceRecord& r) {
   if (!done.ok()) VMI_ILOG(WARN, id) << "modem " << req["op"] << ": " << done.error().ToString();
 }
 
+std::string PhoneService::InstanceOf(const std::string& number) {
+  auto row = db_->QueryOne("SELECT instance_id FROM phone_lines WHERE number = $1",
+                           {telephony::Network::Normalize(number)});
+  return row.ok() && *row ? (*row)->Text(0) : std::string();
+}
+
 void PhoneService::Resync() {
+  if (options_.on_restart) options_.on_restart();
   for (const InstanceRecord& r : manager_->List()) Sync(r);
 }
 

@@ -33,6 +33,9 @@ struct PhoneOptions {
   std::string state_dir;     // vmi-modem's state (<data>/modem)
   std::string modem_binary;  // the vmi-modem executable
   std::string range = telephony::NumberRange::kDefault;
+  // Called when the modem service (re)starts, before lines are replayed:
+  // calls do not survive it (the call audio drops its bridges).
+  std::function<void()> on_restart;
 };
 
 class PhoneService {
@@ -45,6 +48,8 @@ class PhoneService {
 
   // The instance's number ("" if it has none yet).
   std::string NumberOf(const std::string& instance);
+  // The instance that has `number` on the node ("" if none).
+  std::string InstanceOf(const std::string& number);
   // An admin's change of number: must be E.164 and free.
   Result<nlohmann::json> SetNumber(const std::string& instance, const std::string& number);
   // Any other request to the modem service for this instance.

@@ -159,6 +159,11 @@ TEST_F(TelephonyTest, ACallsBWhoAnswersThenHangsUp) {
   WaitFor("tel-b", "mmcli -m any -o " + b_call, "state: active");
   WaitFor("tel-a", "mmcli -m any -o " + a_call, "state: active", 30s);
   EXPECT_EQ(VmiJson({"call", "tel-a"})[0]["state"], "active");
+  // The two sound cards are in in-call mode (their bridge itself is tested
+  // by the audio suite's CallBridge tests).
+  auto log = ReadFile(node_->dir() + "/daemon.log");
+  ASSERT_TRUE(log.ok());
+  EXPECT_NE(log->find("in-call audio with"), std::string::npos);
 
   EXPECT_NE(Sh("tel-b", "mmcli -m any -o " + b_call + " --hangup").find("successfully"),
             std::string::npos);

@@ -116,7 +116,15 @@ size_t AudioDevice::running_playback() const {
   return n;
 }
 
-const float* AudioDevice::Tick(int64_t ts, bool listened) {
+const float* AudioDevice::PullMicrophone() {
+  if (!mic_pulled_) {
+    mic_->Pull(mic_block_.data(), kBlockFrames);
+    mic_pulled_ = true;
+  }
+  return mic_block_.data();
+}
+
+const float* AudioDevice::Tick(int64_t ts, bool listened, const float* call_in) {
   std::vector<std::shared_ptr<PacketCallback>> subs;
   {
     std::lock_guard lock(subs_mu_);
@@ -131,6 +139,8 @@ const float* AudioDevice::Tick(int64_t ts, bool listened) {
     else
       s->Skip();  // fake playback: real-time pace, nobody hears it
   }
+  if (call_in)
+    for (size_t i = 0; i < mix_.size(); ++i) mix_[i] += call_in[i];
   frames_played_ += kBlockFrames;
   float gain = muted_.load() ? 0.0f : volume_.load();
   if (gain > 1.0f) {
@@ -163,7 +173,8 @@ const float* AudioDevice::Tick(int64_t ts, bool listened) {
 
   // The microphone is drained every block, whether or not something
   // records, so a recording always starts with fresh audio.
-  mic_->Pull(mic_block_.data(), kBlockFrames);
+  PullMicrophone();
+  mic_pulled_ = false;
   for (auto& [id, s] : streams_)
     if (s->running() && !s->playback()) s->Push(mic_block_.data());
   return mix_.data();

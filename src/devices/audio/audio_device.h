@@ -74,8 +74,20 @@ class AudioDevice {
   // clean and the packets carry the block clock's timestamps, so a player
   // scheduling by timestamp plays the gap as silence. An idle desktop with
   // viewers costs neither encoder time nor bytes.
+  //
+  // `call_in` (2 * kBlockFrames floats, or null): the far end's voice while
+  // the instance is in a call (AudioHub::SetCallPeer), added to the output
+  // like one more playback stream, so every listener of the instance hears
+  // the call.
   static constexpr int kSilenceHangoverBlocks = static_cast<int>(200000 / kBlockUs);  // 200 ms
-  const float* Tick(int64_t timestamp_us, bool listened);
+  const float* Tick(int64_t timestamp_us, bool listened, const float* call_in = nullptr);
+
+  // Takes this block's microphone audio (MicIngress::Pull) if Tick has not
+  // yet for this block, and returns it (2 * kBlockFrames floats). The hub
+  // calls it before ticking the devices, so a call peer's Tick can carry it
+  // in the same block; Tick then hands the same block to the guest's capture
+  // streams.
+  const float* PullMicrophone();
 
   // Loop-thread introspection for tests and the API.
   size_t stream_count() const { return streams_.size(); }
@@ -100,6 +112,7 @@ class AudioDevice {
   std::unique_ptr<MicIngress> mic_;
   std::vector<float> mix_ = std::vector<float>(2 * kBlockFrames);
   std::vector<float> mic_block_ = std::vector<float>(2 * kBlockFrames);
+  bool mic_pulled_ = false;  // mic_block_ holds this block's audio already
   std::atomic<float> volume_{1.0f};
   std::atomic<bool> muted_{false};
   uint64_t frames_played_ = 0;

@@ -88,7 +88,34 @@ void AudioHub::OnTimer() {
   }
 }
 
+void AudioHub::SetCallPeer(const std::string& a, const std::string& b) {
+  if (a == b) return;
+  ClearCallPeer(a);
+  ClearCallPeer(b);
+  call_peers_[a] = b;
+  call_peers_[b] = a;
+}
+
+void AudioHub::ClearCallPeer(const std::string& instance) {
+  auto it = call_peers_.find(instance);
+  if (it == call_peers_.end()) return;
+  call_peers_.erase(it->second);
+  call_peers_.erase(it);
+}
+
+std::string AudioHub::call_peer(const std::string& instance) const {
+  auto it = call_peers_.find(instance);
+  return it == call_peers_.end() ? std::string() : it->second;
+}
+
 void AudioHub::TickAll(int64_t ts) {
+  // In-call: every bridged device's microphone block first, so its peer's
+  // output carries it in this same block.
+  std::map<std::string, const float*> call_in;
+  for (auto& [name, peer] : call_peers_) {
+    auto d = devices_.find(peer);
+    if (d != devices_.end()) call_in[name] = d->second->PullMicrophone();
+  }
   // Which devices someone listens to through a mix (subscribers are
   // checked by the device itself).
   std::map<std::string, const float*> blocks;
@@ -98,7 +125,8 @@ void AudioHub::TickAll(int64_t ts) {
       auto it = l.inputs.find(name);
       if (it != l.inputs.end() && !it->second.muted && it->second.volume > 0) in_mix = true;
     }
-    blocks[name] = d->Tick(ts, in_mix);
+    auto in = call_in.find(name);
+    blocks[name] = d->Tick(ts, in_mix, in == call_in.end() ? nullptr : in->second);
   }
   for (auto& [id, l] : listeners_) {
     std::fill(out_.begin(), out_.end(), 0.0f);

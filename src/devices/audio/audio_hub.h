@@ -52,6 +52,17 @@ class AudioHub {
   void SetMixInput(uint64_t listener, const std::string& instance, float volume, bool muted);
   void RemoveMixInput(uint64_t listener, const std::string& instance);
 
+  // In-call mode (seed 002, "interaction with telephony"): while `a` and
+  // `b` are in a call with each other, each block of a's microphone is
+  // played at b's output and b's at a's, in the same block (the bridge adds
+  // no buffering of its own). An instance has at most one peer; setting a
+  // new one ends the old bridge. Either side may have no device yet (it is
+  // silent until it has).
+  void SetCallPeer(const std::string& a, const std::string& b);
+  // Ends the bridge of `instance`, if any (both directions).
+  void ClearCallPeer(const std::string& instance);
+  std::string call_peer(const std::string& instance) const;
+
   uint64_t ticks() const { return ticks_; }
 
  private:
@@ -72,6 +83,7 @@ class AudioHub {
   EventLoop::TimerId timer_ = 0;
   std::map<std::string, std::unique_ptr<AudioDevice>> devices_;
   std::map<uint64_t, Listener> listeners_;
+  std::map<std::string, std::string> call_peers_;  // both directions
   uint64_t next_listener_ = 1;
   int64_t t0_us_ = 0;       // CLOCK_MONOTONIC of tick 0
   int64_t to_unix_us_ = 0;  // CLOCK_REALTIME - CLOCK_MONOTONIC

@@ -83,6 +83,20 @@ void AudioHost::SetSettings(const std::string& id, AudioSettings s) {
   }
 }
 
+void AudioHost::SetCallPeer(const std::string& a, const std::string& b) {
+  Call([&] { hub_->SetCallPeer(a, b); });
+}
+
+void AudioHost::ClearCallPeer(const std::string& id) {
+  Call([&] { hub_->ClearCallPeer(id); });
+}
+
+std::string AudioHost::call_peer(const std::string& id) {
+  std::string peer;
+  Call([&] { peer = hub_->call_peer(id); });
+  return peer;
+}
+
 audio::AudioDevice* AudioHost::device(const std::string& id) const {
   std::lock_guard lock(mu_);
   auto it = devices_.find(id);

@@ -67,6 +67,13 @@ class AudioHost {
   void SetMixInput(uint64_t listener, const std::string& id, float volume, bool muted);
   void RemoveMixListener(uint64_t listener);
 
+  // In-call audio between two instances (audio::AudioHub::SetCallPeer):
+  // the phone service sets it when a call between them becomes active and
+  // clears it when the call ends. Kept across a device's removal and re-add.
+  void SetCallPeer(const std::string& a, const std::string& b);
+  void ClearCallPeer(const std::string& id);
+  std::string call_peer(const std::string& id);
+
   // For tests and diagnostics. device(): null if the instance has none;
   // valid until Remove().
   size_t device_count() const;

@@ -1,0 +1,189 @@
+// In-call audio bridge benchmark (AudioHub::SetCallPeer): `pairs` pairs of
+// bridged audio devices on one real hub, every side speaking 20 ms Opus
+// packets into its microphone as a viewer's browser does. Measures
+//
+//   - latency: a click written into A's microphone until the first block of
+//     B's output that carries it (mix listener), over `clicks` clicks, with
+//     the anchor of the same click into A's microphone until A's own guest
+//     capture side takes it from the FIFO (the microphone path without a
+//     call; MicIngress::buffered_frames drops to zero);
+//   - the hub thread's CPU per bridged call with every pair talking.
+//
+// Usage: vmi_call_audio_bench [pairs] [clicks]. Prints JSON lines.
+#include <opus/opus.h>
+#include <time.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <vector>
+
+#include <future>
+
+#include "base/temp_dir.h"
+#include "devices/audio/audio_hub.h"
+
+using namespace std::chrono_literals;
+using vmi::audio::AudioDevice;
+
+namespace {
+
+// The hub on its own loop thread, as the daemon's AudioHost runs it.
+class HubThread {
+ public:
+  HubThread() {
+    loop_ = std::move(*vmi::EventLoop::Create());
+    hub_ = std::move(*vmi::audio::AudioHub::Create(loop_.get()));
+    thread_ = std::thread([this] { (void)loop_->Run(); });
+  }
+  ~HubThread() {
+    Call([this] { hub_.reset(); });
+    loop_->Stop();
+    thread_.join();
+  }
+  void Call(const std::function<void()>& fn) {
+    std::promise<void> done;
+    loop_->Post([&] {
+      fn();
+      done.set_value();
+    });
+    done.get_future().wait();
+  }
+  vmi::audio::AudioHub& hub() { return *hub_; }
+
+ private:
+  std::unique_ptr<vmi::EventLoop> loop_;
+  std::unique_ptr<vmi::audio::AudioHub> hub_;
+  std::thread thread_;
+};
+
+double Ms(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
+
+nlohmann::json Percentiles(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  auto at = [&](double q) { return v.empty() ? 0.0 : v[std::min(v.size() - 1, size_t(q * v.size()))]; };
+  return {{"p50_ms", at(0.5)}, {"p99_ms", at(0.99)}, {"max_ms", v.empty() ? 0.0 : v.back()}};
+}
+
+struct Packet {
+  std::vector<uint8_t> bytes;
+};
+
+Packet Encode(OpusEncoder* enc, float amplitude) {
+  std::vector<float> pcm(960);
+  for (size_t i = 0; i < pcm.size(); ++i)
+    pcm[i] = amplitude * static_cast<float>(std::sin(2 * M_PI * 1000 * i / 48000.0));
+  uint8_t buf[1500];
+  int n = opus_encode_float(enc, pcm.data(), 960, buf, sizeof buf);
+  return {std::vector<uint8_t>(buf, buf + std::max(n, 0))};
+}
+
+double ThreadCpuMs(pid_t tid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+  FILE* f = fopen(path, "r");
+  if (!f) return 0;
+  char buf[1024];
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  const char* p = strrchr(buf, ')');
+  unsigned long utime = 0, stime = 0;
+  if (p) sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime);
+  return (utime + stime) * 1000.0 / sysconf(_SC_CLK_TCK);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int pairs = argc > 1 ? atoi(argv[1]) : 100;
+  int clicks = argc > 2 ? atoi(argv[2]) : 50;
+  int err;
+  OpusEncoder* enc = opus_encoder_create(48000, 1, OPUS_APPLICATION_VOIP, &err);
+  Packet silence = Encode(enc, 0.0f), click = Encode(enc, 0.8f);
+
+  std::vector<vmi::TempDir> dirs;
+  for (int i = 0; i < 2 * pairs; ++i) dirs.push_back(vmi::TempDir::MustCreate("vmi-call-audio"));
+  HubThread hub;
+  std::vector<AudioDevice*> dev(2 * pairs);
+  std::atomic<int64_t> heard_at{0};  // steady ns of the first loud block at B0
+  pid_t hub_tid = 0;
+  hub.Call([&] {
+    hub_tid = static_cast<pid_t>(gettid());
+    for (int i = 0; i < 2 * pairs; ++i) dev[i] = *hub.hub().AddDevice("d" + std::to_string(i), dirs[i].path());
+    uint64_t l = hub.hub().AddMixListener([&](const float* x, size_t n, int64_t) {
+      for (size_t k = 0; k < 2 * n; ++k)
+        if (std::fabs(x[k]) > 0.05f && heard_at == 0) {
+          heard_at = std::chrono::steady_clock::now().time_since_epoch().count();
+          break;
+        }
+    });
+    hub.hub().SetMixInput(l, "d1", 1.0f, false);
+  });
+
+  // Latency: bridged (A0 -> B0's output) and the anchor (A0's FIFO drained
+  // by its own capture side, no call).
+  auto measure = [&](bool bridged) {
+    std::vector<double> ms;
+    for (int c = 0; c < clicks; ++c) {
+      for (int k = 0; k < 10; ++k) {  // 200 ms of silence between clicks
+        (void)dev[0]->microphone().Feed(silence.bytes);
+        std::this_thread::sleep_for(20ms);
+      }
+      heard_at = 0;
+      auto t0 = std::chrono::steady_clock::now();
+      (void)dev[0]->microphone().Feed(click.bytes);
+      if (bridged) {
+        while (heard_at == 0 && std::chrono::steady_clock::now() - t0 < 500ms) std::this_thread::sleep_for(50us);
+        if (heard_at) ms.push_back((heard_at - t0.time_since_epoch().count()) / 1e6);
+      } else {
+        // The first of the click's four blocks leaves the FIFO.
+        while (dev[0]->microphone().buffered_frames() > 960 - 240 &&
+               std::chrono::steady_clock::now() - t0 < 500ms)
+          std::this_thread::sleep_for(50us);
+        ms.push_back(Ms(std::chrono::steady_clock::now() - t0));
+      }
+    }
+    return ms;
+  };
+  auto anchor = measure(false);
+  hub.Call([&] {
+    for (int i = 0; i < pairs; ++i) hub.hub().SetCallPeer("d" + std::to_string(2 * i), "d" + std::to_string(2 * i + 1));
+  });
+  auto bridged = measure(true);
+  printf("%s\n", nlohmann::json{{"bench", "call_audio_latency"}, {"clicks", clicks},
+                                {"mic_to_peer_output", Percentiles(bridged)},
+                                {"anchor_mic_to_own_capture", Percentiles(anchor)},
+                                {"block_ms", vmi::audio::kBlockUs / 1000.0}}
+                     .dump()
+                     .c_str());
+
+  // Load: every side talks (one 20 ms packet each per 20 ms) for 5 s.
+  Packet talk = Encode(enc, 0.3f);
+  pid_t feeder_tid = static_cast<pid_t>(gettid());
+  double cpu0 = ThreadCpuMs(hub_tid), dec0 = ThreadCpuMs(feeder_tid);
+  auto start = std::chrono::steady_clock::now(), next = start;
+  while (std::chrono::steady_clock::now() - start < 5s) {
+    for (auto* d : dev) (void)d->microphone().Feed(talk.bytes);
+    next += 20ms;
+    std::this_thread::sleep_until(next);
+  }
+  double wall = Ms(std::chrono::steady_clock::now() - start);
+  double cpu = ThreadCpuMs(hub_tid) - cpu0, dec = ThreadCpuMs(feeder_tid) - dec0;
+  printf("%s\n", nlohmann::json{{"bench", "call_audio_load"}, {"bridged_calls", pairs},
+                                {"hub_cpu_percent", 100.0 * cpu / wall},
+                                {"hub_cpu_ms_per_call_per_s", cpu / pairs / (wall / 1000.0)},
+                                {"mic_decode_cpu_percent", 100.0 * dec / wall},
+                                {"note", "the hub thread mixes, bridges and feeds captures; every microphone's Opus "
+                                         "decode runs on the thread that receives it (here one feeder thread)"}}
+                     .dump()
+                     .c_str());
+  opus_encoder_destroy(enc);
+  return 0;
+}
