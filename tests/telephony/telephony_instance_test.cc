@@ -44,6 +44,9 @@ class TelephonyTest : public ::testing::Test {
     ready_ = true;
   }
   static void TearDownTestSuite() {
+    // Instances outlive their daemon by design: remove them first.
+    if (node_ && user_)
+      for (const char* name : {"tel-a", "tel-b"}) Vmi({"rm", "--force", name}, 120s);
     delete user_;
     if (node_) node_->Stop();
     delete node_;
