@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 
 #include "base/clock.h"
+#include "base/file.h"
 
 namespace vmi {
 
@@ -36,6 +38,19 @@ bool WaitPidfdExit(int pidfd, std::chrono::milliseconds timeout) {
     if (r > 0) return true;
     if (r == 0 || errno != EINTR) return false;
   }
+}
+
+uint64_t ProcessStartTicks(pid_t pid) {
+  if (pid <= 0) return 0;
+  auto stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat.ok()) return 0;
+  // Field 22 (starttime), counted after the ")" that ends the command name.
+  size_t close = stat->rfind(')');
+  if (close == std::string::npos) return 0;
+  auto fields = Split(std::string_view(*stat).substr(close + 2), ' ');
+  if (fields.size() < 20) return 0;
+  if (fields[0] == "Z" || fields[0] == "X") return 0;  // exited, not yet reaped
+  return std::strtoull(fields[19].c_str(), nullptr, 10);
 }
 
 }  // namespace vmi

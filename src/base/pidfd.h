@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 
 #include "base/result.h"
 #include "base/unique_fd.h"
@@ -20,5 +21,8 @@ Result<void> SignalPidfd(int pidfd, int sig);
 // Waits up to `timeout` for the process to exit (the pidfd becomes readable).
 // True if it exited; it is not reaped (waitid(P_PIDFD) does that, if it is ours).
 bool WaitPidfdExit(int pidfd, std::chrono::milliseconds timeout);
+// Start time of a process in clock ticks since boot (0 if it is gone or a
+// zombie): with the pid, an identity no later process shares.
+uint64_t ProcessStartTicks(pid_t pid);
 
 }  // namespace vmi

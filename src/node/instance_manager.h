@@ -31,6 +31,7 @@
 #include "base/backoff.h"
 #include "base/child_process.h"
 #include "base/event_loop.h"
+#include "base/pidfd.h"
 #include "node/image_resolver.h"
 #include "node/instance_repository.h"
 #include "runtime/core/host_info.h"
@@ -145,8 +146,5 @@ class InstanceManager {
   std::map<std::string, UniqueFd> watched_;  // loop thread only
   std::thread watcher_;
 };
-
-// Start time of a process in clock ticks since boot (0 if it is gone).
-uint64_t ProcessStartTicks(pid_t pid);
 
 }  // namespace vmi::node

@@ -1,16 +1,20 @@
 // Real containers through the real daemon and CLI: isolation, limits,
 // persistence across stop/start and daemon crashes, the guest session,
 // rollback after injected failures, bad input and concurrent calls.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <set>
 #include <thread>
 
+#include "base/child_process.h"
 #include "base/file.h"
+#include "base/unique_fd.h"
 #include "daemon_fixture.h"
 
 namespace vmi::testing {
@@ -152,6 +156,36 @@ TEST_F(RuntimeTest, GuestSeesItsOwnLimits) {
   }
   EXPECT_EQ(again, "512") << "the view did not come back after lxcfs was restarted";
   EXPECT_EQ(daemon_->Json({"info"}).value("guest_limits_view", ""), "lxcfs");
+
+  // Someone else (another daemon on the node, an operator) replaces lxcfs
+  // before this daemon's next check: the daemon finds a live mount, but not
+  // the one the instance holds, and must rebind all the same.
+  pid = ReadFile("/run/vmi/lxcfs.pid");
+  ASSERT_TRUE(pid.ok());
+  ASSERT_EQ(kill(std::stoi(*pid), SIGKILL), 0);
+  for (int i = 0; i < 50 && umount2("/run/vmi/lxcfs", MNT_DETACH) != 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  // Its output goes where the daemon's lxcfs writes: inheriting ctest's pipe
+  // would keep ctest waiting for as long as this lxcfs serves.
+  UniqueFd log(open("/run/vmi/lxcfs.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+  ASSERT_TRUE(log);
+  SpawnOptions so;
+  so.new_session = true;
+  so.stdout_fd = log.get();
+  so.stderr_fd = log.get();
+  auto other = ChildProcess::Spawn(
+      {"/usr/bin/lxcfs", "-f", "--enable-cfs", "-l", "-p", "/run/vmi/lxcfs.pid", "/run/vmi/lxcfs"},
+      so);
+  ASSERT_TRUE(other.ok()) << other.error().ToString();
+  other->Detach();  // the node's lxcfs from now on, as the daemon's would be
+  again.clear();
+  for (int i = 0; i < 100; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto [c, o] = daemon_->Exec(a, {"sh", "-c", "free -m | awk '/^Mem:/{print $2}'"});
+    again = std::string(Trim(o));
+    if (c == 0 && again == "512") break;
+  }
+  EXPECT_EQ(again, "512") << "the view did not come back after lxcfs was replaced";
 }
 
 // rm --force of running instances, all at once, while the host and the

@@ -14,6 +14,7 @@
 #include "base/child_process.h"
 #include "base/file.h"
 #include "base/log.h"
+#include "base/pidfd.h"
 #include "base/unique_fd.h"
 
 namespace vmi::runtime {
@@ -55,6 +56,16 @@ std::string MountedType(const std::string& path, std::string* id = nullptr) {
 }
 
 }  // namespace
+
+std::string Lxcfs::ServingIdentity() const {
+  // Mount ids are reused as soon as a mount is gone, so the lxcfs process
+  // (pid and start time, from the pid file it writes) completes the identity.
+  std::string id;
+  MountedType(options_.mountpoint, &id);
+  auto pid = ReadFile(options_.mountpoint + ".pid");
+  pid_t p = pid.ok() ? static_cast<pid_t>(std::atoi(pid->c_str())) : 0;
+  return id + ":" + std::to_string(p) + ":" + std::to_string(ProcessStartTicks(p));
+}
 
 Lxcfs::~Lxcfs() {
   if (child_) child_->Detach();  // it outlives the daemon on purpose
@@ -115,11 +126,10 @@ Result<void> Lxcfs::Start() {
 
 bool Lxcfs::Ensure() {
   bool started = EnsureServing();
-  std::string id;
-  MountedType(options_.mountpoint, &id);
-  // An adopted mount that is not the one instances were bound to is as new.
-  bool replaced = !mount_id_.empty() && id != mount_id_;
-  mount_id_ = id;
+  std::string id = ServingIdentity();
+  // An adopted lxcfs that is not the one instances were bound to is as new.
+  bool replaced = !serving_id_.empty() && id != serving_id_;
+  serving_id_ = id;
   return started || replaced;
 }
 
@@ -147,10 +157,9 @@ bool Lxcfs::Check(bool* restarted) {
   if (Alive()) {
     // Another daemon on this node (or an operator) may have restarted it
     // first: running instances still hold the dead mount's files then.
-    std::string id;
-    MountedType(options_.mountpoint, &id);
-    *restarted = !mount_id_.empty() && id != mount_id_;
-    mount_id_ = id;
+    std::string id = ServingIdentity();
+    *restarted = !serving_id_.empty() && id != serving_id_;
+    serving_id_ = id;
     return true;
   }
   VMI_LOG(WARN) << "lxcfs at " << options_.mountpoint << " died; starting it again";

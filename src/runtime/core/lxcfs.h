@@ -64,12 +64,14 @@ class Lxcfs {
  private:
   bool Alive() const;
   bool EnsureServing();
+  std::string ServingIdentity() const;
   Result<void> Start();
   void SetStatus(bool serving, std::string status);
 
   LxcfsOptions options_;
   std::optional<ChildProcess> child_;  // the lxcfs this daemon started, if any
-  std::string mount_id_;               // of the mount instances were last bound to
+  // Mount id, pid and start time of the lxcfs instances were last bound to.
+  std::string serving_id_;
   mutable std::mutex mu_;
   bool serving_ = false;
   std::string status_ = "not started";
