@@ -190,6 +190,8 @@ TEST_F(AuthzMatrixTest, EveryOperationForEveryCaller) {
   const std::vector<Cell> cells = {
       {"GET", "/api/v1/health", "", {200, 200, 200, 200}},
       {"GET", "/api/v1/openapi.json", "", {200, 200, 200, 200}},
+      {"GET", "/healthz", "", {200, 200, 200, 200}},
+      {"GET", "/readyz", "", {200, 200, 200, 200}},
       {"GET", "/metrics", "", {401, 403, 403, 200}},
       {"GET", "/api/v1/auth/me", "", {401, 200, 200, 200}},
       {"GET", "/api/v1/users", "", {401, 403, 403, 200}},
@@ -210,6 +212,8 @@ TEST_F(AuthzMatrixTest, EveryOperationForEveryCaller) {
       {"GET", "/api/v1/images", "", {401, 200, 200, 200}},
       {"POST", "/api/v1/images", R"({"name":"x","path":"/nonexistent"})", {401, 403, 403, 404}},
       {"DELETE", "/api/v1/images/{image}", "", {401, 403, 403, 404}},
+      {"POST", "/api/v1/images/{image}/export", R"({"tar":"/nonexistent/x.tar"})",
+       {401, 403, 403, 404}},
       {"GET", "/api/v1/node", "", {401, 200, 200, 200}},
       {"GET", "/api/v1/instances/{id}/audio", "", {401, 200, 404, 200}},
       {"PUT",
