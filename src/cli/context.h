@@ -116,5 +116,6 @@ void AddUserCommands(CLI::App& app, Context& ctx);      // user_commands.cc
 void AddAdminCommands(CLI::App& app, Context& ctx);     // admin_commands.cc
 void AddLiveCommands(CLI::App& app, Context& ctx);      // live_commands.cc
 void AddPhoneCommands(CLI::App& app, Context& ctx);     // phone_commands.cc
+void AddAppCommands(CLI::App& app, Context& ctx);       // app_commands.cc
 
 }  // namespace vmi::cli

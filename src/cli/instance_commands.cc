@@ -261,6 +261,13 @@ void AddInstanceCommands(CLI::App& app, Context& ctx) {
                  ? ("own limits (" + Field(j, "guest_limits_view_note") + ")").c_str()
                  : ("the host's: " + Field(j, "guest_limits_view_note")).c_str());
       printf("Kernel:           %s\n", Field(j, "kernel").c_str());
+      for (const auto& a : j.value("architectures", Json::array()))
+        printf("Architecture:     %-7s %s\n", Field(a, "arch").c_str(), Field(a, "how").c_str());
+      const Json w = j.value("win32", Json::object());
+      if (w.value("available", false))
+        printf("Win32:            %s; %s\n", Field(w, "version").c_str(), Field(w, "note").c_str());
+      else
+        printf("Win32:            not available (%s)\n", Field(w, "note").c_str());
       const Json cap = j.value("capacity", Json::object());
       const Json use = j.value("usage", Json::object());
       printf("Capacity:         %d cpus, %s memory\n", cap.value("cpus", 0),
@@ -274,7 +281,7 @@ void AddInstanceCommands(CLI::App& app, Context& ctx) {
 
 namespace {
 struct ImageArgs {
-  std::string path, name, build_name = "linux-mobile", kind, oci, tar, tag;
+  std::string path, name, build_name = "linux-mobile", kind, arch, oci, tar, tag;
 };
 }  // namespace
 
@@ -316,14 +323,23 @@ void AddImageCommands(CLI::App& app, Context& ctx) {
   auto* build = image->add_subcommand("build", "Build an image locally (no download)");
   build->add_option("name", a.build_name, "Image name")->capture_default_str();
   build->add_option("--kind", a.kind,
-                    "Image kind: linux-mobile or phone (default: the name when it is a kind, "
-                    "else linux-mobile)");
+                    "Image kind: linux-mobile, phone or win32 (default: the name when it is a "
+                    "kind, else linux-mobile)");
+  build->add_option("--arch", a.arch,
+                    "CPU architecture (arm64, x86_64): another than the host's is built with "
+                    "mmdebstrap from Debian's packages and runs through qemu-user-static");
   ctx.On(build, [&] {
-    return ctx.With([&](api::HttpClient& c) -> Result<void> {
+    return ctx.With([&](api::HttpClient&) -> Result<void> {
+      // Building can take minutes (a Wine prefix, a foreign userland).
+      auto c = VMI_TRY(ctx.Connect(true, std::chrono::seconds(2700)));
       std::string kind = a.kind;
-      if (kind.empty()) kind = a.build_name == "phone" ? "phone" : "linux-mobile";
-      Json body = {{"name", a.build_name}, {"build", kind}};
-      Json j = VMI_TRY(c.Call("POST", "/api/v1/images", &body));
+      if (kind.empty())
+        kind = a.build_name == "phone" || a.build_name == "win32" ? a.build_name : "linux-mobile";
+      std::string name = a.build_name;
+      if (!a.arch.empty() && name == "linux-mobile") name = "linux-mobile-" + a.arch;
+      Json body = {{"name", name}, {"build", kind}};
+      if (!a.arch.empty()) body["arch"] = a.arch;
+      Json j = VMI_TRY(c->Call("POST", "/api/v1/images", &body));
       std::cout << Field(j, "name") << "\n";
       return Ok();
     });

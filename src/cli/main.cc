@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
   AddImageCommands(app, ctx);
   AddLiveCommands(app, ctx);
   AddPhoneCommands(app, ctx);
+  AddAppCommands(app, ctx);
   AddTokenCommands(app, ctx);
   AddUserCommands(app, ctx);
   AddAdminCommands(app, ctx);

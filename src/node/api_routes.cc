@@ -5,6 +5,8 @@
 #include "node/image_catalog.h"
 #include "node/instance_limits.h"
 #include "node/requests.h"
+#include "runtime/core/foreign_arch.h"
+#include "runtime/image/win32_builder.h"
 
 namespace vmi::node {
 
@@ -200,7 +202,7 @@ void RegisterImageRoutes(api::Router& router, ImageCatalog& images, InstanceMana
           std::string n = ir.name.empty() ? ir.build : ir.name;
           return Response::JsonBody(
               VMI_TRY(audited(req, "build", "image/" + n,
-                              images.Build(n, ir.build, m.ImageInUse(n)))),
+                              images.Build(n, ir.build, m.ImageInUse(n), ir.arch))),
               201);
         }
         return Response::JsonBody(
@@ -234,6 +236,35 @@ void RegisterImageRoutes(api::Router& router, ImageCatalog& images, InstanceMana
       blocking);
 }
 
+namespace {
+
+// The CPU architectures this host runs, natively or translated.
+Json Architectures() {
+  Json out = Json::array();
+  for (const auto& a : runtime::ProbeArchitectures())
+    out.push_back(
+        {{"arch", a.arch}, {"runnable", a.runnable}, {"how", a.how}, {"missing", a.missing}});
+  return out;
+}
+
+// Which Wine a win32 image built now would use, and its 32-bit path.
+Json Win32Support() {
+  auto wine = image::FindWine();
+  if (!wine.ok()) return {{"available", false}, {"note", wine.error().message()}};
+  std::string note =
+      wine->i386 == "wow64"    ? "32-bit programs run in the new WoW64 mode (cached Wine build)"
+      : wine->i386 == "wine32" ? "32-bit programs run with Debian's wine32 (ia32 emulation)"
+                               : "64-bit programs only: this kernel runs no i386 binaries; build "
+                                 "the WoW64 Wine with scripts/build-wine-wow64.sh";
+  return {{"available", true},
+          {"wine", wine->wine},
+          {"version", wine->version},
+          {"i386", wine->i386},
+          {"note", note}};
+}
+
+}  // namespace
+
 void RegisterNodeRoutes(api::Router& router, InstanceManager& m) {
   router.Handle("GET", "/api/v1/node", [&m](Request&) -> Result<Response> {
     const auto& h = m.host();
@@ -264,6 +295,8 @@ void RegisterNodeRoutes(api::Router& router, InstanceManager& m) {
         {"capacity", {{"cpus", h.cpus}, {"memory", h.memory_bytes}}},
         {"usage",
          {{"instances", list.size()}, {"running", running}, {"cpus", cpus}, {"memory", memory}}},
+        {"architectures", Architectures()},
+        {"win32", Win32Support()},
         {"limits",
          {{"max_instances", 65000},
           {"max_cpus_per_instance", h.cpus},

@@ -13,6 +13,7 @@
 #include "api/http/static_files.h"
 #include "api/management.h"
 #include "api/metrics/connection_metrics.h"
+#include "apps/app_service.h"
 #include "base/file.h"
 #include "base/log.h"
 #include "node/access.h"
@@ -181,6 +182,16 @@ Result<void> RunDaemon(DaemonOptions o) {
   phone_ptr = phone_service.get();
   NodeServices services{mgmt.get(), manager.get(), images.get(), events.get()};
   services.phone = phone_service.get();
+  apps::AppService::Options app_options;
+  if (const char* q = std::getenv("VMI_APP_QUOTA")) {
+    app_options.quota_bytes =
+        static_cast<uint64_t>(VMI_TRY_CTX(runtime::ParseSize(q), "VMI_APP_QUOTA"));
+  }
+  apps::AppService app_service(app_options);
+  services.apps = &app_service;
+  services.spool_dir = o.data_dir + "/spool";
+  VMI_CHECK_OK(RemoveTree(services.spool_dir), "clear upload spool");
+  VMI_CHECK_OK(MakeDirs(services.spool_dir, 0700), "upload spool");
 #ifdef VMI_HAVE_LIVE
   // Viewer caps (docs/security.md): 16 per instance, 32 per user. Before the
   // services that hand tickets out, so it outlives them.

@@ -4,6 +4,7 @@
 #include <ctime>
 #include <mutex>
 
+#include "base/host_arch.h"
 #include "runtime/image/image_store.h"
 #include "runtime/image/oci_export.h"
 
@@ -15,7 +16,9 @@ runtime::GuestKind KindOf(image::ImageKind k) {
     // A phone instance runs like a linux-mobile one (host binds, session
     // manifest, X display); only its session differs.
     case image::ImageKind::kLinuxMobile:
-    case image::ImageKind::kPhone: return runtime::GuestKind::kLinuxMobile;
+    case image::ImageKind::kPhone:
+    // A win32 image runs the linux-mobile session (Xvfb) with Wine in it.
+    case image::ImageKind::kWin32: return runtime::GuestKind::kLinuxMobile;
     case image::ImageKind::kAndroid: return runtime::GuestKind::kAndroid;
     case image::ImageKind::kRootfs: return runtime::GuestKind::kRootfs;
   }
@@ -39,6 +42,9 @@ class StoreCatalog : public ImageCatalog {
     r.guest.kind = KindOf(img.kind);
     r.guest.host_binds = img.host_binds;
     r.guest.env = img.env;
+    r.kind = image::ImageKindName(img.kind);
+    r.arch = img.arch.empty() ? HostArch() : img.arch;
+    r.wine_i386 = img.wine_i386;
     if (!img.session_manifest && r.guest.kind != runtime::GuestKind::kAndroid) {
       r.guest.command = img.Command();
       if (r.guest.command.empty()) r.guest.command = {"/bin/sh"};
@@ -74,14 +80,23 @@ class StoreCatalog : public ImageCatalog {
     return Json(VMI_TRY(store_.Import(path, n)));
   }
 
-  Result<nlohmann::json> Build(const std::string& name, const std::string& kind,
-                               bool in_use) override {
+  Result<nlohmann::json> Build(const std::string& name, const std::string& kind, bool in_use,
+                               const std::string& arch) override {
     std::lock_guard lock(mu_);
+    if (!arch.empty() && NormalizeArch(arch) != HostArch()) {
+      if (kind != "linux-mobile")
+        return Error(ErrorCode::kInvalidArgument,
+                     "images for another architecture are linux-mobile only (win32 images use "
+                     "the host's Wine)");
+      std::string n = name.empty() || name == kind ? kind + "-" + NormalizeArch(arch) : name;
+      return Json(VMI_TRY(store_.BuildForeign(n, arch)));
+    }
     auto k = image::ParseImageKind(kind);
-    if (!k.ok() || (*k != image::ImageKind::kLinuxMobile && *k != image::ImageKind::kPhone))
+    if (!k.ok() || (*k != image::ImageKind::kLinuxMobile && *k != image::ImageKind::kPhone &&
+                    *k != image::ImageKind::kWin32))
       return Error(ErrorCode::kInvalidArgument,
-                   "cannot build images of kind '" + kind + "' here (only linux-mobile and "
-                   "phone; import other images with `vmi image import`)");
+                   "cannot build images of kind '" + kind + "' here (only linux-mobile, phone "
+                   "and win32; import other images with `vmi image import`)");
     return Json(VMI_TRY(store_.BuildFromHost(*k, name.empty() ? kind : name,
                                              [in_use](const std::string&) { return in_use; })));
   }

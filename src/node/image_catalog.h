@@ -3,10 +3,9 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "node/image_resolver.h"
 
@@ -17,8 +16,9 @@ class ImageCatalog : public ImageResolver {
   virtual Result<std::vector<nlohmann::json>> List() = 0;
   virtual Result<nlohmann::json> Import(const std::string& name, const std::string& path) = 0;
   // An outdated image that `in_use` is kept rather than rebuilt.
+  // `arch` empty or the host's: from the host tree; another: mmdebstrap.
   virtual Result<nlohmann::json> Build(const std::string& name, const std::string& kind,
-                                       bool in_use) = 0;
+                                       bool in_use, const std::string& arch = "") = 0;
   // `in_use` tells whether an instance still uses the image.
   virtual Result<void> Remove(const std::string& name, bool in_use) = 0;
   // Writes the image as an OCI image layout (a directory, or one tar file

@@ -12,6 +12,9 @@ struct ResolvedImage {
   std::string name;
   std::string rootfs;  // host path of the read-only lower layer
   runtime::GuestImage guest;
+  std::string kind;       // image kind name: "linux-mobile", "win32", "rootfs", "android"
+  std::string arch;       // CPU architecture of its programs ("x86_64", "arm64")
+  std::string wine_i386;  // win32: the 32-bit path ("wow64", "wine32") or ""
 };
 
 class ImageResolver {

@@ -21,6 +21,7 @@
 #include "base/log.h"
 #include "base/pidfd.h"
 #include "base/secret.h"
+#include "runtime/core/foreign_arch.h"
 #include "runtime/core/lxcfs.h"
 #include "runtime/core/disk_image.h"
 #include "runtime/core/port_policy.h"
@@ -162,6 +163,9 @@ Result<InstanceRecord> InstanceManager::CreateInstance(const CreateRequest& req)
                  "need binder and cannot run here")
         .Context("create instance");
   }
+  // An image for another CPU fails here, at once, saying what to install.
+  VMI_CHECK_OK(runtime::EnsureRunnable(image.arch),
+               "create instance: image '" + spec.image + "' is for " + image.arch);
 
   auto entry = std::make_shared<Entry>();
   {
@@ -251,6 +255,10 @@ Result<void> InstanceManager::StartLocked(Entry& e) {
   const bool android = image.guest.kind == GuestKind::kAndroid;
   if (android && !runtime_.host().binderfs)
     return Error(ErrorCode::kUnavailable, "the host kernel has no binderfs");
+  // A foreign-architecture image needs its translator registered (again
+  // after a host reboot).
+  VMI_CHECK_OK(runtime::EnsureRunnable(image.arch),
+               "image '" + r.spec.image + "' (" + image.arch + ")");
   if (r.spec.network == NetworkMode::kBridge) {
     std::lock_guard lock(mu_);
     if (!network_ready_) {

@@ -2,6 +2,7 @@
 
 #include "node/access.h"
 #include "node/api_routes.h"
+#include "node/app_routes.h"
 #include "node/phone_routes.h"
 #ifdef VMI_HAVE_LIVE
 #include "node/live/audio_routes.h"
@@ -26,6 +27,10 @@ void RegisterNodeApi(api::Router& router, const NodeServices& s) {
   RegisterInstanceRoutes(router, *s.instances, {check, audit, MakeQuotaLookup(*s.management)});
   RegisterImageRoutes(router, *s.images, *s.instances, MakeImageChangeCheck(*s.management), audit);
   RegisterNodeRoutes(router, *s.instances);
+  if (s.apps)
+    RegisterAppRoutes(router, *s.instances, *s.images, *s.apps,
+                      {.spool_dir = s.spool_dir, .max_upload_bytes = s.apps->options().quota_bytes},
+                      {check, audit});
   s.events->Register(router);
   if (s.phone) RegisterPhoneRoutes(router, *s.instances, *s.phone, check);
 #ifdef VMI_HAVE_LIVE

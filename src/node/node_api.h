@@ -12,6 +12,10 @@
 #include "node/instance_events.h"
 #include "node/instance_manager.h"
 
+namespace vmi::apps {
+class AppService;
+}
+
 namespace vmi::node {
 
 class PhoneService;
@@ -31,7 +35,9 @@ struct NodeServices {
   // Set instead of `live` when device hosts serve the live view.
   live::DeviceHosts* device_hosts = nullptr;
   live::ViewerLimits* viewer_limits = nullptr;  // null: no viewer caps
-  PhoneService* phone = nullptr;      // null: no phone routes
+  PhoneService* phone = nullptr;                // null: no phone routes
+  apps::AppService* apps = nullptr;             // null: no app routes
+  std::string spool_dir;                        // uploads (app installs) are streamed here
 };
 
 // All pointers but `live` are required; they must outlive the router's use.

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "api/openapi.h"
+#include "apps/app_service.h"
 #include "base/file.h"
 #include "base/temp_dir.h"
 #include "node/access.h"
@@ -53,6 +54,9 @@ TEST(NodeApiTest, EveryRouteIsDocumentedAndEveryOperationRouted) {
                                       nullptr);
     ASSERT_TRUE(phone.ok()) << phone.error().ToString();
     s.phone = phone->get();
+    apps::AppService app_service({});
+    s.apps = &app_service;
+    s.spool_dir = dir;
 #ifdef VMI_HAVE_LIVE
     auto live = live::LiveService::Create(**manager);
     s.live = live.get();
@@ -74,6 +78,9 @@ TEST(NodeApiTest, EveryRouteIsDocumentedAndEveryOperationRouted) {
       for (const auto* r : router.Routes()) stream |= r->pattern == "/api/v1/instances/{id}/stream";
       EXPECT_TRUE(stream) << "the live routes are part of the composition";
     }
+    bool apps = false;
+    for (const auto* r : router.Routes()) apps |= r->pattern == "/api/v1/instances/{id}/apps";
+    EXPECT_TRUE(apps) << "the app routes are part of the composition";
   }
 }
 

@@ -120,10 +120,13 @@ Result<ImageRequest> ParseImageRequest(const json& body) {
   auto name = r.String("name", {.max_len = 64});
   auto path = r.String("path", {.min_len = 1, .max_len = 4096});
   auto build = r.String("build", {.min_len = 1, .max_len = 64});
+  auto arch = r.String("arch", {.min_len = 1, .max_len = 32});
   VMI_CHECK_OK(r.Finish(), "image");
   if (path.has_value() == build.has_value())
     return Bad("image: give 'path' (import) or 'build' (kind), one of them");
-  return ImageRequest{name.value_or(""), path.value_or(""), build.value_or("")};
+  if (arch && !build) return Bad("image: 'arch' applies to a build only");
+  return ImageRequest{name.value_or(""), path.value_or(""), build.value_or(""),
+                      arch.value_or("")};
 }
 
 Result<ImageExportRequest> ParseImageExportRequest(const json& body) {

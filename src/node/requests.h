@@ -55,6 +55,7 @@ struct ImageRequest {
   std::string name;   // may be empty: from the file name, or the kind
   std::string path;   // import
   std::string build;  // build: the kind
+  std::string arch;   // build: the CPU architecture (empty: the host's)
 };
 Result<ImageRequest> ParseImageRequest(const nlohmann::json& body);
 

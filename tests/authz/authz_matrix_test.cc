@@ -216,6 +216,11 @@ TEST_F(AuthzMatrixTest, EveryOperationForEveryCaller) {
        {401, 403, 403, 404}},
       {"GET", "/api/v1/node", "", {401, 200, 200, 200}},
       {"GET", "/api/v1/instances/{id}/audio", "", {401, 200, 404, 200}},
+      {"GET", "/api/v1/instances/{id}/apps", "", {401, 200, 404, 200}},
+      // Not a package: refused after the access check (nothing installs).
+      {"POST", "/api/v1/instances/{id}/apps?file=notes.txt", "just text", {401, 400, 404, 400}},
+      {"DELETE", "/api/v1/instances/{id}/apps/{app}", "", {401, 404, 404, 404}},
+      {"POST", "/api/v1/instances/{id}/apps/{app}/start", "", {401, 404, 404, 404}},
       {"PUT",
        "/api/v1/instances/{id}/audio",
        R"({"volume":1.0,"muted":false})",
@@ -262,6 +267,7 @@ TEST_F(AuthzMatrixTest, EveryOperationForEveryCaller) {
       if (auto at = p.find(param); at != std::string::npos) p.replace(at, strlen(param), "{id}");
     }
     if (auto at = p.find("{image}"); at != std::string::npos) p.replace(at, 7, "{name}");
+    if (auto at = p.find('?'); at != std::string::npos) p.resize(at);
     return p;
   };
   std::set<std::string> in_table;
@@ -286,6 +292,7 @@ TEST_F(AuthzMatrixTest, EveryOperationForEveryCaller) {
     fill("{a2}", a2_);
     fill("{uid}", uid_alice);
     fill("{image}", "no-such-image");
+    fill("{app}", "000000000000");
     fill("{call}", "999");
     std::string body = c.body;
     if (body == "{number}") {

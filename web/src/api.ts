@@ -319,3 +319,63 @@ export const hangUp = (id: string, call: number) => json<void>("DELETE", `${inst
 export const phoneSms = (id: string) => json<PhoneSms[]>("GET", `${inst(id)}/phone/sms`);
 export const deliverSms = (id: string, from: string, text: string) =>
   json<unknown>("POST", `${inst(id)}/phone/sms`, { body: { from, text } });
+
+// --- apps (docs/apps.md) ---
+export interface AppEntry {
+  name: string;
+  exec: string;
+  icon: string;
+}
+export interface App {
+  id: string;
+  name: string;
+  type: string;
+  file: string;
+  machine: string;
+  bytes: number;
+  installed: number;
+  entries: AppEntry[];
+}
+export interface AppInstallStatus {
+  file: string;
+  phase: string;
+  bytes: number;
+  started: number;
+}
+export interface AppList {
+  kind: string;
+  apps: App[];
+  install: AppInstallStatus | null;
+}
+export const listApps = (id: string) => json<AppList>("GET", `${inst(id)}/apps`);
+export const removeApp = (id: string, app: string) => json<void>("DELETE", `${inst(id)}/apps/${enc(app)}`);
+export const startApp = (id: string, app: string) => json<void>("POST", `${inst(id)}/apps/${enc(app)}/start`);
+
+// Uploads a file as the body of the install route. XMLHttpRequest rather
+// than fetch: only it reports upload progress.
+export function installApp(id: string, file: File, onProgress: (sent: number, total: number) => void): Promise<App> {
+  return new Promise((resolve, reject) => {
+    const x = new XMLHttpRequest();
+    x.open("POST", `${inst(id)}/apps?file=${enc(file.name)}`);
+    x.withCredentials = true;
+    x.setRequestHeader("Content-Type", "application/octet-stream");
+    x.setRequestHeader("Accept", "application/json");
+    if (csrfToken) x.setRequestHeader("X-CSRF-Token", csrfToken);
+    x.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
+    x.onerror = () => reject(new ApiError(0, "unavailable", "the upload failed (connection lost)"));
+    x.onload = () => {
+      let body: { error?: { code?: string; message?: string } } & Partial<App> = {};
+      try {
+        body = JSON.parse(x.responseText);
+      } catch {
+        // not JSON: keep the status
+      }
+      if (x.status >= 200 && x.status < 300) resolve(body as App);
+      else {
+        if (x.status === 401) onUnauthenticated?.();
+        reject(new ApiError(x.status, body.error?.code ?? "unknown", body.error?.message ?? `install: ${x.status}`));
+      }
+    };
+    x.send(file);
+  });
+}

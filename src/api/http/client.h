@@ -62,6 +62,14 @@ class HttpClient {
   Result<int> Stream(std::string_view method, std::string_view target,
                      const std::function<bool(std::string_view)>& on_data);
 
+  // Sends the file at `path` as the request body (application/octet-
+  // stream), in pieces, calling `progress(sent, total)` after each; any
+  // status is a successful Result, as with Send.
+  Result<ClientResponse> Upload(std::string_view method, std::string_view target,
+                                const std::string& path,
+                                const std::function<void(uint64_t, uint64_t)>& progress = {},
+                                const Headers& extra = {});
+
   struct Impl;
 
  private:

@@ -10,7 +10,9 @@
 
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -295,18 +297,54 @@ class HttpConnection : public Connection,
                                           std::to_string(limit)));
     }
     parser_->body_limit(limit);
+    if (!route_->options.spool_dir.empty()) return SpoolBody(limit);
     if (parser_->is_done()) return Dispatch();
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = this->shared_from_this(), limit](beast::error_code ec, size_t) {
-                       if (ec == http::error::body_limit) {
-                         self->keep_alive_ = false;
-                         return self->Send(Response::ErrorBody(
-                             413, "payload_too_large",
-                             "body exceeds " + std::to_string(limit) + " bytes"));
-                       }
-                       if (ec) return self->GracefulClose();
-                       self->Dispatch();
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this(), limit](beast::error_code ec, size_t) {
+          if (ec == http::error::body_limit) {
+            self->keep_alive_ = false;
+            return self->Send(Response::ErrorBody(
+                413, "payload_too_large", "body exceeds " + std::to_string(limit) + " bytes"));
+          }
+          if (ec) return self->GracefulClose();
+          self->Dispatch();
+        });
+  }
+
+  // Upload routes: authenticate first, then stream the body into a file.
+  void SpoolBody(size_t limit) {
+    Result<void> mw = server_->router->RunMiddleware(req_, *route_);
+    if (!mw.ok()) return SkipBodyAndSend(Response::FromError(mw.error()));
+    spooled_ = true;
+    if (parser_->is_done()) return Dispatch();
+    static std::atomic<uint64_t> counter{0};
+    std::string path = route_->options.spool_dir + "/upload-" + std::to_string(getpid()) + "-" +
+                       std::to_string(counter++);
+    file_parser_.emplace(std::move(*parser_));
+    file_parser_->body_limit(limit);
+    beast::error_code ec;
+    file_parser_->get().body().open(path.c_str(), beast::file_mode::write_new, ec);
+    if (ec) {
+      keep_alive_ = false;
+      return Send(Response::ErrorBody(500, "internal", "cannot spool the upload: " + ec.message()));
+    }
+    req_.body_file = path;
+    http::async_read(
+        stream_, buffer_, *file_parser_,
+        [self = this->shared_from_this(), limit, path](beast::error_code ec, size_t) {
+          self->file_parser_->get().body().close();
+          if (ec) {
+            unlink(path.c_str());
+            self->req_.body_file.clear();
+            self->keep_alive_ = false;
+            if (ec == http::error::body_limit)
+              return self->Send(Response::ErrorBody(
+                  413, "payload_too_large", "body exceeds " + std::to_string(limit) + " bytes"));
+            return self->GracefulClose();
+          }
+          self->Dispatch();
+        });
   }
 
   // For an early error: the body (if any) is not read, so the connection
@@ -317,17 +355,23 @@ class HttpConnection : public Connection,
   }
 
   void Dispatch() {
-    req_.body = std::move(parser_->get().body());
+    if (!spooled_) req_.body = std::move(parser_->get().body());
+    bool spooled = spooled_;
+    spooled_ = false;
     const Route* route = route_;
     const Router* router = server_->router;
     switch (route->kind) {
       case RouteKind::kHandler:
       case RouteKind::kFallback: {
-        auto run = [route, router](Request& req) -> Result<Response> {
+        auto run = [route, router, spooled](Request& req) -> Result<Response> {
           return GuardedCall([&]() -> Result<Response> {
-            Result<void> mw = router->RunMiddleware(req, *route);
+            // A spooled upload ran the middleware before its body.
+            Result<void> mw = spooled ? Ok() : router->RunMiddleware(req, *route);
             if (!mw.ok()) return std::move(mw).error();
-            return route->handler(req);
+            Result<Response> r = route->handler(req);
+            // Whatever the handler did not move away goes.
+            if (spooled && !req.body_file.empty()) unlink(req.body_file.c_str());
+            return r;
           });
         };
         if (!route->options.blocking) return SendResult(run(req_));
@@ -570,6 +614,8 @@ class HttpConnection : public Connection,
   bool authenticated_ = false;  // a request on it authenticated
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::request_parser<http::file_body>> file_parser_;
+  bool spooled_ = false;
   Request req_;
   const Route* route_ = nullptr;
   bool keep_alive_ = true;

@@ -78,6 +78,9 @@ struct Request {
   std::multimap<std::string, std::string> query;
   Headers headers;
   std::string body;
+  // Routes with RouteOptions::spool_dir: the file holding the body ("" when
+  // none was sent). The handler owns it.
+  std::string body_file;
   PeerInfo peer;
   AuthContext auth;
 

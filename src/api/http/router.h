@@ -50,6 +50,12 @@ struct RouteOptions {
   // Anonymous requests are allowed (login, openapi.json, static files). The
   // auth middleware reads this; the router itself does not.
   bool public_route = false;
+  // Uploads: the body is written to a new file in this directory as it
+  // arrives (never held in memory) and the handler gets its path in
+  // Request::body_file (the handler owns the file and removes it). The
+  // middleware (authentication) runs before any of the body is read, so a
+  // refused caller cannot fill the disk. Needs `blocking`.
+  std::string spool_dir;
 };
 
 enum class RouteKind { kHandler, kAsync, kStream, kWebSocket, kFallback };

@@ -25,7 +25,8 @@ Result<Compression> DetectCompression(const std::string& path) {
   return Compression::kNone;
 }
 
-Result<TarSafetyCheck> ScanArchive(const std::string& path) {
+Result<TarSafetyCheck> ScanArchive(const std::string& path,
+                                   const std::function<Result<void>(const TarEntry&)>& extra) {
   Compression c = VMI_TRY(DetectCompression(path));
   UniqueFd file(open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!file) return Error::FromErrno("open " + path);
@@ -44,7 +45,11 @@ Result<TarSafetyCheck> ScanArchive(const std::string& path) {
     source = decompressor->stdout_pipe().get();
   }
   TarSafetyCheck check;
-  TarReader reader([&](const TarEntry& e) { return check.Check(e); });
+  TarReader reader([&](const TarEntry& e) -> Result<void> {
+    auto ok = check.Check(e);
+    if (!ok.ok() || !extra) return ok;
+    return extra(e);
+  });
   char buf[1 << 16];
   for (;;) {
     ssize_t n = read(source, buf, sizeof buf);

@@ -5,6 +5,7 @@
 // Threads: blocking calls; run them off any event loop.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "base/result.h"
@@ -18,7 +19,10 @@ Result<Compression> DetectCompression(const std::string& path);
 
 // Reads the whole archive and checks each member; returns the checker with
 // its members and whiteouts. Fails on malformed or unsafe archives.
-Result<TarSafetyCheck> ScanArchive(const std::string& path);
+// `extra` (optional) is called for every member after the safety check, to
+// add a policy of the caller's (e.g. no setuid files in an app package).
+Result<TarSafetyCheck> ScanArchive(const std::string& path,
+                                   const std::function<Result<void>(const TarEntry&)>& extra = {});
 
 // Extracts into `dir` (which must exist and should be empty) with numeric
 // owners and permissions kept. Call ScanArchive first.

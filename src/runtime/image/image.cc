@@ -8,6 +8,7 @@ const char* ImageKindName(ImageKind kind) {
     case ImageKind::kPhone: return "phone";
     case ImageKind::kRootfs: return "rootfs";
     case ImageKind::kAndroid: return "android";
+    case ImageKind::kWin32: return "win32";
   }
   return "?";
 }
@@ -17,6 +18,7 @@ Result<ImageKind> ParseImageKind(std::string_view name) {
   if (name == "phone") return ImageKind::kPhone;
   if (name == "rootfs") return ImageKind::kRootfs;
   if (name == "android") return ImageKind::kAndroid;
+  if (name == "win32") return ImageKind::kWin32;
   return Error(ErrorCode::kInvalidArgument, "unknown image kind \"" + std::string(name) + "\"");
 }
 
@@ -55,6 +57,8 @@ nlohmann::json ImageToJson(const Image& image) {
       {"working_dir", image.working_dir},
       {"source", image.source},
       {"definition_digest", image.definition_digest},
+      {"arch", image.arch},
+      {"wine_i386", image.wine_i386},
   };
 }
 
@@ -98,6 +102,8 @@ Result<Image> ImageFromJson(const nlohmann::json& j) {
   image.working_dir = StringOr(j, "working_dir");
   image.source = StringOr(j, "source");
   image.definition_digest = StringOr(j, "definition_digest");
+  image.arch = StringOr(j, "arch");
+  image.wine_i386 = StringOr(j, "wine_i386");
   return image;
 }
 

@@ -8,19 +8,18 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/result.h"
 
 namespace vmi::image {
 
-// kLinuxMobile and kPhone are built from the host tree (a definition under
-// images/<kind>/); kRootfs and kAndroid are imported.
-enum class ImageKind { kLinuxMobile, kPhone, kRootfs, kAndroid };
+// kLinuxMobile, kPhone and kWin32 are built from the host tree (a definition
+// under images/<kind>/); kRootfs and kAndroid are imported.
+enum class ImageKind { kLinuxMobile, kPhone, kRootfs, kAndroid, kWin32 };
 const char* ImageKindName(ImageKind kind);
 Result<ImageKind> ParseImageKind(std::string_view name);
 
@@ -50,6 +49,13 @@ struct Image {
   // linux-mobile and phone: digest of the definition it was built from, so a
   // rebuild is skipped when nothing changed.
   std::string definition_digest;
+  // CPU architecture of the rootfs's programs ("x86_64", "arm64"); empty
+  // means the host's (images made before this field existed).
+  std::string arch;
+  // win32: how 32-bit Windows programs run ("wow64": the cached new-WoW64
+  // Wine build, "wine32": Debian's wine32 on an ia32-capable host; empty:
+  // 64-bit programs only). See docs/win32.md.
+  std::string wine_i386;
 
   // entrypoint + cmd, as OCI runtimes combine them.
   std::vector<std::string> Command() const;

@@ -6,11 +6,15 @@
 #include <unistd.h>
 
 #include <ctime>
+#include <optional>
 
 #include "base/file.h"
+#include "base/host_arch.h"
 #include "base/log.h"
+#include "runtime/image/foreign_builder.h"
 #include "runtime/image/fs_util.h"
 #include "runtime/image/linux_mobile_builder.h"
+#include "runtime/image/win32_builder.h"
 
 namespace vmi::image {
 
@@ -115,10 +119,11 @@ Result<std::string> ImageStore::DefinitionOf(ImageKind kind) const {
     case ImageKind::kPhone:
       if (!options_.phone_definition.empty()) return options_.phone_definition;
       return lm.substr(0, lm.find_last_of('/') + 1) + "phone";
+    case ImageKind::kWin32: return lm.substr(0, lm.find_last_of('/') + 1) + "win32";
     default:
       return Error(ErrorCode::kInvalidArgument,
                    std::string("images of kind '") + ImageKindName(kind) +
-                       "' are imported, not built here (only linux-mobile and phone)");
+                       "' are imported, not built here (only linux-mobile, phone and win32)");
   }
 }
 
@@ -126,12 +131,57 @@ Result<Image> ImageStore::BuildLinuxMobile(const std::string& name, const InUse&
   return BuildFromHost(ImageKind::kLinuxMobile, name, in_use);
 }
 
+Result<Image> ImageStore::BuildWin32(const std::string& name, const InUse& in_use) {
+  return BuildFromHost(ImageKind::kWin32, name, in_use);
+}
+
+Result<Image> ImageStore::BuildForeign(const std::string& name, const std::string& arch) {
+  VMI_CHECK_OK(ValidateImageName(name), "build image");
+  if (Exists(name))
+    return Error(ErrorCode::kAlreadyExists, "image \"" + name + "\" already exists");
+  std::string tmp = TempSibling(ImageDir(name), "tmp");
+  auto cleanup = [&](Error e) -> Error {
+    RemoveTree(tmp).ok();
+    return std::move(e).Context("build image " + name);
+  };
+  if (mkdir(tmp.c_str(), 0755) != 0) return Error::FromErrno("mkdir " + tmp);
+  ForeignBuildOptions o;
+  o.arch = arch;
+  o.definition_dir = options_.linux_mobile_definition;
+  o.rootfs = tmp + "/rootfs";
+  auto build = BuildForeignRootfs(o);
+  if (!build.ok()) return cleanup(std::move(build).error());
+  Image image;
+  image.name = name;
+  image.kind = ImageKind::kLinuxMobile;
+  image.host_binds = build->host_binds;
+  image.arch = NormalizeArch(arch);
+  image.source = "mmdebstrap:" + image.arch;
+  auto done = Finalize(tmp, std::move(image));
+  if (!done.ok()) return cleanup(std::move(done).error());
+  auto r = Publish(tmp, name);
+  if (!r.ok()) return cleanup(std::move(r).error());
+  VMI_LOG(INFO) << "built image " << name << " for " << arch << " (" << done->size_bytes
+                << " bytes)";
+  return Get(name);
+}
+
 Result<Image> ImageStore::BuildFromHost(ImageKind kind, const std::string& name,
                                         const InUse& in_use) {
   VMI_CHECK_OK(ValidateImageName(name), "build image");
   const std::string def = VMI_TRY_CTX(DefinitionOf(kind), "build " + name);
+  const std::string& lm = options_.linux_mobile_definition;
   const char* kind_name = ImageKindName(kind);
-  std::string digest = VMI_TRY_CTX(LinuxMobileDigest(def), "build " + name);
+  // win32 is linux-mobile plus Wine: both definitions and the Wine chosen
+  // make its digest.
+  std::optional<WineInstall> wine;
+  std::string digest;
+  if (kind == ImageKind::kWin32) {
+    wine = VMI_TRY_CTX(FindWine(), "build " + name);
+    digest = VMI_TRY_CTX(Win32Digest(def, lm, *wine), "build " + name);
+  } else {
+    digest = VMI_TRY_CTX(LinuxMobileDigest(def), "build " + name);
+  }
   bool exists = Exists(name);
   if (exists) {
     auto current = VMI_TRY(Get(name));
@@ -150,7 +200,8 @@ Result<Image> ImageStore::BuildFromHost(ImageKind kind, const std::string& name,
     return std::move(e).Context("build image " + name);
   };
   if (mkdir(tmp.c_str(), 0755) != 0) return Error::FromErrno("mkdir " + tmp);
-  auto build = BuildLinuxMobileRootfs(def, tmp + "/rootfs");
+  auto build = kind == ImageKind::kWin32 ? BuildWin32Rootfs(def, lm, tmp + "/rootfs", *wine)
+                                         : BuildLinuxMobileRootfs(def, tmp + "/rootfs");
   if (!build.ok()) return cleanup(std::move(build).error());
   Image image;
   image.name = name;
@@ -158,6 +209,8 @@ Result<Image> ImageStore::BuildFromHost(ImageKind kind, const std::string& name,
   image.host_binds = build->host_binds;
   image.source = "host";
   image.definition_digest = build->definition_digest;
+  image.arch = HostArch();
+  if (wine) image.wine_i386 = wine->i386;
   auto done = Finalize(tmp, std::move(image));
   if (!done.ok()) return cleanup(std::move(done).error());
   if (exists) {

@@ -49,9 +49,20 @@ class ImageStore {
   // unless in use (then the existing one is kept and returned).
   Result<Image> BuildLinuxMobile(const std::string& name = "linux-mobile",
                                  const InUse& in_use = {});
-  // The same for any kind built from the host tree (linux-mobile, phone):
+  // The same for any kind built from the host tree (linux-mobile, phone,
+  // win32):
   // the definition is images/<kind>/. Other kinds are kInvalidArgument.
   Result<Image> BuildFromHost(ImageKind kind, const std::string& name, const InUse& in_use = {});
+
+  // Builds the win32 image: linux-mobile plus Wine and a prefix initialised
+  // here (see win32_builder.h). Idempotent like BuildLinuxMobile; the
+  // digest includes the Wine chosen, so a new WoW64 build means a rebuild.
+  Result<Image> BuildWin32(const std::string& name = "win32", const InUse& in_use = {});
+
+  // Builds a linux-mobile image for another CPU architecture with mmdebstrap
+  // (foreign_builder.h); needs the network or a filled package cache.
+  // Fails with kAlreadyExists when `name` exists.
+  Result<Image> BuildForeign(const std::string& name, const std::string& arch);
 
   // Imports a rootfs tarball (.tar, .tar.gz/.tgz, .tar.xz, .tar.zst, .tar.bz2;
   // compression detected from content), or an OCI image layout (directory

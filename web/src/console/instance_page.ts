@@ -1,7 +1,7 @@
 // One instance (#/instances/{id}): the live view (web/src/viewer's Viewer,
 // created while the instance runs), start/stop/restart/delete, screenshot
-// download, console log, VNC details, the phone (phone_panel.ts) and the
-// instance's facts.
+// download, the apps (install by drop or pick, start, remove), console log,
+// VNC details, the phone (phone_panel.ts) and the instance's facts.
 //
 // Someone else's instance is a 404 from the server, shown exactly like a
 // missing one.
@@ -10,6 +10,7 @@ import * as api from "../api";
 import { Viewer } from "../viewer/viewer";
 import { createAudioControls } from "../audio/index";
 import { alertBox, badge, busy, button, bytes, confirmAction, errorText, h, input, notify, showAlert, when } from "./dom";
+import { createAppsPanel } from "./apps_panel";
 import { instances } from "./store";
 import { phonePanel, type PhonePanel } from "./phone_panel";
 import type { Page } from "./page";
@@ -48,14 +49,16 @@ export function instancePage(id: string, opts: { forceJpeg: boolean }): Page {
 
   // The phone panel appears once the instance is known to exist.
   let phone: PhonePanel | null = null;
+  const apps = createAppsPanel(id);
   const side = h("div", "side",
-    actions, err,
+    actions, err, apps.root,
     h("section", { class: "panel", "aria-labelledby": "facts-h" }, h("h2", { id: "facts-h", text: "Details" }), facts),
     h("section", { class: "panel", "aria-labelledby": "vnc-h" }, h("h2", { id: "vnc-h", text: "VNC" }),
       h("p", { class: "muted small", text: "Any VNC client can connect to this instance with its password." }), vncBtn, vncOut),
     h("section", { class: "panel", "aria-labelledby": "logs-h" }, h("h2", { id: "logs-h", text: "Log" }), h("div", "log-bar", logsBtn, followWrap), logsOut));
   const layout = h("div", "instance-layout", live, side);
   root.append(back, h("div", "page-head", title, state), layout);
+  apps.dropTarget(root);
 
   let inst: api.Instance | null = null;
   let viewer: Viewer | null = null;
@@ -87,6 +90,7 @@ export function instancePage(id: string, opts: { forceJpeg: boolean }): Page {
     restartBtn.disabled = !running;
     shotBtn.disabled = !running;
     vncBtn.disabled = !running;
+    apps.setRunning(running);
     setViewer(running && inst.display_ready !== false);
     const row = (k: string, v: string) => [h("dt", { text: k }), h("dd", { text: v })];
     facts.replaceChildren(
@@ -230,6 +234,7 @@ export function instancePage(id: string, opts: { forceJpeg: boolean }): Page {
       clearInterval(logTimer);
       phone?.dispose();
       unsubscribe();
+      apps.dispose();
       viewer?.close();
       viewer = null;
     },
