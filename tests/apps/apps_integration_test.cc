@@ -135,8 +135,15 @@ TEST_F(AppsTest, DebInstallsIntoTheInstanceLayerAndRunsFromTheGrid) {
 }
 
 TEST_F(AppsTest, SingleBinaryIsAnApp) {
+  // Padded to 3 MiB (bytes after an ELF's sections are never loaded): an
+  // upload over the 1 MiB every other route allows must stream through.
   std::string bin = files_.path() + "/vmi-true";
-  ASSERT_TRUE(RunChecked({"cp", "/usr/bin/true", bin}).ok());
+  std::string elf = *ReadFile("/usr/bin/true", 1 << 20);
+  const size_t size = 3u << 20;
+  ASSERT_LT(elf.size(), size);
+  elf.resize(size, '\0');
+  ASSERT_TRUE(WriteFile(bin, elf).ok());
+  chmod(bin.c_str(), 0755);
   auto out = daemon_->Cli({"--json", "app", "install", id_, bin});
   ASSERT_EQ(out.status, 0) << out.err;
   Json a = Json::parse(out.out);
@@ -145,6 +152,8 @@ TEST_F(AppsTest, SingleBinaryIsAnApp) {
   EXPECT_EQ(a["name"], "vmi-true");
   std::string id = a["id"];
   EXPECT_EQ(Guest("test -x /opt/apps/" + id + "/vmi-true && echo yes"), "yes\n");
+  EXPECT_EQ(Guest("stat -c %s /opt/apps/" + id + "/vmi-true"), std::to_string(size) + "\n");
+  EXPECT_EQ(Guest("/opt/apps/" + id + "/vmi-true && echo ran"), "ran\n");
 }
 
 TEST_F(AppsTest, BadInputIsRefusedAndLeavesNothing) {

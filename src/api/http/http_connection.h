@@ -330,12 +330,21 @@ class HttpConnection : public Connection,
       return Send(Response::ErrorBody(500, "internal", "cannot spool the upload: " + ec.message()));
     }
     req_.body_file = path;
-    http::async_read(
+    ReadSpoolChunk(limit);
+  }
+
+  // An upload may be large and slow: instead of one deadline for the whole
+  // body (a fresh connection's is header_timeout), each chunk must arrive
+  // within idle_timeout of the previous one.
+  void ReadSpoolChunk(size_t limit) {
+    beast::get_lowest_layer(stream_).expires_after(opts().idle_timeout);
+    http::async_read_some(
         stream_, buffer_, *file_parser_,
-        [self = this->shared_from_this(), limit, path](beast::error_code ec, size_t) {
+        [self = this->shared_from_this(), limit](beast::error_code ec, size_t) {
+          if (!ec && !self->file_parser_->is_done()) return self->ReadSpoolChunk(limit);
           self->file_parser_->get().body().close();
           if (ec) {
-            unlink(path.c_str());
+            unlink(self->req_.body_file.c_str());
             self->req_.body_file.clear();
             self->keep_alive_ = false;
             if (ec == http::error::body_limit)

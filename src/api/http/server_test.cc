@@ -260,6 +260,92 @@ TEST_F(ServerTest, MalformedHttpGets400AndHugeHeaders431) {
   EXPECT_EQ(raw("GET nopath HTTP/1.1\r\nHost: x\r\n\r\n").rfind("HTTP/1.1 400", 0), 0u);
 }
 
+// Upload routes stream their body into a file, past the 1 MiB every other
+// route keeps, after the middleware accepted the request; a slow upload is
+// timed per chunk, not as a whole.
+TEST_F(ServerTest, SpooledUploadsStreamPastTheDefaultLimit) {
+  ASSERT_TRUE(MakeDirs(dir_ + "/spool").ok());
+  std::atomic<int> middleware_calls{0};
+  router_.Use([&](Request& req, const Route& route) -> Result<void> {
+    if (route.pattern != "/api/v1/upload") return Ok();
+    ++middleware_calls;
+    if (req.headers.Get("X-Deny")) return Error(ErrorCode::kPermissionDenied, "denied");
+    return Ok();
+  });
+  router_.Handle("POST", "/api/v1/upload",
+                 [](Request& req) -> Result<Response> {
+                   auto data = VMI_TRY(ReadFile(req.body_file, 8 << 20));
+                   Json j = {{"bytes", data.size()}, {"in_memory", req.body.size()}};
+                   return Response::JsonBody(j, 201);
+                 },
+                 {.max_body_bytes = 4 << 20, .spool_dir = dir_ + "/spool"});
+  router_.Handle("POST", "/api/v1/plain",
+                 [](Request& req) -> Result<Response> { return Response::Text(req.body); });
+  ServerOptions o;
+  o.header_timeout = std::chrono::seconds(1);
+  o.idle_timeout = std::chrono::seconds(2);
+  StartServer(o);
+  auto c = Client(TcpUrl());
+  auto r = c->Send("POST", "/api/v1/upload", std::string(3 << 20, 'u'));
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->status, 201) << r->body;
+  EXPECT_EQ(Json::parse(r->body)["bytes"], 3 << 20);
+  EXPECT_EQ(Json::parse(r->body)["in_memory"], 0);
+  // Raw requests over the Unix socket: the header, then body pieces written
+  // until the server stops reading, then its answer.
+  auto raw = [&](const std::string& head, const std::string& piece, size_t pieces,
+                 int gap_ms = 0) {
+    net::io_context ioc;
+    net::local::stream_protocol::socket s(ioc);
+    s.connect(net::local::stream_protocol::endpoint(sock_));
+    net::write(s, net::buffer(head));
+    boost::system::error_code ec;
+    for (size_t i = 0; i < pieces && !ec; ++i) {
+      if (gap_ms) std::this_thread::sleep_for(std::chrono::milliseconds(gap_ms));
+      net::write(s, net::buffer(piece), ec);
+    }
+    std::string out;
+    char buf[4096];
+    for (size_t n; (n = s.read_some(net::buffer(buf), ec)), !ec;) out.append(buf, n);
+    return out;
+  };
+  // The same size announced to an ordinary route: 413 from the header alone.
+  std::string out = raw("POST /api/v1/plain HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                            std::to_string(3 << 20) + "\r\n\r\n",
+                        "", 0);
+  EXPECT_EQ(out.rfind("HTTP/1.1 413", 0), 0u) << out;
+  // Over the upload route's own limit, announced: 413 at once; sent chunked
+  // (no length): 413 when the limit is crossed, nothing left in the spool.
+  out = raw("POST /api/v1/upload HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                std::to_string(5 << 20) + "\r\n\r\n",
+            "", 0);
+  EXPECT_EQ(out.rfind("HTTP/1.1 413", 0), 0u) << out;
+  std::string piece(64 << 10, 'c');
+  out = raw("POST /api/v1/upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "10000\r\n" + piece + "\r\n", 80);
+  EXPECT_EQ(out.rfind("HTTP/1.1 413", 0), 0u) << out;
+  auto left = ListDirectory(dir_ + "/spool");
+  ASSERT_TRUE(left.ok());
+  EXPECT_TRUE(left->empty()) << ::testing::PrintToString(*left);
+  // Refused by the middleware before a body byte is spooled.
+  int before = middleware_calls;
+  out = raw("POST /api/v1/upload HTTP/1.1\r\nHost: x\r\nX-Deny: 1\r\nContent-Length: " +
+                std::to_string(1 << 20) + "\r\n\r\n",
+            "", 0);
+  EXPECT_EQ(out.rfind("HTTP/1.1 403", 0), 0u) << out;
+  EXPECT_EQ(middleware_calls, before + 1);
+
+  // 3 s in 100 KB pieces, 300 ms apart: longer than both timeouts as a
+  // whole, but each piece comes in time.
+  const size_t piece_size = 100 << 10, pieces = 10;
+  out = raw("POST /api/v1/upload HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: " +
+                std::to_string(piece_size * pieces) + "\r\n\r\n",
+            std::string(piece_size, 's'), pieces, 300);
+  EXPECT_EQ(out.rfind("HTTP/1.1 201", 0), 0u) << out;
+  EXPECT_NE(out.find("\"bytes\":" + std::to_string(piece_size * pieces)), std::string::npos)
+      << out;
+}
+
 TEST_F(ServerTest, BlockingHandlerRunsOnWorkerWithoutStallingTheLoop) {
   StartServer();
   std::string slow_result;
