@@ -57,14 +57,17 @@ std::string MountedType(const std::string& path, std::string* id = nullptr) {
 
 }  // namespace
 
-std::string Lxcfs::ServingIdentity() const {
+bool Lxcfs::Replaced() {
   // Mount ids are reused as soon as a mount is gone, so the lxcfs process
   // (pid and start time, from the pid file it writes) completes the identity.
   std::string id;
   MountedType(options_.mountpoint, &id);
   auto pid = ReadFile(options_.mountpoint + ".pid");
   pid_t p = pid.ok() ? static_cast<pid_t>(std::atoi(pid->c_str())) : 0;
-  return id + ":" + std::to_string(p) + ":" + std::to_string(ProcessStartTicks(p));
+  id += ":" + std::to_string(p) + ":" + std::to_string(ProcessStartTicks(p));
+  bool replaced = !serving_id_.empty() && id != serving_id_;
+  serving_id_ = std::move(id);
+  return replaced;
 }
 
 Lxcfs::~Lxcfs() {
@@ -126,10 +129,8 @@ Result<void> Lxcfs::Start() {
 
 bool Lxcfs::Ensure() {
   bool started = EnsureServing();
-  std::string id = ServingIdentity();
   // An adopted lxcfs that is not the one instances were bound to is as new.
-  bool replaced = !serving_id_.empty() && id != serving_id_;
-  serving_id_ = id;
+  bool replaced = Replaced();
   return started || replaced;
 }
 
@@ -157,9 +158,7 @@ bool Lxcfs::Check(bool* restarted) {
   if (Alive()) {
     // Another daemon on this node (or an operator) may have restarted it
     // first: running instances still hold the dead mount's files then.
-    std::string id = ServingIdentity();
-    *restarted = !serving_id_.empty() && id != serving_id_;
-    serving_id_ = id;
+    *restarted = Replaced();
     return true;
   }
   VMI_LOG(WARN) << "lxcfs at " << options_.mountpoint << " died; starting it again";

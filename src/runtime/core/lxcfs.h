@@ -64,7 +64,8 @@ class Lxcfs {
  private:
   bool Alive() const;
   bool EnsureServing();
-  std::string ServingIdentity() const;
+  // Notes which lxcfs serves now; true if it is not the one noted before.
+  bool Replaced();
   Result<void> Start();
   void SetStatus(bool serving, std::string status);
 
