@@ -69,6 +69,25 @@ BRIDGE_API void* bridge_jni_define_class(const char* name);
  * when `handle` is not NULL; NULL if neither exists. */
 BRIDGE_API void* bridge_jni_find_native(void* handle, void* cls, const char* name, const char* sig);
 
+/* libandroid.so's objects, made by the host program for bridged code (see
+ * docs/bridge.md, "libandroid.so"). An AAssetManager* over the assets/ of an
+ * APK or over a directory, or NULL (bridge_dlerror says why); keep it open
+ * while bridged code uses it. */
+BRIDGE_API void* bridge_asset_manager_open(const char* apk_or_dir);
+BRIDGE_API void bridge_asset_manager_close(void* manager);
+/* The android.content.res.AssetManager object for AAssetManager_fromJava. */
+BRIDGE_API void* bridge_jni_asset_manager(void* manager);
+/* An ANativeWindow* of width x height pixels on a shared-memory surface, one
+ * reference (drop it with bridge_native_window_release); NULL on error. */
+BRIDGE_API void* bridge_native_window_create(int width, int height);
+BRIDGE_API void bridge_native_window_release(void* window);
+/* The surface's memfd (layout in docs/bridge.md) and an eventfd that counts
+ * posted frames; both stay owned by the window. */
+BRIDGE_API int bridge_native_window_surface_fd(void* window);
+BRIDGE_API int bridge_native_window_frame_fd(void* window);
+/* The android.view.Surface object for ANativeWindow_fromSurface. */
+BRIDGE_API void* bridge_jni_surface(void* window);
+
 /* On arm64 hosts, bionic code reads its stack guard at TPIDR_EL0+0x28,
  * which under glibc lies in static TLS. A program that loads bionic code on
  * arm64 must expand this once at file scope in its executable (not in a

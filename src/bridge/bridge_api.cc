@@ -4,6 +4,8 @@
 
 #include <exception>
 
+#include "bridge/android/asset_manager.h"
+#include "bridge/android/native_window.h"
 #include "bridge/dl_error.h"
 #include "bridge/jni/jni_env.h"
 #include "bridge/linker.h"
@@ -153,5 +155,63 @@ extern "C" void* bridge_jni_find_native(void* handle, void* cls, const char* nam
       if (c == '/') c = '_';
     }
     return reinterpret_cast<void*>(l.Symbol(static_cast<SharedObject*>(handle), mangled.c_str()));
+  });
+}
+
+extern "C" void* bridge_asset_manager_open(const char* apk_or_dir) {
+  return Guard<void*>(nullptr, [&]() -> void* {
+    if (apk_or_dir == nullptr) {
+      SetDlError("bridge_asset_manager_open: no path");
+      return nullptr;
+    }
+    auto m = vmi::bridge::android::AssetManager::Open(apk_or_dir);
+    if (!m.ok()) {
+      SetDlError(m.error().ToString());
+      return nullptr;
+    }
+    return std::move(*m).release();
+  });
+}
+
+extern "C" void bridge_asset_manager_close(void* manager) {
+  delete static_cast<vmi::bridge::android::AssetManager*>(manager);
+}
+
+extern "C" void* bridge_jni_asset_manager(void* manager) {
+  return Guard<void*>(nullptr, [&]() -> void* {
+    return manager != nullptr ? vmi::bridge::jni::NewPeer("android/content/res/AssetManager", manager) : nullptr;
+  });
+}
+
+extern "C" void* bridge_native_window_create(int width, int height) {
+  return Guard<void*>(nullptr, [&]() -> void* {
+    if (width <= 0 || height <= 0) {
+      SetDlError("bridge_native_window_create: width and height must be positive");
+      return nullptr;
+    }
+    auto w = vmi::bridge::android::NativeWindow::Create(uint32_t(width), uint32_t(height));
+    if (!w.ok()) {
+      SetDlError(w.error().ToString());
+      return nullptr;
+    }
+    return *w;
+  });
+}
+
+extern "C" void bridge_native_window_release(void* window) {
+  if (window != nullptr) static_cast<vmi::bridge::android::NativeWindow*>(window)->Release();
+}
+
+extern "C" int bridge_native_window_surface_fd(void* window) {
+  return window != nullptr ? static_cast<vmi::bridge::android::NativeWindow*>(window)->surface_fd() : -1;
+}
+
+extern "C" int bridge_native_window_frame_fd(void* window) {
+  return window != nullptr ? static_cast<vmi::bridge::android::NativeWindow*>(window)->frame_fd() : -1;
+}
+
+extern "C" void* bridge_jni_surface(void* window) {
+  return Guard<void*>(nullptr, [&]() -> void* {
+    return window != nullptr ? vmi::bridge::jni::NewPeer("android/view/Surface", window) : nullptr;
   });
 }

@@ -62,6 +62,19 @@ std::vector<std::string> VirtualLibrary::HookNames() const {
   return out;
 }
 
+namespace {
+
+// A virtual library with its hooks registered; each is built once, on
+// first use, and lives as long as the process.
+const VirtualLibrary* Build(const char* name, const std::vector<const char*>& sonames,
+                            void (*register_hooks)(VirtualLibrary&)) {
+  auto* l = new VirtualLibrary(name, sonames);
+  register_hooks(*l);
+  return l;
+}
+
+}  // namespace
+
 const VirtualLibrary& VirtualLibc() {
   static const VirtualLibrary* lib = [] {
     // libresolv: bionic's libc also exports the BIND resolver helpers
@@ -75,59 +88,36 @@ const VirtualLibrary& VirtualLibc() {
 }
 
 const VirtualLibrary& VirtualLibm() {
-  static const VirtualLibrary* lib = [] {
-    auto* l = new VirtualLibrary("libm.so", {"libm.so.6"});
-    hooks::RegisterLibm(*l);
-    return l;
-  }();
+  static const VirtualLibrary* lib = Build("libm.so", {"libm.so.6"}, hooks::RegisterLibm);
   return *lib;
 }
 
 const VirtualLibrary& VirtualLibdl() {
-  static const VirtualLibrary* lib = [] {
-    auto* l = new VirtualLibrary("libdl.so", {});
-    hooks::RegisterLibdl(*l);
-    return l;
-  }();
+  static const VirtualLibrary* lib = Build("libdl.so", {}, hooks::RegisterLibdl);
   return *lib;
 }
 
 const VirtualLibrary& VirtualLiblog() {
-  static const VirtualLibrary* lib = [] {
-    auto* l = new VirtualLibrary("liblog.so", {});
-    hooks::RegisterLiblog(*l);
-    return l;
-  }();
+  static const VirtualLibrary* lib = Build("liblog.so", {}, hooks::RegisterLiblog);
   return *lib;
 }
 
 const VirtualLibrary& VirtualLibstdcxx() {
-  static const VirtualLibrary* lib = [] {
-    // bionic's libstdc++.so is only the C++ ABI core (new/delete, guards,
-    // __cxa_pure_virtual); the guard and pure-virtual ABI is the Itanium one
-    // the host's libstdc++ implements too.
-    auto* l = new VirtualLibrary("libstdc++.so", {"libstdc++.so.6"});
-    hooks::RegisterLibstdcxx(*l);
-    return l;
-  }();
+  // bionic's libstdc++.so is only the C++ ABI core (new/delete, guards,
+  // __cxa_pure_virtual); the guard and pure-virtual ABI is the Itanium one
+  // the host's libstdc++ implements too.
+  static const VirtualLibrary* lib =
+      Build("libstdc++.so", {"libstdc++.so.6"}, hooks::RegisterLibstdcxx);
   return *lib;
 }
 
 const VirtualLibrary& VirtualLibz() {
-  static const VirtualLibrary* lib = [] {
-    auto* l = new VirtualLibrary("libz.so", {"libz.so.1"});
-    hooks::RegisterLibz(*l);
-    return l;
-  }();
+  static const VirtualLibrary* lib = Build("libz.so", {"libz.so.1"}, hooks::RegisterLibz);
   return *lib;
 }
 
 const VirtualLibrary& VirtualLibEGL() {
-  static const VirtualLibrary* lib = [] {
-    auto* l = new VirtualLibrary("libEGL.so", {"libEGL.so.1"});
-    hooks::RegisterLibEGL(*l);
-    return l;
-  }();
+  static const VirtualLibrary* lib = Build("libEGL.so", {"libEGL.so.1"}, hooks::RegisterLibEGL);
   return *lib;
 }
 
@@ -139,27 +129,31 @@ const VirtualLibrary& VirtualLibGLESv2() {
 }
 
 const VirtualLibrary& VirtualLibmediandk() {
-  static const VirtualLibrary* lib = [] {
-    // Every symbol is the bridge's own: nothing passes through to the host.
-    auto* l = new VirtualLibrary("libmediandk.so", {});
-    hooks::RegisterLibmediandk(*l);
-    return l;
-  }();
+  // Every symbol is the bridge's own: nothing passes through to the host.
+  static const VirtualLibrary* lib = Build("libmediandk.so", {}, hooks::RegisterLibmediandk);
   return *lib;
 }
 
 const VirtualLibrary& VirtualLibjnigraphics() {
-  static const VirtualLibrary* lib = [] {
-    auto* l = new VirtualLibrary("libjnigraphics.so", {});
-    hooks::RegisterLibjnigraphics(*l);
-    return l;
-  }();
+  static const VirtualLibrary* lib = Build("libjnigraphics.so", {}, hooks::RegisterLibjnigraphics);
+  return *lib;
+}
+
+const VirtualLibrary& VirtualLibandroid() {
+  static const VirtualLibrary* lib = Build("libandroid.so", {}, hooks::RegisterLibandroid);
+  return *lib;
+}
+
+const VirtualLibrary& VirtualLibnativewindow() {
+  static const VirtualLibrary* lib =
+      Build("libnativewindow.so", {}, hooks::RegisterLibnativewindow);
   return *lib;
 }
 
 const std::vector<const VirtualLibrary*>& AllVirtualLibraries() {
-  static const std::vector<const VirtualLibrary*> all = {&VirtualLibc(),  &VirtualLibm(),      &VirtualLibdl(),
-                                                         &VirtualLiblog(), &VirtualLibstdcxx(), &VirtualLibz()};
+  static const std::vector<const VirtualLibrary*> all = {&VirtualLibc(),      &VirtualLibm(),
+                                                         &VirtualLibdl(),     &VirtualLiblog(),
+                                                         &VirtualLibstdcxx(), &VirtualLibz()};
   return all;
 }
 
@@ -174,6 +168,8 @@ const VirtualLibrary* FindVirtualLibrary(std::string_view name) {
   if (name == "libGLESv2.so" || name == "libGLESv3.so") return &VirtualLibGLESv2();
   if (name == "libmediandk.so") return &VirtualLibmediandk();
   if (name == "libjnigraphics.so") return &VirtualLibjnigraphics();
+  if (name == "libandroid.so") return &VirtualLibandroid();
+  if (name == "libnativewindow.so") return &VirtualLibnativewindow();
   return nullptr;
 }
 

@@ -69,6 +69,11 @@ const VirtualLibrary& VirtualLibGLESv2();
 const VirtualLibrary& VirtualLibmediandk();
 // AndroidBitmap_* over the JNI environment's bitmaps (jni/jni_env.h).
 const VirtualLibrary& VirtualLibjnigraphics();
+// libandroid.so (ALooper, AAssetManager, AConfiguration, ANativeWindow,
+// ATrace, ASharedMemory, ASensorManager: android/) and libnativewindow.so
+// (its ANativeWindow_* subset).
+const VirtualLibrary& VirtualLibandroid();
+const VirtualLibrary& VirtualLibnativewindow();
 // All of the bionic core libraries, in the order above.
 const std::vector<const VirtualLibrary*>& AllVirtualLibraries();
 // Returns the virtual library called `name` ("libc.so", ...), or nullptr.

@@ -19,6 +19,8 @@ void RegisterLibz(VirtualLibrary& lib);
 void RegisterLibEGL(VirtualLibrary& lib);
 void RegisterLibmediandk(VirtualLibrary& lib);
 void RegisterLibjnigraphics(VirtualLibrary& lib);
+void RegisterLibandroid(VirtualLibrary& lib);
+void RegisterLibnativewindow(VirtualLibrary& lib);
 
 // Families (each defined in <family>_hooks.cc).
 void AddStdioHooks(VirtualLibrary& lib);
@@ -47,6 +49,9 @@ void AddStdioExtHooks(VirtualLibrary& lib);
 void AddMultibyteHooks(VirtualLibrary& lib);
 void AddDlPropertyHooks(VirtualLibrary& lib);
 void AddLogExtraHooks(VirtualLibrary& lib);
+void AddConfigurationHooks(VirtualLibrary& lib);
+// ANativeWindow_*; `with_surface` adds libandroid.so's fromSurface/toSurface.
+void AddNativeWindowHooks(VirtualLibrary& lib, bool with_surface);
 
 // The glibc FILE behind a FILE* handed over by bionic code: &__sF[0..2] map to
 // stdin/stdout/stderr; anything else is already a glibc FILE.

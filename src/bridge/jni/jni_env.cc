@@ -17,7 +17,7 @@ namespace {
 
 #include "bridge/jni/jni_slot_names.inc"
 
-enum class Kind { kPlain, kClass, kString, kPrimitiveArray, kObjectArray, kByteBuffer, kThrowable, kBitmap };
+enum class Kind { kPlain, kClass, kString, kPrimitiveArray, kObjectArray, kByteBuffer, kThrowable, kBitmap, kPeer };
 
 struct Method;
 
@@ -32,7 +32,7 @@ struct Object : _jobject {
   size_t elem_size = 0;              // kPrimitiveArray
   size_t length = 0;                 // arrays
   std::vector<Object*> elements;     // kObjectArray
-  void* address = nullptr;           // kByteBuffer
+  void* address = nullptr;           // kByteBuffer, kPeer
   jlong capacity = 0;                // kByteBuffer
   std::unique_ptr<Bitmap> bitmap;    // kBitmap
 };
@@ -617,6 +617,19 @@ jobject NewBitmap(uint32_t width, uint32_t height, int32_t format) {
 
 Bitmap* BitmapOf(jobject obj) {
   return obj != nullptr && O(obj)->kind == Kind::kBitmap ? O(obj)->bitmap.get() : nullptr;
+}
+
+jobject NewPeer(const char* class_name, void* peer) {
+  auto* o = new Object();
+  o->kind = Kind::kPeer;
+  o->cls = ClassNamed(class_name);
+  o->address = peer;
+  return As<jobject>(o);
+}
+
+void* PeerOf(jobject obj, const char* class_name) {
+  if (obj == nullptr || O(obj)->kind != Kind::kPeer || O(obj)->cls->name != class_name) return nullptr;
+  return O(obj)->address;
 }
 
 jmethodID DefineMethod(jclass cls, const char* name, const char* sig, bool is_static, MethodImpl impl) {

@@ -58,6 +58,14 @@ struct Bitmap {
 jobject NewBitmap(uint32_t width, uint32_t height, int32_t format);
 // The bitmap behind `obj`, or nullptr when it is not one.
 Bitmap* BitmapOf(jobject obj);
+// A Java object of class `class_name` ("android/content/res/AssetManager",
+// "android/view/Surface") standing for a native object the bridge owns
+// elsewhere (`peer`, not owned by the jobject): what Android's Java side
+// would hand native code, for AAssetManager_fromJava and
+// ANativeWindow_fromSurface. Returns a new local reference.
+jobject NewPeer(const char* class_name, void* peer);
+// The peer of `obj` when it is a peer object of class `class_name`, else nullptr.
+void* PeerOf(jobject obj, const char* class_name);
 // The pending exception's class name and message ("" when none).
 std::string PendingException(JNIEnv* env);
 
