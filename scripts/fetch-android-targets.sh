@@ -2,24 +2,45 @@
 # Fetches the real-world Android (bionic) targets LibBridge is tested and
 # benchmarked against from the npm registry, checks each tarball against a
 # pinned version and sha256, and unpacks the x86_64 (and arm64) objects into
-# the git-ignored cache:
+# a cache outside the source tree:
 #
 #   <dest>/jsc/libjsc.so            jsc-android@294992.0.0 (intl), x86_64
 #   <dest>/jsc/arm64/libjsc.so      the same, arm64-v8a
 #   <dest>/hermes/libc++_shared.so  hermes-engine@0.11.0 cppruntime, x86_64
 #   <dest>/minitouch/minitouch      @devicefarmer/minitouch-prebuilt@1.3.2, x86_64 PIE
+#   <dest>/sodium/libsodium.so      react-native-libsodium@1.7.0 (libsodium 1.0.21), x86_64
+#   <dest>/sodium/arm64/libsodium.so  the same, arm64-v8a
 #
-# Usage: scripts/fetch-android-targets.sh [dest]   (default: .cache/android)
+# Usage: scripts/fetch-android-targets.sh [dest]
+#        scripts/fetch-android-targets.sh --dir   (prints the default dest)
+# The default dest is outside the source tree, so that every clone and
+# worktree shares one copy: $VMI_ANDROID_TARGETS, else
+# /var/cache/vmi/android-targets when /var/cache/vmi can be written, else
+# ${XDG_CACHE_HOME:-~/.cache}/vmi/android-targets.
 # Idempotent: does nothing when <dest>/.complete matches this script's pins.
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
-dest="${1:-$root/.cache/android}"
+
+default_dest() {
+  if [ -n "${VMI_ANDROID_TARGETS:-}" ]; then
+    echo "$VMI_ANDROID_TARGETS"
+  elif mkdir -p /var/cache/vmi 2>/dev/null && [ -w /var/cache/vmi ]; then
+    echo /var/cache/vmi/android-targets
+  else
+    echo "${XDG_CACHE_HOME:-$HOME/.cache}/vmi/android-targets"
+  fi
+}
+if [ "${1:-}" = "--dir" ]; then
+  default_dest
+  exit 0
+fi
+dest="${1:-$(default_dest)}"
 
 # name@version  sha256 of the npm tarball
 pins=(
   "jsc-android@294992.0.0 2571ee361cd3700d86cc31686431b89cafac0540aa3fb320eb3015be1aa05dd2"
   "hermes-engine@0.11.0 be46cc8cfcdd8376472f4ecf0e4a2548bb3986525559b1580494afc40e20ec2c"
   "@devicefarmer/minitouch-prebuilt@1.3.2 f0e0a75e18a401c35588f0cb49f374d904e7db6942977059256e91bf18ec6623"
+  "react-native-libsodium@1.7.0 b0abc7c815d907220a0142fab11b51d9637fe762b5f602741f65ba73919a5261"
 )
 stamp="$(printf '%s\n' "${pins[@]}" | sha256sum | cut -d' ' -f1)"
 if [ -f "$dest/.complete" ] && [ "$(cat "$dest/.complete")" = "$stamp" ]; then
@@ -58,14 +79,20 @@ check() {  # tarball-glob sha256
 jsc_tgz=$(check 'jsc-android-294992.0.0.tgz' "${pins[0]#* }")
 hermes_tgz=$(check 'hermes-engine-0.11.0.tgz' "${pins[1]#* }")
 mt_tgz=$(check 'devicefarmer-minitouch-prebuilt-1.3.2.tgz' "${pins[2]#* }")
+sodium_tgz=$(check 'react-native-libsodium-1.7.0.tgz' "${pins[3]#* }")
 
-mkdir -p "$work/jsc" "$work/hermes" "$work/mt"
+mkdir -p "$work/jsc" "$work/hermes" "$work/mt" "$work/sodium"
 tar -xzf "$jsc_tgz" -C "$work/jsc" package/dist/org/webkit/android-jsc-intl/r294992/android-jsc-intl-r294992.aar
 tar -xzf "$hermes_tgz" -C "$work/hermes" package/android/hermes-cppruntime-release.aar
 tar -xzf "$mt_tgz" -C "$work/mt" package/prebuilt/x86_64/bin/minitouch
+# The package keeps its prebuilt libsodium for each Android ABI in an inner
+# tarball (made on macOS: its extended headers are not GNU tar's).
+tar -xzf "$sodium_tgz" -C "$work/sodium" package/libsodium/build.tgz
+tar --warning=no-unknown-keyword -xzf "$work/sodium/package/libsodium/build.tgz" -C "$work/sodium" \
+  build/libsodium-android-westmere/lib/libsodium.so "build/libsodium-android-armv8-a+crypto/lib/libsodium.so"
 
-rm -rf "$dest/jsc" "$dest/hermes" "$dest/minitouch"
-mkdir -p "$dest/jsc/arm64" "$dest/hermes" "$dest/minitouch"
+rm -rf "$dest/jsc" "$dest/hermes" "$dest/minitouch" "$dest/sodium"
+mkdir -p "$dest/jsc/arm64" "$dest/hermes" "$dest/minitouch" "$dest/sodium/arm64"
 unzip -q -o -j "$work/jsc/package/dist/org/webkit/android-jsc-intl/r294992/android-jsc-intl-r294992.aar" \
   jni/x86_64/libjsc.so -d "$dest/jsc"
 unzip -q -o -j "$work/jsc/package/dist/org/webkit/android-jsc-intl/r294992/android-jsc-intl-r294992.aar" \
@@ -74,5 +101,7 @@ unzip -q -o -j "$work/hermes/package/android/hermes-cppruntime-release.aar" \
   jni/x86_64/libc++_shared.so -d "$dest/hermes"
 cp "$work/mt/package/prebuilt/x86_64/bin/minitouch" "$dest/minitouch/minitouch"
 chmod 0755 "$dest/minitouch/minitouch"
+cp "$work/sodium/build/libsodium-android-westmere/lib/libsodium.so" "$dest/sodium/libsodium.so"
+cp "$work/sodium/build/libsodium-android-armv8-a+crypto/lib/libsodium.so" "$dest/sodium/arm64/libsodium.so"
 echo "$stamp" > "$dest/.complete"
 echo "fetch-android-targets: unpacked into $dest"
