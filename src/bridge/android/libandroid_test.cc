@@ -19,6 +19,7 @@
 #include "bridge/jni/jni_env.h"
 #include "bridge/linker.h"
 #include "bridge/properties.h"
+#include "bridge/testing/ndk_app.h"
 #include "bridge/testing/test_objects.h"
 #include "bridge/testing/test_zip.h"
 #include "bridge/virtual_library.h"
@@ -260,21 +261,14 @@ int sensors(int* out) {
 class LibandroidTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(objs_.Build("libandroid.so", "int vmi_stub;").ok());
-    auto lib = objs_.Build("libapp.so", kApp, {"-Wl,--no-as-needed"}, {"libandroid.so"});
-    ASSERT_TRUE(lib.ok()) << lib.error().ToString();
-    auto so = Linker::Instance().Open(*lib);
-    ASSERT_TRUE(so.ok()) << so.error().ToString();
-    so_ = *so;
+    ASSERT_NO_FATAL_FAILURE(app_.Load(objs_, "libapp.so", kApp, "libandroid.so"));
   }
   template <typename F>
   F Fn(const char* name) {
-    auto f = reinterpret_cast<F>(Linker::Instance().Symbol(so_, name));
-    EXPECT_NE(f, nullptr) << name;
-    return f;
+    return app_.Fn<F>(name);
   }
   testing::TestObjects objs_;
-  SharedObject* so_ = nullptr;
+  testing::NdkApp app_;
 };
 
 TEST_F(LibandroidTest, LooperReportsIdentsRunsCallbacksAndWakes) {

@@ -5,6 +5,8 @@
 // decodes from the same file and be close to the test pattern they were
 // encoded from; bad input and calls in the wrong order must give the NDK's
 // media_status_t codes without harming the process.
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -12,11 +14,10 @@
 #include <string>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 #include "base/child_process.h"
 #include "base/file.h"
 #include "bridge/linker.h"
+#include "bridge/testing/ndk_app.h"
 #include "bridge/testing/test_objects.h"
 
 namespace vmi::bridge {
@@ -219,7 +220,8 @@ struct DecodeResult {
   int frames, format_changes, width, height, color_format, stride, sample_rate, channels;
   long bytes;
 };
-using DecodeFn = int (*)(const char*, int, int, int, const uint8_t*, long, long, uint8_t*, long, DecodeResult*);
+using DecodeFn = int (*)(const char*, int, int, int, const uint8_t*, long, long, uint8_t*, long,
+                         DecodeResult*);
 
 class MediaCodecTest : public ::testing::Test {
  protected:
@@ -236,26 +238,22 @@ class MediaCodecTest : public ::testing::Test {
   }
 
   std::string Ffmpeg(const std::vector<std::string>& args, const std::string& output) {
-    std::vector<std::string> argv = {"ffmpeg", "-nostdin", "-v", "error", "-y"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    argv.push_back(t_.dir() + "/" + output);
-    auto r = RunChecked(argv, {}, std::chrono::seconds(120));
-    EXPECT_TRUE(r.ok()) << r.error().ToString();
-    auto data = ReadFile(t_.dir() + "/" + output);
-    EXPECT_TRUE(data.ok());
-    return data.ok() ? *data : std::string();
+    return testing::RunFfmpeg(t_.dir(), args, output);
   }
 
   std::string MakeClip() {
-    const std::string pattern = "testsrc=size=" + std::to_string(kWidth) + "x" + std::to_string(kHeight) + ":rate=25";
-    source_ = Ffmpeg({"-f", "lavfi", "-i", pattern, "-frames:v", std::to_string(kFrames), "-f", "rawvideo", "-pix_fmt",
-                      "yuv420p"},
+    const std::string pattern =
+        "testsrc=size=" + std::to_string(kWidth) + "x" + std::to_string(kHeight) + ":rate=25";
+    source_ = Ffmpeg({"-f", "lavfi", "-i", pattern, "-frames:v", std::to_string(kFrames), "-f",
+                      "rawvideo", "-pix_fmt", "yuv420p"},
                      "source.yuv");
     // High profile with B-frames: output order differs from decode order.
-    std::string clip = Ffmpeg({"-f", "lavfi", "-i", pattern, "-frames:v", std::to_string(kFrames), "-c:v", "libx264",
-                               "-profile:v", "high", "-pix_fmt", "yuv420p", "-bf", "2", "-g", "12", "-f", "h264"},
-                              "clip.h264");
-    reference_ = Ffmpeg({"-i", t_.dir() + "/clip.h264", "-f", "rawvideo", "-pix_fmt", "yuv420p"}, "reference.yuv");
+    std::string clip = Ffmpeg(
+        {"-f", "lavfi", "-i", pattern, "-frames:v", std::to_string(kFrames), "-c:v", "libx264",
+         "-profile:v", "high", "-pix_fmt", "yuv420p", "-bf", "2", "-g", "12", "-f", "h264"},
+        "clip.h264");
+    reference_ = Ffmpeg({"-i", t_.dir() + "/clip.h264", "-f", "rawvideo", "-pix_fmt", "yuv420p"},
+                        "reference.yuv");
     return clip;
   }
 
@@ -263,8 +261,8 @@ class MediaCodecTest : public ::testing::Test {
              std::vector<uint8_t>* out, DecodeResult* r) {
     *r = {};
     out->assign(8 << 20, 0);
-    int rc = decode_(mime, a, b, color_format, reinterpret_cast<const uint8_t*>(in.data()), long(in.size()), chunk,
-                     out->data(), long(out->size()), r);
+    int rc = decode_(mime, a, b, color_format, reinterpret_cast<const uint8_t*>(in.data()),
+                     long(in.size()), chunk, out->data(), long(out->size()), r);
     out->resize(size_t(r->bytes));
     return rc;
   }
@@ -298,10 +296,12 @@ TEST_F(MediaCodecTest, DecodesH264LikeFfmpegAndCloseToThePattern) {
     EXPECT_EQ(r.stride, kWidth);
     EXPECT_EQ(r.color_format, 19);  // COLOR_FormatYUV420Planar
     ASSERT_EQ(out.size(), reference_.size());
-    EXPECT_EQ(memcmp(out.data(), reference_.data(), out.size()), 0) << "differs from ffmpeg's own decode";
+    EXPECT_EQ(memcmp(out.data(), reference_.data(), out.size()), 0)
+        << "differs from ffmpeg's own decode";
     for (int i = 0; i < kFrames; ++i) {
       const auto* src = reinterpret_cast<const uint8_t*>(source_.data()) + size_t(i) * kFrameBytes;
-      EXPECT_GT(Psnr(out.data() + size_t(i) * kFrameBytes, src, kFrameBytes), 30.0) << "frame " << i;
+      EXPECT_GT(Psnr(out.data() + size_t(i) * kFrameBytes, src, kFrameBytes), 30.0)
+          << "frame " << i;
     }
   }
 }
@@ -316,7 +316,8 @@ TEST_F(MediaCodecTest, SemiPlanarOutputInterleavesChroma) {
   const size_t luma = kWidth * kHeight, chroma = luma / 4;
   for (int i = 0; i < kFrames; ++i) {
     const uint8_t* nv12 = out.data() + size_t(i) * kFrameBytes;
-    const auto* i420 = reinterpret_cast<const uint8_t*>(reference_.data()) + size_t(i) * kFrameBytes;
+    const auto* i420 =
+        reinterpret_cast<const uint8_t*>(reference_.data()) + size_t(i) * kFrameBytes;
     ASSERT_EQ(memcmp(nv12, i420, luma), 0);
     for (size_t k = 0; k < chroma; ++k) {
       ASSERT_EQ(nv12[luma + 2 * k], i420[luma + k]);
@@ -326,8 +327,8 @@ TEST_F(MediaCodecTest, SemiPlanarOutputInterleavesChroma) {
 }
 
 TEST_F(MediaCodecTest, DecodesAdtsAacLikeFfmpeg) {
-  std::string aac = Ffmpeg({"-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=44100:duration=1", "-c:a", "aac",
-                            "-f", "adts"},
+  std::string aac = Ffmpeg({"-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=44100:duration=1",
+                            "-c:a", "aac", "-f", "adts"},
                            "clip.aac");
   std::string ref = Ffmpeg({"-i", t_.dir() + "/clip.aac", "-f", "s16le"}, "reference.pcm");
   ASSERT_FALSE(aac.empty());
@@ -355,12 +356,14 @@ TEST_F(MediaCodecTest, GarbageAndTruncatedInputDoNotHarmTheProcess) {
   EXPECT_EQ(r.frames, 0);
   // Garbage with start codes in it: NAL units of random types.
   std::string nals;
-  for (int i = 0; i < 512; ++i) nals += std::string("\0\0\0\1", 4) + garbage.substr(size_t(i) * 100, 100);
+  for (int i = 0; i < 512; ++i)
+    nals += std::string("\0\0\0\1", 4) + garbage.substr(size_t(i) * 100, 100);
   EXPECT_EQ(Decode("video/avc", kWidth, kHeight, 0, nals, 4096, &out, &r), 0);
   EXPECT_EQ(r.frames, 0);
   // A clip cut in the middle: the frames before the cut still decode.
   std::string clip = MakeClip();
-  EXPECT_EQ(Decode("video/avc", kWidth, kHeight, 0, clip.substr(0, clip.size() / 2), 4096, &out, &r), 0);
+  EXPECT_EQ(
+      Decode("video/avc", kWidth, kHeight, 0, clip.substr(0, clip.size() / 2), 4096, &out, &r), 0);
   EXPECT_GT(r.frames, 0);
   EXPECT_LT(r.frames, kFrames);
   EXPECT_EQ(memcmp(out.data(), reference_.data(), kFrameBytes), 0);
