@@ -122,6 +122,20 @@ Result<void> Controller::Sync(KubeClient& client, const std::string& name) {
   Observed seen{.pod = pods_->Get(PodName(*phone)),
                 .claim = claims_->Get(ClaimName(*phone)),
                 .now = MicroTimeNow().substr(0, 19) + "Z"};
+  if (options_.admit && !phone->meta.deleting && phone->meta.HasFinalizer(kFinalizer)) {
+    auto number = options_.admit(*phone);
+    if (number.ok()) {
+      seen.number = *number;
+    } else {
+      ErrorCode c = number.error().code();
+      if (c != ErrorCode::kResourceExhausted && c != ErrorCode::kNotFound &&
+          c != ErrorCode::kPermissionDenied)
+        return std::move(number).error().Context("admit");
+      seen.refused = number.error().message();
+      // Quotas change outside the cluster's view (an admin raises one).
+      queue_.AddAfter(name, options_.refused_retry);
+    }
+  }
   Plan plan = Reconcile(*phone, seen, options_.pod);
   for (const auto& a : plan.actions) VMI_CHECK_OK(Execute(client, *phone, *raw, a), ActionKindName(a.kind));
   for (const auto& e : plan.events) RecordEvent(client, *phone, e);
@@ -135,6 +149,8 @@ Result<void> Controller::Execute(KubeClient& client, const Phone& phone, const J
   switch (a.kind) {
     case Action::Kind::kAddFinalizer:
     case Action::Kind::kRemoveFinalizer: {
+      if (a.kind == Action::Kind::kRemoveFinalizer && options_.release)
+        VMI_CHECK_OK(options_.release(phone), "release");
       Json updated = raw;
       if (!updated["metadata"].is_object()) return Error(ErrorCode::kInvalidArgument, "phone without metadata");
       Json& fin = updated["metadata"]["finalizers"];
@@ -149,6 +165,12 @@ Result<void> Controller::Execute(KubeClient& client, const Phone& phone, const J
       }
       auto r = VMI_TRY(client.Put(phone_path, updated));
       if (r.status != 200) return StatusError("update phone", r);
+      if (a.kind == Action::Kind::kRemoveFinalizer) {
+        released_++;
+        // What it held may admit a Phone that was refused.
+        if (options_.admit)
+          for (const auto& n : phones_->Names()) queue_.Add(n);
+      }
       return Ok();
     }
     case Action::Kind::kCreateClaim:

@@ -9,6 +9,8 @@
 //   finalizers  PUT of the Phone with the resourceVersion it was read at
 //   status      PUT of phones/NAME/status, likewise
 //   events      POST core/v1 Events on the Phone
+//   admission   ControllerOptions::admit before anything is created,
+//               ::release before the finalizer goes
 //
 // A 409 Conflict (someone wrote first), or any failure, puts the name back
 // rate-limited; it is reconciled again from the caches once they catch up.
@@ -20,6 +22,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -42,6 +45,19 @@ struct ControllerOptions {
   int watch_timeout_seconds = 60;
   std::chrono::milliseconds lease_duration{15000};
   std::chrono::milliseconds lease_retry{2000};
+  // Admission of a Phone that carries the finalizer (the owner's quota and
+  // the phone's number, node/kube_ledger.h): the phone's number when it is
+  // admitted (idempotent: an admitted Phone gets the same answer);
+  // kResourceExhausted, kNotFound or kPermissionDenied refuse it with that
+  // message (status Failed, no Pod; it is looked at again after
+  // refused_retry and whenever another Phone is released); any other error
+  // is retried. Unset: every Phone is admitted, without a number.
+  std::function<Result<std::string>(const Phone&)> admit;
+  // Called when the Pod and claim of a Phone being deleted are gone, before
+  // its finalizer is removed: gives back what `admit` took (idempotent). An
+  // error keeps the finalizer and is retried.
+  std::function<Result<void>(const Phone&)> release;
+  std::chrono::milliseconds refused_retry{30000};
 };
 
 class Controller {
@@ -60,6 +76,7 @@ class Controller {
   // and the benchmark.
   int reconciles() const { return reconciles_; }
   int conflicts() const { return conflicts_; }
+  int released() const { return released_; }
   const Informer& phones() const { return *phones_; }
 
  private:
@@ -77,6 +94,7 @@ class Controller {
   std::vector<std::thread> workers_;
   std::atomic<int> reconciles_{0};
   std::atomic<int> conflicts_{0};
+  std::atomic<int> released_{0};
 };
 
 }  // namespace vmi::cluster

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <climits>
 
 #include "api/json_reader.h"
 
@@ -70,6 +71,51 @@ bool IsByteQuantity(const std::string& q) {
     if (q.size() > s.size() && q.ends_with(s)) return Digits(q, 0, q.size() - s.size());
   }
   return Digits(q, 0, q.size());
+}
+
+int64_t CpuMilli(const std::string& q) {
+  if (!IsCpuQuantity(q)) return -1;
+  try {
+    if (q.back() == 'm') return std::stoll(q.substr(0, q.size() - 1));
+    size_t dot = q.find('.');
+    int64_t whole = dot == 0 ? 0 : std::stoll(q.substr(0, dot));
+    int64_t milli = whole * 1000;
+    if (dot != std::string::npos) {
+      std::string frac = q.substr(dot + 1);
+      // Three digits are millicpus; any further non-zero digit rounds up.
+      std::string first = (frac + "000").substr(0, 3);
+      milli += std::stoll(first);
+      if (frac.size() > 3 && frac.find_first_not_of('0', 3) != std::string::npos) milli += 1;
+    }
+    return milli;
+  } catch (const std::exception&) {
+    return -1;
+  }
+}
+
+int64_t QuantityBytes(const std::string& q) {
+  if (!IsByteQuantity(q)) return -1;
+  struct Suffix {
+    const char* s;
+    int64_t mul;
+  };
+  static constexpr Suffix kSuffixes[] = {
+      {"Ki", int64_t{1} << 10}, {"Mi", int64_t{1} << 20}, {"Gi", int64_t{1} << 30},
+      {"Ti", int64_t{1} << 40}, {"K", 1000},               {"M", 1000000},
+      {"G", 1000000000},        {"T", 1000000000000}};
+  try {
+    for (const auto& sx : kSuffixes) {
+      std::string_view s(sx.s);
+      if (q.size() > s.size() && q.ends_with(s)) {
+        int64_t v = std::stoll(q.substr(0, q.size() - s.size()));
+        if (v > INT64_MAX / sx.mul) return -1;
+        return v * sx.mul;
+      }
+    }
+    return std::stoll(q);
+  } catch (const std::exception&) {
+    return -1;
+  }
 }
 
 std::string JsonString(const Json& j, std::initializer_list<const char*> path) {

@@ -92,5 +92,9 @@ Result<Phone> ParsePhone(const Json& object);
 // memory/storage "512Mi", "2Gi", "1073741824".
 bool IsCpuQuantity(const std::string& q);
 bool IsByteQuantity(const std::string& q);
+// Their values, for quotas: millicpus (rounded up) and bytes; -1 when the
+// quantity is not valid or does not fit.
+int64_t CpuMilli(const std::string& q);
+int64_t QuantityBytes(const std::string& q);
 
 }  // namespace vmi::cluster

@@ -110,3 +110,23 @@ TEST(PhoneTest, Quantities) {
 
 }  // namespace
 }  // namespace vmi::cluster
+
+namespace vmi::cluster {
+namespace {
+
+TEST(PhoneTest, QuantityValues) {
+  EXPECT_EQ(CpuMilli("500m"), 500);
+  EXPECT_EQ(CpuMilli("2"), 2000);
+  EXPECT_EQ(CpuMilli("1.5"), 1500);
+  EXPECT_EQ(CpuMilli("0.0001"), 1);  // rounded up, never down to nothing
+  EXPECT_EQ(CpuMilli("1.x"), -1);
+  EXPECT_EQ(QuantityBytes("512Mi"), 512ll << 20);
+  EXPECT_EQ(QuantityBytes("2Gi"), 2ll << 30);
+  EXPECT_EQ(QuantityBytes("1G"), 1000000000ll);
+  EXPECT_EQ(QuantityBytes("1073741824"), 1ll << 30);
+  EXPECT_EQ(QuantityBytes("99999999999999Ti"), -1);
+  EXPECT_EQ(QuantityBytes("1Xi"), -1);
+}
+
+}  // namespace
+}  // namespace vmi::cluster

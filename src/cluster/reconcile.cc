@@ -114,14 +114,22 @@ Json ComputeStatus(const Phone& phone, const Observed& o) {
   } else {
     phase = phone.spec.running ? "Pending" : "Stopped";
   }
+  const bool refused = !o.refused.empty() && !o.pod;
+  if (refused) {
+    phase = "Failed";
+    message = o.refused;
+  }
   if (phone.meta.deleting) phase = "Terminating";
   st["phase"] = phase;
+  if (!o.number.empty()) st["number"] = o.number;
   if (!message.empty()) st["message"] = message;
   st["conditions"] = Json::array({
       Condition(phone, o, "Ready", ready, ready ? "PodReady" : phase, message),
       Condition(phone, o, "PodScheduled", scheduled, sched_reason, ""),
       Condition(phone, o, "StorageBound", claim_bound,
                 claim_bound ? "Bound" : (o.claim ? "Pending" : "NoClaim"), ""),
+      Condition(phone, o, "Admitted", !refused, refused ? "QuotaExceeded" : "Admitted",
+                refused ? o.refused : ""),
   });
   return st;
 }
@@ -145,12 +153,23 @@ Plan Reconcile(const Phone& phone, const Observed& o, const PodOptions& options)
       act(Action::Kind::kDeleteClaim, nullptr, ClaimName(phone));
     if (!pod_ours && !claim_ours) {
       act(Action::Kind::kRemoveFinalizer);
-      event("Normal", "Released", "storage released; the phone can go");
+      event("Normal", "Released", "storage, number and quota released; the phone can go");
     }
     return plan;
   }
   if (!phone.meta.HasFinalizer(kFinalizer)) {
     act(Action::Kind::kAddFinalizer);
+    return plan;
+  }
+  if (!o.refused.empty() && !o.pod) {
+    // Not admitted: nothing is created, the status says why, and the event
+    // is recorded once (when the status first says so).
+    Json status = ComputeStatus(phone, o);
+    if (Comparable(status) != Comparable(phone.status)) {
+      act(Action::Kind::kUpdateStatus, status);
+      if (Str(phone.status, {"message"}) != o.refused)
+        event("Warning", "QuotaExceeded", o.refused);
+    }
     return plan;
   }
   if (!o.claim) {

@@ -15,6 +15,10 @@
 //      hash differs; not running: the Pod is deleted. A Pod of the same
 //      name that the Phone does not own is left alone (event, no action).
 //   5. The status is recomputed; an update is planned only if it changed.
+// Admission (quotas, node/kube_ledger.h) is decided outside, with I/O, and
+// given in Observed::refused: a refused Phone without a Pod gets neither a
+// claim nor a Pod, phase Failed, condition Admitted=False (QuotaExceeded)
+// and one event; a Pod that already runs is never taken away by it.
 #pragma once
 
 #include <optional>
@@ -59,6 +63,11 @@ struct Observed {
   std::optional<Json> claim;  // phone-<name>-data, if it exists
   // RFC 3339, for conditions' lastTransitionTime.
   std::string now;
+  // Why the Phone may not run (its owner's quota, an unknown owner); empty
+  // when it is admitted.
+  std::string refused;
+  // The phone's number, when one is assigned (status.number).
+  std::string number;
 };
 
 Plan Reconcile(const Phone& phone, const Observed& observed, const PodOptions& options);
@@ -67,8 +76,8 @@ Plan Reconcile(const Phone& phone, const Observed& observed, const PodOptions& o
 //   phase: Pending (no Pod yet / unschedulable) | Starting | Running |
 //          Stopped | Failed | Terminating
 //   node, podIP, observedGeneration, conditions Ready / PodScheduled /
-//   StorageBound (a condition's lastTransitionTime is kept while its status
-//   does not change).
+//   StorageBound, Admitted (a condition's lastTransitionTime is kept while
+//   its status does not change); number.
 Json ComputeStatus(const Phone& phone, const Observed& observed);
 
 // True when `obj`'s controller owner reference is the Phone.

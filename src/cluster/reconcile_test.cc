@@ -43,6 +43,41 @@ TEST(ReconcileTest, FinalizerComesFirstAndAlone) {
   EXPECT_EQ(Kinds(plan), std::vector<K>{K::kAddFinalizer});
 }
 
+// A Phone over its owner's quota: no claim, no Pod, Failed with the reason,
+// one event; once admitted it gets both; a running Pod is never taken away.
+TEST(ReconcileTest, RefusedPhoneGetsNothingButItsStatus) {
+  Phone p = MakePhone();
+  Observed o{.now = "2026-01-01T00:00:00Z", .refused = "quota: at most 1 instance"};
+  Plan plan = Reconcile(p, o, {});
+  ASSERT_EQ(Kinds(plan), std::vector<K>{K::kUpdateStatus});
+  const Json& st = plan.actions[0].object;
+  EXPECT_EQ(st["phase"], "Failed");
+  EXPECT_EQ(st["message"], "quota: at most 1 instance");
+  EXPECT_EQ(st["conditions"][3]["type"], "Admitted");
+  EXPECT_EQ(st["conditions"][3]["status"], "False");
+  EXPECT_EQ(st["conditions"][3]["reason"], "QuotaExceeded");
+  ASSERT_EQ(plan.events.size(), 1u);
+  EXPECT_EQ(plan.events[0].reason, "QuotaExceeded");
+  // The same refusal again: the status says it already, nothing to do.
+  p.status = st;
+  EXPECT_TRUE(Reconcile(p, o, {}).actions.empty());
+  EXPECT_TRUE(Reconcile(p, o, {}).events.empty());
+  // Admitted later (another phone of the owner went), with its number.
+  o.refused.clear();
+  o.number = "+15550100001";
+  Plan admitted = Reconcile(p, o, {});
+  ASSERT_EQ(Kinds(admitted), (std::vector<K>{K::kCreateClaim, K::kCreatePod, K::kUpdateStatus}));
+  const Json& st2 = admitted.actions[2].object;
+  EXPECT_EQ(st2["phase"], "Pending");
+  EXPECT_EQ(st2["number"], "+15550100001");
+  EXPECT_EQ(st2["conditions"][3]["status"], "True");
+  // A Pod that runs already stays even if the quota no longer covers it.
+  o.refused = "quota lowered";
+  o.pod = Existing(admitted.actions[1].object, "Running");
+  o.claim = Existing(admitted.actions[0].object, "Bound");
+  for (const auto& a : Reconcile(p, o, {}).actions) EXPECT_NE(a.kind, K::kDeletePod);
+}
+
 TEST(ReconcileTest, NewPhoneGetsClaimPodAndStatus) {
   Phone p = MakePhone();
   Plan plan = Reconcile(p, {.now = "2026-01-01T00:00:00Z"}, {.devhost_image = "reg/vmi:9"});

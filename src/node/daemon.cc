@@ -22,6 +22,7 @@
 #include "node/instance_events.h"
 #include "node/instance_manager.h"
 #include "node/instance_metrics.h"
+#include "node/metrics_listener.h"
 #include "node/node_api.h"
 #include "node/call_audio.h"
 #include "node/phone_service.h"
@@ -240,6 +241,7 @@ Result<void> RunDaemon(DaemonOptions o) {
   if (!o.unix_path.empty()) MakeDirs(o.unix_path.substr(0, o.unix_path.rfind('/'))).ok();
   auto server = VMI_TRY_CTX(api::Server::Start(so, router), "start API server");
   api::AddConnectionMetrics(mgmt->metrics(), *server);
+  auto metrics_server = VMI_TRY(MetricsListener::Start(o.metrics_host, o.metrics_port, *mgmt));
   std::string scheme = o.tls_cert.empty() ? "http" : "https";
   std::cout << "vmi is running.\n"
             << "  console:  " << scheme << "://" << o.tcp_host << ":" << server->tcp_port() << "/\n"
@@ -259,6 +261,7 @@ Result<void> RunDaemon(DaemonOptions o) {
   auto sig = VMI_TRY(WaitForSignal());
   VMI_LOG(INFO) << "signal " << sig << ": stopping the daemon; instances keep running";
   server->Stop();
+  if (metrics_server) metrics_server->Stop();
 #ifdef VMI_HAVE_LIVE
   device_hosts.reset();  // its crash events go to `events`; the hosts keep running
 #endif

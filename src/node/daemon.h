@@ -31,6 +31,19 @@ struct DaemonOptions {
   std::string devhost_path;  // default: <exe dir>/vmi-devhost
   std::string modem_path;         // vmi-modem; default: <exe dir>/vmi-modem
   std::string phone_range;        // numbers given to instances; default NumberRange::kDefault
+  // A second listener serving only GET /metrics, unauthenticated (for
+  // Prometheus inside the cluster; keep it off the public network). -1: none.
+  int metrics_port = -1;
+  std::string metrics_host = "127.0.0.1";
+
+  // Kubernetes mode (kube_daemon.h).
+  bool kubernetes = false;
+  std::string kubeconfig;        // empty: the in-cluster service account
+  std::string phones_namespace;  // default: the config's namespace, else vmi-phones
+  std::string lease_namespace;   // default: the config's namespace, else default
+  std::string devhost_image = "vmi:latest";
+  std::string phone_image_prefix = "vmi/";
+  std::string phone_image_tag = "latest";
 };
 
 Result<void> RunDaemon(DaemonOptions options);

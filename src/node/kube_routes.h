@@ -1,0 +1,35 @@
+// The instance routes of `vmi serve --kubernetes`: the same paths, bodies
+// and authorization as the node's (api_routes.h, access.h), answered from
+// Phones (KubePhones) instead of local instances. Quotas apply per vmi user
+// at creation (KubeLedger::Admit before the answer) and again in the
+// controller for Phones made with kubectl.
+//
+// Routes: GET/POST /api/v1/instances, GET/DELETE /api/v1/instances/{id},
+// POST /api/v1/instances/{id}/{start,stop,restart}. The routes a phone's
+// device host answers (screenshot, rotate, audio, stream) are proxied to
+// its Pod by kube_proxy.h; exec and logs answer 501 (not built for Pods).
+//
+// Threads: handlers run on the HTTP worker pool; everything they use is
+// thread-safe.
+#pragma once
+
+#include "api/http/router.h"
+#include "api/management.h"
+#include "node/kube_ledger.h"
+#include "node/kube_phones.h"
+
+namespace vmi::node {
+
+// The owner's user id of a phone (-1 when its owner is no vmi user: then
+// only admins see it). Thread-safe.
+int64_t PhoneOwnerId(api::Management& mgmt, const cluster::Phone& phone);
+
+// Looks a Phone up by the {id} parameter and checks `action` on it; a
+// refusal reads like an unknown instance.
+Result<cluster::Phone> LookupPhone(api::Management& mgmt, KubePhones& phones,
+                                   const api::Request& req, const char* action);
+
+void RegisterKubeInstanceRoutes(api::Router& router, api::Management& mgmt, KubePhones& phones,
+                                KubeLedger& ledger);
+
+}  // namespace vmi::node

@@ -1,0 +1,316 @@
+// `vmi serve --kubernetes` for real: the daemon (bin/vmi-node) as a process
+// of its own on a real PostgreSQL, against the in-test Kubernetes API server
+// (cluster/testing/fake_apiserver.h), driven through its REST API and the
+// CLI as users would:
+//   - instances are Phones: create (quota taken at once: a third phone over
+//     a quota of two is refused with 429 and leaves no Phone), list and
+//     inspect per owner (another user sees nothing), start/stop through
+//     spec.running, delete through the finalizer;
+//   - the controller in the daemon (leader on its own Lease) turns Phones
+//     into Pods and claims and writes their status (phase, Pod IP, number);
+//   - a Phone made with kubectl over its owner's quota gets no Pod, phase
+//     Failed and a QuotaExceeded condition, and is admitted once another
+//     phone of the owner is deleted;
+//   - the finalizer gives the phone's number and quota back;
+//   - GET /metrics on the metrics port needs no login (the API's /metrics
+//     still does);
+//   - SIGTERM stops the daemon and gives the Lease up.
+// The daemon runs as root here only because the test does; --kubernetes
+// needs no privilege.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <regex>
+#include <thread>
+
+#include "api/http/client.h"
+#include "api/management.h"
+#include "base/child_process.h"
+#include "base/file.h"
+#include "base/temp_dir.h"
+#include "cluster/testing/fake_apiserver.h"
+#include "node/kube_ledger.h"
+#include "node/phone_service.h"
+#include "store/testing/postgres_server.h"
+
+namespace vmi {
+namespace {
+
+using namespace std::chrono_literals;
+using cluster::Json;
+using cluster::testing::FakeApiServer;
+
+const std::string kPhones = "/apis/vmi.dev/v1/namespaces/phones/phones";
+const std::string kPods = "/api/v1/namespaces/phones/pods";
+const std::string kClaims = "/api/v1/namespaces/phones/persistentvolumeclaims";
+const std::string kLeases = "/apis/coordination.k8s.io/v1/namespaces/vmi/leases";
+
+template <typename F>
+bool Eventually(F cond, std::chrono::milliseconds limit = 20s) {
+  auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return cond();
+}
+
+class KubeServeTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto pg = store::testing::SharedPostgres();
+    ASSERT_NE(pg, nullptr);
+    auto url = pg->CreateDatabase("kube_serve");
+    ASSERT_TRUE(url.ok()) << url.error().ToString();
+    db_url_ = *url;
+    // Users, tokens and a quota, made the way another replica would.
+    auto db = store::Database::Open(db_url_);
+    ASSERT_TRUE(db.ok());
+    store::Migrations m;
+    api::Management::AddMigrations(m);
+    node::AddPhoneMigrations(m);
+    node::KubeLedger::AddMigrations(m);
+    ASSERT_TRUE(m.Apply(**db).ok());
+    db_ = std::move(*db);
+    api::ManagementOptions mo;
+    mo.admin_password = "admin-password-1";
+    auto mgmt = api::Management::Create(db_.get(), mo);
+    ASSERT_TRUE(mgmt.ok());
+    mgmt_ = std::move(*mgmt);
+    ASSERT_TRUE(mgmt_->EnsureAdmin().ok());
+    auto token = [](const std::string& user) {
+      auto u = mgmt_->users().GetByName(user);
+      EXPECT_TRUE(u.ok());
+      auto t = mgmt_->tokens().Create(u->id, "kube-test", 0);
+      EXPECT_TRUE(t.ok());
+      return t->token;
+    };
+    for (const char* u : {"alice", "bob"})
+      ASSERT_TRUE(mgmt_->users().Create(u, "password-of-" + std::string(u), api::Role::kUser).ok());
+    alice_id_ = mgmt_->users().GetByName("alice")->id;
+    api::QuotaLimits q = mgmt_->quotas().defaults();
+    q.max_instances = 2;
+    ASSERT_TRUE(mgmt_->quotas().SetLimits(alice_id_, q).ok());
+    admin_token_ = token("admin");
+    alice_token_ = token("alice");
+    bob_token_ = token("bob");
+
+    auto api = FakeApiServer::Start({.bookmark_interval = 200ms});
+    ASSERT_TRUE(api.ok());
+    api_ = std::move(*api);
+    auto dir = TempDir::Create("vmi-kube-serve");
+    ASSERT_TRUE(dir.ok());
+    dir_ = new TempDir(std::move(*dir));
+    Json kubeconfig = {
+        {"current-context", "test"},
+        {"contexts", {{{"name", "test"}, {"context", {{"cluster", "fake"}, {"user", "u"}, {"namespace", "vmi"}}}}}},
+        {"clusters", {{{"name", "fake"}, {"cluster", {{"server", api_->url()}}}}}},
+        {"users", {{{"name", "u"}, {"user", {{"token", "t"}}}}}}};
+    ASSERT_TRUE(WriteFile(dir_->path() + "/kubeconfig", kubeconfig.dump()).ok());
+    Start();
+  }
+
+  static void Start() {
+    UniqueFd out(open((dir_->path() + "/daemon.log").c_str(),
+                      O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600));
+    SpawnOptions so;
+    so.stdout_fd = out.get();
+    so.stderr_fd = out.get();
+    so.parent_death_signal = SIGKILL;
+    auto child = ChildProcess::Spawn(
+        {std::string(VMI_BIN_DIR) + "/vmi-node", "--kubernetes", "--kubeconfig",
+         dir_->path() + "/kubeconfig", "--database", db_url_, "--phones-namespace", "phones",
+         "--port", "0", "--socket", "", "--metrics-port", "0", "--phone-image-prefix",
+         "registry.example/vmi/", "--devhost-image", "registry.example/vmi:9"},
+        so);
+    ASSERT_TRUE(child.ok()) << child.error().ToString();
+    daemon_ = new ChildProcess(std::move(*child));
+    std::smatch m;
+    std::string log;
+    ASSERT_TRUE(Eventually([&] {
+      log = Log();
+      return log.find("metrics:") != std::string::npos;
+    })) << log;
+    ASSERT_TRUE(std::regex_search(log, m, std::regex("API: +http://127.0.0.1:([0-9]+)/")));
+    api_port_ = m[1].str();
+    ASSERT_TRUE(std::regex_search(log, m, std::regex("metrics: +http://127.0.0.1:([0-9]+)/")));
+    metrics_port_ = m[1].str();
+  }
+
+  static void TearDownTestSuite() {
+    if (daemon_) (void)daemon_->WaitOrKill(0ms);
+    delete daemon_;
+    daemon_ = nullptr;
+    api_.reset();
+    mgmt_.reset();
+    db_.reset();
+    delete dir_;
+  }
+
+  static std::unique_ptr<api::HttpClient> Client(const std::string& token,
+                                                 const std::string& port = "") {
+    auto c = api::HttpClient::Create(
+        {.server = "http://127.0.0.1:" + (port.empty() ? api_port_ : port), .token = token});
+    EXPECT_TRUE(c.ok());
+    return std::move(*c);
+  }
+  static api::ClientResponse Send(const std::string& token, const std::string& method,
+                                  const std::string& path, const std::string& body = "") {
+    auto r = Client(token)->Send(method, path, body);
+    EXPECT_TRUE(r.ok()) << r.error().ToString();
+    return r.ok() ? *r : api::ClientResponse{};
+  }
+  static std::string Log() {
+    auto l = ReadFile(dir_->path() + "/daemon.log");
+    return l.ok() ? *l : "";
+  }
+  static Json Body(const api::ClientResponse& r) { return Json::parse(r.body, nullptr, false); }
+  static std::string PhaseOf(const std::string& name) {
+    auto p = api_->Get(kPhones, name);
+    return p ? cluster::JsonString(*p, {"status", "phase"}) : "";
+  }
+  static int64_t UsedInstances() {
+    auto q = mgmt_->quotas().Get(alice_id_);
+    return q.ok() ? q->used.instances : -1;
+  }
+
+  static inline std::string db_url_, admin_token_, alice_token_, bob_token_, api_port_, metrics_port_;
+  static inline int64_t alice_id_ = 0;
+  static inline std::unique_ptr<store::Database> db_;
+  static inline std::unique_ptr<api::Management> mgmt_;
+  static inline std::unique_ptr<FakeApiServer> api_;
+  static inline TempDir* dir_ = nullptr;
+  static inline ChildProcess* daemon_ = nullptr;
+};
+
+TEST_F(KubeServeTest, InstancesArePhonesWithQuotasNumbersAndTheController) {
+  // Create: a Phone in the cluster, admitted at once (its number comes back).
+  auto a1 = Send(alice_token_, "POST", "/api/v1/instances?start=1",
+                 R"({"name":"a1","image":"linux-mobile","cpus":0.5,"memory":"512M"})");
+  ASSERT_EQ(a1.status, 201) << a1.body;
+  Json j = Body(a1);
+  EXPECT_EQ(j["owner"], "alice");
+  EXPECT_EQ(j["image"], "registry.example/vmi/linux-mobile:latest");
+  std::string number = j["number"];
+  EXPECT_TRUE(std::regex_match(number, std::regex("\\+1555[0-9]{7}"))) << number;
+  auto stored = api_->Get(kPhones, "a1");
+  ASSERT_TRUE(stored);
+  const std::string a1_uid = cluster::JsonString(*stored, {"metadata", "uid"});
+  EXPECT_EQ((*stored)["spec"]["resources"]["cpu"], "500m");
+  EXPECT_EQ((*stored)["spec"]["running"], true);
+  ASSERT_EQ(Send(alice_token_, "POST", "/api/v1/instances", R"({"name":"a2"})").status, 201);
+  EXPECT_EQ(UsedInstances(), 2);
+
+  // Over the quota: refused in the answer, and no Phone is left behind.
+  auto a3 = Send(alice_token_, "POST", "/api/v1/instances", R"({"name":"a3"})");
+  EXPECT_EQ(a3.status, 429) << a3.body;
+  EXPECT_NE(a3.body.find("quota"), std::string::npos) << a3.body;
+  EXPECT_TRUE(Eventually([] { return !api_->Get(kPhones, "a3"); }));
+  // A name Kubernetes cannot take is a clear 400, not a cluster error.
+  EXPECT_EQ(Send(alice_token_, "POST", "/api/v1/instances", R"({"name":"Bad_Name"})").status, 400);
+
+  // The controller (this replica leads its Lease) makes a1's claim and Pod;
+  // a2 is not running: claim only.
+  ASSERT_TRUE(Eventually([] { return api_->Get(kPods, "phone-a1").has_value(); }));
+  Json pod = *api_->Get(kPods, "phone-a1");
+  EXPECT_EQ(pod["spec"]["containers"][1]["image"], "registry.example/vmi:9");
+  EXPECT_TRUE(api_->Get(kLeases, "vmi-controller").has_value());
+  ASSERT_TRUE(Eventually([] { return api_->Get(kClaims, "phone-a2-data").has_value(); }));
+  EXPECT_FALSE(api_->Get(kPods, "phone-a2"));
+  // The kubelet's part: the Pod runs.
+  pod["spec"]["nodeName"] = "node-1";
+  pod = api_->Replace(kPods, "phone-a1", pod).second;
+  pod["status"] = {{"phase", "Running"}, {"podIP", "10.1.2.3"},
+                   {"conditions", {{{"type", "Ready"}, {"status", "True"}},
+                                   {{"type", "PodScheduled"}, {"status", "True"}}}}};
+  ASSERT_EQ(api_->Replace(kPods, "phone-a1", pod, true).first, 200);
+  ASSERT_TRUE(Eventually([] { return PhaseOf("a1") == "Running"; }));
+  j = Body(Send(alice_token_, "GET", "/api/v1/instances/a1"));
+  EXPECT_EQ(j["state"], "running");
+  EXPECT_EQ(j["pod_ip"], "10.1.2.3");
+  EXPECT_EQ(j["node"], "node-1");
+  EXPECT_EQ(j["number"], number);
+
+  // Per owner: bob sees nothing of alice's; the admin sees both.
+  EXPECT_EQ(Body(Send(bob_token_, "GET", "/api/v1/instances")).size(), 0u);
+  EXPECT_EQ(Send(bob_token_, "GET", "/api/v1/instances/a1").status, 404);
+  EXPECT_EQ(Send(bob_token_, "POST", "/api/v1/instances/a1/stop").status, 404);
+  EXPECT_EQ(Body(Send(admin_token_, "GET", "/api/v1/instances")).size(), 2u);
+  // The CLI works unchanged against the control plane.
+  auto ls = vmi::Run({std::string(VMI_BIN_DIR) + "/vmi", "--server",
+                        "http://127.0.0.1:" + api_port_, "--token", alice_token_, "ls"});
+  ASSERT_TRUE(ls.ok());
+  EXPECT_NE(ls->out.find("a1"), std::string::npos) << ls->out << ls->err;
+  EXPECT_NE(ls->out.find("a2"), std::string::npos) << ls->out;
+  // Not built for Pods: said so.
+  EXPECT_EQ(Send(alice_token_, "POST", "/api/v1/instances/a1/exec", R"({"argv":["true"]})").status,
+            501);
+
+  // A Phone made with kubectl for alice, over her quota: no Pod, Failed.
+  Json k1 = {{"apiVersion", "vmi.dev/v1"},
+             {"kind", "Phone"},
+             {"metadata", {{"name", "k1"}, {"namespace", "phones"}}},
+             {"spec", {{"image", "registry.example/vmi/linux-mobile:1"}, {"owner", "alice"}}}};
+  ASSERT_EQ(api_->Create(kPhones, k1).first, 201);
+  ASSERT_TRUE(Eventually([] { return PhaseOf("k1") == "Failed"; }));
+  Json k1s = *api_->Get(kPhones, "k1");
+  EXPECT_NE(cluster::JsonString(k1s, {"status", "message"}).find("quota"), std::string::npos)
+      << k1s.dump();
+  bool refused = false;
+  for (const auto& c : k1s["status"]["conditions"])
+    refused |= c["type"] == "Admitted" && c["status"] == "False" && c["reason"] == "QuotaExceeded";
+  EXPECT_TRUE(refused) << k1s.dump();
+  EXPECT_FALSE(api_->Get(kPods, "phone-k1"));
+  EXPECT_FALSE(api_->Get(kClaims, "phone-k1-data"));
+
+  // Stop: spec.running false, the Pod goes, the claim stays.
+  auto stop = Send(alice_token_, "POST", "/api/v1/instances/a1/stop");
+  ASSERT_EQ(stop.status, 200) << stop.body;
+  EXPECT_EQ((*api_->Get(kPhones, "a1"))["spec"]["running"], false);
+  ASSERT_TRUE(Eventually([] { return !api_->Get(kPods, "phone-a1"); }));
+  ASSERT_TRUE(Eventually([] { return PhaseOf("a1") == "Stopped"; }));
+  EXPECT_TRUE(api_->Get(kClaims, "phone-a1-data"));
+  EXPECT_EQ(Body(Send(alice_token_, "GET", "/api/v1/instances/a1"))["state"], "stopped");
+
+  // Delete a1: the finalizer releases its number and quota, then the Phone
+  // goes; k1 is admitted in its place and gets a Pod.
+  ASSERT_EQ(Send(alice_token_, "DELETE", "/api/v1/instances/a1").status, 204);
+  ASSERT_TRUE(Eventually([] { return !api_->Get(kPhones, "a1"); }));
+  auto line = db_->QueryOne("SELECT number FROM phone_lines WHERE instance_id = $1",
+                            {"phone:" + a1_uid});
+  ASSERT_TRUE(line.ok());
+  EXPECT_FALSE(line->has_value()) << "a1 still holds its number";
+  auto row = db_->QueryOne("SELECT 1 FROM kube_phones WHERE uid = $1", {a1_uid});
+  ASSERT_TRUE(row.ok());
+  EXPECT_FALSE(row->has_value()) << "a1 still holds its quota";
+  ASSERT_TRUE(Eventually([] { return api_->Get(kPods, "phone-k1").has_value(); }));
+  ASSERT_TRUE(Eventually([] { return PhaseOf("k1") == "Pending"; }));
+  EXPECT_EQ(UsedInstances(), 2);  // a2 and k1
+  EXPECT_EQ(cluster::JsonString(*api_->Get(kPhones, "k1"), {"status", "number"}), number)
+      << "the lowest free number is a1's old one";
+}
+
+TEST_F(KubeServeTest, MetricsPortNeedsNoLoginAndStopReleasesTheLease) {
+  auto open = Client("", metrics_port_)->Send("GET", "/metrics");
+  ASSERT_TRUE(open.ok());
+  EXPECT_EQ(open->status, 200);
+  EXPECT_NE(open->body.find("vmi_controller_leader 1"), std::string::npos) << open->body;
+  EXPECT_NE(open->body.find("vmi_api_requests_total"), std::string::npos);
+  // The API's own /metrics still needs an admin.
+  EXPECT_EQ(Send("", "GET", "/metrics").status, 401);
+  EXPECT_EQ(Send(alice_token_, "GET", "/metrics").status, 403);
+  EXPECT_EQ(Send("", "GET", "/readyz").status, 200);
+
+  ASSERT_TRUE(daemon_->Signal(SIGTERM).ok());
+  auto st = daemon_->WaitOrKill(25s);
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(*st, 0) << Log();
+  auto lease = api_->Get(kLeases, "vmi-controller");
+  ASSERT_TRUE(lease);
+  EXPECT_EQ(cluster::JsonString(*lease, {"spec", "holderIdentity"}), "") << lease->dump();
+}
+
+}  // namespace
+}  // namespace vmi
