@@ -21,6 +21,7 @@
 #include "base/log.h"
 #include "base/pidfd.h"
 #include "base/secret.h"
+#include "guest/init/state_file.h"
 #include "runtime/core/foreign_arch.h"
 #include "runtime/core/lxcfs.h"
 #include "runtime/core/disk_image.h"
@@ -557,8 +558,18 @@ bool InstanceManager::DisplayReady(const std::string& id) const {
   addr.sun_family = AF_UNIX;
   if (path.size() >= sizeof addr.sun_path) return false;
   memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  return connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-         PathExists(DeviceDir(id) + "/Xvfb_screen0");
+  if (connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      !PathExists(DeviceDir(id) + "/Xvfb_screen0"))
+    return false;
+  // The X server answers before the session has set the screen to the
+  // instance's resolution (Xvfb starts square; its service turns ready only
+  // once xrandr has set the mode), so a session that reports its display
+  // service is ready only when that service says so. Images without a
+  // session state file or an xvfb service are ready on the socket alone.
+  auto state = ReadFile(DeviceDir(id) + "/session.state", 64 << 10);
+  if (!state.ok()) return true;
+  auto xvfb = guest::FindServiceState(*state, "xvfb");
+  return !xvfb || *xvfb == guest::ServiceState::kReady;
 }
 
 void InstanceManager::Watch(const std::string& id, pid_t monitor_pid) {

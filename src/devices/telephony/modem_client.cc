@@ -42,6 +42,7 @@ Result<std::unique_ptr<ModemClient>> ModemClient::Start(ModemClientOptions optio
   c->fd_ = VMI_TRY_CTX(c->ConnectOrSpawn(), "modem service");
   c->reader_ = std::thread([raw = c.get()] { raw->ReadLoop(); });
   c->resync_ = std::thread([raw = c.get()] { raw->ResyncLoop(); });
+  c->dispatch_ = std::thread([raw = c.get()] { raw->DispatchLoop(); });
   return c;
 }
 
@@ -50,8 +51,41 @@ ModemClient::~ModemClient() {
   uint64_t one = 1;
   (void)!write(wake_.get(), &one, sizeof one);
   cv_.notify_all();
+  {
+    std::lock_guard lock(events_mu_);
+    events_cv_.notify_all();
+  }
   if (reader_.joinable()) reader_.join();
   if (resync_.joinable()) resync_.join();
+  if (dispatch_.joinable()) dispatch_.join();
+}
+
+void ModemClient::QueueEvent(nlohmann::json msg) {
+  std::lock_guard lock(events_mu_);
+  if (events_.size() >= kMaxQueuedEvents) {
+    events_.pop_front();
+    if (dropped_events_++ % 1024 == 0)
+      VMI_LOG(WARN) << "modem events: the handler falls behind; " << dropped_events_
+                    << " dropped so far";
+  }
+  events_.push_back(std::move(msg));
+  events_cv_.notify_one();
+}
+
+void ModemClient::DispatchLoop() {
+  pthread_setname_np(pthread_self(), "vmi-modem-ev");
+  std::unique_lock lock(events_mu_);
+  while (true) {
+    events_cv_.wait(lock, [&] { return stop_ || !events_.empty(); });
+    if (stop_) break;
+    nlohmann::json msg = std::move(events_.front());
+    events_.pop_front();
+    lock.unlock();
+    const auto instance = msg.find("instance");
+    std::string id = instance != msg.end() && instance->is_string() ? instance->get<std::string>() : "";
+    if (on_event_) on_event_(id, msg["event"]);
+    lock.lock();
+  }
 }
 
 void ModemClient::ResyncLoop() {
@@ -150,7 +184,7 @@ void ModemClient::ReadLoop() {
         in.erase(0, nl + 1);
         if (!msg.is_object()) continue;
         if (msg.contains("event")) {
-          if (on_event_) on_event_(msg.value("instance", ""), msg["event"]);
+          QueueEvent(std::move(msg));
           continue;
         }
         std::lock_guard lock(mu_);

@@ -6,15 +6,20 @@
 // connection drops (the service died) it reconnects or restarts it, then
 // calls on_restart so the owner can replay the lines and endpoints.
 //
-// Threads: Call() is thread-safe and blocks up to its timeout; a reader
-// thread ("vmi-modem-io") delivers events and replies; on_event runs on it
-// and must not call Call() (the reply would wait behind it). on_restart runs
-// on a second thread ("vmi-modem-sync") and may call Call().
+// Threads: Call() is thread-safe and blocks up to its timeout. A reader
+// thread ("vmi-modem-io") only matches replies to their calls and queues
+// events; a dispatch thread ("vmi-modem-ev") runs on_event for each, in
+// order. So a handler that blocks (say, on an instance lock held by a caller
+// that waits in Call()) delays later events but never a reply, and may call
+// Call() itself. The queue holds at most kMaxQueuedEvents; past that the
+// oldest are dropped with a warning. on_restart runs on a third thread
+// ("vmi-modem-sync") and may call Call() too.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -38,6 +43,7 @@ struct ModemClientOptions {
 class ModemClient {
  public:
   using EventHandler = std::function<void(const std::string& instance, const nlohmann::json&)>;
+  static constexpr size_t kMaxQueuedEvents = 4096;
 
   static Result<std::unique_ptr<ModemClient>> Start(ModemClientOptions options,
                                                     EventHandler on_event,
@@ -57,6 +63,8 @@ class ModemClient {
   Result<UniqueFd> ConnectOrSpawn();
   void ReadLoop();
   void ResyncLoop();
+  void DispatchLoop();
+  void QueueEvent(nlohmann::json msg);
 
   ModemClientOptions options_;
   EventHandler on_event_;
@@ -69,8 +77,13 @@ class ModemClient {
   std::atomic<bool> stop_{false};
   UniqueFd wake_;  // eventfd: wakes the reader on destruction
   bool resync_pending_ = false;
+  std::mutex events_mu_;  // guards events_, dropped_events_
+  std::condition_variable events_cv_;
+  std::deque<nlohmann::json> events_;
+  uint64_t dropped_events_ = 0;
   std::thread reader_;
   std::thread resync_;
+  std::thread dispatch_;
 };
 
 }  // namespace vmi::telephony

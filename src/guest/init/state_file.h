@@ -11,7 +11,9 @@
 // torn file.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <sys/types.h>
@@ -29,5 +31,10 @@ struct ServiceStatus {
 };
 
 std::string FormatState(const std::vector<ServiceStatus>& services);
+
+// The state of the service `name` in the text of a state file, or nullopt when
+// no well-formed line names it. The host reads the file from the guest's
+// device directory, so the text is untrusted: any bytes are tolerated.
+std::optional<ServiceState> FindServiceState(std::string_view text, std::string_view name);
 
 }  // namespace vmi::guest
