@@ -3,8 +3,16 @@
 // Constrained-baseline profile, ultrafast preset, zerolatency tune: no
 // B-frames, no lookahead, one picture in -> one access unit out. Annex-B with
 // SPS/PPS repeated before every IDR so any keyframe starts a decoder. Rate
-// control is CRF capped by a VBV maximum bitrate that SetBitrate() changes
-// on the fly (x264_encoder_reconfig). Colour conversion uses libyuv.
+// control suits screen content: CRF capped by a VBV maximum bitrate with a
+// short buffer (`vbv_ms`), changed on the fly by SetBitrate()
+// (x264_encoder_reconfig). IDRs come only on demand (a viewer joins or lost
+// data); the periodic refresh is an intra-refresh wave spread over
+// `keyint_seconds`, so no frame is several times the size of its neighbours.
+//
+// Only the damaged part of a picture costs work: after the first picture,
+// colour conversion (libyuv) touches only the damage rectangles (the I420
+// picture persists between calls), and x264 is told which macroblocks are
+// unchanged (mb_info X264_MBINFO_CONSTANT), which it codes as skips.
 //
 // Threads: one thread at a time (the pipeline's capture thread).
 #pragma once
@@ -26,7 +34,9 @@ struct H264Options {
   int bitrate_kbps = 4000;  // VBV cap
   int crf = 26;             // quality when the cap is not binding
   int threads = 2;          // x264 sliced threads (2: half the encode time per frame, same CPU)
-  int keyint_seconds = 10;  // periodic IDR even if nobody asks
+  int keyint_seconds = 10;  // period of the intra refresh (or of IDRs without it)
+  bool intra_refresh = true;
+  int vbv_ms = 100;         // VBV buffer: this much time at the capped bitrate
   // x264 preset (the tune is always zerolatency). "ultrafast" is cheapest;
   // "superfast"/"veryfast" trade CPU for fewer bytes on scrolling content.
   std::string preset = "ultrafast";
@@ -40,7 +50,9 @@ class H264Encoder {
   H264Encoder& operator=(const H264Encoder&) = delete;
 
   // Encodes one picture; its size must equal the encoder's (the pipeline
-  // recreates the encoder when the screen size changes).
+  // recreates the encoder when the screen size changes). `view.damage` must
+  // cover every pixel changed since the previous Encode() (the first call
+  // converts the whole picture whatever it says).
   Result<EncodedFrame> Encode(const display::FrameView& view, bool force_keyframe);
   Result<void> SetBitrate(int kbps);
 
@@ -57,6 +69,7 @@ class H264Encoder {
   std::unique_ptr<Impl> impl_;
   int width_ = 0, height_ = 0;
   int bitrate_kbps_ = 0;
+  int vbv_ms_ = 100;
   std::string codec_string_;
 };
 

@@ -88,6 +88,77 @@ TEST(H264EncoderTest, ForcedKeyframeRepeatsParameterSets) {
   EXPECT_TRUE((*dec)->Decode(key->data).ok());
 }
 
+// After the first picture only the damage is converted and encoded: a change
+// the damage list leaves out does not reach the stream, one it names does.
+TEST(H264EncoderTest, OnlyTheDamageIsEncoded) {
+  TestPatternSource src(320, 480);
+  auto enc = H264Encoder::Create({.width = 320, .height = 480});
+  ASSERT_TRUE(enc.ok());
+  auto dec = TestH264Decoder::Create();
+  ASSERT_TRUE(dec.ok());
+  auto first = src.Capture();
+  ASSERT_TRUE(first.ok());
+  auto k = (*enc)->Encode(*first, false);
+  ASSERT_TRUE(k.ok());
+  ASSERT_TRUE((*dec)->Decode(k->data).ok());
+  // The box is drawn at x 0..63 on the middle line, but the damage given to
+  // the encoder names nothing: the decoded picture keeps the background.
+  src.SetAnimating(true);
+  auto moved = src.Capture();
+  ASSERT_TRUE(moved.ok());
+  display::FrameView hidden = *moved;
+  hidden.damage.clear();
+  auto d1 = (*enc)->Encode(hidden, false);
+  ASSERT_TRUE(d1.ok());
+  EXPECT_FALSE(d1->keyframe);
+  auto p1 = (*dec)->Decode(d1->data);
+  ASSERT_TRUE(p1.ok());
+  EXPECT_GT(ColourDistance(p1->At(32, 240), TestPatternSource::kBlack), 100);
+  // Damage naming the box brings it in.
+  display::FrameView named = *moved;
+  named.damage = {{0, 208, 64, 64}};
+  auto d2 = (*enc)->Encode(named, false);
+  ASSERT_TRUE(d2.ok());
+  auto p2 = (*dec)->Decode(d2->data);
+  ASSERT_TRUE(p2.ok());
+  EXPECT_LE(ColourDistance(p2->At(32, 240), TestPatternSource::kBlack), 24);
+  // An unchanged picture is all skipped macroblocks: a few bytes.
+  display::FrameView still = *moved;
+  still.damage.clear();
+  auto d3 = (*enc)->Encode(still, false);
+  ASSERT_TRUE(d3.ok());
+  EXPECT_LT(d3->data.size(), 64u);
+}
+
+// With intra refresh, frames keep coming without a periodic IDR, and a
+// decoder that starts at the first IDR decodes every one of them.
+TEST(H264EncoderTest, IntraRefreshInsteadOfPeriodicKeyframes) {
+  TestPatternSource src(320, 480);
+  auto enc = H264Encoder::Create({.width = 320, .height = 480, .fps = 10, .keyint_seconds = 1});
+  ASSERT_TRUE(enc.ok());
+  auto dec = TestH264Decoder::Create();
+  ASSERT_TRUE(dec.ok());
+  src.SetAnimating(true);
+  int keyframes = 0;
+  for (int i = 0; i < 35; ++i) {
+    auto v = src.Capture();
+    ASSERT_TRUE(v.ok());
+    auto f = (*enc)->Encode(*v, false);
+    ASSERT_TRUE(f.ok());
+    keyframes += f->keyframe;
+    ASSERT_TRUE((*dec)->Decode(f->data).ok()) << "frame " << i;
+  }
+  EXPECT_EQ(keyframes, 1);
+  // A forced keyframe is still a real IDR.
+  auto v = src.Capture();
+  auto key = (*enc)->Encode(*v, true);
+  ASSERT_TRUE(key.ok());
+  EXPECT_TRUE(key->keyframe);
+  auto fresh = TestH264Decoder::Create();
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_TRUE((*fresh)->Decode(key->data).ok());
+}
+
 TEST(H264EncoderTest, BitrateChangesAndBadSizes) {
   auto enc = H264Encoder::Create({.width = 128, .height = 128, .bitrate_kbps = 2000});
   ASSERT_TRUE(enc.ok());

@@ -106,7 +106,7 @@ void VideoPipeline::Run() {
 
 void VideoPipeline::Tick(bool* keep_running) {
   std::vector<std::shared_ptr<ViewerChannel>> h264_to, jpeg_to;
-  bool key_h264 = false, key_jpeg = false;
+  bool key_h264 = false, key_jpeg = false, h264_ready = false;
   size_t worst_backlog = 0;
   uint64_t overflows = 0;
   std::vector<std::shared_ptr<ViewerChannel>> pending;
@@ -118,17 +118,25 @@ void VideoPipeline::Tick(bool* keep_running) {
       // Free the encoders with the thread: nobody watches.
       h264_.reset();
       jpeg_.reset();
+      h264_damage_.clear();
       return;
     }
+    // IDRs for viewers that already had one (overflow, lost decoder state)
+    // come at most every min_keyframe_interval_us: each one costs every
+    // viewer several frames' worth of bytes, so a slow viewer must not turn
+    // a fast one's stream into keyframes. A joining viewer is served at once.
+    const bool key_allowed =
+        MonotonicMicros() - last_keyframe_us_ >= options_.min_keyframe_interval_us;
     for (auto& v : viewers_) {
-      bool key = v->TakeKeyframeRequest();
       auto s = v->stats();
+      bool key = (key_allowed || s.pushed == 0) && v->TakeKeyframeRequest();
       // A consumer that could not take everything last time (its transport
       // was backed up) gets another chance every tick.
       if (s.queued_frames > 0) pending.push_back(v);
       if (v->codec() == Codec::kH264) {
         h264_to.push_back(v);
         key_h264 |= key;
+        h264_ready |= v->ready();
         worst_backlog = std::max(worst_backlog, s.queued_frames);
         overflows += s.overflows;
       } else {
@@ -138,6 +146,17 @@ void VideoPipeline::Tick(bool* keep_running) {
     }
   }
   for (auto& v : pending) v->Notify();
+  // Skip when behind: if no H.264 viewer could send a frame now (each still
+  // has one queued or its frames in flight unacknowledged), encoding would
+  // only queue a picture that is stale by the time it leaves. Nothing is
+  // captured either, so the source keeps accumulating the damage and the
+  // next tick takes the newest picture with all of it.
+  bool want_h264 = !h264_to.empty() && (h264_ready || key_h264);
+  if (!want_h264 && jpeg_to.empty()) {
+    std::lock_guard lock(mu_);
+    stats_.skipped++;
+    return;
+  }
   auto captured = source_->Capture();
   {
     std::lock_guard lock(mu_);
@@ -167,7 +186,13 @@ void VideoPipeline::Tick(bool* keep_running) {
     stats_.height = view.height;
   }
 
-  if (!h264_to.empty() && (damaged || key_h264)) {
+  // Damage captured for JPEG viewers while H.264 was skipped still has to
+  // reach the H.264 encoder, which only converts what the damage names.
+  if (!want_h264) {
+    if (damaged && !h264_to.empty()) AddPendingDamage(view, resized);
+    h264_to.clear();
+  }
+  if (!h264_to.empty() && (damaged || key_h264 || !h264_damage_.empty())) {
     bool fresh = false;
     if (!h264_ || h264_->width() != (view.width & ~1) || h264_->height() != (view.height & ~1)) {
       H264Options o = options_.h264;
@@ -197,8 +222,17 @@ void VideoPipeline::Tick(bool* keep_running) {
           VMI_ILOG(WARN, options_.tag) << r.error().ToString();
         }
       }
-      auto f = h264_->Encode(view, key_h264 || fresh);
+      const display::FrameView* to_encode = &view;
+      display::FrameView merged;
+      if (!h264_damage_.empty()) {
+        merged = view;
+        merged.damage.insert(merged.damage.end(), h264_damage_.begin(), h264_damage_.end());
+        h264_damage_.clear();
+        to_encode = &merged;
+      }
+      auto f = h264_->Encode(*to_encode, key_h264 || fresh);
       if (f.ok()) {
+        if (f->keyframe) last_keyframe_us_ = MonotonicMicros();
         Publish(Codec::kH264, std::move(*f), h264_to);
       } else {
         VMI_ILOG(ERROR, options_.tag) << f.error().ToString();
@@ -228,6 +262,19 @@ void VideoPipeline::Tick(bool* keep_running) {
       }
     }
   }
+}
+
+void VideoPipeline::AddPendingDamage(const display::FrameView& view, bool resized) {
+  // Bounded: beyond a few dozen rectangles their bounding box is as good.
+  if (resized || h264_damage_.size() + view.damage.size() > 32) {
+    std::vector<display::Rect> all = h264_damage_;
+    all.insert(all.end(), view.damage.begin(), view.damage.end());
+    display::Rect box = resized ? display::Rect{0, 0, view.width, view.height}
+                                : BoundingBox(all, view.width, view.height);
+    h264_damage_ = {box};
+    return;
+  }
+  h264_damage_.insert(h264_damage_.end(), view.damage.begin(), view.damage.end());
 }
 
 void VideoPipeline::Publish(Codec codec, EncodedFrame frame,

@@ -38,6 +38,8 @@ struct PipelineOptions {
   BitrateLimits bitrate;
   int jpeg_quality = 75;
   ChannelLimits channel;
+  // Least time between two IDRs asked for by viewers that already had one.
+  int64_t min_keyframe_interval_us = 500'000;
   std::string tag;  // instance id for log lines
   // Builds EncodedFrame::wire once per frame, on the capture thread, before
   // fan-out (the transport's message format). Optional.
@@ -49,6 +51,7 @@ struct PipelineStats {
   size_t viewers = 0;
   uint64_t captures = 0;        // Capture() calls
   uint64_t damaged = 0;         // captures with damage
+  uint64_t skipped = 0;         // ticks without capture: no viewer ready
   uint64_t h264_frames = 0;
   uint64_t h264_keyframes = 0;
   uint64_t jpeg_frames = 0;
@@ -79,6 +82,7 @@ class VideoPipeline {
   void Run();
   void StartLocked();
   void Tick(bool* keep_running);
+  void AddPendingDamage(const display::FrameView& view, bool resized);
   void Publish(Codec codec, EncodedFrame frame,
                const std::vector<std::shared_ptr<ViewerChannel>>& to);
 
@@ -97,6 +101,10 @@ class VideoPipeline {
   std::unique_ptr<JpegEncoder> jpeg_;
   BitrateController bitrate_;
   uint64_t last_overflows_ = 0;
+  int64_t last_keyframe_us_ = 0;
+  // Damage captured but not yet given to the H.264 encoder (captures made
+  // for JPEG viewers while no H.264 viewer was ready).
+  std::vector<display::Rect> h264_damage_;
   int last_width_ = 0, last_height_ = 0;
 };
 

@@ -1,5 +1,7 @@
 #include "stream/video/viewer_channel.h"
 
+#include "base/clock.h"
+
 namespace vmi::video {
 
 ViewerChannel::ViewerChannel(Codec codec, ChannelLimits limits, std::function<void()> on_ready)
@@ -48,10 +50,37 @@ bool ViewerChannel::TakeKeyframeRequest() {
 FramePtr ViewerChannel::Pop() {
   std::lock_guard lock(mu_);
   if (queue_.empty()) return nullptr;
+  if (acking_ && in_flight_ >= limits_.max_in_flight) {
+    if (MonotonicMicros() - last_ack_us_ < limits_.ack_timeout_us) return nullptr;
+    in_flight_ = 0;  // the acks are lost; do not freeze
+  }
+  if (in_flight_ == 0) last_ack_us_ = MonotonicMicros();
   FramePtr f = std::move(queue_.front());
   queue_.pop_front();
   bytes_ -= f->data.size();
+  in_flight_++;
   return f;
+}
+
+bool ViewerChannel::Acked() {
+  std::lock_guard lock(mu_);
+  if (!acking_) {
+    // Frames popped before the first ack are not counted as in flight: the
+    // consumer may have presented them before it started acking.
+    acking_ = true;
+    in_flight_ = 1;
+  }
+  bool was_full = in_flight_ >= limits_.max_in_flight;
+  if (in_flight_ > 0) in_flight_--;
+  last_ack_us_ = MonotonicMicros();
+  counters_.acked++;
+  return was_full && !queue_.empty();
+}
+
+bool ViewerChannel::ready() const {
+  std::lock_guard lock(mu_);
+  return queue_.empty() && (!acking_ || in_flight_ < limits_.max_in_flight ||
+                            MonotonicMicros() - last_ack_us_ >= limits_.ack_timeout_us);
 }
 
 void ViewerChannel::RequestKeyframe() {
@@ -61,6 +90,7 @@ void ViewerChannel::RequestKeyframe() {
   bytes_ = 0;
   waiting_keyframe_ = true;
   keyframe_requested_ = true;
+  in_flight_ = 0;  // what was sent before will not be presented
 }
 
 ChannelStats ViewerChannel::stats() const {
@@ -69,6 +99,7 @@ ChannelStats ViewerChannel::stats() const {
   s.queued_frames = queue_.size();
   s.queued_bytes = bytes_;
   s.waiting_keyframe = waiting_keyframe_;
+  s.in_flight = acking_ ? in_flight_ : 0;
   return s;
 }
 

@@ -8,6 +8,15 @@
 // new channel starts in that waiting state, so a joining viewer gets a
 // keyframe at once.
 //
+// Pacing by acknowledgements: once the consumer reports a presented frame
+// (Acked), at most `max_in_flight` popped frames may be unacknowledged; Pop
+// holds further frames back until an ack comes, and ready() tells the
+// pipeline not to encode for this viewer meanwhile (so the picture it gets
+// next is the newest, not one that waited behind others). A consumer that
+// never acks is paced by its transport alone. Acks that never come (a frame
+// the decoder dropped) cannot freeze a viewer: a keyframe request or
+// `ack_timeout_us` without any ack forgets the frames in flight.
+//
 // Ownership: shared by the pipeline and the viewer (shared_ptr), because
 // either side may go away first. Threads: Push/TakeKeyframeRequest from the
 // producer, Pop/RequestKeyframe from the consumer, stats from anyone; all
@@ -25,11 +34,14 @@
 
 #include "stream/video/encoded_frame.h"
 
+
 namespace vmi::video {
 
 struct ChannelLimits {
   size_t max_frames = 6;
   size_t max_bytes = 4 << 20;
+  size_t max_in_flight = 2;  // popped, not yet acknowledged (after the first ack)
+  int64_t ack_timeout_us = 1'000'000;
 };
 
 struct ChannelStats {
@@ -39,6 +51,8 @@ struct ChannelStats {
   uint64_t dropped = 0;   // frames discarded (overflow or waiting for keyframe)
   uint64_t overflows = 0; // times the queue was full
   bool waiting_keyframe = false;
+  size_t in_flight = 0;   // popped and not acknowledged (0 until the first ack)
+  uint64_t acked = 0;
 };
 
 class ViewerChannel {
@@ -61,8 +75,15 @@ class ViewerChannel {
     if (on_ready_) on_ready_();
   }
 
-  // Consumer: the oldest queued frame, or null.
+  // Consumer: the oldest queued frame, or null (also while max_in_flight
+  // frames wait for their acks).
   FramePtr Pop();
+  // Consumer: the viewer presented a frame. Returns true if that made room
+  // for a frame that waits in the queue (the consumer should Pop again).
+  bool Acked();
+  // Producer: nothing queued and room in flight: a frame encoded now would
+  // go out at once.
+  bool ready() const;
   // Consumer: the decoder lost its state (or the viewer asked); discard
   // deltas until the next keyframe.
   void RequestKeyframe();
@@ -78,6 +99,9 @@ class ViewerChannel {
   size_t bytes_ = 0;
   bool waiting_keyframe_ = true;
   bool keyframe_requested_ = true;
+  bool acking_ = false;   // the consumer has acknowledged a frame
+  size_t in_flight_ = 0;
+  int64_t last_ack_us_ = 0;  // or the first pop after it
   ChannelStats counters_;
 };
 

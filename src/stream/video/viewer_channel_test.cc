@@ -68,3 +68,49 @@ TEST(ViewerChannelTest, ConsumerRequestedKeyframe) {
 
 }  // namespace
 }  // namespace vmi::video
+
+namespace vmi::video {
+namespace {
+
+TEST(ViewerChannelTest, AcksPaceTheConsumer) {
+  ViewerChannel ch(Codec::kH264, {.max_in_flight = 2, .ack_timeout_us = 60'000'000}, nullptr);
+  // Before the first ack the transport alone paces: everything pops.
+  ASSERT_TRUE(ch.Push(Frame(true)));
+  EXPECT_NE(ch.Pop(), nullptr);
+  EXPECT_TRUE(ch.ready());
+  EXPECT_FALSE(ch.Acked());  // presented; nothing waits
+  // From now on two may be in flight.
+  ASSERT_TRUE(ch.Push(Frame(false)));
+  EXPECT_NE(ch.Pop(), nullptr);
+  EXPECT_TRUE(ch.ready());
+  ASSERT_TRUE(ch.Push(Frame(false)));
+  EXPECT_NE(ch.Pop(), nullptr);
+  EXPECT_FALSE(ch.ready());
+  EXPECT_EQ(ch.stats().in_flight, 2u);
+  ASSERT_TRUE(ch.Push(Frame(false)));
+  EXPECT_EQ(ch.Pop(), nullptr);  // held back
+  EXPECT_TRUE(ch.Acked());       // room, and a frame waits
+  EXPECT_NE(ch.Pop(), nullptr);
+  EXPECT_EQ(ch.stats().acked, 2u);
+  // A keyframe request forgets what is in flight (it will not be presented).
+  ch.RequestKeyframe();
+  EXPECT_EQ(ch.stats().in_flight, 0u);
+  EXPECT_TRUE(ch.ready());
+}
+
+TEST(ViewerChannelTest, LostAcksDoNotFreezeTheViewer) {
+  ViewerChannel ch(Codec::kH264, {.max_in_flight = 1, .ack_timeout_us = 1}, nullptr);
+  ASSERT_TRUE(ch.Push(Frame(true)));
+  EXPECT_NE(ch.Pop(), nullptr);
+  ch.Acked();
+  ASSERT_TRUE(ch.Push(Frame(false)));
+  EXPECT_NE(ch.Pop(), nullptr);
+  ASSERT_TRUE(ch.Push(Frame(false)));
+  // Its ack never comes; after ack_timeout_us the next frame goes anyway.
+  while (ch.stats().queued_frames == 1 && ch.Pop() == nullptr) {
+  }
+  EXPECT_EQ(ch.stats().queued_frames, 0u);
+}
+
+}  // namespace
+}  // namespace vmi::video

@@ -162,6 +162,12 @@ Result<ClientMessage> ParseClientMessage(std::span<const uint8_t> d) {
       VMI_CHECK_OK(ExpectSize(d, 1, "keyframe request"), "bad keyframe request");
       return ClientMessage(KeyframeRequestMsg{});
     }
+    case kFrameAck: {
+      VMI_CHECK_OK(ExpectSize(d, 12, "frame ack"), "bad frame ack");
+      if (d[1] != 0 || d[2] != 0 || d[3] != 0) return Bad("frame ack: reserved bytes not zero");
+      uint64_t ts = static_cast<uint64_t>(Get32(d, 4)) | static_cast<uint64_t>(Get32(d, 8)) << 32;
+      return ClientMessage(FrameAckMsg{ts});
+    }
     default:
       return Bad("unknown message type " + std::to_string(type));
   }

@@ -39,6 +39,7 @@ enum MessageType : uint8_t {
   kCommand = 0x15,
   kControl = 0x16,
   kKeyframeRequest = 0x17,
+  kFrameAck = 0x18,
   // audio, both directions
   kAudioFirst = 0x20,
   kAudioLast = 0x2f,
@@ -96,12 +97,17 @@ struct ControlMsg {
   ControlOp op = ControlOp::kRequest;
 };
 struct KeyframeRequestMsg {};
+// The viewer presented the video frame with this timestamp (echoed from its
+// VIDEO/JPEG header). Paces the session: see ViewerSession.
+struct FrameAckMsg {
+  uint64_t timestamp_us = 0;
+};
 struct AudioMsg {
   std::span<const uint8_t> data;  // the whole message, type byte included
 };
 
 using ClientMessage = std::variant<HelloMsg, PointerMsg, KeyMsg, TextMsg, TouchMsg, CommandMsg,
-                                   ControlMsg, KeyframeRequestMsg, AudioMsg>;
+                                   ControlMsg, KeyframeRequestMsg, FrameAckMsg, AudioMsg>;
 
 // Strict: exact sizes, zero reserved bytes, values in range, valid UTF-8.
 // Any violation is kInvalidArgument with a reason short enough for a

@@ -84,6 +84,10 @@ TEST(ProtocolTest, ParsesEveryClientMessage) {
   ASSERT_TRUE(ctl.ok());
   EXPECT_EQ(std::get<ControlMsg>(*ctl).op, ControlOp::kRelease);
   EXPECT_TRUE(std::holds_alternative<KeyframeRequestMsg>(*ParseClientMessage(Span(Bytes({0x17})))));
+  auto ack = ParseClientMessage(
+      Span(Bytes({0x18, 0, 0, 0, 0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01})));
+  ASSERT_TRUE(ack.ok());
+  EXPECT_EQ(std::get<FrameAckMsg>(*ack).timestamp_us, 0x0102030405060708u);
   auto audio = ParseClientMessage(Span(Bytes({0x21, 1, 2, 3})));
   ASSERT_TRUE(audio.ok());
   EXPECT_EQ(std::get<AudioMsg>(*audio).data.size(), 4u);
@@ -116,6 +120,8 @@ TEST(ProtocolTest, RejectsMalformedClientMessages) {
       {Bytes({0x15, 0x00}), "command: unknown command"},
       {Bytes({0x16, 0x03}), "control: unknown operation"},
       {Bytes({0x17, 0x00}), "keyframe request: expected 1 bytes, got 2"},
+      {Bytes({0x18, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7}), "frame ack: expected 12 bytes, got 11"},
+      {Bytes({0x18, 0, 1, 0, 1, 2, 3, 4, 5, 6, 7, 8}), "frame ack: reserved bytes not zero"},
       {std::string(8193, '\x11'), "message too large"},
       {"\x20" + std::string(65536, 'a'), "audio message too large"},
   };

@@ -114,6 +114,11 @@ void ViewerSession::Pump() {
   }
 }
 
+video::ChannelStats ViewerSession::video_stats() const {
+  std::lock_guard lock(pump_mu_);
+  return channel_ ? channel_->stats() : video::ChannelStats{};
+}
+
 Result<void> ViewerSession::CheckPoint(int x, int y) const {
   int w = screen_w_, h = screen_h_;
   if (x >= w || y >= h)
@@ -191,6 +196,16 @@ Result<void> ViewerSession::Handle(const ClientMessage& m) {
       arbiter_->Request(viewer_id_);
     } else {
       arbiter_->Release(viewer_id_);
+    }
+    return Ok();
+  }
+  if (std::holds_alternative<FrameAckMsg>(m)) {
+    // A presented frame makes room in flight: send what waits, or let the
+    // pipeline encode the newest picture for this viewer now.
+    if (channel_->Acked()) {
+      Pump();
+    } else {
+      pipeline_->Wake();
     }
     return Ok();
   }

@@ -7,6 +7,11 @@
 // pipeline and receives CONFIG, then frames -> OnClose() when the connection
 // is gone (leaves the pipeline and the arbiter; idempotent).
 //
+// Pacing: a client that sends FRAME ACKs gets at most ChannelLimits::
+// max_in_flight frames it has not presented yet; the pipeline encodes for it
+// only when it is ready, so what it receives next is the newest picture and
+// its frame rate follows what it can present (see viewer_channel.h).
+//
 // Back-pressure: video goes to the transport only while its queue holds less
 // than `max_transport_bytes`; beyond that, frames wait in the pipeline's
 // bounded channel, which drops them and asks for a keyframe when it
@@ -77,6 +82,8 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
   bool closed() const { return closed_; }
   // Frames sent; for tests and stats.
   uint64_t frames_sent() const { return frames_sent_; }
+  // The video channel's counters (all zero before HELLO). Thread-safe.
+  video::ChannelStats video_stats() const;
 
   // Serialises an encoded frame as a VIDEO or JPEG message (with the capture
   // time converted to wall-clock microseconds). Install as the pipeline's
@@ -103,7 +110,7 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
   int64_t last_keyframe_request_us_ = 0;
 
   // Pump state (video thread; the mutex also orders it against OnClose).
-  std::mutex pump_mu_;
+  mutable std::mutex pump_mu_;
   std::string sent_codec_;
   int64_t backlog_since_us_ = 0;
   std::atomic<int> screen_w_{0}, screen_h_{0};  // as last sent in CONFIG

@@ -182,11 +182,112 @@ TEST_F(ViewerSessionTest, ViewerThatNeverReadsIsDroppedOthersContinue) {
   EXPECT_EQ(stuck.close_reason(), "viewer not reading");
   EXPECT_EQ(s->frames_sent(), 0u);
   uint64_t before = g->frames_sent();
-  ASSERT_TRUE(Eventually([&] { return g->frames_sent() > before + 10; }));
+  // Meanwhile the stuck viewer's memory stays within its channel's limits.
+  video::ChannelLimits limits;
+  ASSERT_TRUE(Eventually([&] {
+    auto st = s->video_stats();
+    EXPECT_LE(st.queued_frames, limits.max_frames);
+    EXPECT_LE(st.queued_bytes, limits.max_bytes);
+    return g->frames_sent() > before + 10;
+  }));
   EXPECT_FALSE(good.closed());
-  // The stuck viewer's channel never held more than its limit meanwhile.
   s->OnClose();
   g->OnClose();
+}
+
+// FRAME ACK for a VIDEO message: the same timestamp bytes.
+std::string AckFor(const std::string& video) { return Bytes({0x18, 0, 0, 0}) + video.substr(4, 8); }
+
+// A browser presenting frames: acks each VIDEO message in order, waiting
+// `every` between two acks, until stopped.
+class Presenter {
+ public:
+  Presenter(RecordingTransport* t, std::shared_ptr<ViewerSession> s, std::chrono::milliseconds every)
+      : thread_([this, t, s, every] {
+          size_t seen = 0;
+          while (!stop_) {
+            auto msgs = t->messages();
+            bool acked = false;
+            for (; seen < msgs.size() && !acked; ++seen) {
+              if (msgs[seen].empty() || msgs[seen][0] != 0x02) continue;
+              s->OnMessage(Span(AckFor(msgs[seen])));
+              acks_++;
+              acked = true;
+            }
+            std::this_thread::sleep_for(acked ? every : 2ms);
+          }
+        }) {}
+  ~Presenter() {
+    stop_ = true;
+    thread_.join();
+  }
+  int acks() const { return acks_; }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::atomic<int> acks_{0};
+  std::thread thread_;
+};
+
+TEST_F(ViewerSessionTest, SlowViewerDoesNotDelayAFastOne) {
+  source_.SetAnimating(true);
+  RecordingTransport fast_t, slow_t;
+  auto fast = view_.Connect(&fast_t);
+  auto slow = view_.Connect(&slow_t);
+  fast->OnMessage(Span(kHelloH264));
+  slow->OnMessage(Span(kHelloH264));
+  {
+    Presenter fast_p(&fast_t, fast, 0ms);
+    Presenter slow_p(&slow_t, slow, 300ms);
+    // The fast viewer keeps getting the animation while the slow one has
+    // presented only a few frames.
+    ASSERT_TRUE(Eventually([&] { return fast->frames_sent() > 40; }));
+    EXPECT_LT(slow_p.acks(), 20);
+    // The slow one is paced by its acks: never more than two frames ahead of
+    // what it presented (plus what it got before its first ack).
+    auto st = slow->video_stats();
+    EXPECT_LE(st.in_flight, 2u);
+    EXPECT_LE(slow->frames_sent(), static_cast<uint64_t>(slow_p.acks()) + 4);
+    // And the fast viewer was not flooded with keyframes on its account.
+    int keyframes = 0;
+    for (const auto& m : fast_t.messages()) keyframes += m.size() > 1 && m[0] == 0x02 && (m[1] & 1);
+    EXPECT_LE(keyframes, 1 + static_cast<int>(fast->frames_sent()) / 10);
+  }
+  fast->OnClose();
+  slow->OnClose();
+}
+
+// A viewer that acks nothing after its first frame gets nothing more (no
+// queue of stale frames builds up for it), and resumes when acks come.
+TEST_F(ViewerSessionTest, UnacknowledgedFramesHoldTheStreamBack) {
+  LiveViewOptions lo;
+  lo.pipeline.channel.ack_timeout_us = 60'000'000;  // acks are never late here
+  LiveView view(&source_, &sink_, lo);
+  source_.SetAnimating(true);
+  RecordingTransport t;
+  auto s = view.Connect(&t);
+  s->OnMessage(Span(kHelloH264));
+  std::string first = t.WaitFor(0x02);
+  ASSERT_FALSE(first.empty());
+  s->OnMessage(Span(AckFor(first)));
+  // Two in flight: once they are out, no further frame while neither is
+  // acknowledged, however long the animation runs (the pipeline skips
+  // instead of queueing).
+  auto skipped_more = [&](uint64_t n) {
+    uint64_t at = view.pipeline().stats().skipped;
+    return Eventually([&] { return view.pipeline().stats().skipped > at + n; });
+  };
+  ASSERT_TRUE(skipped_more(10));
+  uint64_t sent = s->frames_sent();
+  ASSERT_TRUE(skipped_more(10));
+  EXPECT_EQ(s->frames_sent(), sent);
+  EXPECT_EQ(s->video_stats().in_flight, 2u);
+  EXPECT_EQ(s->video_stats().queued_frames, 0u);
+  // One ack: the newest picture goes out.
+  std::string last = t.WaitFor(0x02, sent - 1);
+  s->OnMessage(Span(AckFor(last)));
+  EXPECT_FALSE(t.WaitFor(0x02, sent).empty());
+  s->OnClose();
 }
 
 }  // namespace

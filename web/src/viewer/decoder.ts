@@ -1,6 +1,11 @@
 // Paints the stream into a canvas: H.264 through WebCodecs' VideoDecoder, or
 // JPEG images (the fallback when VideoDecoder is missing). One instance per
 // connection; reconfigured on every CONFIG message.
+//
+// Every frame handed in ends in exactly one onDone call: when it was painted,
+// or at once when it was not decoded (waiting for a keyframe). The viewer
+// acknowledges each to the server, which sends new frames only as these come
+// back, so nothing queues here.
 
 export interface FrameInfo {
   timestampUs: number; // server capture time, wall clock
@@ -24,6 +29,7 @@ export class StreamPainter {
     private canvas: HTMLCanvasElement,
     private onNeedKeyframe: () => void,
     private onPainted: (info: FrameInfo) => void,
+    private onDone: (timestampUs: number) => void = () => {},
   ) {
     const ctx = canvas.getContext("2d", { alpha: false, willReadFrequently: false });
     if (!ctx) throw new Error("no 2d canvas context");
@@ -59,12 +65,12 @@ export class StreamPainter {
   }
 
   video(data: Uint8Array, keyframe: boolean, timestampUs: number): void {
-    if (!this.decoder || this.decoder.state !== "configured") return;
+    if (!this.decoder || this.decoder.state !== "configured") return this.onDone(timestampUs);
     if (this.waitingKey && !keyframe) {
       // Ask again now and then: the server rate-limits requests, and the
       // keyframe it sent may have been skipped below.
       if (performance.now() - this.lastKeyRequest > 500) this.needKeyframe();
-      return;
+      return this.onDone(timestampUs);
     }
     // Queue depth guard: if decoding falls behind, start over from a keyframe
     // rather than building latency. Three frames queued is 100 ms behind at
@@ -72,7 +78,7 @@ export class StreamPainter {
     // bench/stream) otherwise kept a queue of 7-9 and the latency with it.
     if (this.decoder.decodeQueueSize > 3) {
       this.needKeyframe();
-      return;
+      return this.onDone(timestampUs);
     }
     this.waitingKey = false;
     this.pending.set(timestampUs, { timestampUs, keyframe });
@@ -88,6 +94,7 @@ export class StreamPainter {
     bitmap.close();
     this.decoded++;
     this.onPainted({ timestampUs, keyframe: full });
+    this.onDone(timestampUs);
   }
 
   private needKeyframe(): void {
@@ -104,6 +111,7 @@ export class StreamPainter {
     frame.close();
     this.decoded++;
     this.onPainted(info);
+    this.onDone(info.timestampUs);
   }
 
   private closeDecoder(): void {

@@ -17,6 +17,7 @@ export const MsgType = {
   Command: 0x15,
   Control: 0x16,
   KeyframeRequest: 0x17,
+  FrameAck: 0x18,
   AudioFirst: 0x20, // 0x20-0x2f: audio, both directions (web/src/audio/)
   AudioLast: 0x2f,
 } as const;
@@ -186,4 +187,14 @@ export function control(request: boolean): Uint8Array {
 
 export function keyframeRequest(): Uint8Array {
   return Uint8Array.of(MsgType.KeyframeRequest);
+}
+
+// The frame with this timestamp (microseconds, as in its VIDEO/JPEG header)
+// was presented; the server sends the next ones as these come back.
+export function frameAck(timestampUs: number): Uint8Array {
+  const b = new Uint8Array(12);
+  const v = new DataView(b.buffer);
+  v.setUint8(0, MsgType.FrameAck);
+  v.setBigUint64(4, BigInt(Math.round(timestampUs)), true);
+  return b;
 }

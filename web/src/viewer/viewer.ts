@@ -101,6 +101,7 @@ export class Viewer {
         this.stats.painted++;
         this.onPainted?.(info, this);
       },
+      (timestampUs) => this.send(P.frameAck(timestampUs)),
     );
     this.input = new InputCapture(this.canvas, keys, (m) => this.send(m));
     this.resizeObserver = new ResizeObserver(() => this.fit());
