@@ -150,6 +150,11 @@ const VirtualLibrary& VirtualLibnativewindow() {
   return *lib;
 }
 
+const VirtualLibrary& VirtualLibaaudio() {
+  static const VirtualLibrary* lib = Build("libaaudio.so", {}, hooks::RegisterLibaaudio);
+  return *lib;
+}
+
 const std::vector<const VirtualLibrary*>& AllVirtualLibraries() {
   static const std::vector<const VirtualLibrary*> all = {&VirtualLibc(),      &VirtualLibm(),
                                                          &VirtualLibdl(),     &VirtualLiblog(),
@@ -170,6 +175,7 @@ const VirtualLibrary* FindVirtualLibrary(std::string_view name) {
   if (name == "libjnigraphics.so") return &VirtualLibjnigraphics();
   if (name == "libandroid.so") return &VirtualLibandroid();
   if (name == "libnativewindow.so") return &VirtualLibnativewindow();
+  if (name == "libaaudio.so") return &VirtualLibaaudio();
   return nullptr;
 }
 

@@ -21,6 +21,7 @@ void RegisterLibmediandk(VirtualLibrary& lib);
 void RegisterLibjnigraphics(VirtualLibrary& lib);
 void RegisterLibandroid(VirtualLibrary& lib);
 void RegisterLibnativewindow(VirtualLibrary& lib);
+void RegisterLibaaudio(VirtualLibrary& lib);
 
 // Families (each defined in <family>_hooks.cc).
 void AddStdioHooks(VirtualLibrary& lib);
