@@ -493,6 +493,17 @@ void AtModem::HandlePdu(const std::string& hex) {
 void AtModem::Tick() {
   for (const CallView& c : network_->Calls(instance_))
     if (c.state == CallState::kIncoming) OnIncomingCall(c);
+  // ModemManager 1.20 loses a +CMTI that arrives while it holds the SMS
+  // storage for another command (seen when two SMS arrive 10 ms apart): a
+  // message still unread two ticks later is announced once more.
+  std::map<uint64_t, int> unread;
+  for (const StoredMessage* m : network_->Stored(instance_)) {
+    if (m->read) continue;
+    int ticks = announced_.count(m->id) ? announced_[m->id] + 1 : 0;
+    unread[m->id] = ticks;
+    if (ticks == 2 && cnmi_mt_) Unsolicited("+CMTI: \"SM\"," + std::to_string(m->index));
+  }
+  announced_ = std::move(unread);
   int stat = RegistrationStat();
   if (last_stat_ != -1 && stat != last_stat_) {
     if (creg_) Unsolicited(RegistrationLine("+CREG", creg_).replace(7, 2, ""));

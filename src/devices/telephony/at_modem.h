@@ -13,6 +13,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -92,6 +93,7 @@ class AtModem : public LineObserver {
   bool hanging_up_ = false;
   std::string last_cause_ = "No cause information available";
   int last_stat_ = -1;
+  std::map<uint64_t, int> announced_;  // unread message id -> ticks since +CMTI
 };
 
 }  // namespace vmi::telephony

@@ -56,6 +56,12 @@ Result<std::unique_ptr<ModemService>> ModemService::Create(ModemServiceOptions o
       s->options_.network, s->journal_.get(),
       [raw](const std::string& instance, const nlohmann::json& e) { raw->Broadcast(instance, e); }));
 
+  if (!s->options_.uplink_bus.empty()) {
+    s->uplink_ = VMI_TRY_CTX(MmUplink::Create(s->loop_.get(), s->options_.uplink_bus, s->network_.get()),
+                             "uplink");
+    s->network_->SetUplink(s->uplink_.get());
+  }
+
   std::string path = s->options_.state_dir + "/control.sock";
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
@@ -87,6 +93,8 @@ Result<std::unique_ptr<ModemService>> ModemService::Create(ModemServiceOptions o
 }
 
 ModemService::~ModemService() {
+  uplink_.reset();
+  if (network_) network_->SetUplink(nullptr);
   endpoints_.clear();
   for (auto& [fd, c] : clients_) loop_->RemoveFd(fd);
   clients_.clear();
@@ -175,7 +183,7 @@ nlohmann::json ModemService::Handle(const nlohmann::json& req) {
                              : std::string();
   Result<nlohmann::json> r = Bad("missing instance");
   try {
-    if (!instance.empty() || op == "ping") r = Dispatch(op, instance, req);
+    if (!instance.empty() || op == "ping" || op == "uplink") r = Dispatch(op, instance, req);
   } catch (const nlohmann::json::exception& e) {
     r = Bad(std::string("bad request field: ") + e.what());
   }
@@ -197,6 +205,12 @@ Result<nlohmann::json> ModemService::Dispatch(const std::string& op, const std::
   };
   auto call_id = [&]() -> uint32_t { return req.value("call", uint32_t{0}); };
   if (op == "ping") return nlohmann::json{{"pid", getpid()}};
+  if (op == "uplink") {
+    if (req.contains("owner")) VMI_CHECK_OK(network_->SetUplinkOwner(str("owner")), "uplink owner");
+    nlohmann::json j = network_->UplinkJson();
+    if (uplink_) j["modem"] = uplink_->Status();
+    return j;
+  }
   if (op == "line") {
     VMI_CHECK_OK(network_->AddLine(instance, str("number")), "phone line of " + instance);
     return network_->LineJson(instance);

@@ -13,7 +13,9 @@
 // ops: line (add or renumber), attach (open the endpoint in `devdir`),
 // detach, remove, get, set (registration/signal/operator), dial (from the
 // instance), dial_in (from outside), answer, hangup, calls, sms_in,
-// messages, ping. Every op names one instance and acts on that line only.
+// messages, ping. Every op names one instance and acts on that line only,
+// except ping and uplink (the shared modem's state; with "owner", the
+// instance that takes calls and SMS from numbers nobody talked to).
 //
 // The service ends by itself when its control socket disappears (its
 // state directory was removed), so a test or a wiped node leaves nothing.
@@ -30,6 +32,7 @@
 #include "base/event_loop.h"
 #include "base/unique_fd.h"
 #include "devices/telephony/message_journal.h"
+#include "devices/telephony/mm_uplink.h"
 #include "devices/telephony/modem_endpoint.h"
 #include "devices/telephony/network.h"
 
@@ -38,6 +41,9 @@ namespace vmi::telephony {
 struct ModemServiceOptions {
   std::string state_dir;  // control.sock and sms.jsonl
   NetworkOptions network;
+  // The shared real modem: a D-Bus bus with ModemManager on it ("system",
+  // or an address); empty: no uplink.
+  std::string uplink_bus;
 };
 
 class ModemService {
@@ -69,6 +75,7 @@ class ModemService {
   std::unique_ptr<EventLoop> loop_;
   std::unique_ptr<MessageJournal> journal_;
   std::unique_ptr<Network> network_;
+  std::unique_ptr<MmUplink> uplink_;
   std::map<std::string, std::unique_ptr<ModemEndpoint>> endpoints_;
   UniqueFd listen_;
   std::map<int, std::unique_ptr<Client>> clients_;

@@ -157,6 +157,8 @@ Result<void> Network::AddLine(const std::string& instance, const std::string& nu
 void Network::RemoveLine(const std::string& instance) {
   (void)Hangup(instance, 0, Cause::kSubscriberAbsent);
   lines_.erase(instance);
+  std::erase_if(conversations_, [&](const auto& kv) { return kv.second.first == instance; });
+  if (uplink_owner_ == instance) uplink_owner_.clear();
   call_limit_.Forget(instance);
   sms_limit_.Forget(instance);
 }
@@ -269,6 +271,7 @@ Result<uint32_t> Network::Dial(const std::string& instance, const std::string& n
   std::string n = Normalize(number);
   if (n.empty()) return CauseError(Cause::kInvalidNumber);
   std::string callee = InstanceOf(n);
+  if (callee.empty() && uplink_) return DialUplink(instance, n);
   if (callee.empty()) {
     events_(instance, {{"type", "phone.call.failed"},
                        {"call", {{"peer", n}, {"cause", static_cast<int>(Cause::kUnassignedNumber)},
@@ -315,6 +318,12 @@ Result<void> Network::Answer(const std::string& instance, uint32_t call_id) {
   for (auto& [id, c] : calls_) {
     if (c.callee != instance || c.active || (call_id && id != call_id)) continue;
     c.active = true;
+    if (c.via_uplink) {
+      // Taken here at once; if the modem cannot take the call, it ends.
+      UplinkRequest r;
+      r.call = c.uplink_call;
+      SubmitUplink(instance, kRilAnswer, id, std::move(r));
+    }
     for (const std::string& side : {c.caller, c.callee}) {
       if (side.empty()) continue;
       Notify(side, c, "active");
@@ -355,7 +364,10 @@ Result<void> Network::Hangup(const std::string& instance, uint32_t call_id, Caus
     ending.emplace_back(id, why);
   }
   if (ending.empty()) return call_id ? NotFound("no such call") : Ok();
-  for (auto [id, why] : ending) EndCall(id, why, instance);
+  for (auto [id, why] : ending) {
+    if (calls_.at(id).via_uplink) UplinkCallEndedHere(calls_.at(id));
+    EndCall(id, why, instance);
+  }
   return Ok();
 }
 
@@ -408,6 +420,7 @@ Result<uint8_t> Network::SendSms(const std::string& instance, const SmsSubmit& s
   if (!sms_limit_.Take(instance)) return Error(ErrorCode::kResourceExhausted, "SMS rate limit reached");
   std::string n = Normalize(submit.destination);
   std::string to = n.empty() ? std::string() : InstanceOf(n);
+  if (to.empty() && !n.empty() && uplink_) return SendSmsUplink(instance, n, submit);
   if (to.empty()) {
     events_(instance, {{"type", "phone.sms.failed"},
                        {"sms", {{"peer", submit.destination}, {"cause", 1},

@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -25,8 +26,15 @@
 #include "devices/telephony/message_journal.h"
 #include "devices/telephony/rate_limiter.h"
 #include "devices/telephony/sms_pdu.h"
+#include "devices/telephony/uplink.h"
 
 namespace vmi::telephony {
+
+// The RIL request numbers the uplink is asked for (routing_table.cc).
+inline constexpr int kRilDial = 10;
+inline constexpr int kRilHangup = 12;
+inline constexpr int kRilSendSms = 25;
+inline constexpr int kRilAnswer = 40;
 
 // Call release causes (3GPP TS 24.008 10.5.4.11) that this network gives.
 enum class Cause : int {
@@ -82,7 +90,7 @@ struct NetworkOptions {
   double sms_burst = 20, sms_per_minute = 120;
 };
 
-class Network {
+class Network : public UplinkListener {
  public:
   using EventSink = std::function<void(const std::string& instance, const nlohmann::json&)>;
 
@@ -129,11 +137,33 @@ class Network {
 
   static std::string Normalize(std::string_view number);
 
+  // The shared real modem (network_uplink.cc). With an uplink, calls and
+  // SMS to numbers that are not on the node go out through it instead of
+  // failing; what comes in is routed to one instance: the one that last
+  // called or texted that number through the uplink, else the uplink's
+  // owner (an instance an admin chose), else nobody (the call is rejected,
+  // the SMS waits on the modem). Borrowed; outlives the network.
+  void SetUplink(Uplink* uplink) { uplink_ = uplink; }
+  Result<void> SetUplinkOwner(const std::string& instance);
+  nlohmann::json UplinkJson() const;
+
+  // UplinkListener.
+  void OnUplinkComplete(const std::string& instance, uint64_t token, int request,
+                        const UplinkResult& result) override;
+  bool OnUplinkIncomingCall(const std::string& call, const std::string& from) override;
+  void OnUplinkCallActive(const std::string& call) override;
+  void OnUplinkCallEnded(const std::string& call, int cause) override;
+  bool OnUplinkSms(const std::string& from, const std::string& text) override;
+
  private:
   struct Line {
     std::string number;
     LineSettings settings;
     LineObserver* observer = nullptr;
+    // Requests this line has in flight on the uplink: its own token (it
+    // numbers them from 1, as every instance does) -> the call or message.
+    uint64_t next_token = 1;
+    std::map<uint64_t, uint64_t> uplink_pending;
   };
   struct Call {
     uint32_t id;
@@ -141,6 +171,8 @@ class Network {
     std::string caller_number, callee_number;
     int caller_index = 0, callee_index = 0;
     bool active = false;
+    bool via_uplink = false;
+    std::string uplink_call;  // the modem's handle, once it gave one
   };
 
   Network(NetworkOptions options, MessageJournal* journal, EventSink events);
@@ -152,6 +184,15 @@ class Network {
   void Notify(const std::string& instance, const Call& c, const char* what);
   void EndCall(uint32_t id, Cause cause, const std::string& by);
   Result<void> Store(StoredMessage m);
+  // network_uplink.cc
+  Result<uint32_t> DialUplink(const std::string& instance, const std::string& number);
+  Result<uint8_t> SendSmsUplink(const std::string& instance, const std::string& number,
+                                const SmsSubmit& submit);
+  void SubmitUplink(const std::string& instance, int request, uint64_t subject,
+                    UplinkRequest r);
+  void UplinkCallEndedHere(const Call& c);
+  std::string RouteIncoming(const std::string& from) const;
+  void Converse(const std::string& number, const std::string& instance);
 
   NetworkOptions options_;
   MessageJournal* journal_;
@@ -164,6 +205,15 @@ class Network {
   uint16_t next_concat_ref_ = 1;
   // Every message ever accepted, by id; deleted ones stay for the API list.
   std::map<uint64_t, StoredMessage> messages_;
+  Uplink* uplink_ = nullptr;
+  std::string uplink_owner_;
+  // Far numbers and the instance that last talked to them through the
+  // uplink (seed 002: which container an incoming call or SMS goes to).
+  std::map<std::string, std::pair<std::string, int64_t>> conversations_;
+  // Parts of concatenated SMS on their way to the uplink, gathered so the
+  // far end gets one message: (instance, number, reference) -> seq -> text.
+  std::map<std::tuple<std::string, std::string, uint16_t>, std::map<int, std::string>> uplink_parts_;
+  uint64_t uplink_requests_ = 0, uplink_in_calls_ = 0, uplink_in_sms_ = 0, uplink_unrouted_ = 0;
   RateLimiter call_limit_;
   RateLimiter sms_limit_;
 };

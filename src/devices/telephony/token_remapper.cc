@@ -22,6 +22,12 @@ std::optional<TokenRemapper::Pending> TokenRemapper::Complete(uint64_t modem_tok
   return p;
 }
 
+std::vector<uint64_t> TokenRemapper::InFlight() const {
+  std::vector<uint64_t> out;
+  for (const auto& [token, p] : by_modem_token_) out.push_back(token);
+  return out;
+}
+
 size_t TokenRemapper::DropClient(const std::string& client) {
   // The entries stay (the modem will still answer them, and their tokens
   // must not be reused before it does) but lose their owner.

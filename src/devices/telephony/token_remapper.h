@@ -17,6 +17,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace vmi::telephony {
 
@@ -39,6 +40,8 @@ class TokenRemapper {
   size_t DropClient(const std::string& client);
 
   size_t in_flight() const { return by_modem_token_.size(); }
+  // The modem tokens in flight (to fail them all when the modem is lost).
+  std::vector<uint64_t> InFlight() const;
 
  private:
   std::map<uint64_t, Pending> by_modem_token_;
