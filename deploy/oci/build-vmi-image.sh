@@ -10,7 +10,7 @@
 #   skopeo copy oci:LAYOUT_DIR:TAG docker://registry.example/vmi:TAG
 #
 # Layout inside the image:
-#   /opt/vmi/bin/          vmi, vmi-node, vmi-devhost, vmi-monitor, vmi-modem
+#   /opt/vmi/bin/          vmi, vmi-node, vmi-devhost, vmi-gate, vmi-monitor, vmi-modem
 #   /opt/vmi/guest-kit/    what guests see at /opt/vmi (vmi-init, guest libs)
 #   /opt/vmi/share/vmi/    web console, image definitions, openapi.json
 #   /lib, /usr/lib ...     the shared libraries those programs load, as the
@@ -32,7 +32,7 @@ mkdir -p "$stage/opt/vmi/bin" "$stage/opt/vmi/share/vmi" "$stage/etc" "$stage/tm
   "$stage/var/lib/vmi" "$stage/run/vmi"
 chmod 1777 "$stage/tmp"
 
-programs=(vmi vmi-node vmi-devhost vmi-monitor vmi-modem)
+programs=(vmi vmi-node vmi-devhost vmi-gate vmi-monitor vmi-modem)
 for p in "${programs[@]}"; do install -m 0755 "$build/bin/$p" "$stage/opt/vmi/bin/$p"; done
 cp -a "$build/guest-kit" "$stage/opt/vmi/guest-kit"
 [ -d "$src/web/dist" ] && cp -a "$src/web/dist" "$stage/opt/vmi/share/vmi/web"

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "cluster/gate_token.h"
+
 namespace vmi::cluster {
 namespace {
 
@@ -86,6 +88,24 @@ Json DesiredPod(const Phone& phone, const PodOptions& options) {
       {"volumeMounts", Json::array({devdir_mount})},
       {"securityContext", RestrictedContainerContext()},
   };
+  Json gate = {
+      {"name", "gate"},
+      {"image", options.devhost_image},
+      {"command", {"/opt/vmi/bin/vmi-gate"}},
+      {"args",
+       {"--id", phone.meta.name, "--devdir", "/run/vmi", "--listen",
+        "0.0.0.0:" + std::to_string(options.gate_port)}},
+      {"env", Json::array({{{"name", "VMI_GATE_TOKEN"},
+                            {"value", GateToken(options.gate_key, phone.meta.uid)}}})},
+      {"ports", Json::array({{{"name", "gate"},
+                              {"containerPort", options.gate_port},
+                              {"protocol", "TCP"}}})},
+      {"resources",
+       {{"requests", {{"cpu", "10m"}, {"memory", "8Mi"}}},
+        {"limits", {{"cpu", "500m"}, {"memory", "64Mi"}}}}},
+      {"volumeMounts", Json::array({devdir_mount})},
+      {"securityContext", RestrictedContainerContext()},
+  };
   Json volumes = Json::array({
       {{"name", "devdir"}, {"emptyDir", {{"medium", "Memory"}, {"sizeLimit", "256Mi"}}}},
       {{"name", "data"}, {"persistentVolumeClaim", {{"claimName", ClaimName(phone)}}}},
@@ -116,7 +136,7 @@ Json DesiredPod(const Phone& phone, const PodOptions& options) {
                                {"fsGroup", kGuestUid},
                                {"seccompProfile", {{"type", "RuntimeDefault"}}}};
   }
-  spec["containers"] = Json::array({guest, devhost});
+  spec["containers"] = Json::array({guest, devhost, gate});
 
   Json labels = PhoneLabels(phone);
   labels[kNetworkLabel] = s.network;

@@ -6,6 +6,10 @@
 //                              guest    the phone's image (vmi-init as PID 1)
 //                              devhost  vmi-devhost from the vmi image: display
 //                                       capture, input, sound, VNC for it
+//                              gate     vmi-gate from the vmi image: the only
+//                                       port of the Pod (gate_port), where the
+//                                       control plane (with the phone's token)
+//                                       reaches the device host's routes
 //   PVC  phone-<name>-data   the phone's writable data, at /data in the guest
 //
 // Both carry the labels below and an owner reference to the Phone
@@ -32,6 +36,10 @@ struct PodOptions {
   std::string devhost_image = "vmi:latest";
   // Where the node agent mounts binderfs instances (android only).
   std::string binderfs_host_path = "/dev/binderfs";
+  // The gate (vmi-gate): its port, and the key its token is made with
+  // (gate_token.h).
+  int gate_port = 7070;
+  std::string gate_key;
 };
 
 inline constexpr char kPhoneLabel[] = "vmi.dev/phone";

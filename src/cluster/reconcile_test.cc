@@ -1,6 +1,7 @@
 // The reconcile rules as data: a Phone and what exists in, actions, events
 // and status out.
 #include "cluster/reconcile.h"
+#include "cluster/gate_token.h"
 
 #include <gtest/gtest.h>
 
@@ -100,9 +101,17 @@ TEST(ReconcileTest, NewPhoneGetsClaimPodAndStatus) {
   EXPECT_TRUE(OwnedBy(claim, p));
   // Guest and device host share only the device directory.
   const Json& spec = pod["spec"];
-  ASSERT_EQ(spec["containers"].size(), 2u);
+  ASSERT_EQ(spec["containers"].size(), 3u);
   const Json& guest = spec["containers"][0];
   const Json& devhost = spec["containers"][1];
+  // The gate: the Pod's only port, its token made from the key and the uid.
+  const Json& gate = spec["containers"][2];
+  EXPECT_EQ(gate["volumeMounts"], devhost["volumeMounts"]);
+  EXPECT_EQ(gate["ports"][0]["containerPort"], 7070);
+  EXPECT_EQ(gate["env"][0]["value"], GateToken("", "uid-1"));
+  EXPECT_NE(GateToken("k1", "uid-1"), GateToken("k2", "uid-1"));
+  EXPECT_NE(GateToken("k1", "uid-1"), GateToken("k1", "uid-2"));
+  EXPECT_EQ(GateToken("k1", "uid-1").size(), 64u);
   EXPECT_EQ(guest["image"], "reg.example/vmi/lm:1");
   EXPECT_EQ(devhost["image"], "reg/vmi:9");
   EXPECT_EQ(guest["volumeMounts"][0], (Json{{"name", "devdir"}, {"mountPath", "/run/vmi"}}));

@@ -44,6 +44,7 @@ struct DaemonOptions {
   std::string devhost_image = "vmi:latest";
   std::string phone_image_prefix = "vmi/";
   std::string phone_image_tag = "latest";
+  int gate_port = 7070;  // phones' gates (vmi-gate) listen there in their Pods
 };
 
 Result<void> RunDaemon(DaemonOptions options);

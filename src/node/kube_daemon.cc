@@ -15,6 +15,7 @@
 #include "cluster/controller.h"
 #include "node/kube_ledger.h"
 #include "node/kube_phones.h"
+#include "node/kube_proxy.h"
 #include "node/kube_routes.h"
 #include "node/metrics_listener.h"
 #include "node/phone_service.h"
@@ -86,6 +87,9 @@ Result<void> RunKubernetesDaemon(DaemonOptions o) {
                                o.phone_range.empty() ? telephony::NumberRange::kDefault : o.phone_range),
                            "--phone-range");
   KubeLedger ledger(db.get(), mgmt.get(), range);
+  // Phones' gate tokens are made with this key (cluster/gate_token.h); the
+  // first replica makes it, the others read it.
+  std::string gate_key = VMI_TRY_CTX(ledger.Setting("gate_key", RandomHex(32)), "gate key");
 
   cluster::ControllerOptions co;
   co.config = config;
@@ -93,6 +97,8 @@ Result<void> RunKubernetesDaemon(DaemonOptions o) {
   co.lease_namespace = o.lease_namespace;
   co.identity = Identity();
   co.pod.devhost_image = o.devhost_image;
+  co.pod.gate_port = o.gate_port;
+  co.pod.gate_key = gate_key;
   // A stopping replica waits for its watches to end: keep that well inside
   // a Pod's termination grace period.
   co.watch_timeout_seconds = 15;
@@ -109,6 +115,9 @@ Result<void> RunKubernetesDaemon(DaemonOptions o) {
   api::Router router;
   mgmt->Register(router);
   RegisterKubeInstanceRoutes(router, *mgmt, phones, ledger);
+  KubeProxyOptions proxy{.gate_port = o.gate_port, .gate_key = gate_key};
+  RegisterKubeLiveRoutes(router, *mgmt, phones, proxy);
+  auto relays = std::make_unique<ViewerRelays>(*mgmt, phones, proxy);
   if (!o.web_root.empty() && IsDirectory(o.web_root))
     router.SetFallback(api::StaticFilesHandler({.root = o.web_root}));
 
@@ -120,6 +129,9 @@ Result<void> RunKubernetesDaemon(DaemonOptions o) {
   so.tls_cert_file = o.tls_cert;
   so.tls_key_file = o.tls_key;
   so.on_response = mgmt->ResponseObserver();
+  so.handoff = [&relays](api::Request& req, const api::Route& route, api::HandedOffSocket& s) {
+    return relays->Handoff(req, route, s);
+  };
   if (!o.unix_path.empty()) MakeDirs(o.unix_path.substr(0, o.unix_path.rfind('/'))).ok();
   auto server = VMI_TRY_CTX(api::Server::Start(so, router), "start API server");
   api::AddConnectionMetrics(mgmt->metrics(), *server);
@@ -147,6 +159,7 @@ Result<void> RunKubernetesDaemon(DaemonOptions o) {
   if (sigwait(&set, &sig) != 0) return Error::FromErrno("sigwait");
   VMI_LOG(INFO) << "signal " << sig << ": stopping the control plane";
   server->Stop();
+  relays.reset();
   if (metrics_server) metrics_server->Stop();
   controller.Stop();  // gives the Lease up
   return Ok();

@@ -100,12 +100,18 @@ Result<std::optional<std::string>> KubeLedger::NumberOf(const std::string& uid) 
 }
 
 Result<std::string> KubeLedger::Setting(const std::string& name, const std::string& initial) {
-  return db_->Transact<std::string>([&](store::Tx& tx) -> Result<std::string> {
-    auto row = VMI_TRY(tx.QueryOne("SELECT value FROM kube_settings WHERE name = $1", {name}));
-    if (row) return row->Text(0);
-    VMI_TRY(tx.Exec("INSERT INTO kube_settings (name, value) VALUES ($1, $2)", {name, initial}));
-    return initial;
-  });
+  auto once = [&] {
+    return db_->Transact<std::string>([&](store::Tx& tx) -> Result<std::string> {
+      auto row = VMI_TRY(tx.QueryOne("SELECT value FROM kube_settings WHERE name = $1", {name}));
+      if (row) return row->Text(0);
+      VMI_TRY(tx.Exec("INSERT INTO kube_settings (name, value) VALUES ($1, $2)", {name, initial}));
+      return initial;
+    });
+  };
+  auto r = once();
+  // Another replica inserted it first: read theirs.
+  if (!r.ok() && r.error().code() == ErrorCode::kAlreadyExists) return once();
+  return r;
 }
 
 }  // namespace vmi::node

@@ -56,6 +56,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve.add_option("--phone-image-tag", d.phone_image_tag, "With --kubernetes: see above")
       ->capture_default_str();
+  serve.add_option("--gate-port", d.gate_port,
+                   "With --kubernetes: the port of phones' gates (vmi-gate) in their Pods")
+      ->capture_default_str();
   try {
     serve.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -12,13 +12,24 @@
 //     Failed and a QuotaExceeded condition, and is admitted once another
 //     phone of the owner is deleted;
 //   - the finalizer gives the phone's number and quota back;
+//   - a phone's live view is routed to its Pod: the Pod's processes run here
+//     as in the Pod (the guest's Xvfb in its own namespaces, vmi-devhost and
+//     vmi-gate sharing only the device directory; the gate's token is the
+//     one the controller put in the Pod); a screenshot through the control
+//     plane shows the guest's pixels, a viewer's WebSocket is relayed to the
+//     device host (101 and video frames), another user gets 404 for both,
+//     and the gate refuses requests without the phone's token;
 //   - GET /metrics on the metrics port needs no login (the API's /metrics
 //     still does);
 //   - SIGTERM stops the daemon and gives the Lease up.
 // The daemon runs as root here only because the test does; --kubernetes
 // needs no privilege.
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -31,6 +42,7 @@
 #include "base/file.h"
 #include "base/temp_dir.h"
 #include "cluster/testing/fake_apiserver.h"
+#include "devices/display/png.h"
 #include "node/kube_ledger.h"
 #include "node/phone_service.h"
 #include "store/testing/postgres_server.h"
@@ -46,6 +58,56 @@ const std::string kPhones = "/apis/vmi.dev/v1/namespaces/phones/phones";
 const std::string kPods = "/api/v1/namespaces/phones/pods";
 const std::string kClaims = "/api/v1/namespaces/phones/persistentvolumeclaims";
 const std::string kLeases = "/apis/coordination.k8s.io/v1/namespaces/vmi/leases";
+
+int FreePort() {
+  UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(fd.get(), reinterpret_cast<sockaddr*>(&a), &len);
+  return ntohs(a.sin_port);
+}
+
+UniqueFd Connect(int port) {
+  UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  EXPECT_EQ(connect(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  return fd;
+}
+
+// Reads what arrives within `timeout` until `enough` says so.
+std::string ReadUntil(int fd, const std::function<bool(const std::string&)>& enough,
+                      std::chrono::milliseconds timeout) {
+  std::string got;
+  auto end = std::chrono::steady_clock::now() + timeout;
+  char buf[65536];
+  while (!enough(got)) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+    pollfd p{fd, POLLIN, 0};
+    if (left.count() <= 0 || poll(&p, 1, static_cast<int>(left.count())) != 1) break;
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  return got;
+}
+
+// A WebSocket upgrade of the viewer route as a browser sends it (with the
+// user's credentials), and the first answer.
+std::string OpenViewer(int port, const std::string& token, UniqueFd& fd) {
+  fd = Connect(port);
+  std::string req = "GET /api/v1/instances/v1/stream?audio=0 HTTP/1.1\r\nHost: vmi\r\n"
+                    "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nAuthorization: Bearer " +
+                    token + "\r\n\r\n";
+  EXPECT_EQ(send(fd.get(), req.data(), req.size(), MSG_NOSIGNAL), static_cast<ssize_t>(req.size()));
+  return ReadUntil(fd.get(), [](const std::string& s) { return s.find("\r\n\r\n") != std::string::npos; }, 10s);
+}
 
 template <typename F>
 bool Eventually(F cond, std::chrono::milliseconds limit = 20s) {
@@ -109,6 +171,7 @@ class KubeServeTest : public ::testing::Test {
         {"clusters", {{{"name", "fake"}, {"cluster", {{"server", api_->url()}}}}}},
         {"users", {{{"name", "u"}, {"user", {{"token", "t"}}}}}}};
     ASSERT_TRUE(WriteFile(dir_->path() + "/kubeconfig", kubeconfig.dump()).ok());
+    gate_port_ = FreePort();
     Start();
   }
 
@@ -123,7 +186,8 @@ class KubeServeTest : public ::testing::Test {
         {std::string(VMI_BIN_DIR) + "/vmi-node", "--kubernetes", "--kubeconfig",
          dir_->path() + "/kubeconfig", "--database", db_url_, "--phones-namespace", "phones",
          "--port", "0", "--socket", "", "--metrics-port", "0", "--phone-image-prefix",
-         "registry.example/vmi/", "--devhost-image", "registry.example/vmi:9"},
+         "registry.example/vmi/", "--devhost-image", "registry.example/vmi:9", "--gate-port",
+         std::to_string(gate_port_)},
         so);
     ASSERT_TRUE(child.ok()) << child.error().ToString();
     daemon_ = new ChildProcess(std::move(*child));
@@ -178,6 +242,7 @@ class KubeServeTest : public ::testing::Test {
 
   static inline std::string db_url_, admin_token_, alice_token_, bob_token_, api_port_, metrics_port_;
   static inline int64_t alice_id_ = 0;
+  static inline int gate_port_ = 0;
   static inline std::unique_ptr<store::Database> db_;
   static inline std::unique_ptr<api::Management> mgmt_;
   static inline std::unique_ptr<FakeApiServer> api_;
@@ -290,6 +355,110 @@ TEST_F(KubeServeTest, InstancesArePhonesWithQuotasNumbersAndTheController) {
   EXPECT_EQ(UsedInstances(), 2);  // a2 and k1
   EXPECT_EQ(cluster::JsonString(*api_->Get(kPhones, "k1"), {"status", "number"}), number)
       << "the lowest free number is a1's old one";
+}
+
+TEST_F(KubeServeTest, LiveViewIsRoutedToThePhonesPod) {
+  auto v1 = Send(bob_token_, "POST", "/api/v1/instances?start=1", R"({"name":"v1"})");
+  ASSERT_EQ(v1.status, 201) << v1.body;
+  ASSERT_TRUE(Eventually([] { return api_->Get(kPods, "phone-v1").has_value(); }));
+  Json pod = *api_->Get(kPods, "phone-v1");
+  const Json& gate = pod["spec"]["containers"][2];
+  ASSERT_EQ(gate["name"], "gate");
+  std::string token = gate["env"][0]["value"];
+  // Not running yet: 409, and nothing is contacted.
+  EXPECT_EQ(Send(bob_token_, "GET", "/api/v1/instances/v1/screenshot").status, 409);
+
+  // The Pod's processes, as its containers run them (not under /tmp: the
+  // guest gets a private /tmp).
+  char tmpl[] = "/var/tmp/vmi-kube-pod-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string dev = tmpl;
+  ASSERT_TRUE(MakeDirs(dev + "/x11", 01777).ok());
+  chmod((dev + "/x11").c_str(), 01777);
+  std::string guest_script =
+      "set -e; mount --make-rprivate /; mount -t tmpfs tmpfs /tmp; mkdir -m 1777 /tmp/.X11-unix; "
+      "mount --bind \"$DEV/x11\" /tmp/.X11-unix; "
+      "Xvfb :0 -screen 0 720x1280x24 -fbdir \"$DEV\" -nolisten tcp & x=$!; "
+      "for i in $(seq 100); do [ -S /tmp/.X11-unix/X0 ] && break; sleep 0.1; done; "
+      "while kill -0 $x; do DISPLAY=:0 xsetroot -solid '#20c040'; sleep 0.2; done";
+  auto guest = ChildProcess::Spawn(
+      {"unshare", "-m", "-n", "-p", "-f", "--kill-child", "--", "bash", "-c", guest_script},
+      {.env = {"DEV=" + dev}, .parent_death_signal = SIGKILL});
+  ASSERT_TRUE(guest.ok()) << guest.error().ToString();
+  ASSERT_TRUE(Eventually([&] { return PathExists(dev + "/Xvfb_screen0"); }, 10s));
+  std::string bin = VMI_BIN_DIR;
+  auto devhost = ChildProcess::Spawn(
+      {bin + "/vmi-devhost", "--id", "v1", "--name", "v1", "--devdir", dev, "--socket",
+       dev + "/devhost.sock", "--width", "720", "--height", "1280", "--dpi", "320", "--audio", "0"},
+      {.parent_death_signal = SIGKILL});
+  ASSERT_TRUE(devhost.ok());
+  auto gate_proc = ChildProcess::Spawn(
+      {bin + "/vmi-gate", "--id", "v1", "--devdir", dev, "--listen",
+       "127.0.0.1:" + std::to_string(gate_port_)},
+      {.env = {"VMI_GATE_TOKEN=" + token}, .parent_death_signal = SIGKILL});
+  ASSERT_TRUE(gate_proc.ok());
+  ASSERT_TRUE(Eventually([&] { return PathExists(dev + "/devhost.sock"); }, 10s));
+  // The kubelet's part: the Pod runs, at an address the control plane reaches.
+  pod["status"] = {{"phase", "Running"}, {"podIP", "127.0.0.1"},
+                   {"conditions", {{{"type", "Ready"}, {"status", "True"}}}}};
+  ASSERT_EQ(api_->Replace(kPods, "phone-v1", pod, true).first, 200);
+  ASSERT_TRUE(Eventually([] { return PhaseOf("v1") == "Running"; }));
+
+  // A screenshot through the control plane shows the guest's pixels.
+  display::DecodedImage img;
+  size_t at = (static_cast<size_t>(640) * 720 + 360) * 4;
+  auto green = [&] {
+    return img.bgrx.size() > at + 2 && static_cast<uint8_t>(img.bgrx[at]) == 0x40 &&
+           static_cast<uint8_t>(img.bgrx[at + 1]) == 0xc0 &&
+           static_cast<uint8_t>(img.bgrx[at + 2]) == 0x20;
+  };
+  std::string last;
+  ASSERT_TRUE(Eventually([&] {
+    auto shot = Send(bob_token_, "GET", "/api/v1/instances/v1/screenshot");
+    last = std::to_string(shot.status) + " " + shot.body.substr(0, 200);
+    if (shot.status != 200) return false;
+    auto decoded = display::DecodePng(shot.body);
+    if (!decoded.ok()) return false;
+    img = std::move(*decoded);
+    return green();
+  }, 15s)) << last;
+  EXPECT_EQ(img.width, 720);
+  // Another user: as if it did not exist. The gate: the phone's token only.
+  EXPECT_EQ(Send(alice_token_, "GET", "/api/v1/instances/v1/screenshot").status, 404);
+  EXPECT_EQ(Send(bob_token_, "POST", "/api/v1/instances/v1/rotate", R"({"orientation":"sideways"})").status, 400);
+  auto direct = api::HttpClient::Create({.server = "http://127.0.0.1:" + std::to_string(gate_port_),
+                                         .token = bob_token_});
+  ASSERT_TRUE(direct.ok());
+  auto refused = (*direct)->Send("GET", "/api/v1/instances/v1/screenshot");
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->status, 401);
+
+  // A viewer: the upgrade is answered by the device host in the Pod, and
+  // after HELLO the stream's messages arrive through the relay.
+  UniqueFd ws;
+  std::string head = OpenViewer(std::stoi(api_port_), bob_token_, ws);
+  ASSERT_EQ(head.rfind("HTTP/1.1 101", 0), 0u) << head;
+  // HELLO {0x10, version 1, codecs 1 (JPEG... any), 0}, masked as a client must.
+  const unsigned char mask[4] = {1, 2, 3, 4};
+  const unsigned char hello[4] = {0x10, 1, 1, 0};
+  std::string frame = {char(0x82), char(0x80 | 4), char(mask[0]), char(mask[1]), char(mask[2]), char(mask[3])};
+  for (int i = 0; i < 4; ++i) frame.push_back(char(hello[i] ^ mask[i]));
+  ASSERT_EQ(send(ws.get(), frame.data(), frame.size(), MSG_NOSIGNAL), static_cast<ssize_t>(frame.size()));
+  size_t body = head.find("\r\n\r\n") + 4;
+  std::string frames = head.substr(body) +
+                       ReadUntil(ws.get(), [](const std::string& s) { return s.size() >= 2; }, 10s);
+  ASSERT_GE(frames.size(), 2u) << "no message from the device host";
+  EXPECT_EQ(static_cast<uint8_t>(frames[0]), 0x82) << "a binary WebSocket frame";
+  ws.reset();
+  // Someone else's viewer: 404 before anything reaches the Pod.
+  UniqueFd other;
+  EXPECT_EQ(OpenViewer(std::stoi(api_port_), alice_token_, other).rfind("HTTP/1.1 404", 0), 0u);
+
+  for (auto* p : {&*gate_proc, &*devhost, &*guest}) {
+    p->Signal(SIGTERM).ok();
+    p->WaitOrKill(5s).ok();
+  }
+  RemoveTree(dev).ok();
 }
 
 TEST_F(KubeServeTest, MetricsPortNeedsNoLoginAndStopReleasesTheLease) {

@@ -15,10 +15,13 @@ umoci unpack --image "$t/layout:test" "$t/bundle" >/dev/null
 root=$t/bundle/rootfs
 
 chroot "$root" /opt/vmi/bin/vmi --help | grep -q "serve" || fail "vmi --help in the image"
-chroot "$root" /opt/vmi/bin/vmi-node --help | grep -q -- "--device-hosts" || fail "vmi-node --help"
+chroot "$root" /opt/vmi/bin/vmi-node --help | grep -q -- "--kubernetes" || fail "vmi-node --help"
 # vmi-devhost without arguments says what it needs (and exits non-zero).
 out=$(chroot "$root" /opt/vmi/bin/vmi-devhost 2>&1 || true)
 echo "$out" | grep -qi "usage\|--id\|missing" || fail "vmi-devhost in the image: $out"
+# vmi-gate likewise (the phone Pod's third container).
+out=$(chroot "$root" /opt/vmi/bin/vmi-gate 2>&1 || true)
+echo "$out" | grep -qi "usage" || fail "vmi-gate in the image: $out"
 chroot "$root" /usr/bin/sha256sum /opt/vmi/bin/vmi >/dev/null || fail "sha256sum in the image"
 [ -x "$root/opt/vmi/guest-kit/bin/vmi-init" ] || fail "guest kit"
 [ -f "$root/opt/vmi/share/vmi/openapi.json" ] || fail "openapi.json"

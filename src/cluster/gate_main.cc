@@ -1,0 +1,195 @@
+// vmi-gate: the door of a phone's Pod (desired.h, the `gate` container).
+//
+// The device host (vmi-devhost, the `devhost` container) serves only its
+// control socket in the device directory the Pod's containers share
+// (<devdir>/devhost.sock, devices/host/control_message.h), as on a node.
+// The control plane runs elsewhere in the cluster, so this process gives
+// that socket a TCP port, and does for the control plane what the node
+// daemon does for its device hosts:
+//
+//   GET  /api/v1/instances/{id}/screenshot[?max_width=&format=]   op screenshot
+//   POST /api/v1/instances/{id}/rotate  {"orientation"}            op rotate
+//   GET|PUT /api/v1/instances/{id}/audio [{"volume","muted"}]      op audio
+//   GET  /api/v1/instances/{id}/stream  (WebSocket)  the connection itself is
+//        handed to the device host (op viewer, SCM_RIGHTS), which answers the
+//        upgrade; frames then go from the device host to the control plane's
+//        relay without passing through here
+//
+// Every request must carry "Authorization: Bearer $VMI_GATE_TOKEN" (the
+// phone's token, cluster/gate_token.h), compared in constant time; anything
+// else is 401. Users never reach this port: the control plane has
+// authenticated and authorized them, and the NetworkPolicy admits only it.
+//
+// Threads: the HTTP server's io thread (middleware, hand-offs) and worker
+// pool (the control calls); the main thread waits for SIGTERM/SIGINT.
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "api/auth/secrets.h"
+#include "api/http/server.h"
+#include "api/json_reader.h"
+#include "base/log.h"
+#include "devices/host/control_client.h"
+
+namespace vmi::cluster {
+namespace {
+
+using api::Request;
+using api::Response;
+using nlohmann::json;
+
+constexpr char kStream[] = "/api/v1/instances/{id}/stream";
+
+struct Args {
+  std::string id, devdir, host = "0.0.0.0";
+  int port = 7070;
+  std::string token;
+};
+
+Result<Args> ParseArgs(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    std::string k = argv[i];
+    if (i + 1 >= argc) return Error(ErrorCode::kInvalidArgument, "option " + k + " needs a value");
+    std::string v = argv[++i];
+    if (k == "--id") {
+      a.id = v;
+    } else if (k == "--devdir") {
+      a.devdir = v;
+    } else if (k == "--listen") {
+      size_t colon = v.rfind(':');
+      char* end = nullptr;
+      long port = colon == std::string::npos ? -1 : std::strtol(v.c_str() + colon + 1, &end, 10);
+      if (port < 0 || port > 65535 || !end || *end)
+        return Error(ErrorCode::kInvalidArgument, "--listen HOST:PORT, not " + v);
+      a.host = v.substr(0, colon);
+      a.port = static_cast<int>(port);
+    } else {
+      return Error(ErrorCode::kInvalidArgument, "unknown option " + k);
+    }
+  }
+  if (const char* t = getenv("VMI_GATE_TOKEN")) a.token = t;
+  unsetenv("VMI_GATE_TOKEN");
+  if (a.id.empty() || a.devdir.empty())
+    return Error(ErrorCode::kInvalidArgument,
+                 "usage: VMI_GATE_TOKEN=... vmi-gate --id ID --devdir DIR [--listen HOST:PORT]");
+  if (a.token.size() < 32)
+    return Error(ErrorCode::kInvalidArgument, "VMI_GATE_TOKEN is missing or too short");
+  return a;
+}
+
+Response FromReply(const devhost::Message& reply, json fields) {
+  for (auto& [k, v] : reply.header.items())
+    if (k != "ok") fields[k] = v;
+  return Response::JsonBody(fields);
+}
+
+void Register(api::Router& router, const Args& a, const std::string& sock) {
+  const std::string token = a.token;
+  router.Use([token](Request& req, const api::Route&) -> Result<void> {
+    auto h = req.headers.Get("Authorization");
+    if (h && h->starts_with("Bearer ") && api::SecureEquals(h->substr(7), token)) return Ok();
+    return Error(ErrorCode::kUnauthenticated, "this port answers the control plane only");
+  });
+  api::RouteOptions blocking{.blocking = true};
+  router.Handle(
+      "GET", "/api/v1/instances/{id}/screenshot",
+      [sock](Request& req) -> Result<Response> {
+        json fields = json::object();
+        if (auto w = req.Query("max_width")) fields["max_width"] = *w;
+        if (auto f = req.Query("format")) fields["format"] = *f;
+        auto reply = VMI_TRY(devhost::Call(sock, devhost::Request("screenshot", fields)));
+        return Response::Text(std::move(reply.data), 200,
+                              reply.header.value("content_type", "image/png"));
+      },
+      blocking);
+  router.Handle(
+      "POST", "/api/v1/instances/{id}/rotate",
+      [sock](Request& req) -> Result<Response> {
+        auto body = VMI_TRY(api::ParseJsonObject(req.body));
+        api::JsonReader r(body);
+        auto o = r.Enum("orientation", {"portrait", "landscape"}, true);
+        VMI_CHECK_OK(r.Finish(), "rotate");
+        auto reply = VMI_TRY(devhost::Call(sock, devhost::Request("rotate", {{"orientation", *o}})));
+        return FromReply(reply, {{"orientation", *o}});
+      },
+      blocking);
+  for (const char* method : {"GET", "PUT"}) {
+    std::string m = method;
+    router.Handle(
+        m, "/api/v1/instances/{id}/audio",
+        [sock, m](Request& req) -> Result<Response> {
+          json fields = json::object();
+          if (m == "PUT") {
+            auto body = VMI_TRY(api::ParseJsonObject(req.body));
+            api::JsonReader r(body);
+            auto v = r.Number("volume", false, 0, 1.5);
+            auto muted = r.Bool("muted");
+            VMI_CHECK_OK(r.Finish(), "audio");
+            if (v) fields["volume"] = *v;
+            if (muted) fields["muted"] = *muted;
+          }
+          auto reply = VMI_TRY(devhost::Call(sock, devhost::Request("audio", fields)));
+          return FromReply(reply, json::object());
+        },
+        blocking);
+  }
+  // Taken by the hand-off below; the handler runs only if that failed.
+  router.HandleWebSocket(kStream, [](Request&, std::shared_ptr<api::WebSocket>) -> Result<void> {
+    return Error(ErrorCode::kUnavailable, "the device host did not take the viewer");
+  });
+}
+
+Result<void> Run(const Args& a) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  const std::string sock = a.devdir + "/devhost.sock";
+  api::Router router;
+  Register(router, a, sock);
+  api::ServerOptions so;
+  so.tcp_host = a.host;
+  so.tcp_port = a.port;
+  so.worker_threads = 2;
+  so.handoff = [sock](Request&, const api::Route& route,
+                      api::HandedOffSocket& s) -> Result<bool> {
+    if (route.pattern != kStream) return false;
+    devhost::Message m = devhost::Request("viewer");
+    m.fd = std::move(s.fd);
+    m.data = std::move(s.head);
+    auto r = devhost::Call(sock, m);
+    if (!r.ok()) return std::move(r).error().Context("hand the viewer to the device host");
+    return true;
+  };
+  auto server = VMI_TRY_CTX(api::Server::Start(so, router), "gate");
+  std::cout << "vmi-gate for " << a.id << " listening on " << a.host << ":" << server->tcp_port()
+            << std::endl;
+  int sig = 0;
+  sigwait(&set, &sig);
+  server->Stop();
+  return Ok();
+}
+
+}  // namespace
+}  // namespace vmi::cluster
+
+int main(int argc, char** argv) {
+  pthread_setname_np(pthread_self(), "vmi-gate");
+  auto args = vmi::cluster::ParseArgs(argc, argv);
+  if (!args.ok()) {
+    std::cerr << "vmi-gate: " << args.error().ToString() << "\n";
+    return 2;
+  }
+  auto r = vmi::cluster::Run(*args);
+  if (!r.ok()) {
+    std::cerr << "vmi-gate: " << r.error().ToString() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,244 @@
+#include "node/kube_proxy.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "api/http/client.h"
+#include "base/log.h"
+#include "cluster/gate_token.h"
+#include "node/kube_routes.h"
+
+namespace vmi::node {
+namespace {
+
+using api::Request;
+using api::Response;
+
+constexpr char kStream[] = "/api/v1/instances/{id}/stream";
+
+std::string Lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// The gate of a running phone: host and token.
+struct Gate {
+  std::string url, host, token;
+};
+
+Result<Gate> GateOf(const cluster::Phone& p, const KubeProxyOptions& o) {
+  std::string ip = cluster::JsonString(p.status, {"podIP"});
+  if (ip.empty() || !p.spec.running)
+    return Error(ErrorCode::kFailedPrecondition, "instance '" + p.meta.name + "' is not running");
+  Gate g;
+  g.host = ip;
+  std::string bracketed = g.host.find(':') != std::string::npos ? "[" + g.host + "]" : g.host;
+  g.url = "http://" + bracketed + ":" + std::to_string(o.gate_port);
+  g.token = cluster::GateToken(o.gate_key, p.meta.uid);
+  return g;
+}
+
+// Forwards one request to the gate and returns its answer as is.
+Result<Response> Forward(const Gate& g, const Request& req) {
+  auto client = VMI_TRY(api::HttpClient::Create(
+      {.server = g.url, .token = g.token, .timeout = std::chrono::seconds(20)}));
+  auto r = VMI_TRY_CTX(client->Send(req.method, req.target, req.body), "the phone's gate");
+  if (r.status == 401)
+    return Error(ErrorCode::kUnavailable, "the phone's gate refused the control plane's token");
+  Response out = Response::Text(std::move(r.body), r.status,
+                                std::string(r.headers.Get("Content-Type").value_or("text/plain")));
+  return out;
+}
+
+Result<UniqueFd> ConnectTcp(const std::string& host, int port, std::chrono::milliseconds timeout) {
+  sockaddr_storage ss{};
+  socklen_t len = 0;
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&ss);
+  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(static_cast<uint16_t>(port));
+    len = sizeof *v4;
+  } else if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(static_cast<uint16_t>(port));
+    len = sizeof *v6;
+  } else {
+    return Error(ErrorCode::kInvalidArgument, "not an IP address: " + host);
+  }
+  UniqueFd fd(socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!fd) return Error::FromErrno("socket");
+  if (connect(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) != 0 && errno != EINPROGRESS)
+    return Error::FromErrno("connect " + host);
+  pollfd p{fd.get(), POLLOUT, 0};
+  if (poll(&p, 1, static_cast<int>(timeout.count())) != 1)
+    return Error(ErrorCode::kUnavailable, "connect " + host + ": timed out");
+  int err = 0;
+  socklen_t el = sizeof err;
+  getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &el);
+  if (err != 0) return Error(ErrorCode::kUnavailable, "connect " + host + ": " + strerror(err));
+  fcntl(fd.get(), F_SETFL, fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
+  return fd;
+}
+
+bool WriteAll(int fd, const char* p, size_t n) {
+  while (n > 0) {
+    ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+  return true;
+}
+
+void AnswerError(int fd, const Error& e) {
+  Response r = Response::FromError(e);
+  std::string text = "HTTP/1.1 " + std::to_string(r.status) + " Error\r\nContent-Type: " +
+                     "application/json\r\nContent-Length: " + std::to_string(r.body.size()) +
+                     "\r\nConnection: close\r\n\r\n" + r.body;
+  WriteAll(fd, text.data(), text.size());
+}
+
+}  // namespace
+
+Result<std::string> GateRequestHead(const std::string& head, const std::string& token) {
+  size_t end = head.find("\r\n\r\n");
+  if (end == std::string::npos) return Error(ErrorCode::kInvalidArgument, "incomplete request head");
+  std::string out;
+  size_t pos = 0;
+  bool first = true;
+  while (pos < end) {
+    size_t eol = head.find("\r\n", pos);
+    if (eol == std::string::npos || eol > end) eol = end;
+    std::string line = head.substr(pos, eol - pos);
+    pos = eol + 2;
+    if (!first) {
+      std::string name = Lower(line.substr(0, line.find(':')));
+      if (name == "authorization" || name == "cookie" || name == "x-csrf-token") continue;
+    }
+    first = false;
+    out += line + "\r\n";
+  }
+  out += "Authorization: Bearer " + token + "\r\n\r\n";
+  out += head.substr(end + 4);
+  return out;
+}
+
+void RegisterKubeLiveRoutes(api::Router& router, api::Management& mgmt, KubePhones& phones,
+                            const KubeProxyOptions& options) {
+  api::RouteOptions blocking{.blocking = true};
+  auto route = [&](const char* method, const std::string& suffix, auto action_of) {
+    router.Handle(
+        method, "/api/v1/instances/{id}/" + suffix,
+        [&mgmt, &phones, options, action_of](Request& req) -> Result<Response> {
+          auto p = VMI_TRY(LookupPhone(mgmt, phones, req, action_of(req)));
+          auto gate = VMI_TRY(GateOf(p, options));
+          return Forward(gate, req);
+        },
+        blocking);
+  };
+  route("GET", "screenshot", [](const Request&) { return "screenshot"; });
+  route("POST", "rotate", [](const Request&) { return "rotate"; });
+  route("GET", "audio", [](const Request&) { return "stream"; });
+  route("PUT", "audio", [](const Request&) { return "control"; });
+  // Answered by the relay (ViewerRelays::Handoff) before this runs.
+  router.HandleWebSocket(kStream, [](Request&, std::shared_ptr<api::WebSocket>) -> Result<void> {
+    return Error(ErrorCode::kUnavailable, "viewers are relayed to the phone's Pod");
+  });
+}
+
+ViewerRelays::ViewerRelays(api::Management& mgmt, KubePhones& phones, KubeProxyOptions options)
+    : mgmt_(mgmt), phones_(phones), options_(std::move(options)),
+      stop_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+
+ViewerRelays::~ViewerRelays() {
+  uint64_t one = 1;
+  (void)!write(stop_.get(), &one, sizeof one);
+  std::list<Worker> all;
+  {
+    std::lock_guard lock(mu_);
+    all.swap(workers_);
+  }
+  for (auto& w : all) w.thread.join();
+}
+
+void ViewerRelays::Reap() {
+  std::list<Worker> finished;
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = workers_.begin(); it != workers_.end();) {
+      if (it->done->load()) {
+        finished.splice(finished.end(), workers_, it++);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& w : finished) w.thread.join();
+}
+
+Result<bool> ViewerRelays::Handoff(Request& req, const api::Route& route,
+                                   api::HandedOffSocket& socket) {
+  if (route.pattern != kStream) return false;
+  Reap();
+  // Everything that may block (the phone's lookup, the user's, the connect)
+  // happens on the relay's own thread, never on the server's io thread.
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  std::lock_guard lock(mu_);
+  workers_.push_back(
+      {std::thread([this, done, r = req, fd = std::make_shared<UniqueFd>(std::move(socket.fd)),
+                    head = std::move(socket.head)]() mutable {
+         Relay(std::move(r), std::move(*fd), std::move(head));
+         done->store(true);
+       }),
+       done});
+  return true;
+}
+
+void ViewerRelays::Relay(Request req, UniqueFd client, std::string head) {
+  active_++;
+  fcntl(client.get(), F_SETFL, fcntl(client.get(), F_GETFL) & ~O_NONBLOCK);
+  auto connected = [&]() -> Result<UniqueFd> {
+    auto p = VMI_TRY(LookupPhone(mgmt_, phones_, req, "stream"));
+    auto gate = VMI_TRY(GateOf(p, options_));
+    auto fd = VMI_TRY(ConnectTcp(gate.host, options_.gate_port, std::chrono::seconds(5)));
+    std::string sent = VMI_TRY(GateRequestHead(head, gate.token));
+    if (!WriteAll(fd.get(), sent.data(), sent.size()))
+      return Error(ErrorCode::kUnavailable, "the phone's gate closed the connection");
+    return fd;
+  }();
+  if (!connected.ok()) {
+    VMI_LOG(INFO) << "viewer of " << req.Param("id") << ": " << connected.error().ToString();
+    AnswerError(client.get(), connected.error());
+    active_--;
+    return;
+  }
+  UniqueFd pod = std::move(*connected);
+  pollfd fds[3] = {{client.get(), POLLIN, 0}, {pod.get(), POLLIN, 0}, {stop_.get(), POLLIN, 0}};
+  std::vector<char> buf(64 * 1024);
+  for (;;) {
+    if (poll(fds, 3, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (fds[2].revents) break;
+    bool closed = false;
+    for (int i = 0; i < 2 && !closed; ++i) {
+      if (!fds[i].revents) continue;
+      ssize_t n = recv(fds[i].fd, buf.data(), buf.size(), 0);
+      if (n <= 0 || !WriteAll(fds[1 - i].fd, buf.data(), static_cast<size_t>(n))) closed = true;
+    }
+    if (closed) break;
+  }
+  active_--;
+}
+
+}  // namespace vmi::node

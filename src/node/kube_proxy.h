@@ -1,0 +1,81 @@
+// Routing a phone's live view to its Pod, for `vmi serve --kubernetes`: the
+// control plane authenticates and authorizes the user (the node's rules,
+// access.h), then talks to the phone's gate (vmi-gate, cluster/desired.h)
+// at <status.podIP>:<gate port> with the phone's token (gate_token.h). The
+// control plane only routes: it keeps nothing per phone.
+//
+//   GET  /api/v1/instances/{id}/screenshot   action screenshot  } one HTTP
+//   POST /api/v1/instances/{id}/rotate       action rotate      } request to
+//   GET|PUT /api/v1/instances/{id}/audio     action stream/control } the gate
+//   GET  /api/v1/instances/{id}/stream       WebSocket, relayed (below)
+//
+// A viewer's WebSocket is taken over before the upgrade is answered
+// (ServerOptions::handoff): a relay thread looks the phone up and checks
+// access (a refusal is answered 404, like an unknown instance), connects to
+// the gate, sends the viewer's request head with its cookies and
+// credentials replaced by the phone's token, and from then on copies bytes
+// both ways until either side closes. The device host in the Pod answers
+// the upgrade; the control plane never parses a frame. A phone that is not
+// running (no Pod IP) is 409.
+//
+// Not routed yet: VNC (the device host's VNC server listens inside the Pod
+// only) and exec.
+//
+// Threads: the routes run on the worker pool; one relay thread per viewer
+// (two 64 KiB buffers); ~ViewerRelays stops and joins them all.
+#pragma once
+
+#include <atomic>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "api/http/server.h"
+#include "api/management.h"
+#include "node/kube_phones.h"
+
+namespace vmi::node {
+
+struct KubeProxyOptions {
+  int gate_port = 7070;
+  std::string gate_key;  // gate_token.h; shared by every replica (the database)
+};
+
+void RegisterKubeLiveRoutes(api::Router& router, api::Management& mgmt, KubePhones& phones,
+                            const KubeProxyOptions& options);
+
+// The request head sent to the gate: the client's, minus Authorization,
+// Cookie and X-CSRF-Token, plus the phone's token (anything the client sent
+// after the head follows unchanged). kInvalidArgument without a full head.
+Result<std::string> GateRequestHead(const std::string& head, const std::string& token);
+
+class ViewerRelays {
+ public:
+  ViewerRelays(api::Management& mgmt, KubePhones& phones, KubeProxyOptions options);
+  ~ViewerRelays();
+  ViewerRelays(const ViewerRelays&) = delete;
+  ViewerRelays& operator=(const ViewerRelays&) = delete;
+
+  // For ServerOptions::handoff: takes every stream upgrade.
+  Result<bool> Handoff(api::Request& req, const api::Route& route, api::HandedOffSocket& socket);
+  int active() const { return active_; }
+
+ private:
+  void Relay(api::Request req, UniqueFd client, std::string head);
+  void Reap();
+
+  api::Management& mgmt_;
+  KubePhones& phones_;
+  const KubeProxyOptions options_;
+  UniqueFd stop_;  // eventfd: readable once the relays must end
+  std::mutex mu_;
+  struct Worker {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  std::list<Worker> workers_;  // guarded by mu_
+  std::atomic<int> active_{0};
+};
+
+}  // namespace vmi::node
