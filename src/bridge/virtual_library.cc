@@ -155,6 +155,11 @@ const VirtualLibrary& VirtualLibaaudio() {
   return *lib;
 }
 
+const VirtualLibrary& VirtualLibOpenSLES() {
+  static const VirtualLibrary* lib = Build("libOpenSLES.so", {}, hooks::RegisterLibOpenSLES);
+  return *lib;
+}
+
 const std::vector<const VirtualLibrary*>& AllVirtualLibraries() {
   static const std::vector<const VirtualLibrary*> all = {&VirtualLibc(),      &VirtualLibm(),
                                                          &VirtualLibdl(),     &VirtualLiblog(),
@@ -176,6 +181,7 @@ const VirtualLibrary* FindVirtualLibrary(std::string_view name) {
   if (name == "libandroid.so") return &VirtualLibandroid();
   if (name == "libnativewindow.so") return &VirtualLibnativewindow();
   if (name == "libaaudio.so") return &VirtualLibaaudio();
+  if (name == "libOpenSLES.so") return &VirtualLibOpenSLES();
   return nullptr;
 }
 

@@ -74,8 +74,9 @@ const VirtualLibrary& VirtualLibjnigraphics();
 // (its ANativeWindow_* subset).
 const VirtualLibrary& VirtualLibandroid();
 const VirtualLibrary& VirtualLibnativewindow();
-// libaaudio.so on the host's ALSA device (audio/).
+// libaaudio.so and libOpenSLES.so on the host's ALSA device (audio/).
 const VirtualLibrary& VirtualLibaaudio();
+const VirtualLibrary& VirtualLibOpenSLES();
 // All of the bionic core libraries, in the order above.
 const std::vector<const VirtualLibrary*>& AllVirtualLibraries();
 // Returns the virtual library called `name` ("libc.so", ...), or nullptr.

@@ -22,6 +22,7 @@ void RegisterLibjnigraphics(VirtualLibrary& lib);
 void RegisterLibandroid(VirtualLibrary& lib);
 void RegisterLibnativewindow(VirtualLibrary& lib);
 void RegisterLibaaudio(VirtualLibrary& lib);
+void RegisterLibOpenSLES(VirtualLibrary& lib);
 
 // Families (each defined in <family>_hooks.cc).
 void AddStdioHooks(VirtualLibrary& lib);
