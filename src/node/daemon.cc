@@ -160,6 +160,7 @@ Result<void> RunDaemon(DaemonOptions o) {
   po.state_dir = o.data_dir + "/modem";
   po.modem_binary = o.modem_path;
   if (!o.phone_range.empty()) po.range = o.phone_range;
+  po.modem_uplink = o.modem_uplink;
   InstanceEvents* event_stream = events.get();
   // In-call audio follows the phone events; it outlives the phone service.
   std::atomic<PhoneService*> phone_ptr{nullptr};

@@ -31,6 +31,7 @@ struct DaemonOptions {
   std::string devhost_path;  // default: <exe dir>/vmi-devhost
   std::string modem_path;         // vmi-modem; default: <exe dir>/vmi-modem
   std::string phone_range;        // numbers given to instances; default NumberRange::kDefault
+  std::string modem_uplink;       // vmi-modem --uplink: share the host modem on this D-Bus bus
   // A second listener serving only GET /metrics, unauthenticated (for
   // Prometheus inside the cluster; keep it off the public network). -1: none.
   int metrics_port = -1;

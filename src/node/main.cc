@@ -34,6 +34,9 @@ int main(int argc, char** argv) {
                  "(vmi-devhost) instead of in the daemon");
   serve.add_option("--phone-range", d.phone_range,
                    "Phone numbers given to instances, +FIRST-+LAST (default +15550100000-+15550199999)");
+  serve.add_option("--modem-uplink", d.modem_uplink,
+                   "Share the host modem that ModemManager serves on this D-Bus bus ('system' or an "
+                   "address) for calls and SMS to numbers off the node (docs/telephony.md)");
   serve.add_option("--metrics-port", d.metrics_port,
                    "Also serve GET /metrics without authentication on this port (-1: no)")
       ->capture_default_str();

@@ -27,7 +27,7 @@ Result<std::unique_ptr<PhoneService>> PhoneService::Create(PhoneOptions options,
   p->manager_ = &manager;
   PhoneService* raw = p.get();
   p->client_ = VMI_TRY(telephony::ModemClient::Start(
-      {p->options_.state_dir, p->options_.modem_binary}, std::move(events),
+      {p->options_.state_dir, p->options_.modem_binary, p->options_.modem_uplink}, std::move(events),
       [raw] { raw->Resync(); }));
   p->guard_->service = raw;
   std::weak_ptr<Guard> weak = p->guard_;

@@ -32,6 +32,7 @@ void AddPhoneMigrations(store::Migrations& m);
 struct PhoneOptions {
   std::string state_dir;     // vmi-modem's state (<data>/modem)
   std::string modem_binary;  // the vmi-modem executable
+  std::string modem_uplink;  // a D-Bus bus with the host modem to share; empty: none
   std::string range = telephony::NumberRange::kDefault;
   // Called when the modem service (re)starts, before lines are replayed:
   // calls do not survive it (the call audio drops its bridges).

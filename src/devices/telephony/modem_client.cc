@@ -114,8 +114,10 @@ Result<UniqueFd> ModemClient::ConnectOrSpawn() {
   // setsid --fork starts it in its own session under init and exits.
   // Not Run(): its output pipes would be inherited by the service and never
   // reach end of file. The service writes to its log instead.
+  std::vector<std::string> argv = {"setsid", "--fork", options_.binary, "--state", options_.state_dir};
+  if (!options_.uplink.empty()) argv.insert(argv.end(), {"--uplink", options_.uplink});
   auto setsid = VMI_TRY_CTX(
-      ChildProcess::Spawn({"setsid", "--fork", options_.binary, "--state", options_.state_dir}, so),
+      ChildProcess::Spawn(argv, so),
       "start " + options_.binary);
   int status = VMI_TRY_CTX(setsid.WaitOrKill(std::chrono::seconds(10)), "start " + options_.binary);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)

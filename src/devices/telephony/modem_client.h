@@ -38,6 +38,7 @@ namespace vmi::telephony {
 struct ModemClientOptions {
   std::string state_dir;  // vmi-modem's --state
   std::string binary;     // path of vmi-modem
+  std::string uplink;     // vmi-modem's --uplink (a D-Bus bus), empty: none
 };
 
 class ModemClient {

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <cstring>
 #include <future>
 #include <thread>
@@ -128,6 +129,33 @@ TEST(ModemClient, EventsArriveInOrderAndMalformedOnesAreHarmless) {
   client->reset();
   std::vector<std::pair<std::string, int>> want = {{"a", 1}, {"", 2}, {"b", 3}};
   EXPECT_EQ(seen, want);
+}
+
+}  // namespace
+}  // namespace vmi::telephony
+
+namespace vmi::telephony {
+namespace {
+
+// The service the client starts gets the uplink option (vmi serve
+// --modem-uplink): with no ModemManager on that bus, it is configured and
+// not ready, and the rest of the service works.
+TEST(ModemClient, StartsTheServiceWithItsUplink) {
+  auto dir = TempDir::Create("vmi-modem-client");
+  ASSERT_TRUE(dir.ok());
+  std::string bus = "unix:path=" + dir->path() + "/no-bus";
+  auto client = ModemClient::Start({dir->path() + "/state", VMI_MODEM_BINARY, bus},
+                                   [](const std::string&, const nlohmann::json&) {}, [] {});
+  ASSERT_TRUE(client.ok()) << client.error().ToString();
+  auto uplink = (*client)->Call({{"op", "uplink"}});
+  ASSERT_TRUE(uplink.ok()) << uplink.error().ToString();
+  EXPECT_EQ((*uplink)["configured"], true);
+  EXPECT_EQ((*uplink)["ready"], false);
+  EXPECT_EQ((*uplink)["modem"]["bus"], bus);
+  EXPECT_TRUE((*client)->Call({{"op", "line"}, {"instance", "a"}, {"number", "+15550100001"}}).ok());
+  pid_t pid = (*client)->service_pid();
+  client->reset();
+  if (pid > 0) kill(pid, SIGTERM);  // it would also end once its state directory is gone
 }
 
 }  // namespace
