@@ -255,7 +255,8 @@ Json Win32Support() {
       wine->i386 == "wow64"    ? "32-bit programs run in the new WoW64 mode (cached Wine build)"
       : wine->i386 == "wine32" ? "32-bit programs run with Debian's wine32 (ia32 emulation)"
                                : "64-bit programs only: this kernel runs no i386 binaries; build "
-                                 "the WoW64 Wine with scripts/build-wine-wow64.sh";
+                                 "the WoW64 Wine with scripts/build-wine-wow64.sh (wine32 under "
+                                 "qemu-i386 needs QEMU >= 8 and is not wired: docs/win32.md)";
   return {{"available", true},
           {"wine", wine->wine},
           {"version", wine->version},
