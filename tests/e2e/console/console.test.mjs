@@ -20,7 +20,11 @@
 //     stream (bob's instance started from the CLI turns "running"); the
 //     wall shows both running instances live, gives input control only to
 //     the focused tile, and plays their mixed sound; admin deletes his
-//     instance through the console, and logs out.
+//     instance through the console, and logs out;
+//  7. (before that) the phone panel: admin's instance dials bob's from the
+//     dial pad, the call rings in the banner of bob's instance page, is
+//     answered and hung up there; an SMS delivered from the form shows in
+//     the thread.
 //
 // Usage: node console.test.mjs <vmi binary> <web/dist>   (as root)
 import { spawn, execFile } from "node:child_process";
@@ -430,6 +434,48 @@ try {
     null, { timeout: 20000 });
   const mixed = await admin.evaluate(() => ({ packets: window.__vmiWall.mixPackets, decoded: window.__vmiWall.player.stats.decoded }));
   console.log(`ok - wall sound: the mix of both instances plays (${mixed.packets} packets, ${mixed.decoded} decoded)`);
+
+  // 7. The phone panel: admin's instance calls bob's from its dial pad; it
+  // rings on bob's instance page, which answers and hangs up; an SMS is
+  // delivered to bob's instance from its form and shows in its thread.
+  const lineOf = async (id) => (await admin.request.get(`${daemon.base}/api/v1/instances/${id}/phone`)).json();
+  const adminLine = await lineOf(adminInst), bobLine = await lineOf(bobInst);
+  await admin.goto(`${daemon.base}/#/instances/${adminInst}`);
+  const adminPhone = admin.getByRole("region", { name: "Phone" });
+  await adminPhone.getByText(new RegExp(`^\\${adminLine.number} · home`)).waitFor({ timeout: 60000 });
+  const pad = adminPhone.getByRole("group", { name: "Dial pad" });
+  for (const key of bobLine.number) await pad.getByRole("button", { name: key, exact: true }).click();
+  assert.equal(await adminPhone.getByLabel("Number").inputValue(), bobLine.number);
+  await adminPhone.getByRole("button", { name: "Call from this phone" }).click();
+  await adminPhone.getByRole("list", { name: "Calls" }).getByText(`→ ${bobLine.number} — alerting`).waitFor({ timeout: 10000 });
+  // The same page goes to bob's instance: the call rings there.
+  await admin.goto(`${daemon.base}/#/instances/${bobInst}`);
+  const bobPhone = admin.getByRole("region", { name: "Phone" });
+  const banner = bobPhone.getByRole("status");
+  await banner.getByText(`Incoming call from ${adminLine.number}`).waitFor({ timeout: 10000 })
+    .catch(async (e) => { throw new Error(`${e.message}\npanel: ${await bobPhone.textContent()}`); });
+  await banner.getByRole("button", { name: "Answer" }).click();
+  await bobPhone.getByRole("list", { name: "Calls" }).getByText(`← ${adminLine.number} — active`).waitFor({ timeout: 10000 });
+  assert.equal(await banner.textContent(), "", "the banner stays after the call was answered");
+  const smsText = "Привет from the console ✓";
+  await bobPhone.getByLabel("SMS sender").fill("+4930123456");
+  await bobPhone.getByLabel("SMS text").fill(smsText);
+  await bobPhone.getByRole("button", { name: "Deliver SMS" }).click();
+  await bobPhone.getByRole("list", { name: "Messages" }).getByText(smsText).waitFor({ timeout: 10000 });
+  await bobPhone.getByRole("list", { name: "Messages" }).getByText(/from \+4930123456/).waitFor();
+  const listed = JSON.parse((await cli("--json", "sms", bobInst)).stdout);
+  assert.ok(listed.some((m) => m.text === smsText && m.peer === "+4930123456"), `the CLI lists the SMS: ${JSON.stringify(listed)}`);
+  console.log(`ok - phone panel: ${adminLine.number} dialled ${bobLine.number} from the pad; it rang in the other instance's page, was answered there; an SMS delivered from its form shows in its thread and in \`vmi sms\``);
+  await admin.goto(`${daemon.base}/#/instances/${adminInst}`);
+  const calls = admin.getByRole("region", { name: "Phone" }).getByRole("list", { name: "Calls" });
+  await calls.getByText(`→ ${bobLine.number} — active`).waitFor({ timeout: 10000 });
+  await calls.getByRole("button", { name: "Hang up" }).click();
+  await calls.getByRole("listitem").waitFor({ state: "detached", timeout: 10000 });
+  assert.equal(await admin.getByRole("region", { name: "Phone" }).getByRole("list", { name: "Messages" }).getByText(smsText).count(), 0,
+    "the SMS shows on the other instance");
+  assert.deepEqual(JSON.parse((await cli("--json", "call", bobInst)).stdout), [], "bob's side of the call did not end");
+  console.log("ok - phone panel: the caller's page shows the call active and hangs it up; both sides end; the SMS is only on the receiver");
+
   await cli("stop", adminInst);
 
   await admin.goto(`${daemon.base}/#/instances/${adminInst}`);
