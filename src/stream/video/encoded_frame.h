@@ -17,6 +17,9 @@ namespace vmi::video {
 enum class Codec : uint8_t {
   kH264 = 0,  // Annex-B access units, SPS/PPS repeated before each IDR.
   kJpeg = 1,  // One JPEG image covering `rect` of the screen.
+  // H.264 as kH264, of a scaled-down picture at a low rate (PreviewEncoder):
+  // for wall tiles and thumbnails.
+  kH264Preview = 2,
 };
 
 struct EncodedFrame {

@@ -105,7 +105,8 @@ void VideoPipeline::Run() {
 }
 
 void VideoPipeline::Tick(bool* keep_running) {
-  std::vector<std::shared_ptr<ViewerChannel>> h264_to, jpeg_to;
+  std::vector<std::shared_ptr<ViewerChannel>> h264_to, jpeg_to, preview_to;
+  bool key_preview = false, preview_ready = false;
   bool key_h264 = false, key_jpeg = false, h264_ready = false;
   size_t worst_backlog = 0;
   uint64_t overflows = 0;
@@ -118,6 +119,7 @@ void VideoPipeline::Tick(bool* keep_running) {
       // Free the encoders with the thread: nobody watches.
       h264_.reset();
       jpeg_.reset();
+      preview_.reset();
       h264_damage_.clear();
       return;
     }
@@ -139,6 +141,10 @@ void VideoPipeline::Tick(bool* keep_running) {
         h264_ready |= v->ready();
         worst_backlog = std::max(worst_backlog, s.queued_frames);
         overflows += s.overflows;
+      } else if (v->codec() == Codec::kH264Preview) {
+        preview_to.push_back(v);
+        key_preview |= key;
+        preview_ready |= v->ready();
       } else {
         jpeg_to.push_back(v);
         key_jpeg |= key;
@@ -152,7 +158,11 @@ void VideoPipeline::Tick(bool* keep_running) {
   // captured either, so the source keeps accumulating the damage and the
   // next tick takes the newest picture with all of it.
   bool want_h264 = !h264_to.empty() && (h264_ready || key_h264);
-  if (!want_h264 && jpeg_to.empty()) {
+  // The preview stream is also held to its own rate (PreviewOptions::fps).
+  const int64_t tick_us = MonotonicMicros();
+  bool want_preview = !preview_to.empty() &&
+                      (key_preview || (preview_ready && tick_us >= next_preview_us_));
+  if (!want_h264 && !want_preview && jpeg_to.empty()) {
     std::lock_guard lock(mu_);
     stats_.skipped++;
     return;
@@ -186,7 +196,7 @@ void VideoPipeline::Tick(bool* keep_running) {
     stats_.height = view.height;
   }
 
-  // Damage captured for JPEG viewers while H.264 was skipped still has to
+  // Damage captured for JPEG or preview viewers while H.264 was skipped has to
   // reach the H.264 encoder, which only converts what the damage names.
   if (!want_h264) {
     if (damaged && !h264_to.empty()) AddPendingDamage(view, resized);
@@ -240,6 +250,22 @@ void VideoPipeline::Tick(bool* keep_running) {
     }
   }
 
+  if (!preview_to.empty()) {
+    if (want_preview && (damaged || preview_dirty_ || key_preview)) {
+      if (!preview_) preview_ = std::make_unique<PreviewEncoder>(options_.preview);
+      auto f = preview_->Encode(view, key_preview);
+      if (f.ok()) {
+        Publish(Codec::kH264Preview, std::move(*f), preview_to);
+      } else {
+        VMI_ILOG(ERROR, options_.tag) << f.error().ToString();
+      }
+      preview_dirty_ = false;
+      next_preview_us_ = tick_us + 1000000 / std::max(1, options_.preview.fps);
+    } else if (damaged) {
+      preview_dirty_ = true;
+    }
+  }
+
   if (!jpeg_to.empty() && (damaged || key_jpeg)) {
     if (!jpeg_) {
       auto enc = JpegEncoder::Create(options_.jpeg_quality);
@@ -284,7 +310,9 @@ void VideoPipeline::Publish(Codec codec, EncodedFrame frame,
   {
     std::lock_guard lock(mu_);
     stats_.bytes_out += shared->data.size();
-    if (codec == Codec::kH264) {
+    if (codec == Codec::kH264Preview) {
+      stats_.preview_frames++;
+    } else if (codec == Codec::kH264) {
       stats_.h264_frames++;
       if (shared->keyframe) stats_.h264_keyframes++;
       stats_.bitrate_kbps = bitrate_.kbps();

@@ -28,6 +28,7 @@
 #include "stream/video/bitrate_controller.h"
 #include "stream/video/h264_encoder.h"
 #include "stream/video/jpeg_encoder.h"
+#include "stream/video/preview_encoder.h"
 #include "stream/video/viewer_channel.h"
 
 namespace vmi::video {
@@ -37,6 +38,7 @@ struct PipelineOptions {
   H264Options h264;  // width/height/bitrate are filled in by the pipeline
   BitrateLimits bitrate;
   int jpeg_quality = 75;
+  PreviewOptions preview;  // the kH264Preview stream
   ChannelLimits channel;
   // Least time between two IDRs asked for by viewers that already had one.
   int64_t min_keyframe_interval_us = 500'000;
@@ -55,6 +57,7 @@ struct PipelineStats {
   uint64_t h264_frames = 0;
   uint64_t h264_keyframes = 0;
   uint64_t jpeg_frames = 0;
+  uint64_t preview_frames = 0;
   uint64_t encoder_inits = 0;   // H.264 encoder (re)creations
   uint64_t thread_starts = 0;
   uint64_t bytes_out = 0;       // encoded bytes (before fan-out)
@@ -99,6 +102,9 @@ class VideoPipeline {
   // Capture thread only.
   std::unique_ptr<H264Encoder> h264_;
   std::unique_ptr<JpegEncoder> jpeg_;
+  std::unique_ptr<PreviewEncoder> preview_;
+  int64_t next_preview_us_ = 0;
+  bool preview_dirty_ = false;  // damage not yet in the preview stream
   BitrateController bitrate_;
   uint64_t last_overflows_ = 0;
   int64_t last_keyframe_us_ = 0;

@@ -113,8 +113,10 @@ Result<ClientMessage> ParseClientMessage(std::span<const uint8_t> d) {
       VMI_CHECK_OK(ExpectSize(d, 4, "hello"), "bad hello");
       if (d[1] != kProtocolVersion)
         return Bad("unsupported protocol version " + std::to_string(d[1]));
-      if (d[2] == 0 || (d[2] & ~(kCodecMaskH264 | kCodecMaskJpeg)))
+      if (d[2] == 0 || (d[2] & ~(kCodecMaskH264 | kCodecMaskJpeg | kCodecMaskPreview)))
         return Bad("hello: bad codec mask");
+      if ((d[2] & kCodecMaskPreview) && !(d[2] & kCodecMaskH264))
+        return Bad("hello: preview needs H.264");
       if (d[3] != 0) return Bad("hello: reserved byte not zero");
       return ClientMessage(HelloMsg{d[1], d[2]});
     }
@@ -167,6 +169,11 @@ Result<ClientMessage> ParseClientMessage(std::span<const uint8_t> d) {
       if (d[1] != 0 || d[2] != 0 || d[3] != 0) return Bad("frame ack: reserved bytes not zero");
       uint64_t ts = static_cast<uint64_t>(Get32(d, 4)) | static_cast<uint64_t>(Get32(d, 8)) << 32;
       return ClientMessage(FrameAckMsg{ts});
+    }
+    case kPreview: {
+      VMI_CHECK_OK(ExpectSize(d, 2, "preview"), "bad preview");
+      if (d[1] > 1) return Bad("preview: must be 0 or 1");
+      return ClientMessage(PreviewMsg{d[1] == 1});
     }
     default:
       return Bad("unknown message type " + std::to_string(type));

@@ -40,6 +40,7 @@ enum MessageType : uint8_t {
   kControl = 0x16,
   kKeyframeRequest = 0x17,
   kFrameAck = 0x18,
+  kPreview = 0x19,
   // audio, both directions
   kAudioFirst = 0x20,
   kAudioLast = 0x2f,
@@ -49,7 +50,9 @@ inline constexpr size_t kMaxClientMessage = 8192;   // non-audio client messages
 inline constexpr size_t kMaxAudioMessage = 65536;   // audio messages either way
 inline constexpr size_t kMaxTextBytes = 4096;
 inline constexpr uint32_t kMaxFingers = 10;
-inline constexpr uint8_t kCodecMaskH264 = 1, kCodecMaskJpeg = 2;
+// kCodecMaskPreview (with kCodecMaskH264): the instance's shared
+// low-resolution, low-rate stream (wall tiles, thumbnails).
+inline constexpr uint8_t kCodecMaskH264 = 1, kCodecMaskJpeg = 2, kCodecMaskPreview = 4;
 
 enum class WireCodec : uint8_t { kH264 = 0, kJpeg = 1 };
 enum class ControlStateKind : uint8_t { kNobody = 0, kYou = 1, kOther = 2 };
@@ -102,12 +105,16 @@ struct KeyframeRequestMsg {};
 struct FrameAckMsg {
   uint64_t timestamp_us = 0;
 };
+// Switches an H.264 viewer between the full stream (0) and the preview (1).
+struct PreviewMsg {
+  bool on = false;
+};
 struct AudioMsg {
   std::span<const uint8_t> data;  // the whole message, type byte included
 };
 
 using ClientMessage = std::variant<HelloMsg, PointerMsg, KeyMsg, TextMsg, TouchMsg, CommandMsg,
-                                   ControlMsg, KeyframeRequestMsg, FrameAckMsg, AudioMsg>;
+                                   ControlMsg, KeyframeRequestMsg, FrameAckMsg, PreviewMsg, AudioMsg>;
 
 // Strict: exact sizes, zero reserved bytes, values in range, valid UTF-8.
 // Any violation is kInvalidArgument with a reason short enough for a

@@ -84,6 +84,12 @@ TEST(ProtocolTest, ParsesEveryClientMessage) {
   ASSERT_TRUE(ctl.ok());
   EXPECT_EQ(std::get<ControlMsg>(*ctl).op, ControlOp::kRelease);
   EXPECT_TRUE(std::holds_alternative<KeyframeRequestMsg>(*ParseClientMessage(Span(Bytes({0x17})))));
+  auto pv = ParseClientMessage(Span(Bytes({0x19, 0x01})));
+  ASSERT_TRUE(pv.ok());
+  EXPECT_TRUE(std::get<PreviewMsg>(*pv).on);
+  auto hp = ParseClientMessage(Span(Bytes({0x10, 0x01, 0x05, 0x00})));
+  ASSERT_TRUE(hp.ok());
+  EXPECT_EQ(std::get<HelloMsg>(*hp).codecs, 5);
   auto ack = ParseClientMessage(
       Span(Bytes({0x18, 0, 0, 0, 0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01})));
   ASSERT_TRUE(ack.ok());
@@ -100,7 +106,7 @@ TEST(ProtocolTest, RejectsMalformedClientMessages) {
       {Bytes({0x30}), "unknown message type 48"},
       {Bytes({0x10, 0x02, 0x01, 0x00}), "unsupported protocol version 2"},
       {Bytes({0x10, 0x01, 0x00, 0x00}), "hello: bad codec mask"},
-      {Bytes({0x10, 0x01, 0x04, 0x00}), "hello: bad codec mask"},
+      {Bytes({0x10, 0x01, 0x04, 0x00}), "hello: preview needs H.264"},
       {Bytes({0x11, 0x00, 0x00, 0x00, 0x00}), "pointer: expected 6 bytes, got 5"},
       {Bytes({0x11, 0x20, 0, 0, 0, 0}), "pointer: unknown button bits"},
       {Bytes({0x12, 0x02, 0, 0, 0x61, 0, 0, 0}), "key: down must be 0 or 1"},
@@ -121,6 +127,10 @@ TEST(ProtocolTest, RejectsMalformedClientMessages) {
       {Bytes({0x16, 0x03}), "control: unknown operation"},
       {Bytes({0x17, 0x00}), "keyframe request: expected 1 bytes, got 2"},
       {Bytes({0x18, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7}), "frame ack: expected 12 bytes, got 11"},
+      {Bytes({0x19, 0x02}), "preview: must be 0 or 1"},
+      {Bytes({0x19}), "preview: expected 2 bytes, got 1"},
+      {Bytes({0x10, 0x01, 0x06, 0x00}), "hello: preview needs H.264"},
+      {Bytes({0x10, 0x01, 0x08, 0x00}), "hello: bad codec mask"},
       {Bytes({0x18, 0, 1, 0, 1, 2, 3, 4, 5, 6, 7, 8}), "frame ack: reserved bytes not zero"},
       {std::string(8193, '\x11'), "message too large"},
       {"\x20" + std::string(65536, 'a'), "audio message too large"},

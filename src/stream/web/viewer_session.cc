@@ -2,6 +2,8 @@
 
 #include <time.h>
 
+#include <utility>
+
 #include "base/clock.h"
 #include "base/log.h"
 
@@ -19,7 +21,7 @@ std::shared_ptr<const std::string> ViewerSession::Serialize(const video::Encoded
   // Capture time on the wall clock, so a browser on the same host can
   // compare it with Date.now()/performance.timeOrigin.
   int64_t wall = WallMicros() - (MonotonicMicros() - f.capture_time_us);
-  std::string msg = f.codec == video::Codec::kH264
+  std::string msg = f.codec != video::Codec::kJpeg
                         ? EncodeVideoHeader(f.keyframe, static_cast<uint64_t>(wall))
                         : EncodeJpegHeader(f.keyframe, f.rect.x, f.rect.y, f.rect.w, f.rect.h,
                                            static_cast<uint64_t>(wall));
@@ -106,7 +108,7 @@ void ViewerSession::Pump() {
       screen_w_ = f->width;
       screen_h_ = f->height;
       transport_->Send(EncodeConfig(
-          f->codec == video::Codec::kH264 ? WireCodec::kH264 : WireCodec::kJpeg, f->width,
+          f->codec != video::Codec::kJpeg ? WireCodec::kH264 : WireCodec::kJpeg, f->width,
           f->height, f->codec_string));
     }
     transport_->SendShared(f->wire ? f->wire : Serialize(*f));
@@ -148,7 +150,9 @@ Result<void> ViewerSession::Handle(const ClientMessage& m) {
   using input::InputSink;
   if (auto* hello = std::get_if<HelloMsg>(&m)) {
     if (channel_) return Error(ErrorCode::kInvalidArgument, "hello sent twice");
-    auto codec = (hello->codecs & kCodecMaskH264) ? video::Codec::kH264 : video::Codec::kJpeg;
+    auto codec = !(hello->codecs & kCodecMaskH264)    ? video::Codec::kJpeg
+                 : (hello->codecs & kCodecMaskPreview) ? video::Codec::kH264Preview
+                                                       : video::Codec::kH264;
     std::weak_ptr<ViewerSession> weak = weak_from_this();
     channel_ = pipeline_->AddViewer(codec, [weak] {
       if (auto self = weak.lock()) self->Pump();
@@ -156,6 +160,27 @@ Result<void> ViewerSession::Handle(const ClientMessage& m) {
     SendControlState();
     return Ok();
   }
+  if (auto* pv = std::get_if<PreviewMsg>(&m)) {
+    auto want = pv->on ? video::Codec::kH264Preview : video::Codec::kH264;
+    if (channel_->codec() == video::Codec::kJpeg || channel_->codec() == want) return Ok();
+    // A new channel of the other stream; it starts with a keyframe, and the
+    // pump sends its CONFIG (the size differs) before it.
+    std::weak_ptr<ViewerSession> weak = weak_from_this();
+    auto next = pipeline_->AddViewer(want, [weak] {
+      if (auto self = weak.lock()) self->Pump();
+    });
+    std::shared_ptr<video::ViewerChannel> old;
+    {
+      std::lock_guard lock(pump_mu_);
+      old = std::exchange(channel_, next);
+    }
+    pipeline_->RemoveViewer(old);
+    return Ok();
+  }
+  // A preview is not the guest's pixel grid: its viewer points at nothing.
+  if (channel_->codec() == video::Codec::kH264Preview &&
+      (std::holds_alternative<PointerMsg>(m) || std::holds_alternative<TouchMsg>(m)))
+    return Ok();
   if (auto* p = std::get_if<PointerMsg>(&m)) {
     if (screen_w_ == 0) return Ok();  // no picture yet: nothing to point at
     VMI_CHECK_OK(CheckPoint(p->x, p->y), "pointer");

@@ -69,6 +69,33 @@ TEST_F(ViewerSessionTest, HelloThenConfigThenKeyframe) {
   s->OnClose();
 }
 
+// Wall tiles: the preview is the same screen at a third of the size, and a
+// viewer switches between it and the full stream on the same connection.
+TEST_F(ViewerSessionTest, PreviewStreamAndSwitchingToFull) {
+  RecordingTransport t;
+  auto s = view_.Connect(&t);
+  s->OnMessage(Span(Bytes({0x10, 0x01, 0x05, 0x00})));  // H.264 + preview
+  std::string config = t.WaitFor(kConfig);
+  ASSERT_FALSE(config.empty());
+  // 320x480 / 3 -> 106x160.
+  EXPECT_EQ(config.substr(0, 6), Bytes({0x01, 0x00, 106, 0x00, 160, 0x00}));
+  std::string key = t.WaitFor(kVideo);
+  ASSERT_FALSE(key.empty());
+  EXPECT_EQ(key[1], 1);
+  // Pointing at a preview is not input, and not an error either.
+  s->OnMessage(Span(PointerMsg(1, 300, 400)));
+  EXPECT_FALSE(t.closed());
+  s->OnMessage(Span(Bytes({0x19, 0x00})));  // the full stream
+  std::string full = t.WaitFor(kConfig, 1);
+  ASSERT_FALSE(full.empty());
+  EXPECT_EQ(full.substr(0, 6), Bytes({0x01, 0x00, 0x40, 0x01, 0xe0, 0x01}));
+  EXPECT_GT(view_.pipeline().stats().preview_frames, 0u);
+  s->OnMessage(Span(Bytes({0x19, 0x01})));  // and back
+  std::string again = t.WaitFor(kConfig, 2);
+  EXPECT_EQ(again.substr(0, 6), Bytes({0x01, 0x00, 106, 0x00, 160, 0x00}));
+  s->OnClose();
+}
+
 TEST_F(ViewerSessionTest, JpegViewer) {
   RecordingTransport t;
   auto s = view_.Connect(&t);

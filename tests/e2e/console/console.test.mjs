@@ -424,7 +424,14 @@ try {
   await admin.waitForFunction((i) => window.__vmiWall.tiles.get(i).stats.control === 1, adminInst, { timeout: 10000 });
   await admin.waitForFunction((i) => window.__vmiWall.tiles.get(i).stats.control !== 1, bobInst, { timeout: 10000 });
   assert.equal(await tileOf(bobInst).locator(".wall-shield").isVisible(), true);
-  console.log("ok - wall: two live tiles; input control follows the focused tile only");
+  // The focused tile shows the full stream, the other the shared preview
+  // (a third of the size).
+  await admin.waitForFunction(([f, o]) => {
+    const t = window.__vmiWall.tiles;
+    return t.get(f).stats.width >= 2 * t.get(o).stats.width && t.get(o).stats.width > 0 &&
+      t.get(o).stats.painted > 0;
+  }, [adminInst, bobInst], { timeout: 15000 });
+  console.log("ok - wall: two live tiles; input control follows the focused tile only; unfocused tiles on the preview stream");
   await admin.getByRole("button", { name: "Sound on" }).click();
   await admin.waitForFunction(() => window.__vmiWall.mixUrl.includes(","), null, { timeout: 10000 });
   const mixUrl = await admin.evaluate(() => window.__vmiWall.mixUrl);

@@ -66,6 +66,7 @@ export function wallPage(opts: { forceJpeg: boolean }): Page {
     const prev = hook.focused ? tiles.get(hook.focused) : undefined;
     if (prev) {
       prev.viewer.send(P.control(false));
+      prev.viewer.setPreview(true);
       prev.root.classList.remove("focused");
       prev.shield.hidden = false;
     }
@@ -74,6 +75,9 @@ export function wallPage(opts: { forceJpeg: boolean }): Page {
     if (!t) return;
     t.root.classList.add("focused");
     t.shield.hidden = true;
+    // The focused phone gets the full stream; the others share each
+    // instance's low-resolution preview.
+    t.viewer.setPreview(false);
     t.viewer.send(P.control(true));
     t.root.querySelector<HTMLTextAreaElement>("textarea.keytrap")?.focus({ preventScroll: true });
   }
@@ -83,7 +87,7 @@ export function wallPage(opts: { forceJpeg: boolean }): Page {
   }
 
   function makeTile(inst: Instance): Tile {
-    const viewer = new Viewer(inst.id, { forceJpeg: opts.forceJpeg, audio: false });
+    const viewer = new Viewer(inst.id, { forceJpeg: opts.forceJpeg, audio: false, preview: true });
     const shield = h("div", { class: "wall-shield", title: `Use ${inst.name || inst.id}` });
     shield.addEventListener("pointerdown", (e) => {
       e.preventDefault();

@@ -18,11 +18,13 @@ export const MsgType = {
   Control: 0x16,
   KeyframeRequest: 0x17,
   FrameAck: 0x18,
+  Preview: 0x19,
   AudioFirst: 0x20, // 0x20-0x2f: audio, both directions (web/src/audio/)
   AudioLast: 0x2f,
 } as const;
 
-export const CodecMask = { H264: 1, Jpeg: 2 } as const;
+// Preview (with H264): the instance's shared low-resolution, low-rate stream.
+export const CodecMask = { H264: 1, Jpeg: 2, Preview: 4 } as const;
 export const Command = { Rotate: 1, Home: 2, Back: 3 } as const;
 export const TouchAction = { Down: 0, Move: 1, Up: 2, Cancel: 3 } as const;
 export const ControlStateKind = { Nobody: 0, You: 1, Other: 2 } as const;
@@ -187,6 +189,11 @@ export function control(request: boolean): Uint8Array {
 
 export function keyframeRequest(): Uint8Array {
   return Uint8Array.of(MsgType.KeyframeRequest);
+}
+
+// Switches an H.264 viewer to the preview stream (true) or the full one.
+export function preview(on: boolean): Uint8Array {
+  return Uint8Array.of(MsgType.Preview, on ? 1 : 0);
 }
 
 // The frame with this timestamp (microseconds, as in its VIDEO/JPEG header)

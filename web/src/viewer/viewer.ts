@@ -50,12 +50,19 @@ export class Viewer {
   private retries = 0;  // reconnections since the last CONFIG
   private useJpeg: boolean;
   private sound: boolean;
+  private preview: boolean;
 
   // opts.audio false: the connection carries no sound (?audio=0), for pages
   // that play a mix of several instances instead (the console's wall).
-  constructor(private instanceId: string, opts: { forceJpeg?: boolean; audio?: boolean } = {}) {
+  // opts.preview: start on the instance's shared low-resolution stream (wall
+  // tiles); setPreview() switches.
+  constructor(
+    private instanceId: string,
+    opts: { forceJpeg?: boolean; audio?: boolean; preview?: boolean } = {},
+  ) {
     this.useJpeg = opts.forceJpeg === true || !hasWebCodecs();
     this.sound = opts.audio !== false;
+    this.preview = opts.preview === true;
     this.root = el("div", "viewer");
     const phone = el("div", "phone");
     this.screen = el("div", "screen");
@@ -117,7 +124,8 @@ export class Viewer {
     if (!w || !h) return;
     const availW = Math.max(50, this.root.clientWidth - 40);
     const availH = Math.max(50, window.innerHeight - this.root.getBoundingClientRect().top - 110);
-    const scale = Math.min(availW / w, availH / h, 1);
+    // A preview is a third of the screen: let it fill its tile.
+    const scale = Math.min(availW / w, availH / h, this.preview ? 3 : 1);
     this.canvas.style.width = `${Math.floor(w * scale)}px`;
     this.canvas.style.height = `${Math.floor(h * scale)}px`;
     this.screen.classList.toggle("landscape", w > h);
@@ -132,7 +140,8 @@ export class Viewer {
     ws.onopen = () => {
       this.stats.connected = true;
       this.setStatus("connected");
-      this.send(P.hello(this.useJpeg ? P.CodecMask.Jpeg : P.CodecMask.H264 | P.CodecMask.Jpeg));
+      this.send(P.hello(this.useJpeg ? P.CodecMask.Jpeg
+        : P.CodecMask.H264 | P.CodecMask.Jpeg | (this.preview ? P.CodecMask.Preview : 0)));
       if (this.sound) this.audio = openAudio((m) => this.send(m), this.instanceId);
     };
     ws.onmessage = (ev) => this.onMessage(ev.data as ArrayBuffer);
@@ -200,6 +209,14 @@ export class Viewer {
 
   send(msg: Uint8Array): void {
     if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(msg);
+  }
+
+  // The full stream (false) or the shared preview (true); a CONFIG of the
+  // new size and a keyframe follow.
+  setPreview(on: boolean): void {
+    if (this.preview === on) return;
+    this.preview = on;
+    if (!this.useJpeg) this.send(P.preview(on));
   }
 
   // Types text into the guest as if typed (any Unicode).
