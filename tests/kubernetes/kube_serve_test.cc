@@ -33,6 +33,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <fstream>
 #include <regex>
 #include <thread>
 
@@ -43,6 +45,7 @@
 #include "base/temp_dir.h"
 #include "cluster/testing/fake_apiserver.h"
 #include "devices/display/png.h"
+#include "devices/host/control_client.h"
 #include "node/kube_ledger.h"
 #include "node/phone_service.h"
 #include "store/testing/postgres_server.h"
@@ -243,6 +246,26 @@ class KubeServeTest : public ::testing::Test {
   static inline std::string db_url_, admin_token_, alice_token_, bob_token_, api_port_, metrics_port_;
   static inline int64_t alice_id_ = 0;
   static inline int gate_port_ = 0;
+
+  // Median of `n` runs of fn, in ms.
+  template <typename F>
+  static double MedianMs(int n, F fn) {
+    std::vector<double> ms;
+    for (int i = 0; i < n; ++i) {
+      auto t0 = std::chrono::steady_clock::now();
+      fn();
+      ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+    std::sort(ms.begin(), ms.end());
+    return ms[ms.size() / 2];
+  }
+  static int64_t RssKb(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(in, line))
+      if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6));
+    return -1;
+  }
   static inline std::unique_ptr<store::Database> db_;
   static inline std::unique_ptr<api::Management> mgmt_;
   static inline std::unique_ptr<FakeApiServer> api_;
@@ -450,6 +473,16 @@ TEST_F(KubeServeTest, LiveViewIsRoutedToThePhonesPod) {
   ASSERT_GE(frames.size(), 2u) << "no message from the device host";
   EXPECT_EQ(static_cast<uint8_t>(frames[0]), 0x82) << "a binary WebSocket frame";
   ws.reset();
+  // Figures for bench/scaleout (printed, not asserted): a screenshot
+  // through the control plane and the gate, next to the same call made
+  // straight on the device host's control socket (what the gate does), and
+  // the gate's memory.
+  double routed = MedianMs(20, [&] { Send(bob_token_, "GET", "/api/v1/instances/v1/screenshot"); });
+  double on_socket = MedianMs(20, [&] {
+    EXPECT_TRUE(devhost::Call(dev + "/devhost.sock", devhost::Request("screenshot")).ok());
+  });
+  std::printf("routed_screenshot_ms_p50 %.2f\ndirect_screenshot_ms_p50 %.2f\ngate_rss_kb %lld\n",
+              routed, on_socket, static_cast<long long>(RssKb(gate_proc->pid())));
   // Someone else's viewer: 404 before anything reaches the Pod.
   UniqueFd other;
   EXPECT_EQ(OpenViewer(std::stoi(api_port_), alice_token_, other).rfind("HTTP/1.1 404", 0), 0u);
