@@ -208,7 +208,7 @@ Result<void> RunDaemon(DaemonOptions o) {
     };
     device_hosts = VMI_TRY_CTX(live::DeviceHosts::Create(*manager, std::move(dho)), "device hosts");
     services.device_hosts = device_hosts.get();
-    live::AddDeviceHostMetrics(mgmt->metrics(), *device_hosts);
+    live::AddDeviceHostMetrics(mgmt->metrics(), *device_hosts, &viewer_limits);
   } else {
     live_service = live::LiveService::Create(*manager);
     services.live = live_service.get();
@@ -237,7 +237,8 @@ Result<void> RunDaemon(DaemonOptions o) {
   so.on_response = mgmt->ResponseObserver();
 #ifdef VMI_HAVE_LIVE
   // Viewers go to the instance's device host once authorized.
-  if (device_hosts) so.handoff = live::DeviceHostHandoff(*device_hosts, MakeAccessCheck(*mgmt));
+  if (device_hosts)
+    so.handoff = live::DeviceHostHandoff(*device_hosts, MakeAccessCheck(*mgmt), &viewer_limits);
 #endif
   if (!o.unix_path.empty()) MakeDirs(o.unix_path.substr(0, o.unix_path.rfind('/'))).ok();
   auto server = VMI_TRY_CTX(api::Server::Start(so, router), "start API server");

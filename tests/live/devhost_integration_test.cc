@@ -1,9 +1,13 @@
-// Device hosts (vmi serve --device-hosts) through the real daemon, with two
+// Device hosts (one vmi-devhost per running instance) through the real daemon, with two
 // real instances:
 //
 //  - every running instance has its own vmi-devhost process, in a cgroup of
 //    its own beside the guest's, serving <instance>/devhost.sock; viewers are
 //    handed to it (their frames never pass through the daemon);
+//  - the viewer caps count the viewers handed to device hosts;
+//  - a device host flooded with screenshots, viewers and input is throttled
+//    to its instance's CPU share (its cgroup's bandwidth), the daemon and
+//    the other instance go on;
 //  - kill -9 of one device host while two viewers watch: the daemon starts
 //    it again, both viewers reconnect and get frames again (the time they
 //    took is printed as a figure), the
@@ -17,13 +21,17 @@
 // Root only; the suite shares one daemon and two instances.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <set>
 #include <thread>
 
 #include "base/file.h"
+#include "base/unique_fd.h"
 #include "daemon_fixture.h"
 #include "live_fixture.h"
 #include "ws_viewer.h"
@@ -75,7 +83,6 @@ class DeviceHostTest : public ::testing::Test {
   static void SetUpTestSuite() {
     if (!IsRoot()) return;
     daemon_ = new Daemon();
-    daemon_->AddServeArgs({"--device-hosts"});
     if (!daemon_->Start()) {
       error_ = "daemon did not start";
       return;
@@ -150,6 +157,146 @@ TEST_F(DeviceHostTest, EachInstanceHasItsOwnDeviceHostInItsOwnCgroup) {
     EXPECT_EQ(png->width, 360);
   }
   EXPECT_EQ(pids.size(), ids_.size());
+}
+
+// The status line's code of a WebSocket upgrade request sent by hand (the
+// client library does not hand a refused upgrade's response back).
+int UpgradeStatus(const std::string& socket_path, const std::string& target) {
+  UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  snprintf(a.sun_path, sizeof a.sun_path, "%s", socket_path.c_str());
+  if (connect(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return -1;
+  std::string req = "GET " + target +
+                    " HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\n"
+                    "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+  if (write(fd.get(), req.data(), req.size()) != static_cast<ssize_t>(req.size())) return -1;
+  char buf[64] = {};
+  ssize_t n = read(fd.get(), buf, sizeof buf - 1);
+  if (n < 12) return -1;
+  return atoi(buf + 9);  // "HTTP/1.1 429 ..."
+}
+
+// The viewer caps (16 per instance) count viewers served by device hosts:
+// the daemon holds a ticket per handed-off viewer until the device host's
+// lease for it hangs up, so the 17th is refused with 429 and a place frees
+// up when a viewer leaves.
+TEST_F(DeviceHostTest, ViewerCapsCountTheViewersOfDeviceHosts) {
+  const std::string target = "/api/v1/instances/" + ids_[0] + "/stream?audio=0";
+  std::vector<std::unique_ptr<WsViewer>> viewers;
+  for (int i = 0; i < 16; ++i) {
+    auto v = WsViewer::Connect(daemon_->socket(), target);
+    ASSERT_TRUE(v.ok()) << "viewer " << i << ": " << v.error().ToString();
+    viewers.push_back(std::move(*v));
+  }
+  EXPECT_EQ(UpgradeStatus(daemon_->socket(), target), 429);
+  // Another instance is not affected by this one's cap.
+  {
+    auto other =
+        WsViewer::Connect(daemon_->socket(), "/api/v1/instances/" + ids_[1] + "/stream");
+    EXPECT_TRUE(other.ok());
+  }
+  viewers.pop_back();  // one leaves: its lease hangs up, its ticket goes
+  bool admitted = false;
+  for (int i = 0; i < 50 && !admitted; ++i) {
+    std::this_thread::sleep_for(100ms);
+    auto again = WsViewer::Connect(daemon_->socket(), target);
+    admitted = again.ok();
+    if (admitted) viewers.push_back(std::move(*again));
+  }
+  EXPECT_TRUE(admitted);
+  auto metrics = Http(daemon_->socket(), "GET", "/metrics");
+  ASSERT_TRUE(metrics.ok());
+  const std::string family = "vmi_stream_viewers_refused_total{reason=\"per_instance\"} ";
+  auto at = metrics->body.find(family);
+  ASSERT_NE(at, std::string::npos) << metrics->body;
+  EXPECT_GE(atof(metrics->body.c_str() + at + family.size()), 1.0);
+}
+
+// One v1 hierarchy's file of the device host's cgroup, e.g. ("cpu", id, "cpu.stat").
+std::string DevhostCgroupFile(const char* controller, const std::string& id, const char* file) {
+  char real[4096];
+  std::string root = std::string("/sys/fs/cgroup/") + controller;
+  if (realpath(root.c_str(), real)) root = real;
+  return root + "/vmi/" + id + ".devhost/" + file;
+}
+
+std::string Cat(const std::string& path) {
+  auto r = ReadFile(path);
+  return r.ok() ? std::string(Trim(*r)) : "";
+}
+
+int64_t StatField(const std::string& text, const std::string& key) {
+  size_t at = text.find(key + " ");
+  return at == std::string::npos ? -1 : atoll(text.c_str() + at + key.size() + 1);
+}
+
+// A device host's CPU comes out of its instance's allowance (the cgroup's
+// bandwidth is the instance's --cpus): flooded with screenshots, viewers and
+// input it is throttled there, while the daemon and the other instance's
+// live view go on. The figures (CPU used over the flood, throttled periods)
+// are printed.
+TEST_F(DeviceHostTest, FloodedDeviceHostIsThrottledToItsInstancesShare) {
+  if (!IsDirectory("/sys/fs/cgroup/cpu")) GTEST_SKIP() << "cgroup v1 cpu hierarchy only";
+  std::string id = std::string(Trim(daemon_->Ok({"create", "--name", "dh-flood", "--cpus", "0.25",
+                                                 "--memory", "512M", "--resolution",
+                                                 "720x1280"})));
+  daemon_->Ok({"start", id});
+  ASSERT_TRUE(daemon_->WaitDisplay(id, 60));
+  EXPECT_EQ(Cat(DevhostCgroupFile("cpu", id, "cpu.cfs_quota_us")), "25000");
+  EXPECT_EQ(Cat(DevhostCgroupFile("memory", id, "memory.limit_in_bytes")),
+            std::to_string(512LL << 20));
+  auto other = Watch(*daemon_, ids_[1]);
+  ASSERT_NE(other, nullptr);
+  auto stat0 = Cat(DevhostCgroupFile("cpu", id, "cpu.stat"));
+  auto usage0 = atoll(Cat(DevhostCgroupFile("cpuacct", id, "cpuacct.usage")).c_str());
+  auto t0 = std::chrono::steady_clock::now();
+
+  std::vector<std::unique_ptr<WsViewer>> viewers;
+  for (int i = 0; i < 8; ++i) {
+    auto v = WsViewer::Connect(daemon_->socket(), "/api/v1/instances/" + id + "/stream");
+    if (v.ok() && (*v)->Hello().ok()) viewers.push_back(std::move(*v));
+  }
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> flood;
+  for (int t = 0; t < 3; ++t)
+    flood.emplace_back([&] {
+      while (!stop.load())
+        (void)Http(daemon_->socket(), "GET", "/api/v1/instances/" + id + "/screenshot");
+    });
+  flood.emplace_back([&] {
+    for (int i = 0; !stop.load(); ++i) {
+      for (auto& v : viewers) (void)v->Pointer(i % 700, i % 1200, 0);
+      std::this_thread::sleep_for(2ms);
+    }
+  });
+  // Meanwhile the daemon answers and the other instance streams.
+  int answered = 0;
+  for (int i = 0; i < 8; ++i) {
+    std::this_thread::sleep_for(500ms);
+    auto health = Http(daemon_->socket(), "GET", "/api/v1/instances/" + ids_[1]);
+    answered += health.ok() && health->status == 200;
+  }
+  other->KeyframeRequest().ok();
+  bool other_streams = other->WaitVideo(5s, false).has_value();
+  stop = true;
+  for (auto& t : flood) t.join();
+  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  auto stat1 = Cat(DevhostCgroupFile("cpu", id, "cpu.stat"));
+  auto usage1 = atoll(Cat(DevhostCgroupFile("cpuacct", id, "cpuacct.usage")).c_str());
+  double cpu_s = static_cast<double>(usage1 - usage0) / 1e9;
+  int64_t throttled = StatField(stat1, "nr_throttled") - StatField(stat0, "nr_throttled");
+  printf("[ figure ] flooded device host: %.2f s CPU over %.2f s (%.0f%% of a core; cap 25%%), "
+         "throttled in %lld periods\n",
+         cpu_s, wall, 100 * cpu_s / wall, static_cast<long long>(throttled));
+  EXPECT_GT(throttled, 0) << stat1;
+  // CFS bandwidth: at most the quota per period, plus one period's worth.
+  EXPECT_LE(cpu_s, 0.25 * wall + 0.1);
+  EXPECT_EQ(answered, 8);
+  EXPECT_TRUE(other_streams);
+  viewers.clear();
+  daemon_->Ok({"rm", "--force", id});
 }
 
 TEST_F(DeviceHostTest, KilledDeviceHostIsRestartedAndItsViewersResume) {

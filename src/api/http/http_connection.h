@@ -28,6 +28,7 @@
 #include <type_traits>
 
 #include "api/http/server_impl.h"
+#include "api/http/tls_relay.h"
 #include "api/http/ws_connection.h"
 #include "base/log.h"
 
@@ -470,9 +471,7 @@ class HttpConnection : public Connection,
       return Response{};
     });
     if (!mw.ok()) return SendResult(std::move(mw).error());
-    if constexpr (!kIsTls<Stream>) {
-      if (opts().handoff && HandOff()) return;
-    }
+    if (opts().handoff && HandOff()) return;
     auto ws = std::make_shared<WsConnection<Stream>>(server_, req_);
     std::shared_ptr<WebSocket> as_ws = ws;
     auto ok = GuardedCall([&]() -> Result<Response> {
@@ -495,10 +494,22 @@ class HttpConnection : public Connection,
   // Offers the socket and the bytes read so far to the server's handoff
   // hook. True when the connection is finished here (handed off, or an
   // error was answered); false when the route's own handler should run.
+  // A TLS connection offers one end of a socket pair and relays to it.
   bool HandOff() {
     HandedOffSocket s;
-    s.fd = UniqueFd(
-        fcntl(beast::get_lowest_layer(stream_).socket().native_handle(), F_DUPFD_CLOEXEC, 0));
+    [[maybe_unused]] UniqueFd relay_end;
+    if constexpr (kIsTls<Stream>) {
+      int pair[2];
+      if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+        SendResult(Error::FromErrno("socket pair for the TLS relay"));
+        return true;
+      }
+      relay_end = UniqueFd(pair[0]);
+      s.fd = UniqueFd(pair[1]);
+    } else {
+      s.fd = UniqueFd(
+          fcntl(beast::get_lowest_layer(stream_).socket().native_handle(), F_DUPFD_CLOEXEC, 0));
+    }
     if (!s.fd) {
       SendResult(Error::FromErrno("duplicate the connection's socket"));
       return true;
@@ -523,7 +534,19 @@ class HttpConnection : public Connection,
     Report();
     moved_ = true;
     beast::error_code ec;
-    beast::get_lowest_layer(stream_).socket().close(ec);
+    if constexpr (kIsTls<Stream>) {
+      net::local::stream_protocol::socket local(stream_.get_executor());
+      local.assign(net::local::stream_protocol(), relay_end.get(), ec);
+      if (ec) {
+        beast::get_lowest_layer(stream_).socket().close(ec);
+        return true;
+      }
+      (void)relay_end.release();
+      auto relay = std::make_shared<TlsRelay<Stream>>(std::move(stream_), std::move(local), slot_);
+      if (server_->Register(relay)) relay->Start();
+    } else {
+      beast::get_lowest_layer(stream_).socket().close(ec);
+    }
     return true;
   }
 

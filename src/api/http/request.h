@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,6 +34,10 @@ struct PeerInfo {
   pid_t pid = -1;
   uid_t uid = static_cast<uid_t>(-1);
   gid_t gid = static_cast<gid_t>(-1);
+  // What the process that handed this connection over attached to it
+  // (Server::Adopt), e.g. an object whose lifetime tells that process the
+  // connection is still served. Null for connections accepted here.
+  std::shared_ptr<void> attachment;
 };
 
 enum class Role { kNone, kUser, kAdmin };

@@ -236,7 +236,7 @@ void Server::Stop() {
   if (!impl_->options.unix_path.empty()) unlink(impl_->options.unix_path.c_str());
 }
 
-Result<void> Server::Adopt(UniqueFd fd, std::string head) {
+Result<void> Server::Adopt(UniqueFd fd, std::string head, std::shared_ptr<void> attachment) {
   sockaddr_storage addr{};
   socklen_t len = sizeof addr;
   if (getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0)
@@ -250,9 +250,11 @@ Result<void> Server::Adopt(UniqueFd fd, std::string head) {
     if (ec) return NetError("adopt a TCP connection", ec);
     fd.release();
     socket.set_option(tcp::no_delay(true), ec);
-    net::post(strand, [impl, socket = std::move(socket), head = std::move(head)]() mutable {
+    net::post(strand, [impl, socket = std::move(socket), head = std::move(head),
+                       attachment = std::move(attachment)]() mutable {
       TcpStream stream(std::move(socket));
       PeerInfo peer = PeerOf(stream, false);
+      peer.attachment = std::move(attachment);
       StartConnection(impl, std::move(stream), std::move(peer), std::move(head));
     });
     return Ok();
@@ -262,9 +264,11 @@ Result<void> Server::Adopt(UniqueFd fd, std::string head) {
     socket.assign(local(), fd.get(), ec);
     if (ec) return NetError("adopt a Unix connection", ec);
     fd.release();
-    net::post(strand, [impl, socket = std::move(socket), head = std::move(head)]() mutable {
+    net::post(strand, [impl, socket = std::move(socket), head = std::move(head),
+                       attachment = std::move(attachment)]() mutable {
       UnixStream stream(std::move(socket));
       PeerInfo peer = PeerOf(stream, "adopted");
+      peer.attachment = std::move(attachment);
       StartConnection(impl, std::move(stream), std::move(peer), std::move(head));
     });
     return Ok();

@@ -57,8 +57,11 @@ struct ServerOptions {
   // route's handler: returning true means the socket was taken (a device
   // host answers the upgrade; the server sends nothing more and forgets the
   // connection); false lets the route's handler run; an Error is answered
-  // as usual. Only plain connections (TCP, Unix socket) can be handed off:
-  // over TLS the hook is not called (the session keys cannot follow).
+  // as usual. A plain connection (TCP, Unix socket) is handed off itself;
+  // the session keys of a TLS connection cannot follow it, so the hook gets
+  // one end of a Unix socket pair instead and the server relays the
+  // decrypted bytes between the TLS connection and the other end
+  // (tls_relay.h) for as long as both stay open.
   std::function<Result<bool>(Request& req, const Route& route, HandedOffSocket& socket)> handoff;
 
   // No listener at all: the server serves only connections given to it with
@@ -107,8 +110,10 @@ class Server {
 
   // Serves a connection accepted elsewhere (HandedOffSocket, router.h): a
   // connected TCP or Unix stream socket and the bytes already read from it,
-  // which are parsed first. Thread-safe.
-  Result<void> Adopt(UniqueFd fd, std::string head);
+  // which are parsed first. `attachment` becomes the requests'
+  // PeerInfo::attachment and lives as long as the connection (or the
+  // WebSocket it becomes). Thread-safe.
+  Result<void> Adopt(UniqueFd fd, std::string head, std::shared_ptr<void> attachment = nullptr);
 
   // Runs fn on the worker pool. Thread-safe. For handlers that want to block
   // from an async route.

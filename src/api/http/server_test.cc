@@ -10,7 +10,10 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <boost/asio/ssl.hpp>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -656,6 +659,90 @@ TEST_F(ServerTest, Tls) {
   // The Unix socket stays plain.
   auto local = Client("unix://" + sock_);
   EXPECT_TRUE(local->Call("GET", "/api/v1/hello/x").ok());
+}
+
+// Over TLS the handoff hook gets one end of a socket pair and the server
+// relays the decrypted bytes: the WebSocket is served by the adopt-only
+// server all the same, and the attachment given to Adopt lives exactly as
+// long as the connection.
+TEST_F(ServerTest, TlsWebSocketHandoffThroughTheRelay) {
+  std::string cert = dir_ + "/cert.pem", key = dir_ + "/key.pem";
+  auto gen =
+      RunChecked({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                  "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                  "-keyout", key, "-out", cert});
+  ASSERT_TRUE(gen.ok()) << gen.error().ToString();
+  Router inner;
+  inner.HandleWebSocket("/api/v1/handoff/{id}",
+                        [](Request& req, std::shared_ptr<WebSocket> ws) -> Result<void> {
+                          EXPECT_NE(req.peer.attachment, nullptr);
+                          WebSocket* raw = ws.get();
+                          ws->SetOnMessage([raw](std::string_view data, bool) {
+                            raw->SendText("inner echo:" + std::string(data));
+                          });
+                          ws->SetOnClose([ws](uint16_t, std::string_view) {});
+                          ws->SendText("inner " + std::string(req.Param("id")));
+                          return Ok();
+                        });
+  auto adopted = Server::Start({.adopt_only = true}, inner);
+  ASSERT_TRUE(adopted.ok()) << adopted.error().ToString();
+  router_.HandleWebSocket("/api/v1/handoff/{id}",
+                          [](Request&, std::shared_ptr<WebSocket>) -> Result<void> {
+                            return Error(ErrorCode::kInternal, "not handed off");
+                          });
+  std::weak_ptr<void> lease;
+  std::mutex lease_mu;
+  ServerOptions o;
+  o.tls_cert_file = cert;
+  o.tls_key_file = key;
+  o.handoff = [&](Request&, const Route& route, HandedOffSocket& s) -> Result<bool> {
+    if (route.pattern != "/api/v1/handoff/{id}") return false;
+    EXPECT_EQ(s.head.rfind("GET /api/v1/handoff/", 0), 0u) << s.head;
+    auto held = std::make_shared<int>(1);
+    {
+      std::lock_guard l(lease_mu);
+      lease = held;
+    }
+    auto r = (*adopted)->Adopt(std::move(s.fd), std::move(s.head), std::move(held));
+    if (!r.ok()) return std::move(r).error();
+    return true;
+  };
+  StartServer(o);
+  net::io_context ioc;
+  net::ssl::context ctx(net::ssl::context::tls_client);
+  ctx.load_verify_file(cert);
+  ctx.set_verify_mode(net::ssl::verify_peer);
+  {
+    websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws(ioc, ctx);
+    beast::get_lowest_layer(ws).connect(
+        net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), server_->tcp_port()));
+    ws.next_layer().handshake(net::ssl::stream_base::client);
+    ws.handshake("127.0.0.1", "/api/v1/handoff/t1");
+    beast::flat_buffer buf;
+    ws.read(buf);
+    EXPECT_EQ(beast::buffers_to_string(buf.data()), "inner t1");
+    // A message larger than the relay's buffers crosses in pieces.
+    std::string big(100 * 1024, 'b');
+    buf.clear();
+    ws.write(net::buffer(big));
+    ws.read(buf);
+    EXPECT_EQ(beast::buffers_to_string(buf.data()), "inner echo:" + big);
+    {
+      std::lock_guard l(lease_mu);
+      EXPECT_FALSE(lease.expired());
+    }
+    ws.close(websocket::close_code::normal);
+  }
+  // The inner connection ends, and with it the attachment.
+  bool expired = false;
+  for (int i = 0; i < 200 && !expired; ++i) {
+    {
+      std::lock_guard l(lease_mu);
+      expired = lease.expired();
+    }
+    if (!expired) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(expired);
 }
 
 TEST(ServerOptionsTest, RefusesNoListenerAndHalfTls) {

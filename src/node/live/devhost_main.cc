@@ -35,7 +35,6 @@
 #include "api/http/server.h"
 #include "base/event_loop.h"
 #include "base/log.h"
-#include "devices/display/png.h"
 #include "devices/host/control_message.h"
 #include "node/live/instance_live.h"
 #include "node/live/thumbnail.h"
@@ -120,7 +119,8 @@ class DeviceHost {
         "/api/v1/instances/{id}/stream",
         [this](api::Request& req, std::shared_ptr<api::WebSocket> ws) -> Result<void> {
           auto audio = req.Query("audio");
-          return AttachViewer(live_, std::move(ws), !audio || *audio != "0");
+          // The lease (Handle, "viewer") is held for as long as the viewer.
+          return AttachViewer(live_, std::move(ws), !audio || *audio != "0", req.peer.attachment);
         });
     api::ServerOptions so;
     so.adopt_only = true;
@@ -230,25 +230,25 @@ class DeviceHost {
     if (op == "hello") return devhost::OkReply({{"id", id()}, {"pid", getpid()}});
     if (op == "viewer") {
       if (!req.fd) return Error(ErrorCode::kInvalidArgument, "viewer without a connection");
-      VMI_CHECK_OK(server_->Adopt(std::move(req.fd), std::move(req.data)), "adopt viewer");
-      return devhost::OkReply();
+      // The viewer's lease: one end stays with the viewer's connection, the
+      // other goes back to the daemon, which sees it hang up when the viewer
+      // leaves or this process dies (its viewer caps count leases).
+      int pair[2];
+      if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
+        return Error::FromErrno("viewer lease");
+      auto held = std::make_shared<UniqueFd>(pair[0]);
+      UniqueFd lease(pair[1]);
+      VMI_CHECK_OK(server_->Adopt(std::move(req.fd), std::move(req.data), std::move(held)),
+                   "adopt viewer");
+      Message reply = devhost::OkReply();
+      reply.fd = std::move(lease);
+      return reply;
     }
     if (op == "screenshot") {
       std::string mw = req.header.value("max_width", ""), fmt = req.header.value("format", "");
       auto options = VMI_TRY(ParseScreenshotOptions(mw.empty() ? nullptr : &mw,
                                                     fmt.empty() ? nullptr : &fmt));
-      auto png = VMI_TRY(live_->Screenshot());
-      if (options.max_width == 0 && options.format == ImageFormat::kPng)
-        return devhost::OkReply({{"content_type", "image/png"}}, std::move(png));
-      // A thumbnail: from the full-size PNG, as the daemon's own routes do
-      // (InstanceLive hands out PNG only).
-      auto full = VMI_TRY(display::DecodePng(png));
-      display::FrameView view;
-      view.pixels = reinterpret_cast<const uint8_t*>(full.bgrx.data());
-      view.width = full.width;
-      view.height = full.height;
-      view.stride = full.width * 4;
-      auto image = VMI_TRY(EncodeScreenshot(view, options));
+      auto image = VMI_TRY(live_->Screenshot(options));
       return devhost::OkReply({{"content_type", image.content_type}}, std::move(image.data));
     }
     if (op == "rotate") {

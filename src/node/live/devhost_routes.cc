@@ -26,9 +26,9 @@ Json SettingsJson(const AudioSettings& s) {
 }  // namespace
 
 std::function<Result<bool>(Request&, const api::Route&, api::HandedOffSocket&)>
-DeviceHostHandoff(DeviceHosts& hosts, InstanceAccessCheck check) {
-  return [&hosts, check](Request& req, const api::Route& route,
-                         api::HandedOffSocket& s) -> Result<bool> {
+DeviceHostHandoff(DeviceHosts& hosts, InstanceAccessCheck check, ViewerLimits* viewers) {
+  return [&hosts, check, viewers](Request& req, const api::Route& route,
+                                  api::HandedOffSocket& s) -> Result<bool> {
     if (route.pattern != "/api/v1/instances/{id}/stream") return false;
     std::string key(req.Param("id"));
     auto rec = VMI_TRY(hosts.Find(key));
@@ -43,11 +43,19 @@ DeviceHostHandoff(DeviceHosts& hosts, InstanceAccessCheck check) {
     if (audio && *audio != "0" && *audio != "1")
       return Error(ErrorCode::kInvalidArgument, "audio must be 0 or 1");
     const std::string& id = rec.spec.id;
+    // The caps are the daemon's: it sees every instance's viewers. The
+    // ticket rides on the lease the device host answers with, which hangs
+    // up when the viewer leaves.
+    std::shared_ptr<ViewerLimits::Ticket> ticket;
+    if (viewers) ticket = VMI_TRY(viewers->Acquire(id, req.auth.user_id));
     devhost::Message m = devhost::Request("viewer");
     m.fd = std::move(s.fd);
     m.data = std::move(s.head);
     auto r = hosts.Call(id, m, std::chrono::seconds(2), /*wait_ready=*/false);
-    if (r.ok()) return true;
+    if (r.ok()) {
+      if (r->fd && ticket) hosts.HoldWhileOpen(std::move(r->fd), std::move(ticket));
+      return true;
+    }
     if (r.error().code() == ErrorCode::kUnavailable &&
         (r.error().err_no() == ENOENT || r.error().err_no() == ECONNREFUSED)) {
       s.fd = std::move(m.fd);  // never sent: the error is answered on it
@@ -78,15 +86,16 @@ void RegisterDeviceHostRoutes(api::Router& router, InstanceManager& instances, D
   };
   api::RouteOptions blocking{.blocking = true};
 
-  // Reached only when the server did not hand the connection over (TLS).
+  // The route is matched here and served by the device host: the server's
+  // handoff hook (DeviceHostHandoff) takes every upgrade, over TLS through
+  // its relay. Reached only by a server without that hook.
   router.HandleWebSocket(
       "/api/v1/instances/{id}/stream",
       [running](Request& req, std::shared_ptr<api::WebSocket>) -> Result<void> {
         (void)VMI_TRY(running(req, "stream"));
-        return Error(ErrorCode::kUnimplemented,
-                     "the live view is served by the instance's device host, which cannot "
-                     "take over a TLS connection; use plain HTTP behind a TLS proxy or the "
-                     "Unix socket");
+        return Error(ErrorCode::kUnavailable,
+                     "the live view is served by the instance's device host, and this server "
+                     "does not hand connections over");
       });
 
   router.Handle(

@@ -26,14 +26,17 @@
 #include "node/api_routes.h"
 #include "node/instance_manager.h"
 #include "node/live/device_hosts.h"
+#include "node/live/viewer_limits.h"
 
 namespace vmi::node::live {
 
 // The daemon server's handoff hook (api::ServerOptions::handoff) for the
 // stream route: the access check ("stream"), then the socket goes to the
-// instance's device host. Other routes are declined.
+// instance's device host. Other routes are declined. `viewers` (may be
+// null): the viewer caps, a ticket held until the device host's lease for
+// the viewer hangs up (DeviceHosts::HoldWhileOpen).
 std::function<Result<bool>(api::Request&, const api::Route&, api::HandedOffSocket&)>
-DeviceHostHandoff(DeviceHosts& hosts, InstanceAccessCheck check);
+DeviceHostHandoff(DeviceHosts& hosts, InstanceAccessCheck check, ViewerLimits* viewers = nullptr);
 
 void RegisterDeviceHostRoutes(api::Router& router, InstanceManager& instances, DeviceHosts& hosts,
                               InstanceAccessCheck check = nullptr);

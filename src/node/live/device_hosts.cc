@@ -21,6 +21,7 @@
 #include "base/log.h"
 #include "base/pidfd.h"
 #include "devices/host/control_client.h"
+#include "node/live/devhost_cgroup.h"
 #include "node/live/devhost_mixer.h"
 
 namespace vmi::node::live {
@@ -36,40 +37,6 @@ std::string DescribeStatus(int status) {
   if (WIFEXITED(status)) return "exited " + std::to_string(WEXITSTATUS(status));
   if (WIFSIGNALED(status)) return "signaled " + std::to_string(WTERMSIG(status));
   return "status " + std::to_string(status);
-}
-
-// The device host's cgroups: a sibling of the guest's (/vmi/<id>) under
-// /vmi in every controller that accounts for CPU, memory and tasks (each
-// v1 hierarchy, or the unified one on a v2 host).
-std::vector<std::string> CgroupDirs(runtime::CgroupMode mode, const std::string& id) {
-  std::vector<std::string> dirs;
-  if (mode == runtime::CgroupMode::kV2) {
-    dirs.push_back("/sys/fs/cgroup/vmi/" + id + ".devhost");
-    return dirs;
-  }
-  for (const char* c : {"cpu", "cpuacct", "memory", "pids"}) {
-    std::string root = std::string("/sys/fs/cgroup/") + c;
-    if (!IsDirectory(root)) continue;
-    // cpu and cpuacct are often one hierarchy mounted twice.
-    char real[PATH_MAX];
-    std::string key = realpath(root.c_str(), real) ? real : root;
-    bool dup = false;
-    for (const auto& d : dirs) dup |= d.rfind(key + "/", 0) == 0;
-    if (!dup) dirs.push_back(key + "/vmi/" + id + ".devhost");
-  }
-  return dirs;
-}
-
-void JoinCgroups(runtime::CgroupMode mode, const std::string& id, pid_t pid) {
-  for (const auto& dir : CgroupDirs(mode, id)) {
-    auto made = MakeDirs(dir);
-    auto joined = made.ok() ? WriteFile(dir + "/cgroup.procs", std::to_string(pid)) : made;
-    if (!joined.ok()) VMI_ILOG(WARN, id) << "device host cgroup: " << joined.error().ToString();
-  }
-}
-
-void RemoveCgroups(runtime::CgroupMode mode, const std::string& id) {
-  for (const auto& dir : CgroupDirs(mode, id)) rmdir(dir.c_str());
 }
 
 }  // namespace
@@ -97,6 +64,8 @@ struct DeviceHosts::Core {
   mutable std::mutex mu;  // guards `hosts` membership, pid, restarts and `settings`
   std::map<std::string, std::unique_ptr<Host>> hosts;
   std::map<std::string, AudioSettings> settings;
+  // Viewers' leases by fd, with what each holds (HoldWhileOpen); loop only.
+  std::map<int, std::pair<UniqueFd, std::shared_ptr<void>>> leases;
   bool closing = false;  // guarded by mu
   // Serialises state notifications with the destructor, so that no
   // notification hands work to a loop that has stopped.
@@ -195,7 +164,9 @@ struct DeviceHosts::Core {
       return;
     }
     pid_t pid = child->pid();
-    JoinCgroups(manager->host().cgroup_mode, id, pid);
+    auto joined = JoinDeviceHostCgroup(manager->host().cgroup_mode, id, pid,
+                                       DeviceHostLimitsFor(h.record.spec));
+    if (!joined.ok()) VMI_ILOG(WARN, id) << "device host cgroup: " << joined.error().ToString();
     auto ticks = ProcessStartTicks(pid);
     auto written = WriteFileAtomic(dir + "/devhost.pid",
                                    std::to_string(pid) + " " + std::to_string(ticks) + "\n", 0600);
@@ -289,7 +260,7 @@ struct DeviceHosts::Core {
     }
     unlink((InstanceDir(id) + "/devhost.pid").c_str());
     unlink(SocketPath(id).c_str());
-    RemoveCgroups(manager->host().cgroup_mode, id);
+    RemoveDeviceHostCgroup(manager->host().cgroup_mode, id);
   }
 };
 
@@ -344,6 +315,8 @@ DeviceHosts::~DeviceHosts() {
       if (fd >= 0) core_->loop->RemoveFd(fd);
       if (h->child) h->child->Detach();
     }
+    for (auto& [fd, lease] : core_->leases) core_->loop->RemoveFd(fd);
+    core_->leases.clear();
     std::lock_guard lock(core_->mu);
     core_->hosts.clear();
   });
@@ -376,6 +349,29 @@ Result<devhost::Message> DeviceHosts::Call(const std::string& id, const devhost:
     if (!starting || !wait_ready || std::chrono::steady_clock::now() > deadline) return r;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+}
+
+void DeviceHosts::HoldWhileOpen(UniqueFd lease, std::shared_ptr<void> hold) {
+  {
+    std::lock_guard lock(core_->mu);
+    if (core_->closing) return;  // dropped, as on destruction
+  }
+  auto entry = std::make_shared<std::pair<UniqueFd, std::shared_ptr<void>>>(std::move(lease),
+                                                                           std::move(hold));
+  Core* core = core_.get();
+  core_->loop->Post([core, entry] {
+    int fd = entry->first.get();
+    // The device host never writes on a lease: readable means hung up.
+    auto ok = core->loop->AddFd(fd, EPOLLIN | EPOLLRDHUP, [core, fd](uint32_t) {
+      core->loop->RemoveFd(fd);
+      core->leases.erase(fd);
+    });
+    if (!ok.ok()) {
+      VMI_LOG(WARN) << "viewer lease: " << ok.error().ToString();
+      return;  // released at once
+    }
+    core->leases.emplace(fd, std::move(*entry));
+  });
 }
 
 AudioSettings DeviceHosts::settings(const std::string& id) const {

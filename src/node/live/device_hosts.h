@@ -65,6 +65,12 @@ class DeviceHosts {
                                 std::chrono::milliseconds timeout = std::chrono::seconds(10),
                                 bool wait_ready = true);
 
+  // Keeps `hold` until the peer of `lease` hangs up: a viewer's lease from
+  // its device host (the "viewer" reply), which ends when the viewer leaves
+  // or the device host dies. A viewer cap's ticket rides on it. Leases are
+  // dropped with this object (a restarted daemon counts anew).
+  void HoldWhileOpen(UniqueFd lease, std::shared_ptr<void> hold);
+
   // The instance's host volume and mute, kept for the daemon's lifetime
   // and given to each device host it starts.
   AudioSettings settings(const std::string& id) const;

@@ -223,7 +223,7 @@ bool InstanceLive::has_devices() const {
   return devices_ != nullptr;
 }
 
-Result<std::string> InstanceLive::Screenshot() {
+Result<EncodedImage> InstanceLive::Screenshot(const ScreenshotOptions& options) {
   VMI_CHECK_OK(EnsureDevices(), "");
   FrameHub* hub;
   {
@@ -234,7 +234,7 @@ Result<std::string> InstanceLive::Screenshot() {
   // copy of the current picture, and no memory stays behind.
   auto view = hub->NewView();
   auto frame = VMI_TRY_CTX(view->Capture(), "screenshot of " + id_);
-  return display::EncodePng(frame);
+  return EncodeScreenshot(frame, options);
 }
 
 Result<ScreenSize> InstanceLive::Rotate(Orientation o) {

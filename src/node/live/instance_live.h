@@ -43,6 +43,7 @@
 #include "devices/input/input_router.h"
 #include "devices/surface/surface_server.h"
 #include "node/instance_record.h"
+#include "node/live/thumbnail.h"
 #include "node/live/audio_host.h"
 #include "node/live/audio_viewer.h"
 #include "node/live/frame_hub.h"
@@ -110,8 +111,9 @@ class InstanceLive {
   // audio thread holds no reference to the session.
   void Disconnect(const ViewerLink* link);
 
-  // The current picture as PNG.
-  Result<std::string> Screenshot();
+  // The current picture, scaled and encoded as asked (thumbnail.h), straight
+  // from the captured frame.
+  Result<EncodedImage> Screenshot(const ScreenshotOptions& options = {});
   Result<ScreenSize> Rotate(Orientation o);
   Result<ScreenSize> ToggleOrientation();
   Orientation orientation() const { return keeper_.orientation(); }

@@ -38,24 +38,29 @@ void Write(api::MetricsWriter& w, const std::string& instance, const InstanceLiv
   }
 }
 
+void WriteRefusals(api::MetricsWriter& w, const ViewerLimits* viewers) {
+  if (!viewers) return;
+  const char* help = "Stream viewers refused over a viewer cap";
+  w.Counter("vmi_stream_viewers_refused_total", help, {{"reason", "per_instance"}},
+            static_cast<double>(viewers->refused_per_instance()));
+  w.Counter("vmi_stream_viewers_refused_total", help, {{"reason", "per_user"}},
+            static_cast<double>(viewers->refused_per_user()));
+}
+
 }  // namespace
 
 void AddLiveMetrics(api::MetricsRegistry& metrics, LiveService& live,
                     const ViewerLimits* viewers) {
   metrics.AddCollector([&live, viewers](api::MetricsWriter& w) {
-    if (viewers) {
-      const char* help = "Stream viewers refused over a viewer cap";
-      w.Counter("vmi_stream_viewers_refused_total", help, {{"reason", "per_instance"}},
-                static_cast<double>(viewers->refused_per_instance()));
-      w.Counter("vmi_stream_viewers_refused_total", help, {{"reason", "per_user"}},
-                static_cast<double>(viewers->refused_per_user()));
-    }
+    WriteRefusals(w, viewers);
     for (const auto& instance : live.Running()) Write(w, instance->id(), instance->stats());
   });
 }
 
-void AddDeviceHostMetrics(api::MetricsRegistry& metrics, DeviceHosts& hosts) {
-  metrics.AddCollector([&hosts](api::MetricsWriter& w) {
+void AddDeviceHostMetrics(api::MetricsRegistry& metrics, DeviceHosts& hosts,
+                          const ViewerLimits* viewers) {
+  metrics.AddCollector([&hosts, viewers](api::MetricsWriter& w) {
+    WriteRefusals(w, viewers);
     for (const auto& id : hosts.Running()) {
       // A device host that does not answer at once is left out of this scrape.
       auto r = hosts.Call(id, devhost::Request("stats"), std::chrono::seconds(1), false);

@@ -23,7 +23,8 @@ namespace vmi::node::live {
 
 class DeviceHosts;
 // The same families, asked of each device host at scrape time.
-void AddDeviceHostMetrics(api::MetricsRegistry& metrics, DeviceHosts& hosts);
+void AddDeviceHostMetrics(api::MetricsRegistry& metrics, DeviceHosts& hosts,
+                          const ViewerLimits* viewers = nullptr);
 
 // `viewers` (may be null): vmi_stream_viewers_refused_total{reason}.
 void AddLiveMetrics(api::MetricsRegistry& metrics, LiveService& live,

@@ -1,6 +1,5 @@
 #include "node/live/live_routes.h"
 
-#include "devices/display/png.h"
 #include "node/live/thumbnail.h"
 #include "node/live/viewer_socket.h"
 
@@ -63,31 +62,18 @@ void RegisterLiveRoutes(api::Router& router, InstanceManager& instances, LiveSer
         auto format = req.Query("format");
         auto options = VMI_TRY(
             ParseScreenshotOptions(max_width ? &*max_width : nullptr, format ? &*format : nullptr));
-        auto png = inst->Screenshot();
-        if (!png.ok()) {
-          if (png.error().code() == ErrorCode::kUnavailable && !instances.DisplayReady(inst->id()))
+        auto image = inst->Screenshot(options);
+        if (!image.ok()) {
+          if (image.error().code() == ErrorCode::kUnavailable &&
+              !instances.DisplayReady(inst->id()))
             return Error(ErrorCode::kUnavailable,
                          "the display of instance " + inst->id() + " is not ready yet");
-          return std::move(png).error();
+          return std::move(image).error();
         }
         Response r;
         r.headers.Set("Cache-Control", "no-store");
-        if (options.max_width == 0 && options.format == ImageFormat::kPng) {
-          r.headers.Set("Content-Type", "image/png");
-          r.body = std::move(*png);
-          return r;
-        }
-        // A thumbnail or JPEG: from the full-size PNG, which is all
-        // InstanceLive hands out (see README, "Costs").
-        auto full = VMI_TRY(display::DecodePng(*png));
-        display::FrameView view;
-        view.pixels = reinterpret_cast<const uint8_t*>(full.bgrx.data());
-        view.width = full.width;
-        view.height = full.height;
-        view.stride = full.width * 4;
-        auto image = VMI_TRY(EncodeScreenshot(view, options));
-        r.headers.Set("Content-Type", image.content_type);
-        r.body = std::move(image.data);
+        r.headers.Set("Content-Type", image->content_type);
+        r.body = std::move(image->data);
         return r;
       },
       blocking);

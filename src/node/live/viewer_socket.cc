@@ -16,7 +16,7 @@ struct Connection {
 }  // namespace
 
 Result<void> AttachViewer(std::shared_ptr<InstanceLive> live, std::shared_ptr<api::WebSocket> ws,
-                          bool sound, std::shared_ptr<ViewerLimits::Ticket> ticket) {
+                          bool sound, std::shared_ptr<void> hold) {
   auto conn = std::make_shared<Connection>();
   conn->live = std::move(live);
   conn->link = std::make_shared<ViewerLink>();
@@ -27,9 +27,9 @@ Result<void> AttachViewer(std::shared_ptr<InstanceLive> live, std::shared_ptr<ap
   InstanceLive* instance = conn->live.get();
   ViewerLink* link = conn->link.get();
   // The registration hook: the instance forgets the viewer when it closes.
-  web::BindViewerSocket(*ws, std::move(conn), session, [instance, link, ticket] {
+  web::BindViewerSocket(*ws, std::move(conn), session, [instance, link, hold]() mutable {
     instance->Disconnect(link);
-    if (ticket) ticket->Release();
+    hold.reset();
   });
   return Ok();
 }

@@ -17,15 +17,15 @@
 
 #include "api/http/websocket.h"
 #include "node/live/instance_live.h"
-#include "node/live/viewer_limits.h"
 
 namespace vmi::node::live {
 
 // Makes `ws` a viewer of `live`: sets its callbacks. Call inside the route's
 // WebSocketHandler; an error refuses the upgrade.
 // `sound` false: the viewer gets no audio (ViewerLink::sound).
-// `ticket` (may be null) is released when the viewer goes.
+// `hold` (may be null; a viewer cap's ticket, a device host's lease) is
+// released when the viewer goes.
 Result<void> AttachViewer(std::shared_ptr<InstanceLive> live, std::shared_ptr<api::WebSocket> ws,
-                          bool sound = true, std::shared_ptr<ViewerLimits::Ticket> ticket = nullptr);
+                          bool sound = true, std::shared_ptr<void> hold = nullptr);
 
 }  // namespace vmi::node::live
