@@ -2,7 +2,8 @@
 // real daemon from the linux-mobile image, whose /etc/asound.conf loads the
 // plugin from the guest kit at /opt/vmi. This test serves each instance's
 // device directory with an AudioHub of its own, which takes over the
-// instance's audio.sock from the daemon's (AudioDevice rebinds the path), so
+// instance's audio.sock from its device host's (AudioDevice rebinds the
+// path, once the device host is up), so
 // it can listen to the raw PCM of a mix; it runs the real aplay/arecord
 // inside the guests. The daemon's own sound path, through the viewer
 // WebSocket to Chromium, is tested by audio_e2e.test.mjs.
@@ -63,6 +64,11 @@ class AudioInstanceTest : public ::testing::Test {
   std::string Instance() {
     std::string id(Trim(daemon_->Ok({"create", "--memory", "512M", "--cpus", "1"})));
     daemon_->Ok({"start", id});
+    // The instance's device host binds audio.sock before it serves
+    // devhost.sock; the hub takes the path over only after that.
+    std::string control = daemon_->data_dir() + "/instances/" + id + "/devhost.sock";
+    for (int i = 0; i < 200 && !PathExists(control); ++i) std::this_thread::sleep_for(50ms);
+    EXPECT_TRUE(PathExists(control)) << "the device host did not start";
     std::string dev = daemon_->data_dir() + "/instances/" + id + "/dev";
     hub_->Call([&] {
       auto d = hub_->hub().AddDevice(id, dev);
