@@ -30,7 +30,6 @@
 #include "node/live/live_metrics.h"
 #include "node/live/devhost_routes.h"
 #include "node/live/device_hosts.h"
-#include "node/live/live_service.h"
 #endif
 #include "node/sql_instance_repository.h"
 #include "runtime/core/host_info.h"
@@ -196,31 +195,18 @@ Result<void> RunDaemon(DaemonOptions o) {
   VMI_CHECK_OK(MakeDirs(services.spool_dir, 0700), "upload spool");
 #ifdef VMI_HAVE_LIVE
   // Viewer caps (docs/security.md): 16 per instance, 32 per user. Before the
-  // services that hand tickets out, so it outlives them.
+  // device hosts, whose leases hold tickets, so it outlives them.
   live::ViewerLimits viewer_limits;
-  std::unique_ptr<live::LiveService> live_service;  // destroyed before the manager
-  std::unique_ptr<live::DeviceHosts> device_hosts;  // the same
-  if (o.device_hosts) {
-    live::DeviceHostOptions dho;
-    dho.devhost_path = o.devhost_path;
-    dho.on_event = [&events](const InstanceRecord& r, const nlohmann::json& data) {
-      if (events) events->Publish("device_host", r, data);
-    };
-    device_hosts = VMI_TRY_CTX(live::DeviceHosts::Create(*manager, std::move(dho)), "device hosts");
-    services.device_hosts = device_hosts.get();
-    live::AddDeviceHostMetrics(mgmt->metrics(), *device_hosts, &viewer_limits);
-  } else {
-    live_service = live::LiveService::Create(*manager);
-    services.live = live_service.get();
-    if (auto audio = live_service->shared_audio()) {
-      // Calls between instances bridge their sound cards (the hub is the
-      // node's one sound card in this layout).
-      call_audio.SetBridge({[audio](const std::string& a, const std::string& b) { audio->SetCallPeer(a, b); },
-                            [audio](const std::string& id) { audio->ClearCallPeer(id); }});
-    }
-    services.viewer_limits = &viewer_limits;
-    live::AddLiveMetrics(mgmt->metrics(), *live_service, &viewer_limits);
-  }
+  live::DeviceHostOptions dho;
+  dho.devhost_path = o.devhost_path;
+  dho.on_event = [&events](const InstanceRecord& r, const nlohmann::json& data) {
+    if (events) events->Publish("device_host", r, data);
+  };
+  // Destroyed before the manager; the device hosts keep running.
+  auto device_hosts =
+      VMI_TRY_CTX(live::DeviceHosts::Create(*manager, std::move(dho)), "device hosts");
+  services.device_hosts = device_hosts.get();
+  live::AddDeviceHostMetrics(mgmt->metrics(), *device_hosts, &viewer_limits);
 #endif
   api::Router router;
   RegisterNodeApi(router, services);
@@ -237,8 +223,7 @@ Result<void> RunDaemon(DaemonOptions o) {
   so.on_response = mgmt->ResponseObserver();
 #ifdef VMI_HAVE_LIVE
   // Viewers go to the instance's device host once authorized.
-  if (device_hosts)
-    so.handoff = live::DeviceHostHandoff(*device_hosts, MakeAccessCheck(*mgmt), &viewer_limits);
+  so.handoff = live::DeviceHostHandoff(*device_hosts, MakeAccessCheck(*mgmt), &viewer_limits);
 #endif
   if (!o.unix_path.empty()) MakeDirs(o.unix_path.substr(0, o.unix_path.rfind('/'))).ok();
   auto server = VMI_TRY_CTX(api::Server::Start(so, router), "start API server");

@@ -25,9 +25,8 @@ struct DaemonOptions {
   std::string web_root;  // built console/viewer (web/dist)
   std::string image_definitions;  // images/ of the source tree
   std::string openapi_path;       // served at /api/v1/openapi.json
-  // Each running instance's devices live in a device host process
-  // (vmi-devhost, beside vmi-monitor); false: in the daemon (a fallback).
-  bool device_hosts = true;
+  // Each running instance's devices live in a device host process of its
+  // own (vmi-devhost, beside vmi-monitor).
   std::string devhost_path;  // default: <exe dir>/vmi-devhost
   std::string modem_path;         // vmi-modem; default: <exe dir>/vmi-modem
   std::string phone_range;        // numbers given to instances; default NumberRange::kDefault

@@ -29,9 +29,6 @@ int main(int argc, char** argv) {
   serve.add_option("--runtime", d.runtime, "OCI runtime: crun or runc (default: crun, else runc)");
   serve.add_option("--guest-kit", d.guest_kit, "Directory seen by instances at /opt/vmi");
   serve.add_option("--web-root", d.web_root, "Built web client to serve");
-  serve.add_flag("--device-hosts,!--in-daemon-devices", d.device_hosts,
-                 "Run each running instance's devices in a device host process of its own "
-                 "(vmi-devhost; the default) or, with --in-daemon-devices, in the daemon");
   serve.add_option("--phone-range", d.phone_range,
                    "Phone numbers given to instances, +FIRST-+LAST (default +15550100000-+15550199999)");
   serve.add_option("--modem-uplink", d.modem_uplink,

@@ -5,9 +5,7 @@
 #include "node/app_routes.h"
 #include "node/phone_routes.h"
 #ifdef VMI_HAVE_LIVE
-#include "node/live/audio_routes.h"
 #include "node/live/devhost_routes.h"
-#include "node/live/live_routes.h"
 #endif
 
 namespace vmi::node {
@@ -34,12 +32,7 @@ void RegisterNodeApi(api::Router& router, const NodeServices& s) {
   s.events->Register(router);
   if (s.phone) RegisterPhoneRoutes(router, *s.instances, *s.phone, check);
 #ifdef VMI_HAVE_LIVE
-  if (s.live) {
-    live::RegisterLiveRoutes(router, *s.instances, *s.live, check, s.viewer_limits);
-    live::RegisterAudioRoutes(router, *s.instances, *s.live, check);
-  } else if (s.device_hosts) {
-    live::RegisterDeviceHostRoutes(router, *s.instances, *s.device_hosts, check);
-  }
+  if (s.device_hosts) live::RegisterDeviceHostRoutes(router, *s.instances, *s.device_hosts, check);
 #endif
 }
 

@@ -21,9 +21,7 @@ namespace vmi::node {
 class PhoneService;
 
 namespace live {
-class LiveService;
 class DeviceHosts;
-class ViewerLimits;
 }
 
 struct NodeServices {
@@ -31,16 +29,14 @@ struct NodeServices {
   InstanceManager* instances = nullptr;
   ImageCatalog* images = nullptr;
   InstanceEvents* events = nullptr;
-  live::LiveService* live = nullptr;  // null: no live routes
-  // Set instead of `live` when device hosts serve the live view.
+  // The device hosts that serve the live view; null: no live routes.
   live::DeviceHosts* device_hosts = nullptr;
-  live::ViewerLimits* viewer_limits = nullptr;  // null: no viewer caps
-  PhoneService* phone = nullptr;                // null: no phone routes
-  apps::AppService* apps = nullptr;             // null: no app routes
-  std::string spool_dir;                        // uploads (app installs) are streamed here
+  PhoneService* phone = nullptr;     // null: no phone routes
+  apps::AppService* apps = nullptr;  // null: no app routes
+  std::string spool_dir;             // uploads (app installs) are streamed here
 };
 
-// All pointers but `live` are required; they must outlive the router's use.
+// All pointers but `device_hosts` and `phone` are required; they must outlive the router's use.
 void RegisterNodeApi(api::Router& router, const NodeServices& s);
 
 // Whether this build has the live view (devices and stream subsystems).

@@ -18,7 +18,7 @@
 #include "runtime/core/host_info.h"
 #include "store/testing/postgres_server.h"
 #ifdef VMI_HAVE_LIVE
-#include "node/live/live_service.h"
+#include "node/live/device_hosts.h"
 #endif
 
 namespace vmi::node {
@@ -58,8 +58,12 @@ TEST(NodeApiTest, EveryRouteIsDocumentedAndEveryOperationRouted) {
     s.apps = &app_service;
     s.spool_dir = dir;
 #ifdef VMI_HAVE_LIVE
-    auto live = live::LiveService::Create(**manager);
-    s.live = live.get();
+    // No instance runs, so no device host is started: any executable will do.
+    live::DeviceHostOptions dho;
+    dho.devhost_path = "/bin/true";
+    auto hosts = live::DeviceHosts::Create(**manager, std::move(dho));
+    ASSERT_TRUE(hosts.ok()) << hosts.error().ToString();
+    s.device_hosts = hosts->get();
 #endif
     api::Router router;
     RegisterNodeApi(router, s);

@@ -60,8 +60,6 @@ class LiveTest : public ::testing::Test {
   static void SetUpTestSuite() {
     if (!IsRoot()) return;
     daemon_ = new Daemon();
-    // The same suite with the devices in the daemon (ctest live_integration_in_daemon).
-    if (getenv("VMI_TEST_IN_DAEMON_DEVICES")) daemon_->AddServeArgs({"--in-daemon-devices"});
     if (!daemon_->Start()) {
       auto log = ReadFile(daemon_->data_dir() + "/daemon.log");
       error_ = "daemon did not start: " + (log.ok() ? *log : std::string("(no log)"));

@@ -10,7 +10,7 @@
 // a stop/start of the instance; they are applied to the device whenever it
 // is added.
 //
-// Ownership: shared (shared_ptr) by the LiveService and every InstanceLive,
+// Ownership: shared (shared_ptr) by the device host and its InstanceLive,
 // because an InstanceLive may outlive the service (a browser connection
 // still closing holds it) and must remove its device from a live hub. The
 // hub, its loop and thread live until the last owner lets go. A device

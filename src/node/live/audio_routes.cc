@@ -34,12 +34,6 @@ Result<AudioSettings> ParseAudioBody(const std::string& body, AudioSettings curr
 
 namespace {
 
-Json SettingsJson(const AudioSettings& s) {
-  // Rounded to what a person set (the float round trip would show 0.699999988).
-  return Json{{"volume", std::round(static_cast<double>(s.volume) * 1000) / 1000},
-              {"muted", s.muted}};
-}
-
 // About 2 s of 64 kbit/s Opus messages.
 constexpr size_t kMixMaxQueuedBytes = 24 * 1024;
 // About 1 s of 48 kHz 16-bit stereo.
@@ -113,47 +107,6 @@ void RegisterMixRoutes(api::Router& router, InstanceFinder find, InstanceAccessC
         return head;
       });
 
-}
-
-void RegisterAudioRoutes(api::Router& router, InstanceManager& instances, LiveService& live,
-                         InstanceAccessCheck check) {
-  (void)instances;  // lookups go through live.Find (never waits for an operation)
-  // The instance's id and the node's sound card host, after the access
-  // check; unknown and forbidden look the same. A stopped instance keeps
-  // its settings, so it needs not be running.
-  auto host = [&live, check](const Request& req,
-                             const char* action) -> Result<std::pair<std::string, AudioHost*>> {
-    std::string key(req.Param("id"));
-    auto r = VMI_TRY(live.Find(key));
-    if (auto ok = CheckInstanceAccess(check, req, r, action, key); !ok.ok())
-      return std::move(ok).error();
-    AudioHost* h = live.audio();
-    if (!h) return Error(ErrorCode::kUnavailable, "this node has no sound (audio did not start)");
-    return std::make_pair(r.spec.id, h);
-  };
-  api::RouteOptions blocking{.blocking = true};
-
-  router.Handle(
-      "GET", "/api/v1/instances/{id}/audio",
-      [host](Request& req) -> Result<Response> {
-        auto [id, h] = VMI_TRY(host(req, "stream"));
-        return Response::JsonBody(SettingsJson(h->settings(id)));
-      },
-      blocking);
-
-  router.Handle(
-      "PUT", "/api/v1/instances/{id}/audio",
-      [host](Request& req) -> Result<Response> {
-        auto [id, h] = VMI_TRY(host(req, "control"));
-        auto s = VMI_TRY(ParseAudioBody(req.body, h->settings(id)));
-        h->SetSettings(id, s);
-        return Response::JsonBody(SettingsJson(s));
-      },
-      blocking);
-
-  RegisterMixRoutes(
-      router, [&live](const std::string& key) { return live.Find(key); }, check,
-      MixSourceOf(live.shared_audio()));
 }
 
 }  // namespace vmi::node::live

@@ -1,4 +1,5 @@
-// The per-instance audio routes on the daemon's Router:
+// The audio routes' parts (the per-instance routes themselves are in
+// devhost_routes.h, which answers them from the settings DeviceHosts keeps):
 //
 //   GET /api/v1/instances/{id}/audio   -> {"volume": 0..1.5, "muted": bool}
 //   PUT /api/v1/instances/{id}/audio   {"volume"?: 0..1.5, "muted"?: bool}
@@ -6,7 +7,7 @@
 //
 // The host volume and mute of an instance apply to everything that hears it
 // (its browser viewers and every mix listener; docs/audio.md, routing rule
-// 3). They are kept by the LiveService across stop/start of the instance for
+// 3). They are kept by DeviceHosts across stop/start of the instance for
 // the daemon's lifetime; a stopped instance answers with its kept settings.
 //
 //   GET /api/v1/audio/mix?instances=ID,ID...   (WebSocket)
@@ -35,7 +36,7 @@
 #include "base/result.h"
 #include "node/api_routes.h"
 #include "node/instance_manager.h"
-#include "node/live/live_service.h"
+#include "node/live/audio_host.h"
 #include "node/live/mix_source.h"
 
 namespace vmi::node::live {
@@ -45,9 +46,6 @@ namespace vmi::node::live {
 using InstanceFinder = std::function<Result<InstanceRecord>(const std::string&)>;
 void RegisterMixRoutes(api::Router& router, InstanceFinder find, InstanceAccessCheck check,
                        std::shared_ptr<MixSource> source);
-
-void RegisterAudioRoutes(api::Router& router, InstanceManager& instances, LiveService& live,
-                         InstanceAccessCheck check);
 
 // Parses a PUT body over `current`: absent fields keep their value; unknown
 // fields, wrong types and a volume outside 0..1.5 are kInvalidArgument.

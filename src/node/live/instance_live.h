@@ -26,10 +26,10 @@
 // path at once. What the viewers' connections still hold afterwards (the
 // LiveView) is inert and goes away with the last of them.
 //
-// Ownership: shared (shared_ptr): the LiveService's map holds it while the
-// instance runs; each browser connection holds it until it is closed,
-// because its session borrows the LiveView. The InputRouter is shared for
-// the same reason: a connection may outlive the LiveService.
+// Ownership: shared (shared_ptr): the device host holds it while it runs;
+// each browser connection holds it until it is closed, because its session
+// borrows the LiveView. The InputRouter is shared for the same reason: a
+// connection may outlive the device host's own reference.
 // Threads: every public method is thread-safe.
 #pragma once
 

@@ -2,6 +2,7 @@
 
 #include "devices/host/control_client.h"
 #include "node/live/device_hosts.h"
+#include "node/live/instance_live.h"
 
 namespace vmi::node::live {
 namespace {
@@ -48,14 +49,6 @@ void WriteRefusals(api::MetricsWriter& w, const ViewerLimits* viewers) {
 }
 
 }  // namespace
-
-void AddLiveMetrics(api::MetricsRegistry& metrics, LiveService& live,
-                    const ViewerLimits* viewers) {
-  metrics.AddCollector([&live, viewers](api::MetricsWriter& w) {
-    WriteRefusals(w, viewers);
-    for (const auto& instance : live.Running()) Write(w, instance->id(), instance->stats());
-  });
-}
 
 void AddDeviceHostMetrics(api::MetricsRegistry& metrics, DeviceHosts& hosts,
                           const ViewerLimits* viewers) {
