@@ -1,6 +1,6 @@
 #include "node/live/viewer_socket.h"
 
-#include "stream/web/viewer_route.h"
+#include "node/live/viewer_route.h"
 
 namespace vmi::node::live {
 namespace {
@@ -21,13 +21,13 @@ Result<void> AttachViewer(std::shared_ptr<InstanceLive> live, std::shared_ptr<ap
   conn->live = std::move(live);
   conn->link = std::make_shared<ViewerLink>();
   conn->link->sound = sound;
-  conn->link->transport = web::MakeWebSocketTransport(ws);
+  conn->link->transport = MakeWebSocketTransport(ws);
   VMI_CHECK_OK(conn->live->Connect(conn->link), "viewer");
   web::ViewerSession* session = conn->link->session.get();
   InstanceLive* instance = conn->live.get();
   ViewerLink* link = conn->link.get();
   // The registration hook: the instance forgets the viewer when it closes.
-  web::BindViewerSocket(*ws, std::move(conn), session, [instance, link, hold]() mutable {
+  BindViewerSocket(*ws, std::move(conn), session, [instance, link, hold]() mutable {
     instance->Disconnect(link);
     hold.reset();
   });

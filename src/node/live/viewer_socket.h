@@ -1,7 +1,7 @@
 // The browser viewers' WebSocket: binds an api::WebSocket to a ViewerSession
 // of an InstanceLive (stream/web's wire protocol).
 //
-// The WebSocket plumbing is stream/web/viewer_route.h's (the transport and
+// The WebSocket plumbing is viewer_route.h's (the transport and
 // BindViewerSocket, shared with a bare LiveView's route); this one also
 // registers the connection with its InstanceLive (InstanceLive::Connect, and
 // Disconnect as the close hook), so that the viewers are closed when the

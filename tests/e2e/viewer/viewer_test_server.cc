@@ -37,7 +37,7 @@
 #include "stream/video/test_pattern_source.h"
 #include "stream/web/live_view.h"
 #include "stream/web/testing_sinks.h"
-#include "stream/web/viewer_route.h"
+#include "node/live/viewer_route.h"
 #ifdef VMI_HAVE_DISPLAY
 #include "devices/display/png.h"
 #include "devices/display/xwd_frame_source.h"
@@ -156,7 +156,7 @@ int main(int argc, char** argv) {
                   return api::Response::Text(std::move(png), 200, "image/png");
                 });
 #endif
-  web::AddViewerRoute(router, [&](const std::string& id) -> Result<std::shared_ptr<web::LiveView>> {
+  node::live::AddViewerRoute(router, [&](const std::string& id) -> Result<std::shared_ptr<web::LiveView>> {
     if (id != "test") return Error(ErrorCode::kNotFound, "no instance " + id);
     return view;
   });

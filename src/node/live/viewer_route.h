@@ -1,7 +1,7 @@
 // The WebSocket route of the live view on the daemon's HTTP server:
 // GET /api/v1/instances/{id}/stream upgrades to a ViewerSession of that
-// instance's LiveView. Built only with the api subsystem (library
-// vmi_webview_api).
+// instance's LiveView. It binds stream/web to the HTTP layer, which
+// stream/web itself does not depend on.
 //
 // Authentication and authorisation run as the router's middleware before the
 // handler; `lookup` may refuse too (its Error becomes the HTTP response).
@@ -18,8 +18,13 @@
 
 #include "api/http/router.h"
 #include "stream/web/live_view.h"
+#include "stream/web/viewer_transport.h"
 
-namespace vmi::web {
+namespace vmi::node::live {
+
+using web::LiveView;
+using web::ViewerSession;
+using web::ViewerTransport;
 
 using LiveViewLookup = std::function<Result<std::shared_ptr<LiveView>>(const std::string& id)>;
 
@@ -42,4 +47,4 @@ api::WebSocketHandler ViewerWebSocketHandler(LiveViewLookup lookup);
 // Registers the route: router.HandleWebSocket("/api/v1/instances/{id}/stream", ...).
 void AddViewerRoute(api::Router& router, LiveViewLookup lookup);
 
-}  // namespace vmi::web
+}  // namespace vmi::node::live

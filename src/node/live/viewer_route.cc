@@ -1,8 +1,8 @@
-#include "stream/web/viewer_route.h"
+#include "node/live/viewer_route.h"
 
 #include "api/http/websocket.h"
 
-namespace vmi::web {
+namespace vmi::node::live {
 namespace {
 
 class ApiTransport : public ViewerTransport {
@@ -91,4 +91,4 @@ void AddViewerRoute(api::Router& router, LiveViewLookup lookup) {
   router.HandleWebSocket("/api/v1/instances/{id}/stream", ViewerWebSocketHandler(std::move(lookup)));
 }
 
-}  // namespace vmi::web
+}  // namespace vmi::node::live
