@@ -1,13 +1,18 @@
-// In-call audio bridge benchmark (AudioHub::SetCallPeer): `pairs` pairs of
-// bridged audio devices on one real hub, every side speaking 20 ms Opus
-// packets into its microphone as a viewer's browser does. Measures
+// In-call audio benchmark. Measures
 //
-//   - latency: a click written into A's microphone until the first block of
-//     B's output that carries it (mix listener), over `clicks` clicks, with
-//     the anchor of the same click into A's microphone until A's own guest
-//     capture side takes it from the FIFO (the microphone path without a
-//     call; MicIngress::buffered_frames drops to zero);
-//   - the hub thread's CPU per bridged call with every pair talking.
+//   - device-host layout (each instance's sound card in its own process, the
+//     call carried by a CallLink socket pair, AudioHub::SetCallLink): A's
+//     hub in this process, B's hub in a forked child with its own clock; a
+//     click written into A's microphone until the child's mix listener of
+//     B's output hears it (CLOCK_MONOTONIC is the same in both processes);
+//   - one hub (AudioHub::SetCallPeer, both sound cards in one process as in
+//     the former in-daemon layout): `pairs` pairs of bridged devices, the
+//     same click at A0 until B0's output carries it;
+//   - the anchor of both, same run: the same click into A's microphone
+//     until A's own guest capture side takes it from the FIFO (the
+//     microphone path without a call; MicIngress::buffered_frames drops);
+//   - CPU: A's hub thread with its link talking both ways, and the one hub's
+//     thread with every pair talking.
 //
 // Usage: vmi_call_audio_bench [pairs] [clicks]. Prints JSON lines.
 #include <opus/opus.h>
@@ -24,8 +29,14 @@
 
 #include <future>
 
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "base/temp_dir.h"
 #include "devices/audio/audio_hub.h"
+#include "devices/audio/call_link.h"
 
 using namespace std::chrono_literals;
 using vmi::audio::AudioDevice;
@@ -99,6 +110,37 @@ double ThreadCpuMs(pid_t tid) {
   return (utime + stime) * 1000.0 / sysconf(_SC_CLK_TCK);
 }
 
+int64_t NowNs() { return std::chrono::steady_clock::now().time_since_epoch().count(); }
+
+// B's device host: its own hub and sound card, linked to A by `link`. Writes
+// the steady-clock time of each sound onset at B's output (the first loud
+// block after 100 ms of quiet) to `report`; exits when `quit` hangs up.
+[[noreturn]] void RunPeer(int link, int report, int quit) {
+  {
+    auto dir = vmi::TempDir::MustCreate("vmi-call-audio-b");
+    HubThread hub;
+    int quiet = 0;
+    hub.Call([&] {
+      (void)hub.hub().AddDevice("b", dir.path());
+      uint64_t l = hub.hub().AddMixListener([&](const float* x, size_t n, int64_t) {
+        bool loud = false;
+        for (size_t k = 0; k < 2 * n && !loud; ++k) loud = std::fabs(x[k]) > 0.05f;
+        if (loud && quiet >= 20) {
+          int64_t t = NowNs();
+          (void)!write(report, &t, sizeof t);
+        }
+        quiet = loud ? 0 : quiet + 1;
+      });
+      hub.hub().SetMixInput(l, "b", 1.0f, false);
+      hub.hub().SetCallLink("b", std::make_unique<vmi::audio::CallLink>(vmi::UniqueFd(link), "a"));
+    });
+    char c;
+    while (read(quit, &c, 1) > 0) {
+    }
+  }
+  _exit(0);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -107,6 +149,82 @@ int main(int argc, char** argv) {
   int err;
   OpusEncoder* enc = opus_encoder_create(48000, 1, OPUS_APPLICATION_VOIP, &err);
   Packet silence = Encode(enc, 0.0f), click = Encode(enc, 0.8f);
+
+  // The device-host layout first, before this process has threads (fork).
+  int link[2], report[2], quit[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, link) != 0 || pipe(report) != 0 ||
+      pipe(quit) != 0)
+    return 1;
+  pid_t peer = fork();
+  if (peer == 0) {
+    close(link[0]);
+    close(report[0]);
+    close(quit[1]);
+    RunPeer(link[1], report[1], quit[0]);
+  }
+  close(link[1]);
+  close(report[1]);
+  close(quit[0]);
+  {
+    auto dir = vmi::TempDir::MustCreate("vmi-call-audio-a");
+    HubThread hub;
+    AudioDevice* a = nullptr;
+    pid_t tid = 0;
+    hub.Call([&] {
+      tid = static_cast<pid_t>(gettid());
+      a = *hub.hub().AddDevice("a", dir.path());
+      hub.hub().SetCallLink("a", std::make_unique<vmi::audio::CallLink>(vmi::UniqueFd(link[0]), "b"));
+    });
+    std::vector<double> linked, anchor;
+    for (int c = 0; c < clicks; ++c) {
+      for (int k = 0; k < 10; ++k) {  // 200 ms of silence between clicks
+        (void)a->microphone().Feed(silence.bytes);
+        std::this_thread::sleep_for(20ms);
+      }
+      int64_t t0 = NowNs();
+      (void)a->microphone().Feed(click.bytes);
+      // The anchor from the same click: the first of its four blocks leaves
+      // A's FIFO (the hub drains it for the link as it would for A's guest).
+      while (a->microphone().buffered_frames() > 960 - 240 && NowNs() - t0 < 500000000)
+        std::this_thread::sleep_for(50us);
+      anchor.push_back((NowNs() - t0) / 1e6);
+      pollfd p{report[0], POLLIN, 0};
+      if (poll(&p, 1, 500) == 1) {
+        int64_t heard = 0;
+        if (read(report[0], &heard, sizeof heard) == sizeof heard) linked.push_back((heard - t0) / 1e6);
+      }
+    }
+    // CPU of A's hub thread while both sides talk for 5 s (B's microphone is
+    // silent in the child; A's is fed here).
+    Packet talk = Encode(enc, 0.3f);
+    double cpu0 = ThreadCpuMs(tid);
+    auto start = std::chrono::steady_clock::now(), next = start;
+    while (std::chrono::steady_clock::now() - start < 5s) {
+      (void)a->microphone().Feed(talk.bytes);
+      next += 20ms;
+      std::this_thread::sleep_until(next);
+    }
+    double wall = Ms(std::chrono::steady_clock::now() - start);
+    double cpu = ThreadCpuMs(tid) - cpu0;
+    vmi::audio::CallLink::Stats st;
+    hub.Call([&] {
+      if (auto* l = hub.hub().call_link("a")) st = l->stats();
+    });
+    printf("%s\n",
+           nlohmann::json{{"bench", "call_audio_latency_device_hosts"}, {"clicks", clicks},
+                          {"heard", linked.size()},
+                          {"mic_to_peer_output", Percentiles(linked)},
+                          {"anchor_mic_to_own_capture", Percentiles(anchor)},
+                          {"hub_cpu_percent_one_call", 100.0 * cpu / wall},
+                          {"link", {{"sent", st.sent}, {"received", st.received}, {"played", st.played},
+                                    {"late", st.late}, {"dropped", st.dropped}}},
+                          {"block_ms", vmi::audio::kBlockUs / 1000.0}}
+               .dump()
+               .c_str());
+  }
+  close(quit[1]);
+  waitpid(peer, nullptr, 0);
+  close(report[0]);
 
   std::vector<vmi::TempDir> dirs;
   for (int i = 0; i < 2 * pairs; ++i) dirs.push_back(vmi::TempDir::MustCreate("vmi-call-audio"));
@@ -157,7 +275,7 @@ int main(int argc, char** argv) {
     for (int i = 0; i < pairs; ++i) hub.hub().SetCallPeer("d" + std::to_string(2 * i), "d" + std::to_string(2 * i + 1));
   });
   auto bridged = measure(true);
-  printf("%s\n", nlohmann::json{{"bench", "call_audio_latency"}, {"clicks", clicks},
+  printf("%s\n", nlohmann::json{{"bench", "call_audio_latency_one_hub"}, {"clicks", clicks},
                                 {"mic_to_peer_output", Percentiles(bridged)},
                                 {"anchor_mic_to_own_capture", Percentiles(anchor)},
                                 {"block_ms", vmi::audio::kBlockUs / 1000.0}}

@@ -207,6 +207,14 @@ Result<void> RunDaemon(DaemonOptions o) {
       VMI_TRY_CTX(live::DeviceHosts::Create(*manager, std::move(dho)), "device hosts");
   services.device_hosts = device_hosts.get();
   live::AddDeviceHostMetrics(mgmt->metrics(), *device_hosts, &viewer_limits);
+  // Calls between instances link their device hosts' sound cards; the
+  // device hosts link them again after one of them is restarted.
+  live::DeviceHosts* hosts = device_hosts.get();
+  call_audio.SetBridge({[hosts](const std::string& a, const std::string& b) {
+                          if (auto r = hosts->LinkCall(a, b); !r.ok())
+                            VMI_ILOG(WARN, a) << "in-call audio: " << r.error().ToString();
+                        },
+                        [hosts](const std::string& id) { hosts->EndCall(id); }});
 #endif
   api::Router router;
   RegisterNodeApi(router, services);
@@ -250,7 +258,8 @@ Result<void> RunDaemon(DaemonOptions o) {
   server->Stop();
   if (metrics_server) metrics_server->Stop();
 #ifdef VMI_HAVE_LIVE
-  device_hosts.reset();  // its crash events go to `events`; the hosts keep running
+  call_audio.ClearBridge();  // the phone service's events may still come
+  device_hosts.reset();      // its crash events go to `events`; the hosts keep running
 #endif
   phone_service.reset();  // before the event stream it publishes to
   events.reset();

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <regex>
@@ -86,6 +87,30 @@ class TelephonyTest : public ::testing::Test {
                   << out;
     return out;
   }
+  // An instance's device host log (its sound card logs its call links).
+  static std::string DevhostLog(const std::string& instance) {
+    auto log = ReadFile(node_->dir() + "/data/instances/" + Id(instance) + "/devhost.log");
+    return log.ok() ? *log : std::string();
+  }
+  static std::string Id(const std::string& instance) {
+    static std::map<std::string, std::string> ids;
+    auto& id = ids[instance];
+    if (id.empty()) id = VmiJson({"inspect", instance}).value("id", "");
+    return id;
+  }
+  // Waits until `instance`'s device host log has `text` at least `count` times.
+  static bool WaitForLog(const std::string& instance, const std::string& text, int count = 1) {
+    for (int i = 0; i < 300; ++i) {
+      std::string log = DevhostLog(instance);
+      int n = 0;
+      for (size_t at = log.find(text); at != std::string::npos; at = log.find(text, at + 1)) ++n;
+      if (n >= count) return true;
+      std::this_thread::sleep_for(50ms);
+    }
+    ADD_FAILURE() << instance << "'s devhost.log never had " << count << "x '" << text << "':\n"
+                  << DevhostLog(instance);
+    return false;
+  }
   static std::string Number(const std::string& instance) {
     return VmiJson({"phone", instance}).value("number", "");
   }
@@ -162,17 +187,39 @@ TEST_F(TelephonyTest, ACallsBWhoAnswersThenHangsUp) {
   WaitFor("tel-b", "mmcli -m any -o " + b_call, "state: active");
   WaitFor("tel-a", "mmcli -m any -o " + a_call, "state: active", 30s);
   EXPECT_EQ(VmiJson({"call", "tel-a"})[0]["state"], "active");
-  // The two sound cards are in in-call mode (their bridge itself is tested
-  // by the audio suite's CallBridge tests).
+  // The two sound cards are in in-call mode: each instance's device host
+  // has a link to the other's (what a link carries is tested by the audio
+  // suite's CallLink tests).
   auto log = ReadFile(node_->dir() + "/daemon.log");
   ASSERT_TRUE(log.ok());
   EXPECT_NE(log->find("in-call audio with"), std::string::npos);
+  const std::string id_a = Id("tel-a"), id_b = Id("tel-b");
+  WaitForLog("tel-a", "call link with " + id_b + " up");
+  WaitForLog("tel-b", "call link with " + id_a + " up");
+  // A's device host crashes mid-call: B's link sees its far end go, the
+  // daemon restarts A's device host and links the two again.
+  auto pid = ReadFile(node_->dir() + "/data/instances/" + id_a + "/devhost.pid");
+  ASSERT_TRUE(pid.ok());
+  ASSERT_EQ(kill(std::stoi(*pid), SIGKILL), 0);
+  WaitForLog("tel-b", "ended (the far end hung up)");
+  WaitForLog("tel-b", "call link with " + id_a + " up", 2);
+  WaitForLog("tel-a", "call link with " + id_b + " up", 2);
 
   EXPECT_NE(Sh("tel-b", "mmcli -m any -o " + b_call + " --hangup").find("successfully"),
             std::string::npos);
   WaitFor("tel-a", "mmcli -m any -o " + a_call, "state: terminated", 30s);
   WaitFor("tel-b", "mmcli -m any -o " + b_call, "state: terminated", 30s);
   EXPECT_TRUE(VmiJson({"call", "tel-a"}).empty());
+  // The hang-up ended both links; blocks went both ways while they were up.
+  for (const char* side : {"tel-a", "tel-b"}) {
+    ASSERT_TRUE(WaitForLog(side, "ended (hung up here)"));
+    std::smatch counts;
+    std::string l = DevhostLog(side);
+    ASSERT_TRUE(std::regex_search(l, counts, std::regex("ended \\(hung up here\\): ([0-9]+) blocks sent, ([0-9]+) received")))
+        << l;
+    EXPECT_GT(std::stoul(counts[1].str()), 10u) << side;
+    EXPECT_GT(std::stoul(counts[2].str()), 10u) << side;
+  }
 
   auto st = events->WaitOrKill(20s);
   ASSERT_TRUE(st.ok());

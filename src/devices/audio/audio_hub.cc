@@ -108,6 +108,36 @@ std::string AudioHub::call_peer(const std::string& instance) const {
   return it == call_peers_.end() ? std::string() : it->second;
 }
 
+namespace {
+
+void LogLinkEnd(const std::string& instance, const CallLink& l, const std::string& why) {
+  const auto& s = l.stats();
+  VMI_ILOG(INFO, instance) << "call link with " << l.peer() << " ended (" << why << "): "
+                           << s.sent << " blocks sent, " << s.received << " received, "
+                           << s.played << " played, " << s.late << " ticks late, "
+                           << s.dropped << " dropped";
+}
+
+}  // namespace
+
+void AudioHub::SetCallLink(const std::string& instance, std::unique_ptr<CallLink> link) {
+  EndCallLink(instance);
+  VMI_ILOG(INFO, instance) << "call link with " << link->peer() << " up";
+  call_links_[instance] = std::move(link);
+}
+
+void AudioHub::EndCallLink(const std::string& instance) {
+  auto it = call_links_.find(instance);
+  if (it == call_links_.end()) return;
+  LogLinkEnd(instance, *it->second, "hung up here");
+  call_links_.erase(it);
+}
+
+const CallLink* AudioHub::call_link(const std::string& instance) const {
+  auto it = call_links_.find(instance);
+  return it == call_links_.end() ? nullptr : it->second.get();
+}
+
 void AudioHub::TickAll(int64_t ts) {
   // In-call: every bridged device's microphone block first, so its peer's
   // output carries it in this same block.
@@ -115,6 +145,19 @@ void AudioHub::TickAll(int64_t ts) {
   for (auto& [name, peer] : call_peers_) {
     auto d = devices_.find(peer);
     if (d != devices_.end()) call_in[name] = d->second->PullMicrophone();
+  }
+  // A peer in another process: this block's microphone goes out, the block
+  // the peer sent last comes in.
+  for (auto it = call_links_.begin(); it != call_links_.end();) {
+    auto d = devices_.find(it->first);
+    const float* in = it->second->Exchange(d == devices_.end() ? nullptr : d->second->PullMicrophone());
+    if (it->second->closed()) {
+      LogLinkEnd(it->first, *it->second, it->second->close_reason());
+      it = call_links_.erase(it);
+      continue;
+    }
+    if (in) call_in[it->first] = in;
+    ++it;
   }
   // Which devices someone listens to through a mix (subscribers are
   // checked by the device itself).

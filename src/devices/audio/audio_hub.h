@@ -27,6 +27,7 @@
 #include "base/event_loop.h"
 #include "base/result.h"
 #include "devices/audio/audio_device.h"
+#include "devices/audio/call_link.h"
 
 namespace vmi::audio {
 
@@ -63,6 +64,16 @@ class AudioHub {
   void ClearCallPeer(const std::string& instance);
   std::string call_peer(const std::string& instance) const;
 
+  // In-call mode with a peer in another process (CallLink: each instance's
+  // device host has its own hub). Every block, `instance`'s microphone goes
+  // out on the link and what the peer sent is played at its output. One
+  // link per instance: a new one replaces the old. A link the far end hangs
+  // up is dropped at the next tick (and logged with its counts).
+  void SetCallLink(const std::string& instance, std::unique_ptr<CallLink> link);
+  // Ends the instance's link, if any (the far end sees it hang up).
+  void EndCallLink(const std::string& instance);
+  const CallLink* call_link(const std::string& instance) const;
+
   uint64_t ticks() const { return ticks_; }
 
  private:
@@ -84,6 +95,7 @@ class AudioHub {
   std::map<std::string, std::unique_ptr<AudioDevice>> devices_;
   std::map<uint64_t, Listener> listeners_;
   std::map<std::string, std::string> call_peers_;  // both directions
+  std::map<std::string, std::unique_ptr<CallLink>> call_links_;
   uint64_t next_listener_ = 1;
   int64_t t0_us_ = 0;       // CLOCK_MONOTONIC of tick 0
   int64_t to_unix_us_ = 0;  // CLOCK_REALTIME - CLOCK_MONOTONIC

@@ -121,6 +121,21 @@ double PeakFrequency(const std::vector<float>& x, int rate, double lo, double hi
   return best;
 }
 
+std::vector<float> StrongestWindow(const std::vector<float>& x, int rate, double freq) {
+  const size_t len = static_cast<size_t>(rate / 10), step = static_cast<size_t>(rate / 50);
+  std::vector<float> best;
+  double best_amp = -1;
+  for (size_t at = 0; at + len <= x.size(); at += step) {
+    std::vector<float> w(x.begin() + at, x.begin() + at + len);
+    double a = ToneAmplitude(w, rate, freq);
+    if (a > best_amp) {
+      best_amp = a;
+      best = std::move(w);
+    }
+  }
+  return best;
+}
+
 double Rms(const std::vector<float>& x) {
   double s = 0;
   for (float v : x) s += double{v} * v;

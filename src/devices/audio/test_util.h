@@ -53,6 +53,12 @@ double ToneAmplitude(const std::vector<float>& x, int rate, double freq);
 double PeakFrequency(const std::vector<float>& x, int rate, double lo, double hi,
                      double step = 1.0);
 double Rms(const std::vector<float>& x);
+// The 100 ms window (stepped by 20 ms) of `x` where the tone at `freq` is
+// strongest: a real-time test on a loaded machine loses a block now and
+// then (a late feeder, a late clock), and one gap in a window lowers the
+// tone's measured level; the clean stretch between gaps still shows the
+// path's true level and frequency. Empty if `x` is shorter than a window.
+std::vector<float> StrongestWindow(const std::vector<float>& x, int rate, double freq);
 
 // The asound.conf of the image with /opt/vmi/lib pointing at the build's
 // guest kit, written into dir; returns the environment for ALSA programs.

@@ -83,18 +83,21 @@ void AudioHost::SetSettings(const std::string& id, AudioSettings s) {
   }
 }
 
-void AudioHost::SetCallPeer(const std::string& a, const std::string& b) {
-  Call([&] { hub_->SetCallPeer(a, b); });
+void AudioHost::SetCallLink(const std::string& id, UniqueFd fd, const std::string& peer) {
+  auto link = std::make_unique<audio::CallLink>(std::move(fd), peer);
+  Call([&] { hub_->SetCallLink(id, std::move(link)); });
 }
 
-void AudioHost::ClearCallPeer(const std::string& id) {
-  Call([&] { hub_->ClearCallPeer(id); });
+void AudioHost::EndCallLink(const std::string& id) {
+  Call([&] { hub_->EndCallLink(id); });
 }
 
-std::string AudioHost::call_peer(const std::string& id) {
-  std::string peer;
-  Call([&] { peer = hub_->call_peer(id); });
-  return peer;
+AudioHost::CallState AudioHost::call_state(const std::string& id) {
+  CallState s;
+  Call([&] {
+    if (const auto* l = hub_->call_link(id)) s = {l->peer(), l->stats()};
+  });
+  return s;
 }
 
 audio::AudioDevice* AudioHost::device(const std::string& id) const {

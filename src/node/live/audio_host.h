@@ -67,12 +67,20 @@ class AudioHost {
   void SetMixInput(uint64_t listener, const std::string& id, float volume, bool muted);
   void RemoveMixListener(uint64_t listener);
 
-  // In-call audio between two instances (audio::AudioHub::SetCallPeer):
-  // the phone service sets it when a call between them becomes active and
-  // clears it when the call ends. Kept across a device's removal and re-add.
-  void SetCallPeer(const std::string& a, const std::string& b);
-  void ClearCallPeer(const std::string& id);
-  std::string call_peer(const std::string& id);
+  // In-call audio with an instance whose sound card is in another device
+  // host (audio::CallLink, AudioHub::SetCallLink): the daemon hands both
+  // device hosts one end of a socket pair while a call between them is up
+  // ("call" op) and ends it at hang-up ("call_end"). A link whose far end
+  // hangs up (the peer's device host died) is dropped by the hub; the
+  // daemon links the two again once it has restarted that device host.
+  void SetCallLink(const std::string& id, UniqueFd fd, const std::string& peer);
+  void EndCallLink(const std::string& id);
+  // The link's peer ("" if none) and counts.
+  struct CallState {
+    std::string peer;
+    audio::CallLink::Stats stats;
+  };
+  CallState call_state(const std::string& id);
 
   // For tests and diagnostics. device(): null if the instance has none;
   // valid until Remove().

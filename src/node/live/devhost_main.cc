@@ -270,12 +270,38 @@ class DeviceHost {
       audio_->SetSettings(id(), s);
       return devhost::OkReply({{"volume", s.volume}, {"muted", s.muted}});
     }
+    if (op == "call") {
+      // In-call audio: this instance's end of the socket pair the daemon
+      // made for the call; the peer's device host has the other end.
+      if (!audio_) return Error(ErrorCode::kUnavailable, "the instance has no sound card");
+      std::string peer = req.header.value("peer", "");
+      if (!req.fd || peer.empty())
+        return Error(ErrorCode::kInvalidArgument, "call needs a peer and its socket");
+      int type = 0;
+      socklen_t len = sizeof type;
+      if (getsockopt(req.fd.get(), SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_SEQPACKET)
+        return Error(ErrorCode::kInvalidArgument, "call socket is not SOCK_SEQPACKET");
+      audio_->SetCallLink(id(), std::move(req.fd), peer);
+      return devhost::OkReply();
+    }
+    if (op == "call_end") {
+      if (audio_) audio_->EndCallLink(id());
+      return devhost::OkReply();
+    }
     if (op == "stats") {
+      json call = nullptr;
+      if (audio_) {
+        auto c = audio_->call_state(id());
+        if (!c.peer.empty())
+          call = {{"peer", c.peer}, {"sent", c.stats.sent}, {"received", c.stats.received},
+                  {"played", c.stats.played}, {"late", c.stats.late}, {"dropped", c.stats.dropped}};
+      }
       auto s = live_->stats();
       const auto& v = s.video;
       return devhost::OkReply(
           {{"viewers", s.viewers},
            {"has_video", s.has_video},
+           {"call", call},
            {"video",
             {{"running", v.running}, {"captures", v.captures}, {"damaged", v.damaged},
              {"h264_frames", v.h264_frames}, {"h264_keyframes", v.h264_keyframes},

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -64,6 +65,7 @@ struct DeviceHosts::Core {
   mutable std::mutex mu;  // guards `hosts` membership, pid, restarts and `settings`
   std::map<std::string, std::unique_ptr<Host>> hosts;
   std::map<std::string, AudioSettings> settings;
+  std::map<std::string, std::string> calls;  // in-call audio, both directions; guarded by mu
   // Viewers' leases by fd, with what each holds (HoldWhileOpen); loop only.
   std::map<int, std::pair<UniqueFd, std::shared_ptr<void>>> leases;
   bool closing = false;  // guarded by mu
@@ -76,6 +78,68 @@ struct DeviceHosts::Core {
     return dev.substr(0, dev.rfind('/'));
   }
   std::string SocketPath(const std::string& id) const { return InstanceDir(id) + "/devhost.sock"; }
+
+  // One request to a running instance's device host (DeviceHosts::Call).
+  Result<devhost::Message> Call(const std::string& id, const devhost::Message& request,
+                                std::chrono::milliseconds timeout, bool wait_ready) {
+    auto deadline = std::chrono::steady_clock::now() + kReadyWait;
+    for (;;) {
+      {
+        std::lock_guard lock(mu);
+        if (!hosts.count(id))
+          return Error(ErrorCode::kFailedPrecondition, "instance " + id + " is not running");
+      }
+      auto r = devhost::Call(SocketPath(id), request, timeout);
+      // Not listening (yet, or again): a device host being (re)started.
+      bool starting = !r.ok() && r.error().code() == ErrorCode::kUnavailable &&
+                      (r.error().err_no() == ENOENT || r.error().err_no() == ECONNREFUSED);
+      if (!starting || !wait_ready || std::chrono::steady_clock::now() > deadline) return r;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+
+  // Gives the two device hosts the ends of a new socket pair. If the second
+  // refuses, the first one's link sees its far end close and drops it.
+  Result<void> Link(const std::string& a, const std::string& b, bool wait_ready) {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+      return Error::FromErrno("call socket pair");
+    devhost::Message ra = devhost::Request("call", {{"peer", b}});
+    ra.fd = UniqueFd(sv[0]);
+    devhost::Message rb = devhost::Request("call", {{"peer", a}});
+    rb.fd = UniqueFd(sv[1]);
+    auto timeout = std::chrono::milliseconds(wait_ready ? 3000 : 500);
+    VMI_TRY_CTX(Call(a, ra, timeout, wait_ready), "link " + a + "'s call audio");
+    VMI_TRY_CTX(Call(b, rb, timeout, wait_ready), "link " + b + "'s call audio");
+    return Ok();
+  }
+
+  // After `id`'s device host was started again: links it to its call peer
+  // again once it listens. Runs on the loop; retried every 50 ms (each try
+  // a non-waiting call) for as long as the call lasts and both run, up to
+  // kReadyWait.
+  void Relink(const std::string& id, int tries = 0) {
+    std::string peer;
+    {
+      std::lock_guard lock(mu);
+      auto it = calls.find(id);
+      if (it == calls.end() || !hosts.count(id) || !hosts.count(it->second)) return;
+      peer = it->second;
+    }
+    auto r = Link(id, peer, /*wait_ready=*/false);
+    if (r.ok()) {
+      VMI_ILOG(INFO, id) << "call audio with " << peer << " linked again";
+      return;
+    }
+    if (tries * 50 >= std::chrono::duration_cast<std::chrono::milliseconds>(kReadyWait).count()) {
+      VMI_ILOG(WARN, id) << "call audio with " << peer << " not linked again: "
+                         << r.error().ToString();
+      return;
+    }
+    auto t = loop->AddTimer(std::chrono::milliseconds(50),
+                            [this, id, tries] { Relink(id, tries + 1); });
+    if (!t.ok()) VMI_ILOG(WARN, id) << "call audio relink: " << t.error().ToString();
+  }
 
   // Runs fn on the loop thread and waits for it.
   void OnLoop(const std::function<void()>& fn) {
@@ -127,6 +191,7 @@ struct DeviceHosts::Core {
       Watch(*raw);
     } else {
       Spawn(*raw);
+      if (raw->pid) Relink(id);  // a call that was up when the instance stopped
     }
   }
 
@@ -232,6 +297,7 @@ struct DeviceHosts::Core {
       if (options.on_event)
         options.on_event(host.record,
                          {{"event", "restarted"}, {"pid", host.pid}, {"restarts", host.restarts}});
+      Relink(id);
     });
     if (t.ok()) h.restart_timer = *t;
   }
@@ -335,20 +401,51 @@ Result<InstanceRecord> DeviceHosts::Find(const std::string& key) const {
 Result<devhost::Message> DeviceHosts::Call(const std::string& id, const devhost::Message& request,
                                            std::chrono::milliseconds timeout,
                                            bool wait_ready) {
-  auto deadline = std::chrono::steady_clock::now() + kReadyWait;
-  for (;;) {
-    {
-      std::lock_guard lock(core_->mu);
-      if (!core_->hosts.count(id))
-        return Error(ErrorCode::kFailedPrecondition, "instance " + id + " is not running");
+  return core_->Call(id, request, timeout, wait_ready);
+}
+
+Result<void> DeviceHosts::LinkCall(const std::string& a, const std::string& b) {
+  if (a == b) return Error(ErrorCode::kInvalidArgument, "a call with oneself");
+  {
+    std::lock_guard lock(core_->mu);
+    // Both sides report the call active: the second report finds it linked
+    // (a device host restarted since is linked again by Relink).
+    if (auto it = core_->calls.find(a); it != core_->calls.end() && it->second == b) return Ok();
+    for (const auto& id : {a, b}) {
+      auto it = core_->calls.find(id);
+      if (it == core_->calls.end()) continue;
+      core_->calls.erase(it->second);
+      core_->calls.erase(it);
     }
-    auto r = devhost::Call(core_->SocketPath(id), request, timeout);
-    // Not listening (yet, or again): a device host being (re)started.
-    bool starting = !r.ok() && r.error().code() == ErrorCode::kUnavailable &&
-                    (r.error().err_no() == ENOENT || r.error().err_no() == ECONNREFUSED);
-    if (!starting || !wait_ready || std::chrono::steady_clock::now() > deadline) return r;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    core_->calls[a] = b;
+    core_->calls[b] = a;
   }
+  return core_->Link(a, b, /*wait_ready=*/true);
+}
+
+void DeviceHosts::EndCall(const std::string& id) {
+  std::string peer;
+  {
+    std::lock_guard lock(core_->mu);
+    auto it = core_->calls.find(id);
+    if (it == core_->calls.end()) return;
+    peer = it->second;
+    core_->calls.erase(peer);
+    core_->calls.erase(it);
+  }
+  // Each side is told (either may be down); a side that is not running has
+  // no link to end.
+  for (const auto& side : {id, peer}) {
+    auto r = core_->Call(side, devhost::Request("call_end"), std::chrono::seconds(2), false);
+    if (!r.ok() && r.error().code() != ErrorCode::kFailedPrecondition)
+      VMI_ILOG(WARN, side) << "end call audio: " << r.error().ToString();
+  }
+}
+
+std::string DeviceHosts::call_peer(const std::string& id) const {
+  std::lock_guard lock(core_->mu);
+  auto it = core_->calls.find(id);
+  return it == core_->calls.end() ? std::string() : it->second;
 }
 
 void DeviceHosts::HoldWhileOpen(UniqueFd lease, std::shared_ptr<void> hold) {

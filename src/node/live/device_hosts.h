@@ -65,6 +65,19 @@ class DeviceHosts {
                                 std::chrono::milliseconds timeout = std::chrono::seconds(10),
                                 bool wait_ready = true);
 
+  // In-call audio between two running instances (node/call_audio.h): both
+  // device hosts get one end of a new socket pair ("call" op) and each plays
+  // the other's microphone (audio::CallLink). The pair is remembered until
+  // EndCall: when either device host is restarted (or the instance is
+  // started again) the two are linked again, so the call's sound survives
+  // a device host crash. Linking a pair already linked does nothing; a new
+  // peer replaces the old one.
+  Result<void> LinkCall(const std::string& a, const std::string& b);
+  // Ends the call of `id` (and its peer's side), if any.
+  void EndCall(const std::string& id);
+  // The instance's call peer ("" if none), as remembered here.
+  std::string call_peer(const std::string& id) const;
+
   // Keeps `hold` until the peer of `lease` hangs up: a viewer's lease from
   // its device host (the "viewer" reply), which ends when the viewer leaves
   // or the device host dies. A viewer cap's ticket rides on it. Leases are
