@@ -118,8 +118,8 @@ int64_t NowNs() { return std::chrono::steady_clock::now().time_since_epoch().cou
 [[noreturn]] void RunPeer(int link, int report, int quit) {
   {
     auto dir = vmi::TempDir::MustCreate("vmi-call-audio-b");
+    int quiet = 0;  // before the hub, whose thread uses it
     HubThread hub;
-    int quiet = 0;
     hub.Call([&] {
       (void)hub.hub().AddDevice("b", dir.path());
       uint64_t l = hub.hub().AddMixListener([&](const float* x, size_t n, int64_t) {

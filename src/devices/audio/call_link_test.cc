@@ -65,10 +65,11 @@ std::vector<float> Steady(const std::vector<float>& x) {
 // One device host's sound card: its own hub and one device, heard by a mix
 // listener.
 struct Side {
+  // Declared so that the hub (whose thread calls the listener) goes first.
   TempDir dir;
+  Heard heard;
   HubThread hub;
   AudioDevice* dev = nullptr;
-  Heard heard;
   explicit Side(const std::string& id) {
     hub.Call([&] {
       dev = *hub.hub().AddDevice(id, dir.path());
