@@ -160,6 +160,11 @@ Result<void> ViewerSession::Handle(const ClientMessage& m) {
     SendControlState();
     return Ok();
   }
+  // Microphone audio may come before HELLO (no channel yet).
+  if (auto* a = std::get_if<AudioMsg>(&m)) {
+    if (options_.on_audio) options_.on_audio(a->data);
+    return Ok();
+  }
   if (auto* pv = std::get_if<PreviewMsg>(&m)) {
     auto want = pv->on ? video::Codec::kH264Preview : video::Codec::kH264;
     if (channel_->codec() == video::Codec::kJpeg || channel_->codec() == want) return Ok();
@@ -242,10 +247,6 @@ Result<void> ViewerSession::Handle(const ClientMessage& m) {
     last_keyframe_request_us_ = now;
     channel_->RequestKeyframe();
     pipeline_->Wake();
-    return Ok();
-  }
-  if (auto* a = std::get_if<AudioMsg>(&m)) {
-    if (options_.on_audio) options_.on_audio(a->data);
     return Ok();
   }
   return Ok();
