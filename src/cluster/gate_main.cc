@@ -32,6 +32,7 @@
 #include "api/http/server.h"
 #include "api/json_reader.h"
 #include "base/log.h"
+#include "base/stop_signals.h"
 #include "devices/host/control_client.h"
 
 namespace vmi::cluster {
@@ -144,12 +145,7 @@ void Register(api::Router& router, const Args& a, const std::string& sock) {
 }
 
 Result<void> Run(const Args& a) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  BlockStopSignals();
   const std::string sock = a.devdir + "/devhost.sock";
   api::Router router;
   Register(router, a, sock);
@@ -170,8 +166,7 @@ Result<void> Run(const Args& a) {
   auto server = VMI_TRY_CTX(api::Server::Start(so, router), "gate");
   std::cout << "vmi-gate for " << a.id << " listening on " << a.host << ":" << server->tcp_port()
             << std::endl;
-  int sig = 0;
-  sigwait(&set, &sig);
+  (void)WaitForStopSignal();
   server->Stop();
   return Ok();
 }

@@ -16,6 +16,7 @@
 #include "apps/app_service.h"
 #include "base/file.h"
 #include "base/log.h"
+#include "base/stop_signals.h"
 #include "node/access.h"
 #include "node/api_routes.h"
 #include "node/image_catalog.h"
@@ -47,26 +48,11 @@ std::string ExeDir() {
   return p.substr(0, p.rfind('/'));
 }
 
-Result<int> WaitForSignal() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  int sig = 0;
-  if (sigwait(&set, &sig) != 0) return Error::FromErrno("sigwait");
-  return sig;
-}
-
 }  // namespace
 
 Result<void> RunDaemon(DaemonOptions o) {
   // Block the stop signals in every thread; the main thread waits for them.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  BlockStopSignals();
 
   if (geteuid() != 0)
     return Error(ErrorCode::kPermissionDenied,
@@ -253,7 +239,7 @@ Result<void> RunDaemon(DaemonOptions o) {
                 << "  (shown once: write it down, or change it in the console)\n";
   }
   std::cout << std::flush;
-  auto sig = VMI_TRY(WaitForSignal());
+  auto sig = VMI_TRY(WaitForStopSignal());
   VMI_LOG(INFO) << "signal " << sig << ": stopping the daemon; instances keep running";
   server->Stop();
   if (metrics_server) metrics_server->Stop();

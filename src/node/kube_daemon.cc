@@ -12,6 +12,7 @@
 #include "base/file.h"
 #include "base/log.h"
 #include "base/secret.h"
+#include "base/stop_signals.h"
 #include "cluster/controller.h"
 #include "node/kube_ledger.h"
 #include "node/kube_phones.h"
@@ -49,12 +50,7 @@ void AddControllerMetrics(api::MetricsRegistry& metrics, const cluster::Controll
 }  // namespace
 
 Result<void> RunKubernetesDaemon(DaemonOptions o) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  BlockStopSignals();
 
   if (o.database.rfind("postgresql://", 0) != 0 && o.database.rfind("postgres://", 0) != 0)
     return Error(ErrorCode::kInvalidArgument,
@@ -155,8 +151,7 @@ Result<void> RunKubernetesDaemon(DaemonOptions o) {
                 << "\n  (shown once: write it down, or change it in the console)\n";
   }
   std::cout << std::flush;
-  int sig = 0;
-  if (sigwait(&set, &sig) != 0) return Error::FromErrno("sigwait");
+  int sig = VMI_TRY(WaitForStopSignal());
   VMI_LOG(INFO) << "signal " << sig << ": stopping the control plane";
   server->Stop();
   relays.reset();

@@ -35,6 +35,7 @@
 #include "api/http/server.h"
 #include "base/event_loop.h"
 #include "base/log.h"
+#include "base/stop_signals.h"
 #include "devices/host/control_message.h"
 #include "node/live/instance_live.h"
 #include "node/live/thumbnail.h"
@@ -321,12 +322,7 @@ class DeviceHost {
 };
 
 Result<void> Run(Args args) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);  // before any thread starts
-  signal(SIGPIPE, SIG_IGN);
+  sigset_t set = BlockStopSignals();  // before any thread starts
   UniqueFd sigfd(signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
   if (!sigfd) return Error::FromErrno("signalfd");
 
