@@ -20,47 +20,11 @@ namespace vmi::audio {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::Heard;
 using testing::HubThread;
+using testing::Speak;
+using testing::Steady;
 using testing::TempDir;
-
-struct Heard {
-  std::mutex mu;
-  std::vector<float> left;
-  void Add(const float* b, size_t frames) {
-    std::lock_guard lock(mu);
-    for (size_t i = 0; i < frames; ++i) left.push_back(b[2 * i]);
-  }
-  std::vector<float> Take() {
-    std::lock_guard lock(mu);
-    return std::exchange(left, {});
-  }
-};
-
-void Speak(AudioDevice* dev, double hz, double amplitude, int ms) {
-  int err;
-  OpusEncoder* enc = opus_encoder_create(48000, 1, OPUS_APPLICATION_VOIP, &err);
-  ASSERT_EQ(err, OPUS_OK);
-  std::vector<float> pcm(960);
-  uint8_t pkt[1500];
-  long n = 0;
-  auto next = std::chrono::steady_clock::now();
-  for (int t = 0; t < ms; t += 20) {
-    for (auto& v : pcm) v = static_cast<float>(amplitude * std::sin(2 * M_PI * hz * n++ / 48000.0));
-    int len = opus_encode_float(enc, pcm.data(), 960, pkt, sizeof pkt);
-    if (len > 0) (void)dev->microphone().Feed({pkt, size_t(len)});
-    next += 20ms;
-    std::this_thread::sleep_until(next);
-  }
-  opus_encoder_destroy(enc);
-}
-
-std::vector<float> Steady(const std::vector<float>& x) {
-  size_t start = 0;
-  while (start < x.size() && std::fabs(x[start]) < 1e-3) ++start;
-  start += 9600;  // 200 ms in, past the Opus encoder's start
-  if (start + 4800 > x.size()) return {};
-  return std::vector<float>(x.begin() + start, x.end());
-}
 
 // One device host's sound card: its own hub and one device, heard by a mix
 // listener.
@@ -110,17 +74,7 @@ TEST(CallLink, EachSidesMicrophoneIsHeardAtTheOtherProcesssOutputOnlyDuringTheCa
   Speak(a.dev, 660, 0.5, 600);
   other.join();
   std::this_thread::sleep_for(30ms);
-  auto heard_b = Steady(b.heard.Take()), heard_a = Steady(a.heard.Take());
-  ASSERT_FALSE(heard_b.empty());
-  ASSERT_FALSE(heard_a.empty());
-  auto at_b_660 = testing::StrongestWindow(heard_b, 48000, 660);
-  auto at_b_1000 = testing::StrongestWindow(heard_b, 48000, 1000);
-  auto at_a_1000 = testing::StrongestWindow(heard_a, 48000, 1000);
-  EXPECT_NEAR(testing::PeakFrequency(at_b_660, 48000, 100, 2000, 2), 660, 3);
-  EXPECT_NEAR(testing::ToneAmplitude(at_b_660, 48000, 660), 0.5, 0.1);
-  EXPECT_LT(testing::ToneAmplitude(at_b_1000, 48000, 1000), 0.02);  // not its own voice
-  EXPECT_NEAR(testing::PeakFrequency(at_a_1000, 48000, 100, 2000, 2), 1000, 3);
-  EXPECT_NEAR(testing::ToneAmplitude(at_a_1000, 48000, 1000), 0.3, 0.06);
+  testing::ExpectEachHearsTheOther(Steady(a.heard.Take()), Steady(b.heard.Take()));
   auto s = a.Stats("a");
   EXPECT_GT(s.sent, 100u);
   EXPECT_GT(s.played, 100u);

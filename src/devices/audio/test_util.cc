@@ -1,11 +1,14 @@
 #include "devices/audio/test_util.h"
 
 #include <gtest/gtest.h>
+#include <opus/opus.h>
 #include <stdlib.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <thread>
 
 #include "base/file.h"
 
@@ -153,6 +156,55 @@ std::vector<std::string> AlsaEnv(const std::string& dir, const std::string& devd
   EXPECT_TRUE(WriteFile(path, text).ok());
   return {"ALSA_CONFIG_PATH=/usr/share/alsa/alsa.conf:" + path, "VMI_DEVDIR=" + devdir,
           "HOME=" + dir};
+}
+
+void Heard::Add(const float* b, size_t frames) {
+  std::lock_guard lock(mu);
+  for (size_t i = 0; i < frames; ++i) left.push_back(b[2 * i]);
+}
+
+std::vector<float> Heard::Take() {
+  std::lock_guard lock(mu);
+  return std::exchange(left, {});
+}
+
+void Speak(AudioDevice* dev, double hz, double amplitude, int ms) {
+  int err;
+  OpusEncoder* enc = opus_encoder_create(48000, 1, OPUS_APPLICATION_VOIP, &err);
+  ASSERT_EQ(err, OPUS_OK);
+  std::vector<float> pcm(960);
+  uint8_t pkt[1500];
+  long n = 0;
+  auto next = std::chrono::steady_clock::now();
+  for (int t = 0; t < ms; t += 20) {
+    for (auto& v : pcm) v = static_cast<float>(amplitude * std::sin(2 * M_PI * hz * n++ / 48000.0));
+    int len = opus_encode_float(enc, pcm.data(), 960, pkt, sizeof pkt);
+    if (len > 0) (void)dev->microphone().Feed({pkt, size_t(len)});
+    next += std::chrono::milliseconds(20);
+    std::this_thread::sleep_until(next);
+  }
+  opus_encoder_destroy(enc);
+}
+
+std::vector<float> Steady(const std::vector<float>& x) {
+  size_t start = 0;
+  while (start < x.size() && std::fabs(x[start]) < 1e-3) ++start;
+  start += 9600;  // 200 ms in
+  if (start + 4800 > x.size()) return {};
+  return std::vector<float>(x.begin() + static_cast<std::ptrdiff_t>(start), x.end());
+}
+
+void ExpectEachHearsTheOther(const std::vector<float>& heard_a, const std::vector<float>& heard_b) {
+  ASSERT_FALSE(heard_b.empty());
+  ASSERT_FALSE(heard_a.empty());
+  auto at_b_660 = StrongestWindow(heard_b, 48000, 660);
+  auto at_b_1000 = StrongestWindow(heard_b, 48000, 1000);
+  auto at_a_1000 = StrongestWindow(heard_a, 48000, 1000);
+  EXPECT_NEAR(PeakFrequency(at_b_660, 48000, 100, 2000, 2), 660, 3);
+  EXPECT_NEAR(ToneAmplitude(at_b_660, 48000, 660), 0.5, 0.1);
+  EXPECT_LT(ToneAmplitude(at_b_1000, 48000, 1000), 0.02);  // not its own voice
+  EXPECT_NEAR(PeakFrequency(at_a_1000, 48000, 100, 2000, 2), 1000, 3);
+  EXPECT_NEAR(ToneAmplitude(at_a_1000, 48000, 1000), 0.3, 0.06);
 }
 
 }  // namespace vmi::audio::testing

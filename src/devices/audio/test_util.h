@@ -7,6 +7,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -59,6 +60,27 @@ double Rms(const std::vector<float>& x);
 // tone's measured level; the clean stretch between gaps still shows the
 // path's true level and frequency. Empty if `x` is shorter than a window.
 std::vector<float> StrongestWindow(const std::vector<float>& x, int rate, double freq);
+
+// What a mix listener heard: the left channel, appended from the hub's
+// thread, taken by the test's.
+struct Heard {
+  std::mutex mu;
+  std::vector<float> left;
+  void Add(const float* b, size_t frames);
+  std::vector<float> Take();
+};
+
+// Speaks a tone into `dev`'s microphone in 20 ms Opus packets, as a viewer's
+// browser sends them, paced in real time, for `ms`.
+void Speak(AudioDevice* dev, double hz, double amplitude, int ms);
+
+// What was heard from 200 ms after the first sound on (past the Opus
+// encoder's start); empty if that leaves less than 100 ms.
+std::vector<float> Steady(const std::vector<float>& x);
+
+// The checks of a call in which A spoke 660 Hz at 0.5 and B 1000 Hz at 0.3:
+// each hears the other's tone at its level, B does not hear itself.
+void ExpectEachHearsTheOther(const std::vector<float>& heard_a, const std::vector<float>& heard_b);
 
 // The asound.conf of the image with /opt/vmi/lib pointing at the build's
 // guest kit, written into dir; returns the environment for ALSA programs.
