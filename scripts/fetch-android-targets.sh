@@ -10,6 +10,8 @@
 #   <dest>/minitouch/minitouch      @devicefarmer/minitouch-prebuilt@1.3.2, x86_64 PIE
 #   <dest>/sodium/libsodium.so      react-native-libsodium@1.7.0 (libsodium 1.0.21), x86_64
 #   <dest>/sodium/arm64/libsodium.so  the same, arm64-v8a
+#   <dest>/sqlite/sqlite-ndk-native-driver.jar  cordova-sqlite-storage-dependencies@5.0.0:
+#                                   SQLite 3.40.0 with a JNI interface, lib/<abi>/ in the jar
 #
 # Usage: scripts/fetch-android-targets.sh [dest]
 #        scripts/fetch-android-targets.sh --dir   (prints the default dest)
@@ -41,6 +43,7 @@ pins=(
   "hermes-engine@0.11.0 be46cc8cfcdd8376472f4ecf0e4a2548bb3986525559b1580494afc40e20ec2c"
   "@devicefarmer/minitouch-prebuilt@1.3.2 f0e0a75e18a401c35588f0cb49f374d904e7db6942977059256e91bf18ec6623"
   "react-native-libsodium@1.7.0 b0abc7c815d907220a0142fab11b51d9637fe762b5f602741f65ba73919a5261"
+  "cordova-sqlite-storage-dependencies@5.0.0 dc00bae050c8350f434201094277b172029e833adf7030991fe6055982813174"
 )
 stamp="$(printf '%s\n' "${pins[@]}" | sha256sum | cut -d' ' -f1)"
 if [ -f "$dest/.complete" ] && [ "$(cat "$dest/.complete")" = "$stamp" ]; then
@@ -80,8 +83,9 @@ jsc_tgz=$(check 'jsc-android-294992.0.0.tgz' "${pins[0]#* }")
 hermes_tgz=$(check 'hermes-engine-0.11.0.tgz' "${pins[1]#* }")
 mt_tgz=$(check 'devicefarmer-minitouch-prebuilt-1.3.2.tgz' "${pins[2]#* }")
 sodium_tgz=$(check 'react-native-libsodium-1.7.0.tgz' "${pins[3]#* }")
+sqlite_tgz=$(check 'cordova-sqlite-storage-dependencies-5.0.0.tgz' "${pins[4]#* }")
 
-mkdir -p "$work/jsc" "$work/hermes" "$work/mt" "$work/sodium"
+mkdir -p "$work/jsc" "$work/hermes" "$work/mt" "$work/sodium" "$work/sqlite"
 tar -xzf "$jsc_tgz" -C "$work/jsc" package/dist/org/webkit/android-jsc-intl/r294992/android-jsc-intl-r294992.aar
 tar -xzf "$hermes_tgz" -C "$work/hermes" package/android/hermes-cppruntime-release.aar
 tar -xzf "$mt_tgz" -C "$work/mt" package/prebuilt/x86_64/bin/minitouch
@@ -90,9 +94,12 @@ tar -xzf "$mt_tgz" -C "$work/mt" package/prebuilt/x86_64/bin/minitouch
 tar -xzf "$sodium_tgz" -C "$work/sodium" package/libsodium/build.tgz
 tar --warning=no-unknown-keyword -xzf "$work/sodium/package/libsodium/build.tgz" -C "$work/sodium" \
   build/libsodium-android-westmere/lib/libsodium.so "build/libsodium-android-armv8-a+crypto/lib/libsodium.so"
+# The jar is kept whole: the tests load lib/<abi>/ straight from it, as
+# from an APK.
+tar -xzf "$sqlite_tgz" -C "$work/sqlite" package/libs/sqlite-ndk-native-driver.jar
 
-rm -rf "$dest/jsc" "$dest/hermes" "$dest/minitouch" "$dest/sodium"
-mkdir -p "$dest/jsc/arm64" "$dest/hermes" "$dest/minitouch" "$dest/sodium/arm64"
+rm -rf "$dest/jsc" "$dest/hermes" "$dest/minitouch" "$dest/sodium" "$dest/sqlite"
+mkdir -p "$dest/jsc/arm64" "$dest/hermes" "$dest/minitouch" "$dest/sodium/arm64" "$dest/sqlite"
 unzip -q -o -j "$work/jsc/package/dist/org/webkit/android-jsc-intl/r294992/android-jsc-intl-r294992.aar" \
   jni/x86_64/libjsc.so -d "$dest/jsc"
 unzip -q -o -j "$work/jsc/package/dist/org/webkit/android-jsc-intl/r294992/android-jsc-intl-r294992.aar" \
@@ -103,5 +110,6 @@ cp "$work/mt/package/prebuilt/x86_64/bin/minitouch" "$dest/minitouch/minitouch"
 chmod 0755 "$dest/minitouch/minitouch"
 cp "$work/sodium/build/libsodium-android-westmere/lib/libsodium.so" "$dest/sodium/libsodium.so"
 cp "$work/sodium/build/libsodium-android-armv8-a+crypto/lib/libsodium.so" "$dest/sodium/arm64/libsodium.so"
+cp "$work/sqlite/package/libs/sqlite-ndk-native-driver.jar" "$dest/sqlite/"
 echo "$stamp" > "$dest/.complete"
 echo "fetch-android-targets: unpacked into $dest"

@@ -64,10 +64,21 @@ BRIDGE_API void* bridge_jni_env(void);
 BRIDGE_API int bridge_jni_onload(void* handle);
 /* A class FindClass will find ("com/example/Foo"), created on first use. */
 BRIDGE_API void* bridge_jni_define_class(const char* name);
-/* The function RegisterNatives bound to name + JNI signature in `cls`, else
- * the library's exported Java_<class>_<name> (simple names, no overloads)
- * when `handle` is not NULL; NULL if neither exists. */
+/* The function RegisterNatives bound to name + JNI signature in `cls`, else,
+ * when `handle` is not NULL, the library's export under the JNI short name
+ * (Java_<class>_<name>) or long name (with the mangled argument types of
+ * `sig`); NULL if none exists. */
 BRIDGE_API void* bridge_jni_find_native(void* handle, void* cls, const char* name, const char* sig);
+/* A method of a class defined here, reached by GetMethodID/Call*Method (a
+ * constructor is "<init>" with a void result: NewObject runs it). `impl` is
+ * `jvalue (*)(JNIEnv* env, jobject self, const jvalue* args)`: `self` is the
+ * object (the class for static methods), `args` the arguments in signature
+ * order. Returns the jmethodID, NULL on bad arguments. */
+BRIDGE_API void* bridge_jni_define_method(void* cls, const char* name, const char* sig, int is_static, void* impl);
+/* A field ("result", "I") of a class defined here, reached by GetFieldID and
+ * Get/Set<Type>Field (GetStaticFieldID... when `is_static`). Returns the
+ * jfieldID, NULL on bad arguments. */
+BRIDGE_API void* bridge_jni_define_field(void* cls, const char* name, const char* sig, int is_static);
 
 /* libandroid.so's objects, made by the host program for bridged code (see
  * docs/bridge.md, "libandroid.so"). An AAssetManager* over the assets/ of an

@@ -148,13 +148,31 @@ extern "C" void* bridge_jni_find_native(void* handle, void* cls, const char* nam
     }
     Linker& l = Linker::Instance();
     if (handle == nullptr || !l.IsHandle(handle)) return nullptr;
-    // Java_<class with '/' as '_'>_<method>: the JNI short name (names with
-    // '_' or non-ASCII would need the _1/_0xxxx escapes; not handled).
-    std::string mangled = "Java_" + vmi::bridge::jni::ClassName(static_cast<jclass>(cls)) + "_" + name;
-    for (char& c : mangled) {
-      if (c == '/') c = '_';
+    // The JNI short name Java_<class>_<method>, then the long one with the
+    // argument signature appended (what overloaded natives export), as the
+    // Java VM looks them up.
+    auto* so = static_cast<SharedObject*>(handle);
+    const std::string class_name = vmi::bridge::jni::ClassName(static_cast<jclass>(cls));
+    if (uintptr_t a = l.Symbol(so, vmi::bridge::jni::NativeName(class_name, name, nullptr).c_str()); a != 0) {
+      return reinterpret_cast<void*>(a);
     }
-    return reinterpret_cast<void*>(l.Symbol(static_cast<SharedObject*>(handle), mangled.c_str()));
+    if (sig == nullptr) return nullptr;
+    return reinterpret_cast<void*>(l.Symbol(so, vmi::bridge::jni::NativeName(class_name, name, sig).c_str()));
+  });
+}
+
+extern "C" void* bridge_jni_define_method(void* cls, const char* name, const char* sig, int is_static, void* impl) {
+  return Guard<void*>(nullptr, [&]() -> void* {
+    if (cls == nullptr || name == nullptr || sig == nullptr || impl == nullptr) return nullptr;
+    return vmi::bridge::jni::DefineMethod(static_cast<jclass>(cls), name, sig, is_static != 0,
+                                          reinterpret_cast<vmi::bridge::jni::MethodImpl>(impl));
+  });
+}
+
+extern "C" void* bridge_jni_define_field(void* cls, const char* name, const char* sig, int is_static) {
+  return Guard<void*>(nullptr, [&]() -> void* {
+    if (cls == nullptr || name == nullptr || sig == nullptr || *sig == 0) return nullptr;
+    return vmi::bridge::jni::DefineField(static_cast<jclass>(cls), name, sig, is_static != 0);
   });
 }
 

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdarg>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -21,9 +22,18 @@ enum class Kind { kPlain, kClass, kString, kPrimitiveArray, kObjectArray, kByteB
 
 struct Method;
 
+// A field a class defined from C++ declares (DefineField); its values live
+// in each object's `fields` (static ones in the class object's).
+struct Field {
+  std::string name, sig;
+  bool is_static = false;
+  bool holds_object() const { return sig[0] == 'L' || sig[0] == '['; }
+};
+
 // Every jobject points at one of these (an empty _jobject base keeps the
 // pointer conversions trivial).
 struct Object : _jobject {
+  ~Object();
   Kind kind = Kind::kPlain;
   struct ClassObj* cls = nullptr;
   int refs = 1;
@@ -35,6 +45,7 @@ struct Object : _jobject {
   void* address = nullptr;           // kByteBuffer, kPeer
   jlong capacity = 0;                // kByteBuffer
   std::unique_ptr<Bitmap> bitmap;    // kBitmap
+  std::map<const Field*, jvalue> fields;  // objects held counted, released with this one
 };
 
 struct Method {
@@ -47,7 +58,15 @@ struct ClassObj : Object {
   std::string name;
   std::map<std::string, void*> natives;                    // name + sig
   std::map<std::string, std::unique_ptr<Method>> methods;  // name + sig
+  std::map<std::string, std::unique_ptr<Field>> field_decls;  // name + sig
 };
+
+Object::~Object() {
+  for (auto& [field, value] : fields) {
+    Object* held = static_cast<Object*>(static_cast<_jobject*>(value.l));
+    if (field->holds_object() && held != nullptr && held->kind != Kind::kClass && --held->refs == 0) delete held;
+  }
+}
 
 std::recursive_mutex g_mu;
 std::map<std::string, ClassObj*>& Classes() {
@@ -286,6 +305,102 @@ R Nv(JNIEnv* e, jobject o, jclass, jmethodID m, ...) {
   }
 }
 
+// --- fields and objects of classes defined from C++ ------------------------------
+jfieldID GetField(jclass c, const char* name, const char* sig, bool is_static) {
+  std::lock_guard<std::recursive_mutex> lock(g_mu);
+  auto it = C(c)->field_decls.find(std::string(name) + sig);
+  if (it == C(c)->field_decls.end() || it->second->is_static != is_static) {
+    Throw("java/lang/NoSuchFieldError", C(c)->name + "." + name + " " + sig);
+    return nullptr;
+  }
+  return reinterpret_cast<jfieldID>(it->second.get());
+}
+jfieldID GetFieldID(JNIEnv*, jclass c, const char* n, const char* s) { return GetField(c, n, s, false); }
+jfieldID GetStaticFieldID(JNIEnv*, jclass c, const char* n, const char* s) { return GetField(c, n, s, true); }
+
+// The value slot of `f` in `o` (a class object for static fields), or
+// nullptr with a pending exception.
+jvalue* Slot(jobject o, jfieldID f) {
+  if (o == nullptr || f == nullptr) {
+    Throw("java/lang/NullPointerException", o == nullptr ? "field access on null" : "null jfieldID");
+    return nullptr;
+  }
+  return &O(o)->fields[reinterpret_cast<const Field*>(f)];
+}
+template <typename R>
+jvalue Make(R v) {
+  jvalue j{};
+  if constexpr (std::is_same_v<R, jobject>) j.l = v;
+  else if constexpr (std::is_same_v<R, jboolean>) j.z = v;
+  else if constexpr (std::is_same_v<R, jbyte>) j.b = v;
+  else if constexpr (std::is_same_v<R, jchar>) j.c = v;
+  else if constexpr (std::is_same_v<R, jshort>) j.s = v;
+  else if constexpr (std::is_same_v<R, jint>) j.i = v;
+  else if constexpr (std::is_same_v<R, jlong>) j.j = v;
+  else if constexpr (std::is_same_v<R, jfloat>) j.f = v;
+  else j.d = v;
+  return j;
+}
+template <typename R>
+R GetValue(JNIEnv* e, jobject o, jfieldID f) {
+  std::lock_guard<std::recursive_mutex> lock(g_mu);
+  jvalue* slot = Slot(o, f);
+  if (slot == nullptr) return R{};
+  if constexpr (std::is_same_v<R, jobject>) return NewRef(e, slot->l);  // a new local reference
+  else return Conv<R>(*slot);
+}
+template <typename R>
+void SetValue(JNIEnv* e, jobject o, jfieldID f, R v) {
+  std::lock_guard<std::recursive_mutex> lock(g_mu);
+  jvalue* slot = Slot(o, f);
+  if (slot == nullptr) return;
+  if constexpr (std::is_same_v<R, jobject>) {
+    jobject old = slot->l;
+    slot->l = NewRef(e, v);
+    DeleteRef(e, old);
+  } else {
+    *slot = Make<R>(v);
+  }
+}
+
+jobject AllocObject(JNIEnv*, jclass c) {
+  if (c == nullptr) {
+    Throw("java/lang/NullPointerException", "AllocObject of a null class");
+    return nullptr;
+  }
+  auto* o = new Object();
+  o->cls = C(c);
+  return As<jobject>(o);
+}
+// NewObject: AllocObject, then the constructor (a "<init>" the host defined)
+// runs on it; when the constructor throws, the object is dropped.
+jobject Construct(JNIEnv* e, jclass c, jmethodID m, const jvalue* args) {
+  if (m == nullptr || reinterpret_cast<Method*>(m)->name != "<init>") {
+    Throw("java/lang/IllegalArgumentException", "NewObject needs a constructor's jmethodID");
+    return nullptr;
+  }
+  jobject o = AllocObject(e, c);
+  if (o == nullptr) return nullptr;
+  Invoke(e, o, m, args);
+  if (t_pending != nullptr) {
+    DeleteRef(e, o);
+    return nullptr;
+  }
+  return o;
+}
+jobject NewObjectA(JNIEnv* e, jclass c, jmethodID m, const jvalue* a) { return Construct(e, c, m, a); }
+jobject NewObjectV(JNIEnv* e, jclass c, jmethodID m, va_list ap) {
+  std::vector<jvalue> args = m != nullptr ? ArgsFromVa(reinterpret_cast<Method*>(m), ap) : std::vector<jvalue>{};
+  return Construct(e, c, m, args.data());
+}
+jobject NewObject(JNIEnv* e, jclass c, jmethodID m, ...) {
+  va_list ap;
+  va_start(ap, m);
+  jobject o = NewObjectV(e, c, m, ap);
+  va_end(ap);
+  return o;
+}
+
 // --- strings ---------------------------------------------------------------------------
 jstring NewStringUTF(JNIEnv*, const char* s) {
   auto* o = new Object();
@@ -458,6 +573,9 @@ jlong GetDirectBufferCapacity(JNIEnv*, jobject b) {
       VMI_JNI("CallNonvirtual" T "MethodV", NvV<R>), VMI_JNI("CallNonvirtual" T "MethodA", NvA<R>), \
       VMI_JNI("CallStatic" T "Method", Call<R>), VMI_JNI("CallStatic" T "MethodV", CallV<R>), \
       VMI_JNI("CallStatic" T "MethodA", CallA<R>)
+#define VMI_JNI_FIELDS(T, R)                                                                      \
+  VMI_JNI("Get" T "Field", GetValue<R>), VMI_JNI("Set" T "Field", SetValue<R>),                        \
+      VMI_JNI("GetStatic" T "Field", GetValue<R>), VMI_JNI("SetStatic" T "Field", SetValue<R>)
 #define VMI_JNI_ARRAYS(T, C)                                                                       \
   VMI_JNI("New" T "Array", NewArray<C>), VMI_JNI("Get" T "ArrayElements", GetElements),            \
       VMI_JNI("Release" T "ArrayElements", ReleaseElements), VMI_JNI("Get" T "ArrayRegion", GetRegion), \
@@ -505,6 +623,21 @@ const std::pair<const char*, void*> kImplemented[] = {
     VMI_JNI_CALLS("Float", jfloat),
     VMI_JNI_CALLS("Double", jdouble),
     VMI_JNI_CALLS("Void", void),
+    VMI_JNI("GetFieldID", GetFieldID),
+    VMI_JNI("GetStaticFieldID", GetStaticFieldID),
+    VMI_JNI_FIELDS("Object", jobject),
+    VMI_JNI_FIELDS("Boolean", jboolean),
+    VMI_JNI_FIELDS("Byte", jbyte),
+    VMI_JNI_FIELDS("Char", jchar),
+    VMI_JNI_FIELDS("Short", jshort),
+    VMI_JNI_FIELDS("Int", jint),
+    VMI_JNI_FIELDS("Long", jlong),
+    VMI_JNI_FIELDS("Float", jfloat),
+    VMI_JNI_FIELDS("Double", jdouble),
+    VMI_JNI("AllocObject", AllocObject),
+    VMI_JNI("NewObject", NewObject),
+    VMI_JNI("NewObjectV", NewObjectV),
+    VMI_JNI("NewObjectA", NewObjectA),
     VMI_JNI("NewString", NewString),
     VMI_JNI("GetStringLength", GetStringLength),
     VMI_JNI("GetStringChars", GetStringChars),
@@ -644,6 +777,18 @@ jmethodID DefineMethod(jclass cls, const char* name, const char* sig, bool is_st
   return id;
 }
 
+jfieldID DefineField(jclass cls, const char* name, const char* sig, bool is_static) {
+  std::lock_guard<std::recursive_mutex> lock(g_mu);
+  auto& slot = C(cls)->field_decls[std::string(name) + sig];
+  if (slot == nullptr) {
+    slot = std::make_unique<Field>();
+    slot->name = name;
+    slot->sig = sig;
+    slot->is_static = is_static;
+  }
+  return reinterpret_cast<jfieldID>(slot.get());
+}
+
 void* FindNative(jclass cls, const char* name, const char* sig) {
   std::lock_guard<std::recursive_mutex> lock(g_mu);
   auto it = C(cls)->natives.find(std::string(name) + sig);
@@ -651,6 +796,33 @@ void* FindNative(jclass cls, const char* name, const char* sig) {
 }
 
 std::string ClassName(jclass cls) { return C(cls)->name; }
+
+std::string NativeName(const std::string& class_name, const std::string& method, const char* sig) {
+  auto mangle = [](const std::string& utf8) {
+    std::string out;
+    for (char16_t u : ToUtf16(utf8)) {
+      if (u < 0x80 && isalnum(static_cast<int>(u))) out += static_cast<char>(u);
+      else if (u == '/') out += '_';
+      else if (u == '_') out += "_1";
+      else if (u == ';') out += "_2";
+      else if (u == '[') out += "_3";
+      else {
+        char hex[8];
+        snprintf(hex, sizeof hex, "_0%04x", static_cast<unsigned>(u));
+        out += hex;
+      }
+    }
+    return out;
+  };
+  std::string name = "Java_" + mangle(class_name) + "_" + mangle(method);
+  if (sig != nullptr) {
+    std::string args(sig);
+    size_t open = args.find('('), close = args.find(')');
+    args = open == std::string::npos || close == std::string::npos ? "" : args.substr(open + 1, close - open - 1);
+    name += "__" + mangle(args);
+  }
+  return name;
+}
 
 std::string PendingException(JNIEnv*) {
   if (t_pending == nullptr) return "";

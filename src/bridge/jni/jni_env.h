@@ -2,8 +2,9 @@
 // bytecode runs. A native object model backs what native code does with
 // JNI on its own: strings, primitive and object arrays, direct byte
 // buffers, local/global/weak references, exceptions, RegisterNatives, and
-// classes and methods the host program defines from C++ (DefineClass,
-// DefineMethod), which FindClass/GetMethodID/Call*Method then reach.
+// classes, methods and fields the host program defines from C++ (DefineClass,
+// DefineMethod, DefineField), which FindClass/GetMethodID/Call*Method,
+// GetFieldID/Get*Field/Set*Field and AllocObject/NewObject then reach.
 //
 // Every other JNI function logs "JNI call <Name> is not supported by the
 // bridge's JNIEnv" and leaves a pending java/lang/UnsupportedOperationException
@@ -38,8 +39,19 @@ jclass DefineClass(const char* name);
 // returned by Call<Type>Method*. `sig` is a JNI signature, "(ILjava/lang/String;)I".
 using MethodImpl = jvalue (*)(JNIEnv* env, jobject self, const jvalue* args);
 jmethodID DefineMethod(jclass cls, const char* name, const char* sig, bool is_static, MethodImpl impl);
+// A field of a class defined from C++ ("result", "I"); every object of the
+// class (the class itself when static) has it, zero/null until set. An
+// object held by a field is kept alive by it. A constructor is a method
+// named "<init>" returning void: NewObject allocates the object and runs it.
+jfieldID DefineField(jclass cls, const char* name, const char* sig, bool is_static);
 // The function RegisterNatives bound to name+sig in `cls`, or nullptr.
 void* FindNative(jclass cls, const char* name, const char* sig);
+// The exported name of a native method as the JNI specification mangles it:
+// Java_<class>_<method> (the short name, `sig` null) or, with `sig`
+// "(ILjava/lang/String;)J", the long name with "__<mangled arguments>"
+// appended. '/' becomes '_', '_' "_1", ';' "_2", '[' "_3", other non-
+// alphanumeric characters "_0xxxx" (their UTF-16 code unit in hex).
+std::string NativeName(const std::string& class_name, const std::string& method, const char* sig);
 // The class's name ("com/example/Foo").
 std::string ClassName(jclass cls);
 // An android.graphics.Bitmap, for libjnigraphics.so: width x height pixels

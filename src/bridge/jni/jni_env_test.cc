@@ -52,8 +52,8 @@ static void fail(JNIEnv* env, jclass cls) {
   (*env)->ThrowNew(env, (*env)->FindClass(env, "java/lang/IllegalStateException"), "bad state");
 }
 static jint unsupported(JNIEnv* env, jclass cls) {
-  jfieldID f = (*env)->GetStaticFieldID(env, cls, "counter", "I");
-  return f == 0 && (*env)->ExceptionCheck(env) ? -1 : 0;
+  jmethodID m = (*env)->FromReflectedMethod(env, cls);
+  return m == 0 && (*env)->ExceptionCheck(env) ? -1 : 0;
 }
 JNIEXPORT jint JNICALL Java_com_example_Native_twice(JNIEnv* env, jclass cls, jint x) { return 2 * x; }
 JNIEXPORT jint JNI_OnLoad(JavaVM* vm, void* reserved) {
@@ -141,8 +141,8 @@ TEST(JniEnv, LibraryRunsJniOnLoadAndItsNativesWork) {
   auto unsupported = reinterpret_cast<jint (*)(JNIEnv*, jclass)>(jni::FindNative(cls, "unsupported", "()I"));
   EXPECT_EQ(unsupported(env, cls), -1);
   EXPECT_EQ(jni::PendingException(env),
-            "java/lang/UnsupportedOperationException: JNI call GetStaticFieldID is not supported by the bridge's "
-            "JNIEnv");
+            "java/lang/UnsupportedOperationException: JNI call FromReflectedMethod is not supported by the "
+            "bridge's JNIEnv");
   env->ExceptionClear();
 
   auto twice = reinterpret_cast<jint (*)(JNIEnv*, jclass, jint)>(Linker::Instance().Symbol(*so, "Java_com_example_Native_twice"));
@@ -152,6 +152,83 @@ TEST(JniEnv, LibraryRunsJniOnLoadAndItsNativesWork) {
   EXPECT_NE(jni::PendingException(env).find("NoClassDefFoundError"), std::string::npos);
   env->ExceptionClear();
   ASSERT_TRUE(Linker::Instance().Close(*so).ok());
+}
+
+// A constructor defined from C++ that stores its arguments in the fields,
+// as io.liteglue.SQLiteNativeResponse(int, long) does in Java.
+jfieldID g_result_field, g_handle_field, g_name_field;
+jvalue Init(JNIEnv* env, jobject self, const jvalue* args) {
+  env->SetIntField(self, g_result_field, args[0].i);
+  env->SetLongField(self, g_handle_field, args[1].j);
+  if (args[0].i < 0) env->ThrowNew(env->FindClass("java/lang/IllegalArgumentException"), "negative");
+  return jvalue{};
+}
+
+TEST(JniEnv, FieldsAndConstructorsOfHostClasses) {
+  JNIEnv* env = jni::Env();
+  jclass cls = jni::DefineClass("com/example/Response");
+  g_result_field = jni::DefineField(cls, "result", "I", false);
+  g_handle_field = jni::DefineField(cls, "handle", "J", false);
+  g_name_field = jni::DefineField(cls, "name", "Ljava/lang/String;", false);
+  jfieldID count = jni::DefineField(cls, "count", "D", true);
+  ASSERT_NE(jni::DefineMethod(cls, "<init>", "(IJ)V", false, Init), nullptr);
+
+  jmethodID init = env->GetMethodID(cls, "<init>", "(IJ)V");
+  ASSERT_NE(init, nullptr);
+  jobject o = env->NewObject(cls, init, 7, jlong{1} << 40);
+  ASSERT_NE(o, nullptr);
+  EXPECT_TRUE(env->IsInstanceOf(o, cls));
+  EXPECT_EQ(env->GetFieldID(cls, "result", "I"), g_result_field);
+  EXPECT_EQ(env->GetIntField(o, g_result_field), 7);
+  EXPECT_EQ(env->GetLongField(o, g_handle_field), jlong{1} << 40);
+  jvalue args[2];
+  args[0].i = 3;
+  args[1].j = -5;
+  jobject p = env->NewObjectA(cls, init, args);
+  EXPECT_EQ(env->GetIntField(p, g_result_field), 3);
+  EXPECT_EQ(env->GetLongField(p, g_handle_field), -5);
+  EXPECT_EQ(env->GetIntField(o, g_result_field), 7);  // per object
+
+  jstring s = env->NewStringUTF("kept");
+  env->SetObjectField(o, g_name_field, s);
+  env->DeleteLocalRef(s);  // the field still holds it
+  jobject back = env->GetObjectField(o, g_name_field);
+  const char* text = env->GetStringUTFChars(static_cast<jstring>(back), nullptr);
+  EXPECT_STREQ(text, "kept");
+  env->ReleaseStringUTFChars(static_cast<jstring>(back), text);
+  env->DeleteLocalRef(back);
+  EXPECT_EQ(env->GetObjectField(p, g_name_field), nullptr);
+
+  EXPECT_EQ(env->GetStaticFieldID(cls, "count", "D"), count);
+  env->SetStaticDoubleField(cls, count, 2.5);
+  EXPECT_EQ(env->GetStaticDoubleField(cls, count), 2.5);
+
+  EXPECT_EQ(env->GetFieldID(cls, "count", "D"), nullptr);  // static, asked as an instance field
+  EXPECT_EQ(jni::PendingException(env), "java/lang/NoSuchFieldError: com/example/Response.count D");
+  env->ExceptionClear();
+  EXPECT_EQ(env->GetFieldID(cls, "missing", "I"), nullptr);
+  env->ExceptionClear();
+  EXPECT_EQ(env->NewObject(cls, init, -1, jlong{0}), nullptr);  // the constructor threw
+  EXPECT_EQ(jni::PendingException(env), "java/lang/IllegalArgumentException: negative");
+  env->ExceptionClear();
+  EXPECT_EQ(env->GetIntField(nullptr, g_result_field), 0);
+  EXPECT_NE(jni::PendingException(env).find("NullPointerException"), std::string::npos);
+  env->ExceptionClear();
+  jobject bare = env->AllocObject(cls);  // no constructor run
+  EXPECT_EQ(env->GetIntField(bare, g_result_field), 0);
+  env->DeleteLocalRef(bare);
+  env->DeleteLocalRef(o);
+  env->DeleteLocalRef(p);
+}
+
+TEST(JniEnv, NativeNamesAreMangledAsTheSpecificationSays) {
+  EXPECT_EQ(jni::NativeName("io/liteglue/SQLiteNDKNativeDriver", "sqlc_db_open", nullptr),
+            "Java_io_liteglue_SQLiteNDKNativeDriver_sqlc_1db_1open");
+  EXPECT_EQ(jni::NativeName("io/liteglue/SQLiteNDKNativeDriver", "sqlc_db_open",
+                            "(Ljava/lang/String;I)Lio/liteglue/SQLiteNativeResponse;"),
+            "Java_io_liteglue_SQLiteNDKNativeDriver_sqlc_1db_1open__Ljava_lang_String_2I");
+  EXPECT_EQ(jni::NativeName("a/B", "f", "([[BJ)V"), "Java_a_B_f___3_3BJ");
+  EXPECT_EQ(jni::NativeName("a/B", "caf\xc3\xa9", "()V"), "Java_a_B_caf_000e9__");
 }
 
 TEST(JniEnv, VmVersionsAndThreads) {
