@@ -172,18 +172,19 @@ try {
   await admin.waitForFunction(() => window.__vmiViewer && window.__vmiViewer.stats.painted > 0, null, { timeout: 90000 });
   // Wait until the canvas shows the desktop (several colours; a blank
   // screen never has them).
-  const canvasColours = () => {
+  const canvasColours = async () => {
     const v = window.__vmiViewer;
-    const ctx = v.canvas.getContext("2d");
+    const w = v.stats.width, h = v.stats.height;
+    const all = await v.pixels(0, 0, w, h);  // painted by the viewer's paint worker
     const seen = new Set();
-    for (let y = 0; y < v.canvas.height; y += 20)
-      for (let x = 0; x < v.canvas.width; x += 20) {
-        const d = ctx.getImageData(x, y, 1, 1).data;
-        seen.add(`${d[0] >> 3},${d[1] >> 3},${d[2] >> 3}`);
+    for (let y = 0; y < h; y += 20)
+      for (let x = 0; x < w; x += 20) {
+        const i = (y * w + x) * 4;
+        seen.add(`${all[i] >> 3},${all[i + 1] >> 3},${all[i + 2] >> 3}`);
       }
-    return { colours: seen.size, width: v.stats.width, height: v.stats.height };
+    return { colours: seen.size, width: w, height: h, offThread: v.offThread };
   };
-  await admin.waitForFunction(`(${canvasColours})().colours >= 4`, null, { timeout: 60000, polling: 500 })
+  await admin.waitForFunction(`(${canvasColours})().then((c) => c.colours >= 4)`, null, { timeout: 60000, polling: 500 })
     .catch(() => {});
   const canvasStats = await admin.evaluate(canvasColours);
   assert.equal(canvasStats.width, 480);

@@ -77,10 +77,8 @@ async function compareCanvas(page, devdir, w, h) {
   const fb = framebuffer(devdir);
   const pts = [];
   for (let y = 40; y < h - 40; y += 37) for (let x = 20; x < w - 20; x += 23) pts.push([x, y]);
-  const got = await page.evaluate((pts) => {
-    const ctx = window.__vmiViewer.canvas.getContext("2d");
-    return pts.map(([x, y]) => Array.from(ctx.getImageData(x, y, 1, 1).data));
-  }, pts);
+  const got = await page.evaluate((pts) =>
+    Promise.all(pts.map(async ([x, y]) => Array.from(await window.__vmiViewer.pixels(x, y, 1, 1)))), pts);
   let sum = 0, close = 0;
   got.forEach((g, i) => {
     const want = fb.at(pts[i][0], pts[i][1]);

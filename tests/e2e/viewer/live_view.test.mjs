@@ -65,14 +65,11 @@ async function waitPainted(page) {
   });
 }
 
-// Reads canvas pixels at guest coordinates (the canvas backing store is the
-// guest screen, 1:1).
+// Reads painted pixels at guest coordinates (the canvas backing store is the
+// guest screen, 1:1; the paint worker owns it, the viewer asks it).
 async function pixels(page, points) {
-  return page.evaluate((pts) => {
-    const c = window.__vmiViewer.canvas;
-    const ctx = c.getContext("2d");
-    return pts.map(([x, y]) => Array.from(ctx.getImageData(x, y, 1, 1).data));
-  }, points);
+  return page.evaluate((pts) =>
+    Promise.all(pts.map(async ([x, y]) => Array.from(await window.__vmiViewer.pixels(x, y, 1, 1)))), points);
 }
 
 async function checkQuadrants(page, tol, W = 360, H = 640) {
@@ -111,7 +108,8 @@ try {
   assert.equal(stats.width, W);
   assert.equal(stats.height, H);
   await checkQuadrants(page, 24);
-  console.log(`ok - H.264 decoded with WebCodecs (${stats.codec}), pixels match`);
+  assert.equal(await page.evaluate(() => window.__vmiViewer.offThread), true, "frames should be painted in a worker");
+  console.log(`ok - H.264 decoded with WebCodecs in the paint worker (${stats.codec}), pixels match`);
 
   // 2b. The control buttons draw their icons without any font: each icon
   // button holds an SVG that, rendered on its own, inks pixels, and shows no

@@ -2,11 +2,16 @@
 // controls (rotate, home, back, screenshot, control hand-over) and the
 // WebSocket to /api/v1/instances/{id}/stream.
 //
+// The stream is decoded and drawn off the main thread (painter.ts): the
+// canvas element shows what the paint worker draws into its OffscreenCanvas.
+//
 // Test and benchmark hooks: window.__vmiViewer is this object (stats, the
-// canvas, and onPainted to observe each painted frame).
+// canvas, pixels() to read back what was painted, onPainted to observe each
+// painted frame, setProbe() to receive a row of each painted frame with it).
 
 import * as P from "./protocol";
-import { FrameInfo, StreamPainter, hasWebCodecs } from "./decoder";
+import { FrameInfo, hasWebCodecs } from "./decoder";
+import { Painter, createPainter } from "./painter";
 import { InputCapture } from "./input";
 import { AudioChannel, openAudio } from "./audio_hook";
 import { IconName, setIcon } from "../icons";
@@ -39,7 +44,7 @@ export class Viewer {
   onPainted: ((info: FrameInfo, viewer: Viewer) => void) | null = null;
 
   private ws: WebSocket | null = null;
-  private painter: StreamPainter;
+  private painter: Painter;
   private input: InputCapture;
   private audio: AudioChannel | null = null;
   private status: HTMLSpanElement;
@@ -101,15 +106,14 @@ export class Viewer {
     bar.append(this.status);
     this.root.append(phone, bar);
 
-    this.painter = new StreamPainter(
-      this.canvas,
-      () => this.send(P.keyframeRequest()),
-      (info) => {
+    this.painter = createPainter(this.canvas, {
+      needKeyframe: () => this.send(P.keyframeRequest()),
+      painted: (info) => {
         this.stats.painted++;
         this.onPainted?.(info, this);
       },
-      (timestampUs) => this.send(P.frameAck(timestampUs)),
-    );
+      done: (timestampUs) => this.send(P.frameAck(timestampUs)),
+    });
     this.input = new InputCapture(this.canvas, keys, (m) => this.send(m));
     this.resizeObserver = new ResizeObserver(() => this.fit());
     this.resizeObserver.observe(this.root);
@@ -174,11 +178,11 @@ export class Viewer {
         break;
       case "video":
         this.stats.frames++;
-        this.painter.video(m.data, m.keyframe, m.timestampUs);
+        this.painter.video(buf, m.data, m.keyframe, m.timestampUs);
         break;
       case "jpeg":
         this.stats.frames++;
-        void this.painter.jpeg(m.data, m.x, m.y, m.timestampUs, m.full);
+        this.painter.jpeg(buf, m.data, m.x, m.y, m.timestampUs, m.full);
         break;
       case "control":
         this.stats.control = m.state;
@@ -217,6 +221,22 @@ export class Viewer {
     if (this.preview === on) return;
     this.preview = on;
     if (!this.useJpeg) this.send(P.preview(on));
+  }
+
+  // RGBA pixels of a rectangle of the picture as painted, in guest pixels.
+  pixels(x: number, y: number, w: number, h: number): Promise<Uint8ClampedArray> {
+    return this.painter.pixels(x, y, w, h);
+  }
+
+  // Whether frames are decoded and drawn in a worker (false: main thread).
+  get offThread(): boolean {
+    return this.painter.offThread;
+  }
+
+  // Benchmarks: each painted frame's FrameInfo carries row y of the canvas
+  // as drawn (null: stop).
+  setProbe(y: number | null): void {
+    this.painter.setProbe(y);
   }
 
   // Types text into the guest as if typed (any Unicode).

@@ -1,0 +1,34 @@
+// Messages between the viewer (page main thread) and its paint worker
+// (paint_worker.ts). Encoded frames travel in the WebSocket message's own
+// ArrayBuffer, transferred (not copied); `offset`/`length` locate the access
+// unit or JPEG image inside it.
+
+export type ToWorker =
+  | { op: "init"; canvas: OffscreenCanvas }
+  | { op: "configure"; codec: "h264" | "jpeg"; codecString: string; width: number; height: number }
+  | { op: "video"; buf: ArrayBuffer; offset: number; length: number; keyframe: boolean; timestampUs: number }
+  | {
+      op: "jpeg";
+      buf: ArrayBuffer;
+      offset: number;
+      length: number;
+      x: number;
+      y: number;
+      timestampUs: number;
+      full: boolean;
+    }
+  | { op: "probe"; y: number | null }
+  | { op: "pixels"; id: number; x: number; y: number; w: number; h: number }
+  | { op: "close" };
+
+export type FromWorker =
+  | { ev: "key" }
+  | {
+      ev: "painted";
+      timestampUs: number;
+      keyframe: boolean;
+      paintedAtMs: number;
+      probe?: Uint8ClampedArray;
+    }
+  | { ev: "done"; timestampUs: number }
+  | { ev: "pixels"; id: number; data: Uint8ClampedArray | null; error?: string };
