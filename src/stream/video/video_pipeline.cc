@@ -260,7 +260,12 @@ void VideoPipeline::Tick(bool* keep_running) {
         VMI_ILOG(ERROR, options_.tag) << f.error().ToString();
       }
       preview_dirty_ = false;
-      next_preview_us_ = tick_us + 1000000 / std::max(1, options_.preview.fps);
+      // Keep to a grid of 1/fps while on schedule: the tick that finds the
+      // deadline passed is up to one pacing tick late, and counting the next
+      // interval from it would drift the preview to 8-9 fps at 10.
+      const int64_t interval = 1000000 / std::max(1, options_.preview.fps);
+      next_preview_us_ =
+          tick_us - next_preview_us_ < interval ? next_preview_us_ + interval : tick_us + interval;
     } else if (damaged) {
       preview_dirty_ = true;
     }
