@@ -21,6 +21,7 @@ const debug = (...a) => process.env.BENCH_DEBUG && console.error(new Date().toIS
 const children = [];
 
 // The content kinds. `extra` runs under the workload's strip and box.
+const WALL_PHONES = Number(process.env.WALL_PHONES || 16);
 const TEXT_SOURCE = "/usr/share/common-licenses/GPL-3";
 const WORKLOADS = [
   { name: "still", what: "still screen", mode: "still" },
@@ -31,6 +32,7 @@ const WORKLOADS = [
     extra: ["xterm", ["-geometry", "120x96+0+24", "-e", "sh", "-c", `while :; do cat ${TEXT_SOURCE}; done`]] },
   { name: "gl", what: "glxgears on llvmpipe (720x1256) + 30 fps box", mode: "overlay",
     extra: ["glxgears", ["-geometry", "720x1256+0+24"]] },
+  { name: "wall", what: `${WALL_PHONES} phones on one page, scrolling text + shapes at 30 fps`, mode: "scroll", wall: true },
 ].filter((w) => !process.env.WORKLOADS || process.env.WORKLOADS.split(",").includes(w.name));
 
 function freePort() {
@@ -97,24 +99,29 @@ function chromiumPid() {
   }
   throw new Error("no chromium process found");
 }
+const loadAverage = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).map(Number);
 const pct = (a, p) => (a.length ? a[Math.min(a.length - 1, Math.floor(a.length * p))] : null);
 
-// Page-side: decodes the workload's strip from a canvas context (row 12,
-// the centre of each 15-pixel block) and records Date.now() - stamp once
-// per distinct stamp.
+// Page-side: decodes the workload's strip from one RGBA row of the painted
+// picture (row 12, the centre of each 15-pixel block; a picture scaled down
+// by `div` has it at row 12/div, blocks 15/div wide) and records
+// paintedAt - stamp once per distinct stamp and key (one per viewer). For
+// vmi it also records paintedAt - the frame's capture time on the server
+// (the same clock here): the part of the delay after the capture.
 const STAMP_READER = `
   window.__lat = [];
-  window.__lastStamp = 0;
-  window.__readStamp = (ctx) => {
-    const now = Date.now();
-    const d = ctx.getImageData(0, 12, 720, 1).data;
+  window.__cap = [];
+  window.__lastStamp = new Map();
+  window.__readStamp = (d, now, div = 1, key = 0, captureUs = 0) => {
+    if (captureUs) window.__cap.push(now - captureUs / 1000);
+    if (!d) return;
     let t = 0;
     for (let b = 0; b < 48; b++) {
-      const i = (b * 15 + 7) * 4;
+      const i = Math.floor((b * 15 + 7) / div) * 4;
       t = t * 2 + ((d[i] + d[i + 1] + d[i + 2]) / 3 > 128 ? 1 : 0);
     }
-    if (t !== window.__lastStamp && t > now - 10000 && t <= now + 1000) {
-      window.__lastStamp = t;
+    if (t !== window.__lastStamp.get(key) && t > now - 10000 && t <= now + 1000) {
+      window.__lastStamp.set(key, t);
       window.__lat.push(now - t);
     }
   };`;
@@ -147,8 +154,44 @@ display.flip = (fromQueue) => {
   flip(fromQueue);
   if (!shows) return;
   stats.painted++;
-  if (window.__readStamp) window.__readStamp(display._targetCtx);
+  if (window.__readStamp) window.__readStamp(display._targetCtx.getImageData(0, 12, 720, 1).data, Date.now());
 };
+</script></body></html>`);
+  // The wall's anchor: n noVNC clients of one x11vnc, each scaled into a
+  // 240x427 tile (noVNC's scaleViewport), view-only.
+  writeFileSync(`${dir}/wall.html`, `<!doctype html>
+<html><body style="margin:0;display:flex;flex-wrap:wrap;gap:12px">
+<script type="module">
+import RFB from "./core/rfb.js";
+import Websock from "./core/websock.js";
+const n = Number(new URLSearchParams(location.search).get("n"));
+const stats = { bytes: 0, painted: 0, per: [], connected: 0 };
+window.__novnc = stats;
+const recv = Websock.prototype._recvMessage;
+Websock.prototype._recvMessage = function (e) {
+  stats.bytes += e.data.byteLength;
+  return recv.call(this, e);
+};
+for (let k = 0; k < n; k++) {
+  const div = document.createElement("div");
+  div.style.cssText = "width:240px;height:427px";
+  document.body.append(div);
+  stats.per.push(0);
+  const rfb = new RFB(div, "ws://" + location.host + "/websockify");
+  rfb.viewOnly = true;
+  rfb.scaleViewport = true;
+  rfb.addEventListener("connect", () => { stats.connected++; });
+  const display = rfb._display;
+  const flip = display.flip.bind(display);
+  display.flip = (fromQueue) => {
+    const shows = fromQueue || display._renderQ.length === 0;
+    flip(fromQueue);
+    if (!shows) return;
+    stats.painted++;
+    stats.per[k]++;
+    if (window.__readStamp) window.__readStamp(display._targetCtx.getImageData(0, 12, 720, 1).data, Date.now(), 1, k);
+  };
+}
 </script></body></html>`);
   return dir;
 }
@@ -182,24 +225,38 @@ async function main() {
       "--disable-component-update", "--disable-sync", "--no-first-run"],
   });
   const browserPid = chromiumPid();
-  const page = await browser.newPage({ viewport: { width: 800, height: 1400 } });
-  page.on("console", (m) => debug("page:", m.text()));
-  page.on("pageerror", (e) => debug("page error:", String(e)));
+  const newPage = async (painter) => {
+    const p = await browser.newPage({ viewport: { width: 800, height: 1400 } });
+    p.on("console", (m) => debug("page:", m.text()));
+    p.on("pageerror", (e) => debug("page error:", String(e)));
+    // The viewer's test hook (web/src/viewer/painter.ts): paint on the page's
+    // main thread instead of the paint worker.
+    if (painter === "main") await p.addInitScript(() => { window.__vmiPainter = "main"; });
+    return p;
+  };
+  // One page per way of painting; the one not measured shows about:blank.
+  const pages = { worker: await newPage("worker"), main: await newPage("main") };
+  let page = pages.worker;
 
   // One measurement window of one stack: the stats object the page keeps
   // (bytes, painted) and the latencies read back from its canvas.
+  // serverPids: the server's processes, each with its descendants
+  // (websockify serves each connection from a child process of its own).
   async function measure(serverPids, statsExpr) {
     await sleep(2000); // settle
-    const s0 = await page.evaluate(`({ ...${statsExpr}, lat: window.__lat.length })`);
-    const c0 = serverPids.reduce((a, p) => a + cpuSeconds(p), 0);
+    const s0 = await page.evaluate(`({ ...${statsExpr}, lat: window.__lat.length, cap: window.__cap.length })`);
+    const c0 = serverPids.reduce((a, p) => a + treeCpuSeconds(p), 0);
     const b0 = treeCpuSeconds(browserPid);
     const t0 = Date.now();
     await sleep(SECS * 1000);
-    const c1 = serverPids.reduce((a, p) => a + cpuSeconds(p), 0);
+    const c1 = serverPids.reduce((a, p) => a + treeCpuSeconds(p), 0);
     const b1 = treeCpuSeconds(browserPid);
     const secs = (Date.now() - t0) / 1000;
     const s1 = await page.evaluate(`({ ...${statsExpr} })`);
+    // Per-viewer frame rates, where the stats carry a painted count per viewer.
+    const per = s0.per && s1.per ? s1.per.map((n, i) => (n - s0.per[i]) / secs).sort((a, b) => a - b) : null;
     const lat = (await page.evaluate(() => window.__lat)).slice(s0.lat).sort((a, b) => a - b);
+    const cap = (await page.evaluate(() => window.__cap)).slice(s0.cap).sort((a, b) => a - b);
     return {
       server_cpu_pct: (100 * (c1 - c0)) / secs,
       browser_cpu_pct: (100 * (b1 - b0)) / secs,
@@ -209,25 +266,32 @@ async function main() {
       p95_ms: pct(lat, 0.95),
       p99_ms: pct(lat, 0.99),
       stamps: lat.length,
+      capture_to_paint_p50_ms: cap.length ? Math.round(pct(cap, 0.5)) : null,
       codec: s1.codec,
+      per_viewer_fps: per,
     };
   }
 
-  async function runVmi() {
+  // vmi's viewer painting in its worker (the default) or on the main thread.
+  async function runVmi(painter) {
+    page = pages[painter];
     await page.goto(`http://127.0.0.1:${port}/#/instances/test`);
     await page.waitForFunction(() => window.__vmiViewer && window.__vmiViewer.stats.painted > 0, null, { timeout: 20000 });
     await page.evaluate(STAMP_READER);
-    await page.evaluate(() => {
+    const offThread = await page.evaluate(() => {
       const v = window.__vmiViewer;
-      const ctx = v.canvas.getContext("2d");
-      v.onPainted = () => window.__readStamp(ctx);
+      v.setProbe(12);
+      v.onPainted = (info) => window.__readStamp(info.probe, info.paintedAtMs, 1, 0, info.timestampUs);
+      return v.offThread;
     });
+    if (offThread !== (painter === "worker")) throw new Error(`viewer paints ${offThread ? "off" : "on"} the main thread`);
     const r = await measure([server.pid], "window.__vmiViewer.stats");
     await page.goto("about:blank");
     return r;
   }
 
   async function runNovnc() {
+    page = pages.worker;
     const rfbPort = await freePort();
     const wsPort = await freePort();
     const vnc = start("x11vnc", ["-display", `:${DISPLAY_NUM}`, "-rfbport", String(rfbPort), "-localhost",
@@ -260,28 +324,125 @@ async function main() {
   const r1 = (x) => (x === null || x === undefined ? null : Math.round(x * 10) / 10);
   const ratio = (a, b) => (a === null || b === null || !b ? null : Math.round((a / b) * 100) / 100);
   const rows = {};
-  for (const w of WORKLOADS) {
+  for (const w of WORKLOADS.filter((x) => !x.wall)) {
     debug("workload", w.name);
     const extra = w.extra ? start("nice", ["-n", "10", w.extra[0], ...w.extra[1]], { env }) : null;
     const wl = start(`${tmp}/workload`, [w.mode, String(FPS), String(4 * SECS + 60)], { env });
     await sleep(1500);
-    const vmi = await runVmi();
+    const vmi = await runVmi("worker");
+    const vmiMain = await runVmi("main");
     const anchor = await runNovnc();
     stop(wl);
     stop(extra);
     await sleep(500);
-    rows[w.name] = { vmi, anchor };
+    rows[w.name] = { vmi, vmiMain, anchor };
     const fig = (o) => ({ p50_ms: o.p50_ms, p95_ms: o.p95_ms, p99_ms: o.p99_ms, fps: r1(o.fps),
       bytes_per_s: Math.round(o.bytes_per_s), server_cpu_pct: r1(o.server_cpu_pct),
-      browser_cpu_pct: r1(o.browser_cpu_pct), stamps: o.stamps });
+      browser_cpu_pct: r1(o.browser_cpu_pct), stamps: o.stamps, capture_to_paint_p50_ms: o.capture_to_paint_p50_ms });
     emit({ bench: "stream", workload: w.name, what: w.what,
-      stack: `vmi websocket h264 (x264 ${PRESET} crf ${CRF}${THREADS ? ` threads ${THREADS}` : ""})`, codec: vmi.codec,
-      ...fig(vmi), anchor: "x11vnc + websockify + noVNC (Debian)", anchor_figures: fig(anchor),
+      stack: `vmi websocket h264 (x264 ${PRESET} crf ${CRF}${THREADS ? ` threads ${THREADS}` : ""}), painted in a worker`,
+      codec: vmi.codec, load: loadAverage(),
+      ...fig(vmi), main_thread_figures: fig(vmiMain),
+      anchor: "x11vnc + websockify + noVNC (Debian)", anchor_figures: fig(anchor),
       ratios_vmi_over_anchor: {
         p50: ratio(vmi.p50_ms, anchor.p50_ms), p99: ratio(vmi.p99_ms, anchor.p99_ms),
         bytes: ratio(vmi.bytes_per_s, anchor.bytes_per_s), server_cpu: ratio(vmi.server_cpu_pct, anchor.server_cpu_pct),
-        browser_cpu: ratio(vmi.browser_cpu_pct, anchor.browser_cpu_pct), fps: ratio(vmi.fps, anchor.fps) } });
+        browser_cpu: ratio(vmi.browser_cpu_pct, anchor.browser_cpu_pct), fps: ratio(vmi.fps, anchor.fps) },
+      ratios_worker_over_main_thread: {
+        p50: ratio(vmi.p50_ms, vmiMain.p50_ms), p99: ratio(vmi.p99_ms, vmiMain.p99_ms),
+        fps: ratio(vmi.fps, vmiMain.fps), browser_cpu: ratio(vmi.browser_cpu_pct, vmiMain.browser_cpu_pct) } });
   }
+  // The wall: WALL_PHONES instances of the same moving screen (one source
+  // and pipeline each, in a second viewer_test_server) on the console's wall
+  // page, every tile on its instance's shared preview stream (nothing
+  // focused); the anchor: as many noVNC clients of one x11vnc, each scaled
+  // into a tile of the same size, on one page.
+  const WALL_STATS = `(() => {
+    const t = [...window.__vmiWall.tiles.values()];
+    return { bytes: t.reduce((a, v) => a + v.stats.bytes, 0), painted: t.reduce((a, v) => a + v.stats.painted, 0),
+      per: t.map((v) => v.stats.painted), codec: [...new Set(t.map((v) => v.stats.width + "x" + v.stats.height))].join(",") };
+  })()`;
+  async function runWall() {
+    const srv = start(serverBin, ["--web-dir", webDir, "--fb-path", `${tmp}/Xvfb_screen0`,
+      "--x-socket", `/tmp/.X11-unix/X${DISPLAY_NUM}`, "--fps", "60", "--instances", String(WALL_PHONES),
+      "--preset", PRESET, "--crf", String(CRF), ...(THREADS ? ["--threads", String(THREADS)] : [])]);
+    const wallPort = await new Promise((resolve) => {
+      createInterface({ input: srv.stdout }).on("line", (l) => l.startsWith("LISTENING ") && resolve(Number(l.slice(10))));
+    });
+    page = pages.worker;
+    await page.setViewportSize({ width: 1920, height: 1700 });
+    try {
+      await page.goto(`http://127.0.0.1:${wallPort}/#/wall`);
+      await page.waitForFunction((n) => window.__vmiWall && window.__vmiWall.tiles.size === n &&
+        [...window.__vmiWall.tiles.values()].every((v) => v.stats.painted > 0), WALL_PHONES, { timeout: 60000 });
+      await page.evaluate(STAMP_READER);
+      await page.evaluate(() => {
+        for (const [id, v] of window.__vmiWall.tiles) {
+          v.setProbe(4);  // the strip's row 12 in a picture scaled down by 3
+          v.onPainted = (info) => window.__readStamp(info.probe, info.paintedAtMs, 3, id, info.timestampUs);
+        }
+      });
+      return await measure([srv.pid], WALL_STATS);
+    } finally {
+      await page.goto("about:blank");
+      await page.setViewportSize({ width: 800, height: 1400 });
+      stop(srv);
+    }
+  }
+  async function runNovncWall() {
+    const rfbPort = await freePort();
+    const wsPort = await freePort();
+    const vnc = start("x11vnc", ["-display", `:${DISPLAY_NUM}`, "-rfbport", String(rfbPort), "-localhost",
+      "-nopw", "-shared", "-forever", "-quiet"]);
+    const wsk = start("websockify", ["--web", novncDir, `127.0.0.1:${wsPort}`, `127.0.0.1:${rfbPort}`]);
+    page = pages.worker;
+    await page.setViewportSize({ width: 1920, height: 1700 });
+    try {
+      for (let i = 0; i < 20; i++) {
+        await sleep(200);
+        try {
+          await page.goto(`http://127.0.0.1:${wsPort}/wall.html?n=${WALL_PHONES}`);
+          await page.waitForFunction((n) => window.__novnc && window.__novnc.connected === n &&
+            window.__novnc.per.every((p) => p > 0), WALL_PHONES, { timeout: 20000 });
+          break;
+        } catch (e) {
+          debug("novnc wall not ready:", String(e));
+          if (i === 19) throw e;
+        }
+      }
+      await page.evaluate(STAMP_READER);
+      return await measure([vnc.pid, wsk.pid], "window.__novnc");
+    } finally {
+      await page.goto("about:blank");
+      await page.setViewportSize({ width: 800, height: 1400 });
+      stop(wsk);
+      stop(vnc);
+    }
+  }
+  const wall = WORKLOADS.find((x) => x.wall);
+  if (wall) {
+    debug("workload", wall.name);
+    const wl = start(`${tmp}/workload`, [wall.mode, String(FPS), String(2 * SECS + 120)], { env });
+    await sleep(1500);
+    const vmi = await runWall();
+    const anchor = await runNovncWall();
+    stop(wl);
+    rows.wall = { vmi, anchor };
+    const fig = (o) => ({ fps_min: r1(o.per_viewer_fps?.[0]), fps_median: r1(pct(o.per_viewer_fps ?? [], 0.5)),
+      fps_total: r1(o.fps), p50_ms: o.p50_ms, p95_ms: o.p95_ms, p99_ms: o.p99_ms,
+      bytes_per_s: Math.round(o.bytes_per_s), server_cpu_pct: r1(o.server_cpu_pct),
+      browser_cpu_pct: r1(o.browser_cpu_pct), stamps: o.stamps, capture_to_paint_p50_ms: o.capture_to_paint_p50_ms });
+    emit({ bench: "stream", workload: "wall", what: wall.what, phones: WALL_PHONES,
+      stack: "vmi console wall, every tile on its instance's preview stream (1/3 size, <= 10 fps), painted in workers",
+      picture: vmi.codec, load: loadAverage(), ...fig(vmi),
+      anchor: `${WALL_PHONES} noVNC clients of one x11vnc (+ websockify), scaled into tiles`, anchor_figures: fig(anchor),
+      ratios_vmi_over_anchor: {
+        fps_min: ratio(vmi.per_viewer_fps?.[0] ?? null, anchor.per_viewer_fps?.[0] ?? null),
+        p50: ratio(vmi.p50_ms, anchor.p50_ms), p99: ratio(vmi.p99_ms, anchor.p99_ms),
+        bytes: ratio(vmi.bytes_per_s, anchor.bytes_per_s), server_cpu: ratio(vmi.server_cpu_pct, anchor.server_cpu_pct),
+        browser_cpu: ratio(vmi.browser_cpu_pct, anchor.browser_cpu_pct) } });
+  }
+
   await browser.close();
   stop(server);
 
@@ -300,6 +461,10 @@ async function main() {
     t.small_server_cpu_lt_3pct = rows.small.vmi.server_cpu_pct < 3;
   }
   if (rows.still) t.still_server_cpu_lt_1pct = rows.still.vmi.server_cpu_pct < 1;
+  if (rows.wall && rows.wall.vmi.per_viewer_fps) {
+    t[`wall_${WALL_PHONES}_each_ge_10fps`] = rows.wall.vmi.per_viewer_fps[0] >= 10;
+    t.wall_browser_lt_1_core = rows.wall.vmi.browser_cpu_pct < 100;
+  }
   emit({ bench: "stream", targets: t });
 }
 

@@ -10,13 +10,16 @@
 //
 // Usage: viewer_test_server --web-dir DIR [--width W] [--height H] [--animate]
 //        [--port P] [--fb-path Xvfb_screen0] [--x-socket /tmp/.X11-unix/XN]
-//        [--fps N] [--preset P] [--crf N] [--threads N]
+//        [--fps N] [--preset P] [--crf N] [--threads N] [--instances N]
 // --fb-path streams a real Xvfb framebuffer (XwdFrameSource) instead of the
 // test pattern (used by bench/stream); with --x-socket the source follows
 // the server's DAMAGE reports and the pipeline sleeps on them (as the daemon
 // does), without it the framebuffer is compared at the pacing rate. With the display library, GET
 // /api/v1/instances/test/screenshot returns a PNG of the source.
 // --stats prints "STATS {json}" every second (pipeline counters, CPU).
+// --instances N serves N instances ("test", "test-2", ... "test-N"), each
+// with its own source of the same picture and its own pipeline (the wall
+// benchmark of bench/stream); input and rotation belong to "test".
 #include <poll.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -26,7 +29,9 @@
 #include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "api/http/response.h"
 #include "api/http/router.h"
@@ -50,7 +55,7 @@ int main(int argc, char** argv) {
   int width = 360, height = 640, port = 0;
   bool animate = false, stats = false;
   std::string fb_path, x_socket;
-  int fps = 60, crf = 26, threads = 0;
+  int fps = 60, crf = 26, threads = 0, instances = 1;
   std::string preset = "ultrafast";
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -67,6 +72,7 @@ int main(int argc, char** argv) {
     else if (a == "--preset") preset = next();
     else if (a == "--crf") crf = std::stoi(next());
     else if (a == "--threads") threads = std::stoi(next());
+    else if (a == "--instances") instances = std::stoi(next());
     else {
       std::fprintf(stderr, "unknown argument %s\n", a.c_str());
       return 2;
@@ -74,24 +80,36 @@ int main(int argc, char** argv) {
   }
   signal(SIGPIPE, SIG_IGN);
 
+  if (instances < 1 || instances > 64) {
+    std::fprintf(stderr, "--instances must be 1..64\n");
+    return 2;
+  }
   video::TestPatternSource pattern(width, height);
   pattern.SetAnimating(animate);
-  display::FrameSource* source = &pattern;
-#ifdef VMI_HAVE_DISPLAY
-  std::unique_ptr<display::XwdFrameSource> xwd;
-  if (!fb_path.empty()) {
-    display::XwdSourceOptions xo;
-    xo.fb_path = fb_path;
-    xo.x_socket = x_socket;
-    xwd = std::make_unique<display::XwdFrameSource>(xo);
-    source = xwd.get();
-  }
-#else
+  // One source per instance: a pipeline owns its source's damage state.
+  std::vector<std::unique_ptr<display::FrameSource>> extra_sources;
+  std::vector<display::FrameSource*> sources;
+#ifndef VMI_HAVE_DISPLAY
   if (!fb_path.empty()) {
     std::fprintf(stderr, "--fb-path needs the display library (devices subsystem)\n");
     return 2;
   }
 #endif
+  for (int i = 0; i < instances; ++i) {
+    if (!fb_path.empty()) {
+#ifdef VMI_HAVE_DISPLAY
+      display::XwdSourceOptions xo;
+      xo.fb_path = fb_path;
+      xo.x_socket = x_socket;
+      extra_sources.push_back(std::make_unique<display::XwdFrameSource>(xo));
+#endif
+    } else if (i > 0) {
+      auto p = std::make_unique<video::TestPatternSource>(width, height);
+      p->SetAnimating(animate);
+      extra_sources.push_back(std::move(p));
+    }
+    sources.push_back(fb_path.empty() && i == 0 ? &pattern : extra_sources.back().get());
+  }
   web::RecordingSink sink;
   std::mutex out_mu;
   sink.on_event = [&](const std::string& line) {
@@ -118,23 +136,36 @@ int main(int argc, char** argv) {
     sink.on_event("rotate " + std::to_string(rot_w) + "x" + std::to_string(rot_h));
     return Ok();
   };
-  auto view = std::make_shared<web::LiveView>(source, &sink, lv);
+  std::vector<std::shared_ptr<web::LiveView>> views;
+  for (auto* source : sources) views.push_back(std::make_shared<web::LiveView>(source, &sink, lv));
+  auto& view = views.front();
+  auto id_of = [](int i) { return i == 0 ? std::string("test") : "test-" + std::to_string(i + 1); };
+  auto index_of = [&](const std::string& id) -> int {
+    for (int i = 0; i < instances; ++i)
+      if (id_of(i) == id) return i;
+    return -1;
+  };
 
   api::Router router;
   // The one instance, as the console reads it (the list, and the instance
   // page that opens the live view).
-  auto instance = [&] {
-    return api::Json{{"id", "test"},   {"name", "Test phone"}, {"image", "test"},
+  auto instance = [&](int i) {
+    return api::Json{{"id", id_of(i)},
+                     {"name", i == 0 ? std::string("Test phone") : "Test phone " + std::to_string(i + 1)},
+                     {"image", "test"},
                      {"state", "running"}, {"cpus", 1},          {"memory", 512 << 20},
                      {"width", width}, {"height", height},     {"dpi", 320},
                      {"display_ready", true}};
   };
   router.Handle("GET", "/api/v1/instances", [&](api::Request&) -> Result<api::Response> {
-    return api::Response::JsonBody(api::Json::array({instance()}));
+    auto list = api::Json::array();
+    for (int i = 0; i < instances; ++i) list.push_back(instance(i));
+    return api::Response::JsonBody(list);
   });
   router.Handle("GET", "/api/v1/instances/{id}", [&](api::Request& req) -> Result<api::Response> {
-    if (req.params["id"] != "test") return Error(ErrorCode::kNotFound, "no instance");
-    return api::Response::JsonBody(instance());
+    int i = index_of(req.params["id"]);
+    if (i < 0) return Error(ErrorCode::kNotFound, "no instance");
+    return api::Response::JsonBody(instance(i));
   });
 #ifdef VMI_HAVE_DISPLAY
   // Screenshots from a second source of the same picture: the live one
@@ -157,8 +188,9 @@ int main(int argc, char** argv) {
                 });
 #endif
   node::live::AddViewerRoute(router, [&](const std::string& id) -> Result<std::shared_ptr<web::LiveView>> {
-    if (id != "test") return Error(ErrorCode::kNotFound, "no instance " + id);
-    return view;
+    int i = index_of(id);
+    if (i < 0) return Error(ErrorCode::kNotFound, "no instance " + id);
+    return views[i];
   });
   if (!web_dir.empty()) router.SetFallback(api::StaticFilesHandler({.root = web_dir}));
 
