@@ -89,6 +89,29 @@ const dark = ([r, g, b]) => r + g + b < 60;
 const bright = ([r, g, b]) => r + g + b > 600;
 const lit = ([r, g, b]) => r + g + b > 150;
 
+// Pixels of a region, sampled every 7 px, and the share of them that
+// differ between two such grabs.
+const grab = (devdir, r) => {
+  const fb = framebuffer(devdir), v = [];
+  for (let y = r[1]; y < r[3]; y += 7) for (let x = r[0]; x < r[2]; x += 7) v.push(fb.at(x, y).join());
+  return v;
+};
+const differs = (a, b) => a.filter((p, i) => p !== b[i]).length / a.length;
+
+// Waits until the screen has stopped moving (an animation, a page
+// sliding in): two grabs 200 ms apart differ in under 0.2% of their pixels,
+// which a blinking text cursor stays below.
+async function settled(devdir, what) {
+  let last = grab(devdir, [0, 0, cur.w, cur.h]);
+  await eventually(`${what} settled`, async () => {
+    await sleep(200);
+    const now = grab(devdir, [0, 0, cur.w, cur.h]);
+    const still = differs(last, now) < 0.002;
+    last = now;
+    return still;
+  }, 15000);
+}
+
 let shotN = 0;
 async function shot(devdir, name) {
   if (!process.env.SHOTS) return;
@@ -172,7 +195,7 @@ try {
   // 360x640 logical screen (the Enter key is taken by the entry's input
   // method in phosh 0.24 and does not submit).
   await tap(188, 560);
-  await sleep(300);
+  await settled(devdir, "the digit");
   await tap(W / 2, 1250);
   // The launcher's search bar: a wide grey (40,40,40) rounded box.
   const searchBar = [100, 180, 620, 210];
@@ -181,7 +204,7 @@ try {
     const fb = framebuffer(devdir);
     return share(fb, statusClock, bright) > 0.01 && share(fb, searchBar, grey) > 0.5;
   }, 20000);
-  await sleep(1000);
+  await settled(devdir, "the launcher");
   await shot(devdir, "unlocked");
   console.log("ok - a swipe up and a passcode unlocked the screen; the status bar shows the time");
 
@@ -201,7 +224,7 @@ try {
   };
   await tap(W / 2, 195);
   await eventually("on-screen keyboard", () => changed() > 0.5, 15000);
-  await sleep(800);
+  await settled(devdir, "the keyboard");
   await shot(devdir, "keyboard");
   console.log("ok - a tap on the launcher's search field shows the on-screen keyboard");
 
@@ -212,7 +235,11 @@ try {
   // nothing before, the new entry after (the first result cell lights up).
   const firstResult = [20, 280, 160, 420];
   await page.keyboard.type("hellophone");
-  await sleep(2000);
+  // The search done: the favourites' first icon gone and nothing in its
+  // place (the field's debounce and the new layout, then the screen still).
+  await eventually("the search for an app not installed", () =>
+    share(framebuffer(devdir), firstResult, lit) < 0.01, 15000);
+  await settled(devdir, "the search");
   assert.ok(share(framebuffer(devdir), firstResult, lit) < 0.01, "a result before the app exists");
   const entry = "[Desktop Entry]\nType=Application\nName=Hellophone\nExec=touch /tmp/hellophone\n" +
     "Icon=utilities-terminal\nX-Purism-FormFactor=Workstation;Mobile;\n";
@@ -226,11 +253,25 @@ try {
 
   assert.notEqual((await guest(id, "pgrep -x kgx")).code, 0, "kgx already runs");
   await page.keyboard.type("console");
-  await sleep(1500);
+  // One result left: the first cell lit, the second (Chats in the full
+  // list) empty.
+  await eventually("Console alone found", () => {
+    const fb = framebuffer(devdir);
+    return share(fb, firstResult, lit) > 0.05 && share(fb, [200, 280, 340, 420], lit) < 0.005;
+  }, 15000);
+  await settled(devdir, "the search");
   await shot(devdir, "search");
   await tap(90, 340);
   await eventually("kgx started by the tap", async () => (await guest(id, "pgrep -x kgx")).code === 0, 30000);
-  await sleep(3000);
+  // Typing before Console shows its terminal would be lost (it opens with a
+  // splash while its shell starts, seconds on a loaded host): wait for the
+  // dark terminal below its header bar with the prompt lit at its top left.
+  const terminalDark = ([r, g, b]) => r + g + b < 120;
+  await eventually("Console's terminal and prompt", () => {
+    const fb = framebuffer(devdir);
+    return share(fb, [0, 300, W, 700], terminalDark) > 0.95 && share(fb, [0, 160, 300, 200], lit) > 0.02;
+  }, 30000);
+  await settled(devdir, "Console");
   await shot(devdir, "console");
   const word = "typed-in-phone";
   await page.keyboard.type(`echo ${word} > /tmp/typed`);
@@ -243,36 +284,35 @@ try {
   // from the status bar: the drawer's lower part differs from the same
   // drawer before the notification (the notification's card).
   const drawer = [0, 500, W, 1100];
-  const grab = (r) => {
-    const fb = framebuffer(devdir), v = [];
-    for (let y = r[1]; y < r[3]; y += 7) for (let x = r[0]; x < r[2]; x += 7) v.push(fb.at(x, y).join());
-    return v;
-  };
-  const differs = (a, b) => a.filter((p, i) => p !== b[i]).length / a.length;
   await page.keyboard.press("Escape");
   const pullDrawer = async () => {
     await swipe(W / 2, 10, W / 2, 1000, 16);
-    await sleep(1500);
+    await settled(devdir, "the drawer");
   };
   await pullDrawer();
   await shot(devdir, "drawer-empty");
-  const empty = grab(drawer);
+  const empty = grab(devdir, drawer);
   // The drawer: its long date under the clock, and the quick settings'
   // icons in rows below (Cellular, Wi-Fi, Bluetooth, battery, rotation...).
   assert.ok(share(framebuffer(devdir), [200, 62, 520, 84], bright) > 0.01, "no date in the drawer");
   assert.ok(share(framebuffer(devdir), [0, 150, W, 420], lit) > 0.01, "no quick settings in the drawer");
   await swipe(W / 2, 1000, W / 2, 10, 16);
-  await sleep(1500);
+  await settled(devdir, "the closed drawer");
+  // The banner shows below the status bar, over Console, and goes.
+  const banner = [0, 60, W, 400];
+  const noBanner = grab(devdir, banner);
   const sent = await guest(id, "notify-send -a vmi 'Parcel delivered' 'Your parcel is at the door'");
   assert.equal(sent.code, 0, sent.out);
-  await sleep(5000);  // the banner shows and goes
+  await eventually("the banner", () => differs(noBanner, grab(devdir, banner)) > 0.05, 15000);
+  await shot(devdir, "banner");
+  await eventually("the banner gone", () => differs(noBanner, grab(devdir, banner)) < 0.01, 15000);
   await pullDrawer();
   await shot(devdir, "drawer-notification");
-  const withNote = grab(drawer);
+  const withNote = grab(devdir, drawer);
   assert.ok(differs(empty, withNote) > 0.02, `drawer unchanged by the notification (${differs(empty, withNote)})`);
   console.log("ok - notify-send in the guest shows in the drawer");
   await swipe(W / 2, 1000, W / 2, 10, 16);
-  await sleep(1000);
+  await settled(devdir, "the closed drawer");
 
   // 6. Rotation: the X screen, phoc's window (its output) and the shell
   // take the landscape size; the status bar spans it (its right end, with
@@ -287,7 +327,7 @@ try {
       15000);
     await eventually(`status bar across ${w}`, () => share(framebuffer(devdir), [w - 120, 0, w, 60], lit) > 0.005,
       15000);
-    await sleep(1500);
+    await settled(devdir, orientation);
     await shot(devdir, orientation);
     box = await canvas.boundingBox();
   }
@@ -295,14 +335,13 @@ try {
 
   // 7. The console's Home button (XF86HomePage) opens phosh's overview over
   // the Console and closes it again.
-  await sleep(1500);
-  const app = grab([0, 80, W, H - 80]);
+  const app = grab(devdir, [0, 80, W, H - 80]);
   await page.locator('button[title="Home"]').click();
-  await eventually("overview after Home", () => differs(app, grab([0, 80, W, H - 80])) > 0.3, 15000);
-  await sleep(1000);
+  await eventually("overview after Home", () => differs(app, grab(devdir, [0, 80, W, H - 80])) > 0.3, 15000);
+  await settled(devdir, "the overview");
   await shot(devdir, "home");
   await page.locator('button[title="Home"]').click();
-  await eventually("Console back after Home", () => differs(app, grab([0, 80, W, H - 80])) < 0.1, 15000);
+  await eventually("Console back after Home", () => differs(app, grab(devdir, [0, 80, W, H - 80])) < 0.1, 15000);
   console.log("ok - the Home button opens the overview and returns to the app");
 } catch (e) {
   failed = true;
