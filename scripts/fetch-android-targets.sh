@@ -12,6 +12,10 @@
 #   <dest>/sodium/arm64/libsodium.so  the same, arm64-v8a
 #   <dest>/sqlite/sqlite-ndk-native-driver.jar  cordova-sqlite-storage-dependencies@5.0.0:
 #                                   SQLite 3.40.0 with a JNI interface, lib/<abi>/ in the jar
+#   <dest>/onnx/sherpa-onnx-1.10.35.aar  react-native-sherpa-onnx-offline-tts@0.2.6: ONNX Runtime
+#                                   1.17.1 (libonnxruntime.so) and sherpa-onnx, jni/<abi>/ in the AAR
+#   <dest>/onnx/hello_deepa.onnx    openwakeword-js@0.1.27: a trained wake-word classifier (PyTorch
+#                                   export: Gemm, LayerNorm, Relu, Sigmoid), 316 KB
 #
 # Usage: scripts/fetch-android-targets.sh [dest]
 #        scripts/fetch-android-targets.sh --dir   (prints the default dest)
@@ -44,6 +48,8 @@ pins=(
   "@devicefarmer/minitouch-prebuilt@1.3.2 f0e0a75e18a401c35588f0cb49f374d904e7db6942977059256e91bf18ec6623"
   "react-native-libsodium@1.7.0 b0abc7c815d907220a0142fab11b51d9637fe762b5f602741f65ba73919a5261"
   "cordova-sqlite-storage-dependencies@5.0.0 dc00bae050c8350f434201094277b172029e833adf7030991fe6055982813174"
+  "react-native-sherpa-onnx-offline-tts@0.2.6 8eaf0069a46462bdb853cb9aee2be283e8f48b4ab8213f51184413cef947b34c"
+  "openwakeword-js@0.1.27 452a550fbaff4e1f8d13390205c3b5102c059220d3abf95d73083eb16f7e97d1"
 )
 stamp="$(printf '%s\n' "${pins[@]}" | sha256sum | cut -d' ' -f1)"
 if [ -f "$dest/.complete" ] && [ "$(cat "$dest/.complete")" = "$stamp" ]; then
@@ -84,8 +90,10 @@ hermes_tgz=$(check 'hermes-engine-0.11.0.tgz' "${pins[1]#* }")
 mt_tgz=$(check 'devicefarmer-minitouch-prebuilt-1.3.2.tgz' "${pins[2]#* }")
 sodium_tgz=$(check 'react-native-libsodium-1.7.0.tgz' "${pins[3]#* }")
 sqlite_tgz=$(check 'cordova-sqlite-storage-dependencies-5.0.0.tgz' "${pins[4]#* }")
+onnx_tgz=$(check 'react-native-sherpa-onnx-offline-tts-0.2.6.tgz' "${pins[5]#* }")
+wake_tgz=$(check 'openwakeword-js-0.1.27.tgz' "${pins[6]#* }")
 
-mkdir -p "$work/jsc" "$work/hermes" "$work/mt" "$work/sodium" "$work/sqlite"
+mkdir -p "$work/jsc" "$work/hermes" "$work/mt" "$work/sodium" "$work/sqlite" "$work/onnx"
 tar -xzf "$jsc_tgz" -C "$work/jsc" package/dist/org/webkit/android-jsc-intl/r294992/android-jsc-intl-r294992.aar
 tar -xzf "$hermes_tgz" -C "$work/hermes" package/android/hermes-cppruntime-release.aar
 tar -xzf "$mt_tgz" -C "$work/mt" package/prebuilt/x86_64/bin/minitouch
@@ -97,9 +105,11 @@ tar --warning=no-unknown-keyword -xzf "$work/sodium/package/libsodium/build.tgz"
 # The jar is kept whole: the tests load lib/<abi>/ straight from it, as
 # from an APK.
 tar -xzf "$sqlite_tgz" -C "$work/sqlite" package/libs/sqlite-ndk-native-driver.jar
+tar -xzf "$onnx_tgz" -C "$work/onnx" package/android/libs/sherpa-onnx-1.10.35.aar
+tar -xzf "$wake_tgz" -C "$work/onnx" package/models/hello_deepa.onnx
 
-rm -rf "$dest/jsc" "$dest/hermes" "$dest/minitouch" "$dest/sodium" "$dest/sqlite"
-mkdir -p "$dest/jsc/arm64" "$dest/hermes" "$dest/minitouch" "$dest/sodium/arm64" "$dest/sqlite"
+rm -rf "$dest/jsc" "$dest/hermes" "$dest/minitouch" "$dest/sodium" "$dest/sqlite" "$dest/onnx"
+mkdir -p "$dest/jsc/arm64" "$dest/hermes" "$dest/minitouch" "$dest/sodium/arm64" "$dest/sqlite" "$dest/onnx"
 unzip -q -o -j "$work/jsc/package/dist/org/webkit/android-jsc-intl/r294992/android-jsc-intl-r294992.aar" \
   jni/x86_64/libjsc.so -d "$dest/jsc"
 unzip -q -o -j "$work/jsc/package/dist/org/webkit/android-jsc-intl/r294992/android-jsc-intl-r294992.aar" \
@@ -111,5 +121,6 @@ chmod 0755 "$dest/minitouch/minitouch"
 cp "$work/sodium/build/libsodium-android-westmere/lib/libsodium.so" "$dest/sodium/libsodium.so"
 cp "$work/sodium/build/libsodium-android-armv8-a+crypto/lib/libsodium.so" "$dest/sodium/arm64/libsodium.so"
 cp "$work/sqlite/package/libs/sqlite-ndk-native-driver.jar" "$dest/sqlite/"
+cp "$work/onnx/package/android/libs/sherpa-onnx-1.10.35.aar" "$work/onnx/package/models/hello_deepa.onnx" "$dest/onnx/"
 echo "$stamp" > "$dest/.complete"
 echo "fetch-android-targets: unpacked into $dest"

@@ -40,7 +40,10 @@ template <typename F>
 F Libc(const char* name) { return Sym<F>(VirtualLibc(), name); }
 
 TEST(DataHooks, CtypeTableHasBsdFlags) {
-  const auto* ctype = reinterpret_cast<const unsigned char*>(VirtualLibc().Lookup("_ctype_"));
+  // bionic's _ctype_ is a pointer variable, read before indexing.
+  const auto* pointer = reinterpret_cast<const unsigned char* const*>(VirtualLibc().Lookup("_ctype_"));
+  ASSERT_NE(pointer, nullptr);
+  const unsigned char* ctype = *pointer;
   ASSERT_NE(ctype, nullptr);
   EXPECT_EQ(ctype[0], 0);                 // EOF
   EXPECT_EQ(ctype[1 + 'A'], 0x01 | 0x40);  // _U | _X

@@ -1,8 +1,9 @@
 // Data symbols of bionic's libc that glibc lacks or lays out differently,
 // and the functions bound to them:
 //
-//  * _ctype_: the BSD table (1 + 256 chars, flag bits below) that old NDK
-//    <ctype.h> macros index as _ctype_[1 + c]; glibc uses __ctype_b_loc().
+//  * _ctype_: a pointer (bionic declares `extern const char* _ctype_`) to
+//    the BSD table (1 + 256 chars, flag bits below) that old NDK <ctype.h>
+//    macros index as _ctype_[1 + c]; glibc uses __ctype_b_loc().
 //  * stdin/stdout/stderr: bionic FILE* variables pointing at &__sF[0..2], so
 //    a stream compared or passed around by bionic code is the same object the
 //    hooked stdio functions map to glibc's streams.
@@ -39,6 +40,7 @@ enum : unsigned char { kU = 0x01, kL = 0x02, kN = 0x04, kS = 0x08, kP = 0x10, kC
 constexpr int kNsig = 65;  // bionic LP64 _NSIG
 
 char g_ctype[1 + 256];
+const char* g_ctype_pointer = g_ctype;
 const char* g_siglist[kNsig];
 const char* g_signame[kNsig];
 void* g_std[3];
@@ -112,7 +114,7 @@ void Setprogname(const char* name) {
 }
 
 const HookEntry kHooks[] = {
-    VMI_HOOK("_ctype_", g_ctype),
+    VMI_HOOK("_ctype_", &g_ctype_pointer),
     VMI_HOOK("sys_siglist", g_siglist),
     VMI_HOOK("sys_signame", g_signame),
     VMI_HOOK("stdin", &g_std[0]),
