@@ -63,8 +63,20 @@ function cpuSeconds(pid) {
     return 0;
   }
 }
+// CPU seconds of a process, with its children that exited and were reaped.
+function cpuWithReapedSeconds(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const x = f.slice(f.lastIndexOf(")") + 2).split(" ");
+    return (Number(x[11]) + Number(x[12]) + Number(x[13]) + Number(x[14])) / 100;
+  } catch {
+    return 0;
+  }
+}
 // CPU seconds of a process and all its descendants (Chromium's browser,
-// renderer, GPU and utility processes).
+// renderer, GPU and utility processes; websockify's per-connection
+// children), each counted once: a live process by its own time, an exited
+// one in its parent's reaped-children time.
 function treeCpuSeconds(root) {
   const parent = new Map();
   for (const d of readdirSync("/proc")) {
@@ -78,7 +90,7 @@ function treeCpuSeconds(root) {
   for (const pid of parent.keys()) {
     for (let p = pid; p > 1; p = parent.get(p) ?? 0) {
       if (p === root) {
-        sum += cpuSeconds(pid);
+        sum += cpuWithReapedSeconds(pid);
         break;
       }
     }
@@ -225,18 +237,17 @@ async function main() {
       "--disable-component-update", "--disable-sync", "--no-first-run"],
   });
   const browserPid = chromiumPid();
-  const newPage = async (painter) => {
-    const p = await browser.newPage({ viewport: { width: 800, height: 1400 } });
-    p.on("console", (m) => debug("page:", m.text()));
-    p.on("pageerror", (e) => debug("page error:", String(e)));
-    // The viewer's test hook (web/src/viewer/painter.ts): paint on the page's
-    // main thread instead of the paint worker.
-    if (painter === "main") await p.addInitScript(() => { window.__vmiPainter = "main"; });
-    return p;
-  };
-  // One page per way of painting; the one not measured shows about:blank.
-  const pages = { worker: await newPage("worker"), main: await newPage("main") };
-  let page = pages.worker;
+  // One page (a second one would be hidden, and Chromium throttles hidden
+  // pages). `?paint=main` in the console's URL sets the viewer's test hook
+  // (web/src/viewer/painter.ts): paint on the page's main thread instead of
+  // the paint worker; the console ignores the parameter.
+  const page = await browser.newPage({ viewport: { width: 800, height: 1400 } });
+  page.on("console", (m) => debug("page:", m.text()));
+  page.on("pageerror", (e) => debug("page error:", String(e)));
+  await page.addInitScript(() => {
+    if (location.hash.includes("paint=main")) window.__vmiPainter = "main";
+  });
+  const paintParam = (painter) => (painter === "main" ? "?paint=main" : "");
 
   // One measurement window of one stack: the stats object the page keeps
   // (bytes, painted) and the latencies read back from its canvas.
@@ -274,8 +285,7 @@ async function main() {
 
   // vmi's viewer painting in its worker (the default) or on the main thread.
   async function runVmi(painter) {
-    page = pages[painter];
-    await page.goto(`http://127.0.0.1:${port}/#/instances/test`);
+    await page.goto(`http://127.0.0.1:${port}/#/instances/test${paintParam(painter)}`);
     await page.waitForFunction(() => window.__vmiViewer && window.__vmiViewer.stats.painted > 0, null, { timeout: 20000 });
     await page.evaluate(STAMP_READER);
     const offThread = await page.evaluate(() => {
@@ -291,7 +301,6 @@ async function main() {
   }
 
   async function runNovnc() {
-    page = pages.worker;
     const rfbPort = await freePort();
     const wsPort = await freePort();
     const vnc = start("x11vnc", ["-display", `:${DISPLAY_NUM}`, "-rfbport", String(rfbPort), "-localhost",
@@ -362,17 +371,16 @@ async function main() {
     return { bytes: t.reduce((a, v) => a + v.stats.bytes, 0), painted: t.reduce((a, v) => a + v.stats.painted, 0),
       per: t.map((v) => v.stats.painted), codec: [...new Set(t.map((v) => v.stats.width + "x" + v.stats.height))].join(",") };
   })()`;
-  async function runWall() {
+  async function runWall(painter) {
     const srv = start(serverBin, ["--web-dir", webDir, "--fb-path", `${tmp}/Xvfb_screen0`,
       "--x-socket", `/tmp/.X11-unix/X${DISPLAY_NUM}`, "--fps", "60", "--instances", String(WALL_PHONES),
       "--preset", PRESET, "--crf", String(CRF), ...(THREADS ? ["--threads", String(THREADS)] : [])]);
     const wallPort = await new Promise((resolve) => {
       createInterface({ input: srv.stdout }).on("line", (l) => l.startsWith("LISTENING ") && resolve(Number(l.slice(10))));
     });
-    page = pages.worker;
     await page.setViewportSize({ width: 1920, height: 1700 });
     try {
-      await page.goto(`http://127.0.0.1:${wallPort}/#/wall`);
+      await page.goto(`http://127.0.0.1:${wallPort}/#/wall${paintParam(painter)}`);
       await page.waitForFunction((n) => window.__vmiWall && window.__vmiWall.tiles.size === n &&
         [...window.__vmiWall.tiles.values()].every((v) => v.stats.painted > 0), WALL_PHONES, { timeout: 60000 });
       await page.evaluate(STAMP_READER);
@@ -395,7 +403,6 @@ async function main() {
     const vnc = start("x11vnc", ["-display", `:${DISPLAY_NUM}`, "-rfbport", String(rfbPort), "-localhost",
       "-nopw", "-shared", "-forever", "-quiet"]);
     const wsk = start("websockify", ["--web", novncDir, `127.0.0.1:${wsPort}`, `127.0.0.1:${rfbPort}`]);
-    page = pages.worker;
     await page.setViewportSize({ width: 1920, height: 1700 });
     try {
       for (let i = 0; i < 20; i++) {
@@ -424,7 +431,8 @@ async function main() {
     debug("workload", wall.name);
     const wl = start(`${tmp}/workload`, [wall.mode, String(FPS), String(2 * SECS + 120)], { env });
     await sleep(1500);
-    const vmi = await runWall();
+    const vmi = await runWall("worker");
+    const vmiMain = await runWall("main");
     const anchor = await runNovncWall();
     stop(wl);
     rows.wall = { vmi, anchor };
@@ -434,7 +442,7 @@ async function main() {
       browser_cpu_pct: r1(o.browser_cpu_pct), stamps: o.stamps, capture_to_paint_p50_ms: o.capture_to_paint_p50_ms });
     emit({ bench: "stream", workload: "wall", what: wall.what, phones: WALL_PHONES,
       stack: "vmi console wall, every tile on its instance's preview stream (1/3 size, <= 10 fps), painted in workers",
-      picture: vmi.codec, load: loadAverage(), ...fig(vmi),
+      picture: vmi.codec, load: loadAverage(), ...fig(vmi), main_thread_figures: fig(vmiMain),
       anchor: `${WALL_PHONES} noVNC clients of one x11vnc (+ websockify), scaled into tiles`, anchor_figures: fig(anchor),
       ratios_vmi_over_anchor: {
         fps_min: ratio(vmi.per_viewer_fps?.[0] ?? null, anchor.per_viewer_fps?.[0] ?? null),
