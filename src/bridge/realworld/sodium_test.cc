@@ -24,7 +24,7 @@ class SodiumTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     ASSERT_GE(sodium_init(), 0);
-    const std::string lib = testing::AndroidTargetsDir() + "/sodium/libsodium.so";
+    const std::string lib = testing::AndroidTarget("sodium", "libsodium.so");
     handle_ = bridge_dlopen(lib.c_str(), BRIDGE_RTLD_NOW);
     if (handle_ == nullptr) error_ = bridge_dlerror();
   }

@@ -91,6 +91,14 @@ std::string ReadMaps() {
   return r.ok() ? *r : "";
 }
 
+std::string AndroidTarget(const std::string& dir, const std::string& file) {
+#if defined(__aarch64__)
+  return AndroidTargetsDir() + "/" + dir + "/arm64/" + file;
+#else
+  return AndroidTargetsDir() + "/" + dir + "/" + file;
+#endif
+}
+
 std::string AndroidTargetsDir() {
   const char* env = getenv("VMI_ANDROID_TARGETS");
   if (env != nullptr && *env != 0) return env;

@@ -41,5 +41,8 @@ class TestObjects {
 std::string ReadMaps();
 // Directory the fetch script unpacked the Android targets into, or "".
 std::string AndroidTargetsDir();
+// <targets>/<dir>/<file> for this build's architecture: the x86_64 objects
+// lie in <dir>/, the arm64-v8a ones in <dir>/arm64/.
+std::string AndroidTarget(const std::string& dir, const std::string& file);
 
 }  // namespace vmi::bridge::testing
