@@ -4,7 +4,7 @@
 //   win32         .exe (portable, or an NSIS/Inno installer run unattended),
 //                 .msi (msiexec /qn), .zip (unpacked to C:\Apps\<id>)
 //   linux-mobile  .deb (unpacked into the instance's own layer under
-//                 /opt/apps/<id>; no maintainer script runs), or a single
+//   phone         /opt/apps/<id>; no maintainer script runs), or a single
 //                 ELF binary
 //   android       .apk (the instance's package manager; binder hosts only)
 //
@@ -39,7 +39,7 @@ namespace vmi::apps {
 struct AppTarget {
   std::string id;    // instance id
   std::string name;  // instance name (for messages)
-  std::string kind;  // image kind: "win32", "linux-mobile", "android", "rootfs"
+  std::string kind;  // image kind: "win32", "linux-mobile", "phone", "android", "rootfs"
   std::string arch;  // guest CPU: "x86_64", "arm64"
   bool running = false;
   bool wine_i386 = false;  // win32 images: 32-bit programs can run
@@ -52,7 +52,7 @@ struct AppTarget {
 struct AppEntry {
   std::string name;  // shown in the app grid
   std::string exec;  // the launcher inside the instance
-  std::string icon;  // icon path inside the instance, may be empty
+  std::string icon;  // icon file inside the instance or an icon theme name; may be empty
 };
 
 struct AppRecord {

@@ -120,7 +120,7 @@ Result<CheckedUpload> CheckLinux(const AppTarget& t, const std::string& path,
     return u;
   }
   return Bad("'" + file_name +
-             "' is neither a Debian package nor an ELF program (linux-mobile "
+             "' is neither a Debian package nor an ELF program (linux-mobile and phone "
              "instances take .deb files and single binaries)");
 }
 
@@ -142,7 +142,10 @@ Result<CheckedUpload> CheckUpload(const AppTarget& t, const std::string& path,
   std::string head = VMI_TRY(Head(path, 64));
   if (head.empty()) return Bad("the uploaded file is empty");
   if (t.kind == "win32") return CheckWin32(t, path, file_name, head, room);
-  if (t.kind == "linux-mobile") return CheckLinux(t, path, file_name, head, scratch, room);
+  // A phone runs the same Debian userland as linux-mobile; only the shell
+  // that lists the entries differs (docs/apps.md).
+  if (t.kind == "linux-mobile" || t.kind == "phone")
+    return CheckLinux(t, path, file_name, head, scratch, room);
   if (t.kind == "android") {
     if (head.compare(0, 4, "PK\3\4") != 0 || Extension(file_name) != ".apk")
       return Bad("'" + file_name + "' is not an .apk (android instances take .apk files)");
@@ -155,7 +158,8 @@ Result<CheckedUpload> CheckUpload(const AppTarget& t, const std::string& path,
   }
   return Error(ErrorCode::kFailedPrecondition,
                "instance '" + t.name + "' runs a '" + t.kind +
-                   "' image; apps can be installed into win32, linux-mobile and android instances");
+                   "' image; apps can be installed into win32, linux-mobile, phone and android "
+                   "instances");
 }
 
 }  // namespace vmi::apps

@@ -41,7 +41,7 @@ void AddAppCommands(CLI::App& app, Context& ctx) {
   apps->require_subcommand(1);
 
   auto* install = apps->add_subcommand(
-      "install", "Install a file: .exe/.msi/.zip (win32), .deb or a binary (linux-mobile), .apk");
+      "install", "Install a file: .exe/.msi/.zip (win32), .deb or a binary (linux-mobile, phone), .apk");
   install->add_option("id", a.id, "Instance id or name")->required();
   install->add_option("file", a.file, "The file to upload")->required()->check(CLI::ExistingFile);
   install->add_option("--timeout", a.timeout_s, "Kill an installer after this many seconds");

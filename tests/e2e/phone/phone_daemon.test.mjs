@@ -16,13 +16,14 @@
 //      pulled down from the status bar;
 //   6. rotation: the shell is laid out again at the landscape size;
 //   7. the console's Home button opens the overview and closes it.
-// Between 3 and 4, an app installed while the phone runs appears in the
-// launcher.
+// Between 3 and 4, an app installed through the app API (vmi app install,
+// a .deb) while the phone runs appears in the launcher, and vmi app start
+// runs it in the phone's session.
 // With SHOTS=DIR it writes a PNG of the screen after each step.
 //
 // Usage: node phone_daemon.test.mjs <vmi binary> <web/dist>   (as root)
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { randomBytes } from "node:crypto";
 import assert from "node:assert/strict";
@@ -230,9 +231,9 @@ try {
 
   // 4. Type into it in the page: the launcher narrows to the Console; a
   // tap on the first result starts it (gnome-console's kgx in the guest).
-  // An app installed while the phone runs (a desktop entry in the guest's
-  // ~/.local/share/applications) appears in the launcher: its search finds
-  // nothing before, the new entry after (the first result cell lights up).
+  // An app installed through the app API while the phone runs appears in
+  // the launcher: its search finds nothing before, the new entry after (the
+  // first result cell lights up).
   const firstResult = [20, 280, 160, 420];
   await page.keyboard.type("hellophone");
   // The search done: the favourites' first icon gone and nothing in its
@@ -241,14 +242,27 @@ try {
     share(framebuffer(devdir), firstResult, lit) < 0.01, 15000);
   await settled(devdir, "the search");
   assert.ok(share(framebuffer(devdir), firstResult, lit) < 0.01, "a result before the app exists");
-  const entry = "[Desktop Entry]\nType=Application\nName=Hellophone\nExec=touch /tmp/hellophone\n" +
-    "Icon=utilities-terminal\nX-Purism-FormFactor=Workstation;Mobile;\n";
-  const wrote = await guest(id, "mkdir -p /root/.local/share/applications && printf '" + entry +
-    "' > /root/.local/share/applications/hellophone.desktop");
-  assert.equal(wrote.code, 0, wrote.out);
+  // The package: a program that writes down the session it runs in, and its
+  // desktop entry (no form-factor key: the app API marks its entries for
+  // phosh's launcher).
+  const pkg = `${dataDir}/hellophone`;
+  for (const d of ["DEBIAN", "usr/bin", "usr/share/applications"]) mkdirSync(`${pkg}/${d}`, { recursive: true });
+  writeFileSync(`${pkg}/DEBIAN/control`, "Package: hellophone\nVersion: 1.0\nArchitecture: all\n" +
+    "Maintainer: vmi <vmi@localhost>\nDescription: vmi phone test\n");
+  writeFileSync(`${pkg}/usr/bin/hellophone`,
+    "#!/bin/sh\necho \"$WAYLAND_DISPLAY $DBUS_SESSION_BUS_ADDRESS\" > /tmp/hellophone.ran\n");
+  chmodSync(`${pkg}/usr/bin/hellophone`, 0o755);
+  writeFileSync(`${pkg}/usr/share/applications/hellophone.desktop`,
+    "[Desktop Entry]\nType=Application\nName=Hellophone\nExec=hellophone\nIcon=utilities-terminal\n");
+  await run("dpkg-deb", ["--root-owner-group", "--build", pkg, `${pkg}.deb`]);
+  const appId = (await cli("app", "install", id, `${pkg}.deb`)).stdout.trim();
   await eventually("the new app in the launcher", () => share(framebuffer(devdir), firstResult, lit) > 0.05, 20000);
   await shot(devdir, "installed-app");
-  console.log("ok - an app installed in the running phone appears in the launcher");
+  await cli("app", "start", id, appId);
+  await eventually("the app started by the API", async () =>
+    (await guest(id, "cat /tmp/hellophone.ran 2>/dev/null")).out.trim() ===
+      "wayland-0 unix:path=/run/user/0/bus", 15000);
+  console.log("ok - an app installed through the app API appears in the running phone's launcher and starts in its session");
   for (let i = 0; i < "hellophone".length; i++) await page.keyboard.press("Backspace");
 
   assert.notEqual((await guest(id, "pgrep -x kgx")).code, 0, "kgx already runs");

@@ -20,4 +20,8 @@ xwayland=${VMI_PHONE_XWAYLAND:-false}
 mode=$size
 scale=$scale
 INI
+# Apps started through the app API (vmi-app start, from an exec whose
+# environment has DISPLAY only) get what phosh's own launches get: the
+# session's environment and phoc's Wayland socket.
+{ export -p; echo "export WAYLAND_DISPLAY=wayland-0"; } > /run/vmi-app.env
 exec phoc -C "$XDG_RUNTIME_DIR/phoc.ini" -E "/usr/libexec/phosh"
