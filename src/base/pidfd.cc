@@ -1,6 +1,7 @@
 #include "base/pidfd.h"
 
 #include <poll.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -51,6 +52,30 @@ uint64_t ProcessStartTicks(pid_t pid) {
   if (fields.size() < 20) return 0;
   if (fields[0] == "Z" || fields[0] == "X") return 0;  // exited, not yet reaped
   return std::strtoull(fields[19].c_str(), nullptr, 10);
+}
+
+AdoptedProcess AdoptedProcess::Find(pid_t pid, uint64_t start_ticks) {
+  if (pid <= 0) return AdoptedProcess();
+  auto fd = OpenPidfd(pid);
+  if (!fd.ok()) return AdoptedProcess();
+  uint64_t ticks = ProcessStartTicks(pid);
+  if (ticks == 0 || (start_ticks != 0 && ticks != start_ticks)) return AdoptedProcess();
+  return AdoptedProcess(pid, std::move(*fd));
+}
+
+Result<void> AdoptedProcess::Signal(int sig) const {
+  if (!fd_) return Error(ErrorCode::kNotFound, "process " + std::to_string(pid_) + " is gone");
+  return SignalPidfd(fd_.get(), sig);
+}
+
+bool AdoptedProcess::WaitExit(std::chrono::milliseconds timeout) const {
+  return !fd_ || WaitPidfdExit(fd_.get(), timeout);
+}
+
+void AdoptedProcess::Reap() const {
+  if (!fd_) return;
+  siginfo_t info;
+  waitid(P_PIDFD, fd_.get(), &info, WEXITED | WNOHANG);
 }
 
 }  // namespace vmi

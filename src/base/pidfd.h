@@ -25,4 +25,32 @@ bool WaitPidfdExit(int pidfd, std::chrono::milliseconds timeout);
 // zombie): with the pid, an identity no later process shares.
 uint64_t ProcessStartTicks(pid_t pid);
 
+// A process known by its pid and start time, held through a pidfd that is
+// opened only if that very process is still alive: the handle for a process
+// the caller did not spawn, or spawned in an earlier life (a container's
+// monitor after a daemon restart, a container's init). The pidfd is opened
+// before the start time is compared, so a handle never refers to a later
+// process that reused the pid.
+class AdoptedProcess {
+ public:
+  AdoptedProcess() = default;
+  // Not alive() when `pid` is not positive, gone, a zombie, or another
+  // process than the one that started at `start_ticks` (0: any).
+  static AdoptedProcess Find(pid_t pid, uint64_t start_ticks = 0);
+
+  bool alive() const { return static_cast<bool>(fd_); }
+  pid_t pid() const { return pid_; }
+  int fd() const { return fd_.get(); }
+  Result<void> Signal(int sig) const;
+  // True once it exited (at once for a handle that is not alive()).
+  bool WaitExit(std::chrono::milliseconds timeout) const;
+  // Collects its exit status if it is this process's child; no-op otherwise.
+  void Reap() const;
+
+ private:
+  AdoptedProcess(pid_t pid, UniqueFd fd) : pid_(pid), fd_(std::move(fd)) {}
+  pid_t pid_ = 0;
+  UniqueFd fd_;
+};
+
 }  // namespace vmi

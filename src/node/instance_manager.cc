@@ -23,6 +23,7 @@
 #include "base/secret.h"
 #include "guest/init/state_file.h"
 #include "runtime/core/foreign_arch.h"
+#include "runtime/core/monitor_launch.h"
 #include "runtime/core/lxcfs.h"
 #include "runtime/core/disk_image.h"
 #include "runtime/core/port_policy.h"
@@ -34,16 +35,6 @@ using runtime::GuestKind;
 using runtime::NetworkMode;
 
 namespace {
-
-// The monitor's handshake lines; end of input means it exited during start.
-const ReadLineOptions kMonitorLine{.timeout = std::chrono::seconds(60), .what = "monitor"};
-
-// A pidfd for a process that may be gone (an empty fd then).
-UniqueFd PidfdIfAlive(pid_t pid) {
-  if (pid <= 0) return UniqueFd();
-  auto fd = OpenPidfd(pid);
-  return fd.ok() ? std::move(*fd) : UniqueFd();
-}
 
 // The root file system's layout. An instance with its own disk image
 // (spec.disk_bytes > 0; docs/security.md) keeps its writable layer inside
@@ -248,6 +239,16 @@ Result<void> InstanceManager::StartLocked(Entry& e) {
   const std::string id = r.spec.id;
   const std::string dir = InstanceDir(id);
   const InstanceState before = r.state;
+  // Where a start's time goes, logged with "started" (each step's end is
+  // where its failure can be injected).
+  std::string steps;
+  const int64_t begun = MonotonicMicros();
+  int64_t lap = begun;
+  auto mark = [&](const char* step) {
+    const int64_t now = MonotonicMicros();
+    steps += std::string(steps.empty() ? "" : ", ") + step + " " + std::to_string((now - lap) / 1000);
+    lap = now;
+  };
   // crun resolves the rootfs as the instance's mapped root: a private
   // directory above the data directory fails deep inside the runtime with a
   // bare EACCES, so say which one and what to do first.
@@ -269,16 +270,14 @@ Result<void> InstanceManager::StartLocked(Entry& e) {
   }
   e.stopping = false;
   SetState(e, InstanceState::kStarting);
+  mark("prepare");
 
-  UniqueFd sock;
-  std::optional<ChildProcess> monitor;
+  // Declared before `fail` runs: a launch that is not released is aborted
+  // (its container killed and deleted) when it goes out of scope, and
+  // `fail` ends it first so that the cleanup finds nothing in use.
+  std::optional<runtime::MonitorLaunch> launch;
   auto fail = [&](Error err) -> Result<void> {
-    sock.reset();  // before "start", the monitor deletes the container on EOF
-    if (monitor) {
-      // After "start" it waits for the container: kill that, it cleans up.
-      runtime_.Kill("vmi-" + id, SIGKILL, true).ok();
-      monitor->WaitOrKill(std::chrono::seconds(15)).ok();
-    }
+    launch.reset();
     CleanupRun(r);
     r.monitor_pid = 0;
     r.init_pid = 0;
@@ -287,6 +286,7 @@ Result<void> InstanceManager::StartLocked(Entry& e) {
     return err;
   };
   auto inject = [&](const char* step) -> Result<void> {
+    mark(step);
     if (options_.inject_failure == step)
       return Error(ErrorCode::kInternal, std::string("injected failure: ") + step);
     return Ok();
@@ -319,29 +319,13 @@ Result<void> InstanceManager::StartLocked(Entry& e) {
   if (auto m = inject("config"); !m.ok()) return fail(std::move(m).error());
 
   // The monitor creates the container; we wire its network before it starts.
-  int sv[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-    return fail(Error::FromErrno("socketpair"));
-  sock.reset(sv[0]);
-  UniqueFd child_end(sv[1]);
-  std::vector<std::string> argv = {options_.monitor_path, "--runtime", runtime_.host().runtime_path,
-                                   "--id", "vmi-" + id, "--bundle", dir + "/bundle",
-                                   "--state-dir", dir, "--log", dir + "/log"};
-  if (runtime_.host().hide_cgroup2_controllers) argv.push_back("--hide-cgroup2-controllers");
-  SpawnOptions so;
-  so.pass_fds = {child_end.get()};
-  so.new_session = true;
-  auto spawned = ChildProcess::Spawn(argv, so);
-  child_end.reset();
-  if (!spawned.ok()) return fail(std::move(spawned).error().Context("spawn monitor"));
-  monitor.emplace(std::move(*spawned));
-  if (auto m = inject("monitor"); !m.ok()) return fail(std::move(m).error());
-
-  auto created = ReadLine(sock.get(), kMonitorLine);
+  auto created = runtime::MonitorLaunch::Create(
+      &runtime_, runtime::MonitorOptions{options_.monitor_path, "vmi-" + id, dir + "/bundle", dir,
+                                         dir + "/log"});
   if (!created.ok()) return fail(std::move(created).error());
-  if (!created->starts_with("created "))
-    return fail(Error(ErrorCode::kInternal, "container: " + created->substr(created->find(' ') + 1)));
-  pid_t pid = std::atoi(created->c_str() + 8);
+  launch.emplace(std::move(*created));
+  if (auto m = inject("monitor"); !m.ok()) return fail(std::move(m).error());
+  const pid_t pid = launch->init_pid();
   auto net = network_.Attach(r.slot.index, pid, r.spec.network == NetworkMode::kBridge);
   if (!net.ok()) return fail(std::move(net).error());
   if (r.spec.network == NetworkMode::kBridge) {
@@ -350,22 +334,21 @@ Result<void> InstanceManager::StartLocked(Entry& e) {
     if (auto p = runtime::ApplyPortPolicy(policy); !p.ok()) return fail(std::move(p).error());
   }
   if (auto m = inject("network"); !m.ok()) return fail(std::move(m).error());
-  if (write(sock.get(), "start\n", 6) != 6) return fail(Error::FromErrno("signal monitor"));
-  auto started = ReadLine(sock.get(), kMonitorLine);
-  if (!started.ok()) return fail(std::move(started).error());
-  if (!started->starts_with("started "))
-    return fail(Error(ErrorCode::kInternal, "container: " + started->substr(started->find(' ') + 1)));
+  if (auto s = launch->Start(); !s.ok()) return fail(std::move(s).error());
   if (auto m = inject("start"); !m.ok()) return fail(std::move(m).error());
 
-  r.monitor_pid = monitor->pid();
-  r.monitor_start_ticks = ProcessStartTicks(r.monitor_pid);
-  r.init_pid = pid;
+  // The monitor outlives the daemon on purpose; the watcher reaps it.
+  const runtime::LaunchedMonitor launched = launch->Release();
+  launch.reset();
+  r.monitor_pid = launched.monitor_pid;
+  r.monitor_start_ticks = launched.monitor_start_ticks;
+  r.init_pid = launched.init_pid;
   r.started_at = WallSeconds();
-  monitor->Detach();  // it outlives us on purpose; the watcher reaps it
   WriteFileAtomic(dir + "/monitor.pid", std::to_string(r.monitor_pid) + "\n").ok();
   SetState(e, InstanceState::kRunning);
-  VMI_ILOG(INFO, id) << "started (init pid " << pid << ", monitor " << r.monitor_pid << ")";
-  Watch(id, r.monitor_pid);
+  VMI_ILOG(INFO, id) << "started (init pid " << pid << ", monitor " << r.monitor_pid << ") in "
+                     << (MonotonicMicros() - begun) / 1000 << " ms (" << steps << " ms)";
+  Watch(id, r.monitor_pid, r.monitor_start_ticks);
   return Ok();
 }
 
@@ -405,20 +388,18 @@ Result<void> InstanceManager::StopLocked(Entry& e, std::chrono::milliseconds tim
   const std::string cid = "vmi-" + r.spec.id;
   e.stopping = true;
   SetState(e, InstanceState::kStopping);
-  UniqueFd pidfd = PidfdIfAlive(r.monitor_pid);
-  bool alive = pidfd && ProcessStartTicks(r.monitor_pid) == r.monitor_start_ticks;
-  if (alive) {
+  const AdoptedProcess monitor = AdoptedProcess::Find(r.monitor_pid, r.monitor_start_ticks);
+  if (monitor.alive()) {
     // vmi-init shuts the session down on SIGTERM within its own deadline.
     auto k = runtime_.Kill(cid, SIGTERM);
     if (!k.ok()) VMI_ILOG(WARN, r.spec.id) << k.error().ToString();
-    if (!WaitPidfdExit(pidfd.get(), timeout)) {
+    if (!monitor.WaitExit(timeout)) {
       VMI_ILOG(WARN, r.spec.id) << "did not stop in " << timeout.count() << " ms; killing";
       runtime_.Kill(cid, SIGKILL, true).ok();
-      if (!WaitPidfdExit(pidfd.get(), std::chrono::seconds(10)))
+      if (!monitor.WaitExit(std::chrono::seconds(10)))
         return Error(ErrorCode::kDeadlineExceeded, "container did not die after SIGKILL");
     }
-    siginfo_t info;
-    waitid(P_PIDFD, pidfd.get(), &info, WEXITED | WNOHANG);  // reap if ours
+    monitor.Reap();
   }
   r.last_exit = ReadExit(r.spec.id);
   CleanupRun(r);
@@ -457,19 +438,18 @@ Result<void> InstanceManager::Remove(const std::string& key, bool force) {
       // a stuck runtime call): kill the container's init directly, which
       // ends its whole pid namespace, then wait for the monitor to notice.
       VMI_ILOG(WARN, r.spec.id) << stopped.error().ToString() << "; killing init and monitor";
-      if (UniqueFd init = PidfdIfAlive(r.init_pid)) {
-        SignalPidfd(init.get(), SIGKILL).ok();
-        WaitPidfdExit(init.get(), std::chrono::seconds(30));
+      if (const auto init = AdoptedProcess::Find(r.init_pid); init.alive()) {
+        init.Signal(SIGKILL).ok();
+        init.WaitExit(std::chrono::seconds(30));
       }
-      UniqueFd pidfd = PidfdIfAlive(r.monitor_pid);
-      if (pidfd && ProcessStartTicks(r.monitor_pid) == r.monitor_start_ticks) {
-        if (!WaitPidfdExit(pidfd.get(), std::chrono::seconds(10))) {
-          SignalPidfd(pidfd.get(), SIGKILL).ok();
-          if (!WaitPidfdExit(pidfd.get(), std::chrono::seconds(10)))
+      const auto monitor = AdoptedProcess::Find(r.monitor_pid, r.monitor_start_ticks);
+      if (monitor.alive()) {
+        if (!monitor.WaitExit(std::chrono::seconds(10))) {
+          monitor.Signal(SIGKILL).ok();
+          if (!monitor.WaitExit(std::chrono::seconds(10)))
             return std::move(stopped).error().Context(what);
         }
-        siginfo_t info;
-        waitid(P_PIDFD, pidfd.get(), &info, WEXITED | WNOHANG);
+        monitor.Reap();
       }
       runtime_.Kill("vmi-" + r.spec.id, SIGKILL, true).ok();
       r.monitor_pid = 0;
@@ -572,24 +552,25 @@ bool InstanceManager::DisplayReady(const std::string& id) const {
   return !xvfb || *xvfb == guest::ServiceState::kReady;
 }
 
-void InstanceManager::Watch(const std::string& id, pid_t monitor_pid) {
-  loop_->Post([this, id, monitor_pid] {
-    UniqueFd fd = PidfdIfAlive(monitor_pid);
-    if (!fd) {
-      // Already gone: handle as an exit.
-      std::thread([this, id, monitor_pid] { OnMonitorExit(id); (void)monitor_pid; }).detach();
+void InstanceManager::Watch(const std::string& id, pid_t monitor_pid, uint64_t start_ticks) {
+  loop_->Post([this, id, monitor_pid, start_ticks] {
+    AdoptedProcess monitor = AdoptedProcess::Find(monitor_pid, start_ticks);
+    if (!monitor.alive()) {
+      OnMonitorExit(id);  // already gone
       return;
     }
-    int raw = fd.get();
-    watched_[id] = std::move(fd);
-    auto added = loop_->AddFd(raw, EPOLLIN, [this, id, raw](uint32_t) {
-      siginfo_t info;
-      waitid(P_PIDFD, raw, &info, WEXITED | WNOHANG);  // reap if it is our child
-      loop_->RemoveFd(raw);
-      watched_.erase(id);
+    const int fd = monitor.fd();
+    auto added = loop_->AddFd(fd, EPOLLIN, [this, id, fd](uint32_t) {
+      watched_.at(fd).Reap();  // if it is our child
+      loop_->RemoveFd(fd);
+      watched_.erase(fd);
       OnMonitorExit(id);
     });
-    if (!added.ok()) VMI_ILOG(ERROR, id) << "watch monitor: " << added.error().ToString();
+    if (!added.ok()) {
+      VMI_ILOG(ERROR, id) << "watch monitor: " << added.error().ToString();
+      return;
+    }
+    watched_.emplace(fd, std::move(monitor));
   });
 }
 
@@ -599,7 +580,7 @@ void InstanceManager::OnMonitorExit(const std::string& id) {
   std::unique_lock op(e->op);
   InstanceRecord& r = e->record;
   if (r.state != InstanceState::kRunning || e->stopping) return;  // a stop handles it
-  if (r.monitor_pid != 0 && ProcessStartTicks(r.monitor_pid) == r.monitor_start_ticks) return;
+  if (AdoptedProcess::Find(r.monitor_pid, r.monitor_start_ticks).alive()) return;
   r.last_exit = ReadExit(id);
   CleanupRun(r);
   r.monitor_pid = 0;
@@ -613,16 +594,16 @@ void InstanceManager::OnMonitorExit(const std::string& id) {
       e->restart_backoff.OnExit(std::chrono::seconds(WallSeconds() - r.started_at)).count();
   op.unlock();
   VMI_ILOG(INFO, id) << "restart policy: starting again in " << delay << " ms";
+  // The start runs on the watcher's thread: nothing a start waits for
+  // needs that thread, and other monitors' exits wait the start's length.
   auto t = loop_->AddTimer(std::chrono::milliseconds(delay), [this, id] {
-    std::thread([this, id] {
-      auto entry = Find(id);
-      if (!entry) return;
-      std::lock_guard lock(entry->op);
-      if (entry->record.state != InstanceState::kExited) return;  // someone acted meanwhile
-      entry->record.restart_count++;
-      auto s = StartLocked(*entry);
-      if (!s.ok()) VMI_ILOG(ERROR, id) << "restart: " << s.error().ToString();
-    }).detach();
+    auto entry = Find(id);
+    if (!entry) return;
+    std::lock_guard lock(entry->op);
+    if (entry->record.state != InstanceState::kExited) return;  // someone acted meanwhile
+    entry->record.restart_count++;
+    auto s = StartLocked(*entry);
+    if (!s.ok()) VMI_ILOG(ERROR, id) << "restart: " << s.error().ToString();
   });
   if (!t.ok()) VMI_ILOG(ERROR, id) << t.error().ToString();
 }
@@ -661,8 +642,8 @@ Result<void> InstanceManager::Reconcile() {
     bool was_live = r.state == InstanceState::kRunning || r.state == InstanceState::kStarting ||
                     r.state == InstanceState::kStopping;
     if (!was_live) continue;
-    bool alive = r.monitor_pid > 0 && r.monitor_start_ticks != 0 &&
-                 ProcessStartTicks(r.monitor_pid) == r.monitor_start_ticks;
+    bool alive = r.monitor_start_ticks != 0 &&
+                 AdoptedProcess::Find(r.monitor_pid, r.monitor_start_ticks).alive();
     if (alive && r.state == InstanceState::kRunning) {
       VMI_ILOG(INFO, id) << "found running (monitor " << r.monitor_pid << ")";
       to_watch.push_back(id);
@@ -704,7 +685,10 @@ Result<void> InstanceManager::Reconcile() {
     auto r = loop_->Run();
     if (!r.ok()) VMI_LOG(ERROR) << "watcher: " << r.error().ToString();
   });
-  for (const auto& id : to_watch) Watch(id, entries_[id]->record.monitor_pid);
+  for (const auto& id : to_watch) {
+    const InstanceRecord& r = entries_[id]->record;
+    Watch(id, r.monitor_pid, r.monitor_start_ticks);
+  }
   for (const auto& id : to_restart) {
     auto s = Start(id);
     if (!s.ok()) VMI_ILOG(ERROR, id) << "restart after reconcile: " << s.error().ToString();

@@ -12,8 +12,10 @@
 //
 // Threads: public methods are thread-safe. Operations on one instance are
 // serialised by its lock; different instances proceed in parallel. A watcher
-// thread ("vmi-watch") waits on the monitors' pidfds and handles exits and
-// restart policies.
+// thread ("vmi-watch", the manager's event loop) waits on the monitors'
+// pidfds (AdoptedProcess, owned by the loop) and handles exits and restart
+// policies; no other thread is started. Starting a container goes through
+// runtime::MonitorLaunch, which alone speaks the monitor's protocol.
 #pragma once
 
 #include <atomic>
@@ -122,7 +124,8 @@ class InstanceManager {
   void CleanupRun(const InstanceRecord& r);
   void SetState(Entry& e, InstanceState s);
   void Persist(const InstanceRecord& r);
-  void Watch(const std::string& id, pid_t monitor_pid);
+  // Handles the monitor's exit (OnMonitorExit) on the watcher thread.
+  void Watch(const std::string& id, pid_t monitor_pid, uint64_t start_ticks);
   // Puts a (re)started lxcfs's files into every running instance.
   void RebindLimitViews();
   void OnMonitorExit(const std::string& id);
@@ -143,7 +146,9 @@ class InstanceManager {
   runtime::Lxcfs lxcfs_;
 
   std::unique_ptr<EventLoop> loop_;
-  std::map<std::string, UniqueFd> watched_;  // loop thread only
+  // The watched monitors by pidfd (a restarted instance's new monitor may be
+  // watched before its old one's exit is handled). Loop thread only.
+  std::map<int, AdoptedProcess> watched_;
   std::thread watcher_;
 };
 

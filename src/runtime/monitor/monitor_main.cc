@@ -6,11 +6,9 @@
 // restarted, the container keeps running and its exit status is still
 // recorded. It is small on purpose (one process, no threads).
 //
-// Handshake with the daemon over a socketpair passed as fd 3:
-//   monitor -> daemon: "created <pid>\n"   (container exists, not started)
-//   daemon -> monitor: "start\n"           (after the host set up networking)
-//   monitor -> daemon: "started <pid>\n" or "error <message>\n"
-// A daemon that closes fd 3 before "start" aborts the start: the monitor
+// Handshake with the daemon over a socketpair passed as fd 3: see
+// runtime/core/monitor_protocol.h (the daemon's side is MonitorLaunch). A
+// daemon that closes fd 3 before "start" aborts the start: the monitor
 // deletes the container and exits.
 //
 // When the container's init exits, the monitor writes <state-dir>/exit
@@ -28,6 +26,7 @@
 #include "base/child_process.h"
 #include "base/file.h"
 #include "base/line_reader.h"
+#include "runtime/core/monitor_protocol.h"
 #include "runtime/core/oci_runtime.h"
 
 namespace {
@@ -67,7 +66,8 @@ int main(int argc, char** argv) {
     else if (k == "--log") a.log = next();
     else if (k == "--hide-cgroup2-controllers") a.hide = true;
   }
-  const int sync = 3;
+  namespace mp = vmi::runtime::monitor_protocol;
+  const int sync = mp::kSyncFd;
   if (a.runtime.empty() || a.id.empty() || a.bundle.empty() || a.state_dir.empty() ||
       fcntl(sync, F_GETFD) < 0) {
     fprintf(stderr, "usage: vmi-monitor --runtime PATH --id ID --bundle DIR --state-dir DIR "
@@ -81,12 +81,12 @@ int main(int argc, char** argv) {
   // The daemon may die at any time; the monitor must not die with it.
   signal(SIGHUP, SIG_IGN);
   if (a.hide && vmi::runtime::HideCgroup2ControllersPreExec(nullptr) != 0) {
-    Say(sync, std::string("error hide cgroup2 controllers: ") + strerror(errno));
+    Say(sync, mp::Failure(std::string("hide cgroup2 controllers: ") + strerror(errno)));
     return 1;
   }
   vmi::UniqueFd log(open(a.log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
   if (!log) {
-    Say(sync, "error open log " + a.log + ": " + strerror(errno));
+    Say(sync, mp::Failure("open log " + a.log + ": " + strerror(errno)));
     return 1;
   }
   std::string pid_file = a.state_dir + "/init.pid";
@@ -106,29 +106,29 @@ int main(int argc, char** argv) {
   auto cleanup = [&] { run({"delete", "--force", a.id}); };
 
   if (run({"create", "--bundle", a.bundle, "--pid-file", pid_file, a.id}) != 0) {
-    Say(sync, "error create failed: " + Tail(a.log));
+    Say(sync, mp::Failure("create failed: " + Tail(a.log)));
     cleanup();
     return 1;
   }
   auto pid_text = vmi::ReadFile(pid_file);
   pid_t pid = pid_text.ok() ? std::atoi(pid_text->c_str()) : 0;
   if (pid <= 0) {
-    Say(sync, "error no pid file from runtime");
+    Say(sync, mp::Failure("no pid file from runtime"));
     cleanup();
     return 1;
   }
-  Say(sync, "created " + std::to_string(pid));
+  Say(sync, mp::Created(pid));
   if (auto line = vmi::ReadLine(sync, {.max_bytes = 256, .what = "daemon"});
-      !line.ok() || *line != "start") {
+      !line.ok() || *line != mp::kStart) {
     cleanup();
     return 1;
   }
   if (run({"start", a.id}) != 0) {
-    Say(sync, "error start failed: " + Tail(a.log));
+    Say(sync, mp::Failure("start failed: " + Tail(a.log)));
     cleanup();
     return 1;
   }
-  Say(sync, "started " + std::to_string(pid));
+  Say(sync, mp::Started(pid));
   close(sync);
 
   // Reap everything reparented to us; stop when the container's init exits.
