@@ -1,14 +1,11 @@
 #include "node/instance_manager.h"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,11 +14,11 @@
 
 #include "base/clock.h"
 #include "base/file.h"
-#include "base/line_reader.h"
 #include "base/log.h"
 #include "base/pidfd.h"
 #include "base/secret.h"
 #include "guest/init/state_file.h"
+#include "runtime/core/container_stop.h"
 #include "runtime/core/foreign_arch.h"
 #include "runtime/core/monitor_launch.h"
 #include "runtime/core/lxcfs.h"
@@ -72,15 +69,12 @@ Result<std::unique_ptr<InstanceManager>> InstanceManager::Create(ManagerOptions 
     VMI_LOG(WARN) << "instances will not start: " << reach.error().ToString();
   std::unique_ptr<InstanceManager> m(
       new InstanceManager(std::move(options), std::move(host), repo, images));
-  m->loop_ = VMI_TRY(EventLoop::Create());
+  m->watcher_ = VMI_TRY(runtime::MonitorWatcher::Create());
   return m;
 }
 
 InstanceManager::~InstanceManager() {
-  if (watcher_.joinable()) {
-    loop_->Stop();
-    watcher_.join();
-  }
+  watcher_.reset();  // joins its thread: no callback runs past this point
   // Monitors and containers keep running: they are found again on restart.
 }
 
@@ -389,18 +383,9 @@ Result<void> InstanceManager::StopLocked(Entry& e, std::chrono::milliseconds tim
   e.stopping = true;
   SetState(e, InstanceState::kStopping);
   const AdoptedProcess monitor = AdoptedProcess::Find(r.monitor_pid, r.monitor_start_ticks);
-  if (monitor.alive()) {
-    // vmi-init shuts the session down on SIGTERM within its own deadline.
-    auto k = runtime_.Kill(cid, SIGTERM);
-    if (!k.ok()) VMI_ILOG(WARN, r.spec.id) << k.error().ToString();
-    if (!monitor.WaitExit(timeout)) {
-      VMI_ILOG(WARN, r.spec.id) << "did not stop in " << timeout.count() << " ms; killing";
-      runtime_.Kill(cid, SIGKILL, true).ok();
-      if (!monitor.WaitExit(std::chrono::seconds(10)))
-        return Error(ErrorCode::kDeadlineExceeded, "container did not die after SIGKILL");
-    }
-    monitor.Reap();
-  }
+  if (auto s = runtime::StopContainer(runtime_, cid, monitor, r.init_pid, {.grace = timeout});
+      !s.ok())
+    return s;
   r.last_exit = ReadExit(r.spec.id);
   CleanupRun(r);
   r.monitor_pid = 0;
@@ -434,24 +419,16 @@ Result<void> InstanceManager::Remove(const std::string& key, bool force) {
       r.state == InstanceState::kStarting) {
     auto stopped = StopLocked(*e, std::chrono::seconds(3));
     if (!stopped.ok()) {
-      // The container outlived SIGKILL through the runtime (a loaded host,
-      // a stuck runtime call): kill the container's init directly, which
-      // ends its whole pid namespace, then wait for the monitor to notice.
-      VMI_ILOG(WARN, r.spec.id) << stopped.error().ToString() << "; killing init and monitor";
-      if (const auto init = AdoptedProcess::Find(r.init_pid); init.alive()) {
-        init.Signal(SIGKILL).ok();
-        init.WaitExit(std::chrono::seconds(30));
-      }
+      // The monitor outlived its killed init (a loaded host, a stuck
+      // runtime call in its clean-up): kill it and do its clean-up here.
+      VMI_ILOG(WARN, r.spec.id) << stopped.error().ToString() << "; killing its monitor";
       const auto monitor = AdoptedProcess::Find(r.monitor_pid, r.monitor_start_ticks);
-      if (monitor.alive()) {
-        if (!monitor.WaitExit(std::chrono::seconds(10))) {
-          monitor.Signal(SIGKILL).ok();
-          if (!monitor.WaitExit(std::chrono::seconds(10)))
-            return std::move(stopped).error().Context(what);
-        }
-        monitor.Reap();
-      }
+      if (auto k = runtime::KillMonitor(monitor, std::chrono::seconds(10)); !k.ok())
+        return std::move(stopped).error().Context(what);
+      // What the monitor would have done: the container's processes and
+      // its state in the runtime go.
       runtime_.Kill("vmi-" + r.spec.id, SIGKILL, true).ok();
+      runtime_.Delete("vmi-" + r.spec.id, true).ok();
       r.monitor_pid = 0;
       r.init_pid = 0;
       SetState(*e, InstanceState::kStopped);
@@ -553,25 +530,7 @@ bool InstanceManager::DisplayReady(const std::string& id) const {
 }
 
 void InstanceManager::Watch(const std::string& id, pid_t monitor_pid, uint64_t start_ticks) {
-  loop_->Post([this, id, monitor_pid, start_ticks] {
-    AdoptedProcess monitor = AdoptedProcess::Find(monitor_pid, start_ticks);
-    if (!monitor.alive()) {
-      OnMonitorExit(id);  // already gone
-      return;
-    }
-    const int fd = monitor.fd();
-    auto added = loop_->AddFd(fd, EPOLLIN, [this, id, fd](uint32_t) {
-      watched_.at(fd).Reap();  // if it is our child
-      loop_->RemoveFd(fd);
-      watched_.erase(fd);
-      OnMonitorExit(id);
-    });
-    if (!added.ok()) {
-      VMI_ILOG(ERROR, id) << "watch monitor: " << added.error().ToString();
-      return;
-    }
-    watched_.emplace(fd, std::move(monitor));
-  });
+  watcher_->Watch(monitor_pid, start_ticks, [this, id] { OnMonitorExit(id); });
 }
 
 void InstanceManager::OnMonitorExit(const std::string& id) {
@@ -596,7 +555,7 @@ void InstanceManager::OnMonitorExit(const std::string& id) {
   VMI_ILOG(INFO, id) << "restart policy: starting again in " << delay << " ms";
   // The start runs on the watcher's thread: nothing a start waits for
   // needs that thread, and other monitors' exits wait the start's length.
-  auto t = loop_->AddTimer(std::chrono::milliseconds(delay), [this, id] {
+  watcher_->After(std::chrono::milliseconds(delay), [this, id] {
     auto entry = Find(id);
     if (!entry) return;
     std::lock_guard lock(entry->op);
@@ -605,7 +564,6 @@ void InstanceManager::OnMonitorExit(const std::string& id) {
     auto s = StartLocked(*entry);
     if (!s.ok()) VMI_ILOG(ERROR, id) << "restart: " << s.error().ToString();
   });
-  if (!t.ok()) VMI_ILOG(ERROR, id) << t.error().ToString();
 }
 
 void InstanceManager::RebindLimitViews() {
@@ -670,21 +628,13 @@ Result<void> InstanceManager::Reconcile() {
   // anew finds running instances with the dead one's files: rebind them.
   if (!options_.lxcfs_dir.empty() && lxcfs_.Ensure()) RebindLimitViews();
   if (lxcfs_.serving()) {
-    auto t = loop_->AddTimer(
-        std::chrono::seconds(5),
-        [this] {
-          bool restarted = false;
-          lxcfs_.Check(&restarted);
-          if (restarted) RebindLimitViews();
-        },
-        true);
-    if (!t.ok()) VMI_LOG(WARN) << "lxcfs supervision: " << t.error().ToString();
+    watcher_->Every(std::chrono::seconds(5), [this] {
+      bool restarted = false;
+      lxcfs_.Check(&restarted);
+      if (restarted) RebindLimitViews();
+    });
   }
-  watcher_ = std::thread([this] {
-    pthread_setname_np(pthread_self(), "vmi-watch");
-    auto r = loop_->Run();
-    if (!r.ok()) VMI_LOG(ERROR) << "watcher: " << r.error().ToString();
-  });
+  watcher_->Start();
   for (const auto& id : to_watch) {
     const InstanceRecord& r = entries_[id]->record;
     Watch(id, r.monitor_pid, r.monitor_start_ticks);

@@ -11,11 +11,12 @@
 // those that died meanwhile.
 //
 // Threads: public methods are thread-safe. Operations on one instance are
-// serialised by its lock; different instances proceed in parallel. A watcher
-// thread ("vmi-watch", the manager's event loop) waits on the monitors'
-// pidfds (AdoptedProcess, owned by the loop) and handles exits and restart
-// policies; no other thread is started. Starting a container goes through
-// runtime::MonitorLaunch, which alone speaks the monitor's protocol.
+// serialised by its lock; different instances proceed in parallel. The
+// runtime's MonitorWatcher ("vmi-watch") holds the monitors' pidfds and
+// calls OnMonitorExit, the restart policies' delayed starts and the lxcfs
+// check on its thread; the manager starts no thread of its own. Starting a
+// container goes through runtime::MonitorLaunch (the only speaker of the
+// monitor's protocol), stopping one through runtime::StopContainer.
 #pragma once
 
 #include <atomic>
@@ -27,17 +28,16 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "base/backoff.h"
 #include "base/child_process.h"
-#include "base/event_loop.h"
 #include "base/pidfd.h"
 #include "node/image_resolver.h"
 #include "node/instance_repository.h"
 #include "runtime/core/host_info.h"
 #include "runtime/core/lxcfs.h"
+#include "runtime/core/monitor_watcher.h"
 #include "runtime/core/network.h"
 #include "runtime/core/oci_runtime.h"
 
@@ -145,11 +145,8 @@ class InstanceManager {
   bool network_ready_ = false;
   runtime::Lxcfs lxcfs_;
 
-  std::unique_ptr<EventLoop> loop_;
-  // The watched monitors by pidfd (a restarted instance's new monitor may be
-  // watched before its old one's exit is handled). Loop thread only.
-  std::map<int, AdoptedProcess> watched_;
-  std::thread watcher_;
+  // Last: destroyed (its thread joined) before what its callbacks use.
+  std::unique_ptr<runtime::MonitorWatcher> watcher_;
 };
 
 }  // namespace vmi::node
