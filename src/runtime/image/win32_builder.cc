@@ -120,13 +120,19 @@ Result<LinuxMobileBuild> BuildWin32Rootfs(const std::string& win32_definition,
   o.capture_stderr = true;
   VMI_TRY_CTX(RunChecked({wine.wine, "wineboot", "-i"}, o, std::chrono::minutes(5)),
               "initialise the Wine prefix");
-  // Matchbox gives the keyboard focus only to windows that take it (the
-  // input hint); Wine's default WM_TAKE_FOCUS protocol would leave every
-  // Windows program without keyboard input.
-  VMI_TRY_CTX(RunChecked({wine.wine, "reg", "add", "HKCU\\Software\\Wine\\X11 Driver", "/v",
-                          "UseTakeFocus", "/d", "N", "/f"},
-                         o, std::chrono::minutes(2)),
-              "configure Wine's X11 driver");
+  // The definition's settings (images/win32/prefix.reg): the services no
+  // phone app needs, so no instance starts them at boot, and the X11
+  // driver's focus model for Matchbox.
+  // reg.exe reads a Windows path: the file goes to C:\ for the import.
+  if (PathExists(win32_definition + "/prefix.reg")) {
+    std::string staged = prefix + "/drive_c/vmi-prefix.reg";
+    VMI_CHECK_OK(WriteFile(staged, VMI_TRY(ReadFile(win32_definition + "/prefix.reg"))),
+                 "stage prefix.reg");
+    VMI_TRY_CTX(RunChecked({wine.wine, "reg", "import", "C:\\vmi-prefix.reg"}, o,
+                           std::chrono::minutes(2)),
+                "import prefix.reg into the Wine prefix");
+    unlink(staged.c_str());
+  }
   VMI_TRY_CTX(RunChecked({wine.wineserver, "-w"}, o, std::chrono::minutes(2)),
               "wait for wineserver");
   if (!IsDirectory(prefix + "/drive_c/windows/system32"))
