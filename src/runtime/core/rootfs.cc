@@ -8,6 +8,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <map>
+#include <mutex>
+#include <utility>
+
 #include "base/child_process.h"
 #include "base/file.h"
 
@@ -41,6 +45,24 @@ Result<UniqueFd> CreateUserNamespace(uint32_t base, uint32_t count) {
   wr.reset();
   child.WaitOrKill(std::chrono::seconds(2)).ok();
   return ns;
+}
+
+Result<int> SharedUserNamespace(uint32_t base, uint32_t count) {
+  // Never destroyed: borrowed fds must outlive every caller, static
+  // destructors included. One entry per slot ever started.
+  static std::mutex* mu = new std::mutex;
+  static auto* cache = new std::map<std::pair<uint32_t, uint32_t>, UniqueFd>;
+  std::lock_guard lock(*mu);
+  auto& fd = (*cache)[{base, count}];
+  if (!fd) {
+    auto made = CreateUserNamespace(base, count);
+    if (!made.ok()) {
+      cache->erase({base, count});
+      return std::move(made).error();
+    }
+    fd = std::move(*made);
+  }
+  return fd.get();
 }
 
 Result<void> IdmappedBind(const std::string& source, const std::string& target, int userns_fd) {
@@ -82,8 +104,8 @@ Result<void> MountRootfs(const RootfsLayout& l, uint32_t uid_base, uint32_t uid_
     if (chown(dir->c_str(), uid_base, uid_base) != 0) return Error::FromErrno("chown " + *dir);
   }
   if (!IsMountPoint(l.lower)) {
-    auto ns = VMI_TRY_CTX(CreateUserNamespace(uid_base, uid_count), "idmap image");
-    VMI_CHECK_OK(IdmappedBind(l.image_rootfs, l.lower, ns.get()), "idmap image");
+    int ns = VMI_TRY_CTX(SharedUserNamespace(uid_base, uid_count), "idmap image");
+    VMI_CHECK_OK(IdmappedBind(l.image_rootfs, l.lower, ns), "idmap image");
   }
   std::string opts = "lowerdir=" + l.lower + ",upperdir=" + l.upper + ",workdir=" + l.work;
   if (mount("overlay", l.merged.c_str(), "overlay", MS_NOSUID | MS_NODEV, opts.c_str()) != 0) {

@@ -14,7 +14,13 @@
 namespace vmi::runtime {
 
 // An fd for a new user namespace mapping ids 0..count-1 to base..base+count-1.
+// Making one costs a process (a holder that unshares, whose maps are
+// written, then exits).
 Result<UniqueFd> CreateUserNamespace(uint32_t base, uint32_t count);
+// The user namespace of that mapping, made on first use and kept for the
+// process's life: the same slot's next start forks nothing for it. The fd
+// is borrowed and stays valid. Thread-safe.
+Result<int> SharedUserNamespace(uint32_t base, uint32_t count);
 
 // Attaches an idmapped, read-only view of `source` at `target` (a directory).
 Result<void> IdmappedBind(const std::string& source, const std::string& target, int userns_fd);
