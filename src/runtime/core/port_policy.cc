@@ -82,6 +82,16 @@ Result<void> Shape(const PortPolicy& p) {
   return Ok();
 }
 
+// The ifb and qdiscs of a port's bandwidth limit, if any.
+void RemoveShaping(int slot, const std::string& host_if) {
+  // Asked over netlink, not through /sys/class/net, which shows the
+  // namespace sysfs was mounted in rather than the caller's.
+  if (auto nl = Rtnetlink::Open(); nl.ok()) {
+    if (auto index = nl->LinkIndex(Ifb(slot)); index.ok()) nl->DeleteLink(*index).ok();
+    if (auto index = nl->LinkIndex(host_if); index.ok()) nl->DeleteQdiscs(*index).ok();
+  }
+}
+
 }  // namespace
 
 Result<int64_t> PortPolicyDrops(int slot) {
@@ -111,11 +121,16 @@ Result<void> ApplyPortPolicy(const PortPolicy& p) {
   in_addr parsed{};
   if (inet_pton(AF_INET, p.ip.c_str(), &parsed) != 1)
     return Error(ErrorCode::kInvalidArgument, "anti-spoofing rules: not an IPv4 address: " + p.ip);
-  RemovePortPolicy(p.slot, p.host_if);  // leftovers of a crashed start
+  // Leftovers of a crashed start: the shaping goes through netlink; the
+  // chain and its map element are replaced by the batch itself (`add` of an
+  // existing chain or element is no error, `flush` empties the chain), so a
+  // start runs one nftables transaction.
+  RemoveShaping(p.slot, p.host_if);
   const std::string c = Chain(p.slot);
   const std::string mac = FormatMac(p.mac);
   const std::string rules =
       "add chain bridge vmi " + c + "\n" +
+      "flush chain bridge vmi " + c + "\n" +
       "add rule bridge vmi " + c + " ether saddr != " + mac + " counter drop\n" +
       "add rule bridge vmi " + c + " ether type ip ip saddr " + p.ip + " return\n" +
       "add rule bridge vmi " + c + " ether type arp arp saddr ip " + p.ip +
@@ -140,12 +155,7 @@ Result<void> ApplyPortPolicy(const PortPolicy& p) {
 }
 
 void RemovePortPolicy(int slot, const std::string& host_if) {
-  // Asked over netlink, not through /sys/class/net, which shows the
-  // namespace sysfs was mounted in rather than the caller's.
-  if (auto nl = Rtnetlink::Open(); nl.ok()) {
-    if (auto index = nl->LinkIndex(Ifb(slot)); index.ok()) nl->DeleteLink(*index).ok();
-    if (auto index = nl->LinkIndex(host_if); index.ok()) nl->DeleteQdiscs(*index).ok();
-  }
+  RemoveShaping(slot, host_if);
   // Separate transactions: either may be missing alone after a crash.
   RunNft("delete element bridge vmi ports { \"" + host_if + "\" }").ok();
   RunNft("delete chain bridge vmi " + Chain(slot)).ok();

@@ -88,6 +88,8 @@ TEST_F(PortPolicyTest, AppliesAntiSpoofingAndShapingAndRemovesThemWithoutResidue
     ASSERT_TRUE(applied.ok()) << applied.error().ToString();
     table = List("table bridge vmi");
     EXPECT_EQ(table.find("jump port5"), table.rfind("jump port5")) << table;
+    EXPECT_EQ(table.find("ip saddr 10.88.0.7 return"), table.rfind("ip saddr 10.88.0.7 return"))
+        << "the chain's rules are replaced, not added again: " << table;
 
     RemovePortPolicy(5, "vmih5");
     table = List("table bridge vmi");
