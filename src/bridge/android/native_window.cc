@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <unordered_set>
 
 namespace vmi::bridge::android {
 namespace {
@@ -26,6 +27,13 @@ int32_t BytesPerPixel(int32_t format) {
 }
 
 void StoreU32(uint8_t* p, uint32_t v) { memcpy(p, &v, 4); }
+
+// The windows that exist (constructed, not yet destroyed).
+std::mutex g_live_mu;
+std::unordered_set<const void*>& Live() {
+  static auto* live = new std::unordered_set<const void*>;  // never destroyed: used at exit
+  return *live;
+}
 
 }  // namespace
 
@@ -63,9 +71,23 @@ NativeWindow::NativeWindow(UniqueFd surface, UniqueFd frames, uint8_t* map, size
       map_(map),
       map_size_(map_size),
       width_(w),
-      height_(h) {}
+      height_(h) {
+  std::lock_guard<std::mutex> lock(g_live_mu);
+  Live().insert(this);
+}
 
-NativeWindow::~NativeWindow() { munmap(map_, map_size_); }
+NativeWindow::~NativeWindow() {
+  {
+    std::lock_guard<std::mutex> lock(g_live_mu);
+    Live().erase(this);
+  }
+  munmap(map_, map_size_);
+}
+
+bool NativeWindow::IsLive(const void* p) {
+  std::lock_guard<std::mutex> lock(g_live_mu);
+  return Live().count(p) != 0;
+}
 
 void NativeWindow::Release() {
   if (refs_.fetch_sub(1) == 1) delete this;

@@ -1,6 +1,7 @@
 // NativeWindow: the ANativeWindow of libandroid.so/libnativewindow.so on a
 // shared-memory surface. Bridged code draws with the NDK's CPU path
-// (ANativeWindow_setBuffersGeometry, _lock, _unlockAndPost) into a private
+// (ANativeWindow_setBuffersGeometry, _lock, _unlockAndPost; EGL window
+// surfaces present their frames through the same calls) into a private
 // back buffer of the geometry and format it chose; each post converts the
 // buffer to the surface (scaled to the window's size, nearest pixel, as the
 // compositor scales a buffer to its window) and counts a frame. A consumer
@@ -55,6 +56,9 @@ class NativeWindow {
  public:
   // A window of width x height pixels (1..8192 each), one reference.
   static Result<NativeWindow*> Create(uint32_t width, uint32_t height);
+  // Whether `p` is a window that exists now: EGL gets ANativeWindow*
+  // values from bridged code and must refuse anything else.
+  static bool IsLive(const void* p);
 
   void Acquire() { refs_.fetch_add(1); }
   void Release();
