@@ -16,6 +16,10 @@
 #                                   1.17.1 (libonnxruntime.so) and sherpa-onnx, jni/<abi>/ in the AAR
 #   <dest>/onnx/hello_deepa.onnx    openwakeword-js@0.1.27: a trained wake-word classifier (PyTorch
 #                                   export: Gemm, LayerNorm, Relu, Sigmoid), 316 KB
+#   <dest>/sass/android/{dart,sass.snapshot}  sass-embedded-android-x64@1.105.0: the Dart VM (AOT
+#                                   runtime) as a bionic x86_64 PIE, and Dart Sass compiled for it
+#   <dest>/sass/linux/{dart,sass.snapshot}    sass-embedded-linux-x64@1.105.0: the same release
+#                                   built for glibc, the host build the Android one is checked against
 #
 # Usage: scripts/fetch-android-targets.sh [dest]
 #        scripts/fetch-android-targets.sh --dir   (prints the default dest)
@@ -50,6 +54,8 @@ pins=(
   "cordova-sqlite-storage-dependencies@5.0.0 dc00bae050c8350f434201094277b172029e833adf7030991fe6055982813174"
   "react-native-sherpa-onnx-offline-tts@0.2.6 8eaf0069a46462bdb853cb9aee2be283e8f48b4ab8213f51184413cef947b34c"
   "openwakeword-js@0.1.27 452a550fbaff4e1f8d13390205c3b5102c059220d3abf95d73083eb16f7e97d1"
+  "sass-embedded-android-x64@1.105.0 b5c5acdbbbf622bf69c93ad22b85350c72a575d6d7f6c58305ae937289518e10"
+  "sass-embedded-linux-x64@1.105.0 858341adb82c20099e6401b8b230b69c3df124a6dc396be001d2fa1895ddb943"
 )
 stamp="$(printf '%s\n' "${pins[@]}" | sha256sum | cut -d' ' -f1)"
 if [ -f "$dest/.complete" ] && [ "$(cat "$dest/.complete")" = "$stamp" ]; then
@@ -92,6 +98,8 @@ sodium_tgz=$(check 'react-native-libsodium-1.7.0.tgz' "${pins[3]#* }")
 sqlite_tgz=$(check 'cordova-sqlite-storage-dependencies-5.0.0.tgz' "${pins[4]#* }")
 onnx_tgz=$(check 'react-native-sherpa-onnx-offline-tts-0.2.6.tgz' "${pins[5]#* }")
 wake_tgz=$(check 'openwakeword-js-0.1.27.tgz' "${pins[6]#* }")
+sass_android_tgz=$(check 'sass-embedded-android-x64-1.105.0.tgz' "${pins[7]#* }")
+sass_linux_tgz=$(check 'sass-embedded-linux-x64-1.105.0.tgz' "${pins[8]#* }")
 
 mkdir -p "$work/jsc" "$work/hermes" "$work/mt" "$work/sodium" "$work/sqlite" "$work/onnx"
 tar -xzf "$jsc_tgz" -C "$work/jsc" package/dist/org/webkit/android-jsc-intl/r294992/android-jsc-intl-r294992.aar
@@ -107,9 +115,13 @@ tar --warning=no-unknown-keyword -xzf "$work/sodium/package/libsodium/build.tgz"
 tar -xzf "$sqlite_tgz" -C "$work/sqlite" package/libs/sqlite-ndk-native-driver.jar
 tar -xzf "$onnx_tgz" -C "$work/onnx" package/android/libs/sherpa-onnx-1.10.35.aar
 tar -xzf "$wake_tgz" -C "$work/onnx" package/models/hello_deepa.onnx
+mkdir -p "$work/sass/android" "$work/sass/linux"
+tar -xzf "$sass_android_tgz" -C "$work/sass/android" package/dart-sass/src/dart package/dart-sass/src/sass.snapshot
+tar -xzf "$sass_linux_tgz" -C "$work/sass/linux" package/dart-sass/src/dart package/dart-sass/src/sass.snapshot
 
-rm -rf "$dest/jsc" "$dest/hermes" "$dest/minitouch" "$dest/sodium" "$dest/sqlite" "$dest/onnx"
-mkdir -p "$dest/jsc/arm64" "$dest/hermes" "$dest/minitouch" "$dest/sodium/arm64" "$dest/sqlite" "$dest/onnx"
+rm -rf "$dest/jsc" "$dest/hermes" "$dest/minitouch" "$dest/sodium" "$dest/sqlite" "$dest/onnx" "$dest/sass"
+mkdir -p "$dest/jsc/arm64" "$dest/hermes" "$dest/minitouch" "$dest/sodium/arm64" "$dest/sqlite" "$dest/onnx" \
+  "$dest/sass/android" "$dest/sass/linux"
 unzip -q -o -j "$work/jsc/package/dist/org/webkit/android-jsc-intl/r294992/android-jsc-intl-r294992.aar" \
   jni/x86_64/libjsc.so -d "$dest/jsc"
 unzip -q -o -j "$work/jsc/package/dist/org/webkit/android-jsc-intl/r294992/android-jsc-intl-r294992.aar" \
@@ -122,5 +134,9 @@ cp "$work/sodium/build/libsodium-android-westmere/lib/libsodium.so" "$dest/sodiu
 cp "$work/sodium/build/libsodium-android-armv8-a+crypto/lib/libsodium.so" "$dest/sodium/arm64/libsodium.so"
 cp "$work/sqlite/package/libs/sqlite-ndk-native-driver.jar" "$dest/sqlite/"
 cp "$work/onnx/package/android/libs/sherpa-onnx-1.10.35.aar" "$work/onnx/package/models/hello_deepa.onnx" "$dest/onnx/"
+for os in android linux; do
+  cp "$work/sass/$os/package/dart-sass/src/dart" "$work/sass/$os/package/dart-sass/src/sass.snapshot" "$dest/sass/$os/"
+  chmod 0755 "$dest/sass/$os/dart"
+done
 echo "$stamp" > "$dest/.complete"
 echo "fetch-android-targets: unpacked into $dest"
