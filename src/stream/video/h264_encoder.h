@@ -33,7 +33,10 @@ struct H264Options {
   int fps = 30;
   int bitrate_kbps = 4000;  // VBV cap
   int crf = 26;             // quality when the cap is not binding
-  int threads = 2;          // x264 sliced threads (2: half the encode time per frame, same CPU)
+  // x264 sliced threads. 2 halves the encode time of a full-screen change
+  // for about the same CPU; on mostly unchanged frames it costs about a
+  // sixth more CPU (the threads' wake-ups; bench/stream/x264_area.sh).
+  int threads = 2;
   int keyint_seconds = 10;  // period of the intra refresh (or of IDRs without it)
   bool intra_refresh = true;
   int vbv_ms = 100;         // VBV buffer: this much time at the capped bitrate
