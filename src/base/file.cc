@@ -49,12 +49,13 @@ Result<void> WriteAll(int fd, std::string_view data, const std::string& path) {
 }
 }  // namespace
 
-Result<void> WriteFileAtomic(const std::string& path, std::string_view data, int mode) {
+Result<void> WriteFileAtomic(const std::string& path, std::string_view data, int mode,
+                             bool durable) {
   std::string tmp = path + ".tmp." + std::to_string(getpid());
   UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
   if (!fd) return Error::FromErrno("create " + tmp);
   auto r = WriteAll(fd.get(), data, tmp);
-  if (r.ok() && fsync(fd.get()) != 0) r = Error::FromErrno("fsync " + tmp);
+  if (r.ok() && durable && fsync(fd.get()) != 0) r = Error::FromErrno("fsync " + tmp);
   fd.reset();
   if (r.ok() && rename(tmp.c_str(), path.c_str()) != 0) r = Error::FromErrno("rename to " + path);
   if (!r.ok()) unlink(tmp.c_str());

@@ -11,8 +11,11 @@ namespace vmi {
 
 Result<std::string> ReadFile(const std::string& path, size_t max_size = 64 << 20);
 // Writes via a temporary file, fsync and rename: readers see the old or the
-// new contents, never a torn file.
-Result<void> WriteFileAtomic(const std::string& path, std::string_view data, int mode = 0644);
+// new contents, never a torn file. `durable` false skips the fsync, for
+// files whose loss in a host crash does not matter (a guest's sysfs view):
+// readers still never see a torn file.
+Result<void> WriteFileAtomic(const std::string& path, std::string_view data, int mode = 0644,
+                             bool durable = true);
 // Plain write (truncate). For cgroup and proc files.
 Result<void> WriteFile(const std::string& path, std::string_view data);
 // mkdir -p.

@@ -162,6 +162,9 @@ json BuildOciConfig(const InstanceSpec& spec, const InstanceSlot& slot, const Gu
       "VMI_SCREEN_SIDE=" + std::to_string(std::max(spec.width, spec.height)),
       std::string("VMI_DEVDIR=") + kGuestDevDir,
   };
+  // The device views are host directories, not sysfs: libudev (252 and
+  // later) refuses devices outside sysfs unless told not to check.
+  if (!android && !paths.sysfs_view.empty()) env.push_back("SYSTEMD_DEVICE_VERIFY_SYSFS=0");
   env.insert(env.end(), image.env.begin(), image.env.end());
 
   std::vector<std::string> args;
@@ -216,6 +219,10 @@ json BuildOciConfig(const InstanceSpec& spec, const InstanceSlot& slot, const Gu
     // platform devices and let the guest's port relay describe its own.
     for (const char* dir : {"/sys/class/tty", "/sys/devices/platform"})
       mounts.push_back(Mount(dir, "tmpfs", "tmpfs", {"nosuid", "noexec", "nodev", "mode=755", "size=64k"}));
+    if (!paths.sysfs_view.empty()) {
+      mounts.push_back(Bind(paths.sysfs_view + "/power_supply", "/sys/class/power_supply", true));
+      mounts.push_back(Bind(paths.sysfs_view + "/udev", "/run/udev", true));
+    }
   }
   for (const auto& [host, guest] : paths.limit_views) mounts.push_back(Bind(host, guest, true));
   if (android) {

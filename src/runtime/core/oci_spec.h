@@ -38,6 +38,12 @@ struct InstancePaths {
   std::vector<std::pair<std::string, std::string>> limit_views;
   // CPUs online on the host, for the instance's cpuset (0: no cpuset).
   int host_cpus = 0;
+  // Host directory of the instance's device views (Linux guests; empty:
+  // none): its `power_supply/` is bound read-only over the guest's
+  // /sys/class/power_supply (devices/power/power_supply_view.h) and its
+  // `udev/` (holding `control`) over /run/udev, so the guest's libudev
+  // listens for the udev events the host sends when a view changes.
+  std::string sysfs_view;
 };
 
 // The CPUs an instance with `cpus` of quota may run on: as many as the quota

@@ -64,6 +64,22 @@ TEST(OciSpecTest, LinuxMobileIsolation) {
   EXPECT_EQ(c["hostname"], "phone");
 }
 
+TEST(OciSpecTest, DeviceViewsAreBoundReadOnly) {
+  Fixture f;
+  f.paths.sysfs_view = "/data/instances/x/sys";
+  json c = BuildOciConfig(f.spec, f.slot, f.image, f.paths);
+  for (auto [src, dst] : {std::pair{"/data/instances/x/sys/power_supply", "/sys/class/power_supply"},
+                          std::pair{"/data/instances/x/sys/udev", "/run/udev"}}) {
+    const json* m = FindMount(c, dst);
+    ASSERT_NE(m, nullptr) << dst;
+    EXPECT_EQ((*m)["source"], src);
+    auto opts = (*m)["options"].get<std::vector<std::string>>();
+    EXPECT_NE(std::find(opts.begin(), opts.end(), "ro"), opts.end()) << dst;
+  }
+  auto env = c["process"]["env"].get<std::vector<std::string>>();
+  EXPECT_NE(std::find(env.begin(), env.end(), "SYSTEMD_DEVICE_VERIFY_SYSFS=0"), env.end());
+}
+
 TEST(OciSpecTest, MountsDeviceDirKitAndHostTree) {
   Fixture f;
   json c = BuildOciConfig(f.spec, f.slot, f.image, f.paths);
@@ -79,6 +95,9 @@ TEST(OciSpecTest, MountsDeviceDirKitAndHostTree) {
     ASSERT_NE(m, nullptr) << dir;
     EXPECT_EQ((*m)["type"], "tmpfs");
   }
+  // Without device views, no binds over sysfs or /run/udev.
+  EXPECT_EQ(FindMount(c, "/sys/class/power_supply"), nullptr);
+  EXPECT_EQ(FindMount(c, "/run/udev"), nullptr);
   const json* kit = FindMount(c, "/opt/vmi");
   ASSERT_NE(kit, nullptr);
   auto kit_opts = (*kit)["options"].get<std::vector<std::string>>();

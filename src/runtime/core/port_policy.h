@@ -14,6 +14,8 @@
 //    guest; traffic from the guest is redirected (u32 + mirred) to an ifb
 //    device vmiq<slot> with the same tbf. Only classifiers and actions this
 //    kernel has are used (no flower/matchall/police).
+//  - network conditions (ApplyLinkConditions): the tbfs at another rate,
+//    nftables netdev chains for loss, or netem for delays.
 //
 // Both go to the kernel over netlink from this process (libnftables and
 // runtime/core/rtnetlink.h): applying or removing a policy forks nothing.
@@ -24,6 +26,7 @@
 #include <string>
 
 #include "base/result.h"
+#include "runtime/core/link_conditions.h"
 #include "runtime/core/rtnetlink.h"
 
 namespace vmi::runtime {
@@ -38,6 +41,16 @@ struct PortPolicy {
 
 // Installs both; on failure removes what it added.
 Result<void> ApplyPortPolicy(const PortPolicy& p);
+// Puts network conditions on the port (link_conditions.h), the same both
+// ways. Without a delay: the token buckets of the port and its ifb device
+// at the narrower of the conditions' and the policy's rate, and for loss
+// or offline an nftables table `netdev vmilink` with a chain per direction
+// (in<slot> on the port's ingress hook, out<slot> on its egress hook) that
+// drops a random share of frames (numgen) or all of them. With a delay or
+// jitter: netem (rate, delay, jitter, loss) in place of the token buckets;
+// kUnavailable, saying so, on a kernel without netem. Inactive conditions
+// restore what ApplyPortPolicy made. Forks nothing.
+Result<void> ApplyLinkConditions(const PortPolicy& p, const LinkConditions& c);
 // Removes the slot's chain, map entry and ifb device; missing ones are not
 // an error. Also removes the ebtables chain (vmi-s<slot> in `bridge filter`)
 // that versions before the nftables table installed, so that an instance

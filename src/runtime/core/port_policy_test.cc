@@ -111,6 +111,123 @@ TEST_F(PortPolicyTest, UnshapedPortHasNoQdiscOrIfb) {
   });
 }
 
+TEST_F(PortPolicyTest, LinkConditionsAreNetemBothWaysAndRestoreTheQuota) {
+  InFreshNetns([] {
+    MakePort();
+    PortPolicy p{5, "vmih5", "10.88.0.7", {0x02, 0x56, 0x4d, 0, 0, 5}, 8};
+    ASSERT_TRUE(ApplyPortPolicy(p).ok());
+    // 2 Mbit/s under the 8 Mbit/s quota: netem's own rate is the narrower.
+    LinkConditions c{.bandwidth_kbit = 2000, .delay_ms = 100, .jitter_ms = 10, .loss_percent = 5};
+    auto applied = ApplyLinkConditions(p, c);
+    if (!applied.ok() && applied.error().code() == ErrorCode::kUnavailable)
+      GTEST_SKIP() << applied.error().message();
+    ASSERT_TRUE(applied.ok()) << applied.error().ToString();
+    for (const char* dev : {"vmih5", "vmiq5"}) {
+      std::string q = Tc({"qdisc", "show", "dev", dev});
+      EXPECT_NE(q.find("netem"), std::string::npos) << q;
+      EXPECT_NE(q.find("delay 100ms  10ms"), std::string::npos) << q;
+      EXPECT_NE(q.find("loss 5%"), std::string::npos) << q;
+      EXPECT_NE(q.find("rate 2Mbit"), std::string::npos) << q;
+      EXPECT_EQ(q.find("tbf"), std::string::npos) << q;
+    }
+    // A wider rate than the quota is held to the quota.
+    ASSERT_TRUE(ApplyLinkConditions(p, {.bandwidth_kbit = 50000}).ok());
+    EXPECT_NE(Tc({"qdisc", "show", "dev", "vmih5"}).find("rate 8Mbit"), std::string::npos);
+    // Offline: every packet is lost, both ways.
+    ASSERT_TRUE(ApplyLinkConditions(p, {.offline = true}).ok());
+    for (const char* dev : {"vmih5", "vmiq5"})
+      EXPECT_NE(Tc({"qdisc", "show", "dev", dev}).find("loss 100%"), std::string::npos) << dev;
+    // Back to normal: the quota's token buckets again.
+    ASSERT_TRUE(ApplyLinkConditions(p, {}).ok());
+    std::string q = Tc({"qdisc", "show", "dev", "vmih5"});
+    EXPECT_NE(q.find("tbf"), std::string::npos) << q;
+    EXPECT_EQ(q.find("netem"), std::string::npos) << q;
+    EXPECT_NE(Tc({"qdisc", "show", "dev", "vmiq5"}).find("rate 8Mbit"), std::string::npos);
+    RemovePortPolicy(5, "vmih5");
+  });
+}
+
+TEST_F(PortPolicyTest, LinkConditionsOnAnUnshapedPortLeaveNothingBehind) {
+  InFreshNetns([] {
+    MakePort();
+    PortPolicy p{5, "vmih5", "10.88.0.7", {0x02, 0x56, 0x4d, 0, 0, 5}, 0};
+    ASSERT_TRUE(ApplyPortPolicy(p).ok());
+    auto applied = ApplyLinkConditions(p, {.delay_ms = 50});
+    if (!applied.ok() && applied.error().code() == ErrorCode::kUnavailable)
+      GTEST_SKIP() << applied.error().message();
+    ASSERT_TRUE(applied.ok()) << applied.error().ToString();
+    std::string q = Tc({"qdisc", "show", "dev", "vmih5"});
+    EXPECT_NE(q.find("netem"), std::string::npos) << q;
+    EXPECT_EQ(q.find(" rate "), std::string::npos) << q;  // no rate: not limited
+    EXPECT_TRUE(Rtnetlink::Open()->LinkIndex("vmiq5").ok());
+    ASSERT_TRUE(ApplyLinkConditions(p, {}).ok());
+    q = Tc({"qdisc", "show", "dev", "vmih5"});
+    EXPECT_EQ(q.find("netem"), std::string::npos) << q;
+    EXPECT_EQ(q.find("ingress"), std::string::npos) << q;
+    EXPECT_FALSE(Rtnetlink::Open()->LinkIndex("vmiq5").ok());
+    RemovePortPolicy(5, "vmih5");
+  });
+}
+
+TEST_F(PortPolicyTest, LinkConditionsWithoutDelayAreTokenBucketsAndDropChains) {
+  InFreshNetns([] {
+    MakePort();
+    PortPolicy p{5, "vmih5", "10.88.0.7", {0x02, 0x56, 0x4d, 0, 0, 5}, 8};
+    ASSERT_TRUE(ApplyPortPolicy(p).ok());
+    // 2 Mbit/s and 5 % loss: the token buckets at the narrower rate, and a
+    // chain per direction dropping 500 of every 10000 frames at random.
+    auto applied = ApplyLinkConditions(p, {.bandwidth_kbit = 2000, .loss_percent = 5});
+    ASSERT_TRUE(applied.ok()) << applied.error().ToString();
+    for (const char* dev : {"vmih5", "vmiq5"}) {
+      std::string q = Tc({"qdisc", "show", "dev", dev});
+      EXPECT_NE(q.find("tbf"), std::string::npos) << q;
+      EXPECT_NE(q.find("rate 2Mbit"), std::string::npos) << q;
+    }
+    std::string t = List("table netdev vmilink");
+    EXPECT_NE(t.find("chain in5"), std::string::npos) << t;
+    EXPECT_NE(t.find("chain out5"), std::string::npos) << t;
+    EXPECT_NE(t.find("hook ingress device \"vmih5\""), std::string::npos) << t;
+    EXPECT_NE(t.find("hook egress device \"vmih5\""), std::string::npos) << t;
+    EXPECT_NE(t.find("numgen random mod 10000 < 500"), std::string::npos) << t;
+    // Offline: every frame is dropped; the rate is kept for later.
+    ASSERT_TRUE(ApplyLinkConditions(p, {.bandwidth_kbit = 2000, .offline = true}).ok());
+    t = List("table netdev vmilink");
+    EXPECT_EQ(t.find("numgen"), std::string::npos) << t;
+    EXPECT_NE(t.find("counter packets"), std::string::npos) << t;
+    EXPECT_NE(t.find("drop"), std::string::npos) << t;
+    // Back to normal: the quota's token buckets, no chains.
+    ASSERT_TRUE(ApplyLinkConditions(p, {}).ok());
+    EXPECT_NE(Tc({"qdisc", "show", "dev", "vmih5"}).find("rate 8Mbit"), std::string::npos);
+    EXPECT_NE(Tc({"qdisc", "show", "dev", "vmiq5"}).find("rate 8Mbit"), std::string::npos);
+    t = List("table netdev vmilink");
+    EXPECT_EQ(t.find("chain in5"), std::string::npos) << t;
+    EXPECT_EQ(t.find("chain out5"), std::string::npos) << t;
+    // Loss again, then the port removed: its chains go with it.
+    ASSERT_TRUE(ApplyLinkConditions(p, {.loss_percent = 1}).ok());
+    RemovePortPolicy(5, "vmih5");
+    t = List("table netdev vmilink");
+    EXPECT_EQ(t.find("chain in5"), std::string::npos) << t;
+  });
+}
+
+TEST_F(PortPolicyTest, DelayWithoutNetemIsRefusedAndChangesNothing) {
+  InFreshNetns([] {
+    MakePort();
+    PortPolicy p{5, "vmih5", "10.88.0.7", {0x02, 0x56, 0x4d, 0, 0, 5}, 8};
+    ASSERT_TRUE(ApplyPortPolicy(p).ok());
+    auto applied = ApplyLinkConditions(p, {.delay_ms = 30});
+    if (applied.ok()) {
+      RemovePortPolicy(5, "vmih5");
+      GTEST_SKIP() << "this kernel has netem; the other tests cover it";
+    }
+    EXPECT_EQ(applied.error().code(), ErrorCode::kUnavailable) << applied.error().ToString();
+    EXPECT_NE(applied.error().message().find("netem"), std::string::npos);
+    std::string q = Tc({"qdisc", "show", "dev", "vmih5"});
+    EXPECT_NE(q.find("rate 8Mbit"), std::string::npos) << q;
+    RemovePortPolicy(5, "vmih5");
+  });
+}
+
 TEST_F(PortPolicyTest, RemovesTheEbtablesChainOfEarlierVersions) {
   InFreshNetns([] {
     // What `ebtables-restore` of earlier versions left in ebtables-nft's table.

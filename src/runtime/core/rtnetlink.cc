@@ -225,6 +225,50 @@ Result<void> Rtnetlink::ReplaceRootTbf(int index, uint64_t rate, uint32_t burst,
   return Transact("token bucket on interface " + std::to_string(index));
 }
 
+Result<void> Rtnetlink::ReplaceRootNetem(int index, const Netem& n) {
+  nlmsghdr* nlh = Start(buf_.get(), RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE, ++seq_);
+  auto* tcm = static_cast<tcmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(tcmsg)));
+  tcm->tcm_family = AF_UNSPEC;
+  tcm->tcm_ifindex = index;
+  tcm->tcm_parent = TC_H_ROOT;
+  mnl_attr_put_strz(nlh, TCA_KIND, "netem");
+  // Netem's options are a struct tc_netem_qopt followed by attributes,
+  // all inside TCA_OPTIONS. The struct's delays are in 64 ns ticks; the
+  // 64-bit attributes after it give them in ns and take precedence.
+  nlattr* opts = mnl_attr_nest_start(nlh, TCA_OPTIONS);
+  auto* q = static_cast<tc_netem_qopt*>(mnl_nlmsg_put_extra_header(nlh, sizeof(tc_netem_qopt)));
+  q->latency = static_cast<uint32_t>(std::min<uint64_t>(n.delay_ns >> 6, ~0U));
+  q->jitter = static_cast<uint32_t>(std::min<uint64_t>(n.jitter_ns >> 6, ~0U));
+  q->limit = n.limit;
+  // A probability scaled to 32 bits: ~0 is certain loss.
+  double loss = std::clamp(n.loss, 0.0, 1.0);
+  q->loss = loss >= 1.0 ? ~0U : static_cast<uint32_t>(loss * 4294967295.0);
+  mnl_attr_put_u64(nlh, TCA_NETEM_LATENCY64, n.delay_ns);
+  mnl_attr_put_u64(nlh, TCA_NETEM_JITTER64, n.jitter_ns);
+  if (n.rate > 0) {
+    tc_netem_rate r{};
+    r.rate = static_cast<uint32_t>(std::min<uint64_t>(n.rate, ~0U));
+    mnl_attr_put(nlh, TCA_NETEM_RATE, sizeof r, &r);
+    if (n.rate >= ~0U) mnl_attr_put_u64(nlh, TCA_NETEM_RATE64, n.rate);
+  }
+  mnl_attr_nest_end(nlh, opts);
+  return Transact("netem on interface " + std::to_string(index));
+}
+
+Result<void> Rtnetlink::DeleteRootQdisc(int index) {
+  nlmsghdr* nlh = Start(buf_.get(), RTM_DELQDISC, 0, ++seq_);
+  auto* tcm = static_cast<tcmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(tcmsg)));
+  tcm->tcm_family = AF_UNSPEC;
+  tcm->tcm_ifindex = index;
+  tcm->tcm_parent = TC_H_ROOT;
+  auto r = Transact("delete root qdisc of interface " + std::to_string(index));
+  // The default root qdisc cannot be deleted (EINVAL or ENOENT): nothing was there.
+  if (!r.ok() && r.error().code() != ErrorCode::kNotFound &&
+      r.error().code() != ErrorCode::kInvalidArgument)
+    return r;
+  return Ok();
+}
+
 Result<void> Rtnetlink::RedirectIngress(int index, int to_index) {
   const std::string what = "redirect interface " + std::to_string(index);
   nlmsghdr* nlh = Start(buf_.get(), RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ++seq_);

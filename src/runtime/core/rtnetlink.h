@@ -51,6 +51,21 @@ class Rtnetlink {
   // `burst` bytes, a queue of `latency_ms` at the rate (what `tc qdisc
   // replace dev X root tbf rate R burst B latency L` does).
   Result<void> ReplaceRootTbf(int index, uint64_t rate, uint32_t burst, uint32_t latency_ms);
+  // Replaces the root qdisc of `index` with netem (what `tc qdisc replace
+  // dev X root netem delay D jitter J loss L rate R limit N` does). Netem
+  // delays every packet by `delay_ns` +- a uniform `jitter_ns`, drops a
+  // fraction `loss` (0..1) at random and, when `rate` (bytes/s) is not 0,
+  // paces packets to it; it queues at most `limit` packets.
+  struct Netem {
+    uint64_t delay_ns = 0;
+    uint64_t jitter_ns = 0;
+    double loss = 0;
+    uint64_t rate = 0;
+    uint32_t limit = 1000;
+  };
+  Result<void> ReplaceRootNetem(int index, const Netem& n);
+  // Deletes the root qdisc of `index` only; a missing one is not an error.
+  Result<void> DeleteRootQdisc(int index);
   // An ingress qdisc on `index` and a match-all u32 filter whose mirred
   // action redirects every incoming frame to the egress of `to_index`.
   Result<void> RedirectIngress(int index, int to_index);
