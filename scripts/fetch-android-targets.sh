@@ -18,6 +18,7 @@
 #                                   export: Gemm, LayerNorm, Relu, Sigmoid), 316 KB
 #   <dest>/sass/android/{dart,sass.snapshot}  sass-embedded-android-x64@1.105.0: the Dart VM (AOT
 #                                   runtime) as a bionic x86_64 PIE, and Dart Sass compiled for it
+#   <dest>/sass/android/arm64/{dart,sass.snapshot}  sass-embedded-android-arm64@1.105.0, arm64-v8a
 #   <dest>/sass/linux/{dart,sass.snapshot}    sass-embedded-linux-x64@1.105.0: the same release
 #                                   built for glibc, the host build the Android one is checked against
 #
@@ -56,6 +57,7 @@ pins=(
   "openwakeword-js@0.1.27 452a550fbaff4e1f8d13390205c3b5102c059220d3abf95d73083eb16f7e97d1"
   "sass-embedded-android-x64@1.105.0 b5c5acdbbbf622bf69c93ad22b85350c72a575d6d7f6c58305ae937289518e10"
   "sass-embedded-linux-x64@1.105.0 858341adb82c20099e6401b8b230b69c3df124a6dc396be001d2fa1895ddb943"
+  "sass-embedded-android-arm64@1.105.0 24d6f2edea9074ca1679a76812a0e29cf2dcfba32288cdc4d0910025e5f68031"
 )
 stamp="$(printf '%s\n' "${pins[@]}" | sha256sum | cut -d' ' -f1)"
 if [ -f "$dest/.complete" ] && [ "$(cat "$dest/.complete")" = "$stamp" ]; then
@@ -100,6 +102,7 @@ onnx_tgz=$(check 'react-native-sherpa-onnx-offline-tts-0.2.6.tgz' "${pins[5]#* }
 wake_tgz=$(check 'openwakeword-js-0.1.27.tgz' "${pins[6]#* }")
 sass_android_tgz=$(check 'sass-embedded-android-x64-1.105.0.tgz' "${pins[7]#* }")
 sass_linux_tgz=$(check 'sass-embedded-linux-x64-1.105.0.tgz' "${pins[8]#* }")
+sass_arm64_tgz=$(check 'sass-embedded-android-arm64-1.105.0.tgz' "${pins[9]#* }")
 
 mkdir -p "$work/jsc" "$work/hermes" "$work/mt" "$work/sodium" "$work/sqlite" "$work/onnx"
 tar -xzf "$jsc_tgz" -C "$work/jsc" package/dist/org/webkit/android-jsc-intl/r294992/android-jsc-intl-r294992.aar
@@ -115,13 +118,14 @@ tar --warning=no-unknown-keyword -xzf "$work/sodium/package/libsodium/build.tgz"
 tar -xzf "$sqlite_tgz" -C "$work/sqlite" package/libs/sqlite-ndk-native-driver.jar
 tar -xzf "$onnx_tgz" -C "$work/onnx" package/android/libs/sherpa-onnx-1.10.35.aar
 tar -xzf "$wake_tgz" -C "$work/onnx" package/models/hello_deepa.onnx
-mkdir -p "$work/sass/android" "$work/sass/linux"
+mkdir -p "$work/sass/android" "$work/sass/linux" "$work/sass/android/arm64"
 tar -xzf "$sass_android_tgz" -C "$work/sass/android" package/dart-sass/src/dart package/dart-sass/src/sass.snapshot
 tar -xzf "$sass_linux_tgz" -C "$work/sass/linux" package/dart-sass/src/dart package/dart-sass/src/sass.snapshot
+tar -xzf "$sass_arm64_tgz" -C "$work/sass/android/arm64" package/dart-sass/src/dart package/dart-sass/src/sass.snapshot
 
 rm -rf "$dest/jsc" "$dest/hermes" "$dest/minitouch" "$dest/sodium" "$dest/sqlite" "$dest/onnx" "$dest/sass"
 mkdir -p "$dest/jsc/arm64" "$dest/hermes" "$dest/minitouch" "$dest/sodium/arm64" "$dest/sqlite" "$dest/onnx" \
-  "$dest/sass/android" "$dest/sass/linux"
+  "$dest/sass/android/arm64" "$dest/sass/linux"
 unzip -q -o -j "$work/jsc/package/dist/org/webkit/android-jsc-intl/r294992/android-jsc-intl-r294992.aar" \
   jni/x86_64/libjsc.so -d "$dest/jsc"
 unzip -q -o -j "$work/jsc/package/dist/org/webkit/android-jsc-intl/r294992/android-jsc-intl-r294992.aar" \
@@ -134,7 +138,7 @@ cp "$work/sodium/build/libsodium-android-westmere/lib/libsodium.so" "$dest/sodiu
 cp "$work/sodium/build/libsodium-android-armv8-a+crypto/lib/libsodium.so" "$dest/sodium/arm64/libsodium.so"
 cp "$work/sqlite/package/libs/sqlite-ndk-native-driver.jar" "$dest/sqlite/"
 cp "$work/onnx/package/android/libs/sherpa-onnx-1.10.35.aar" "$work/onnx/package/models/hello_deepa.onnx" "$dest/onnx/"
-for os in android linux; do
+for os in android android/arm64 linux; do
   cp "$work/sass/$os/package/dart-sass/src/dart" "$work/sass/$os/package/dart-sass/src/sass.snapshot" "$dest/sass/$os/"
   chmod 0755 "$dest/sass/$os/dart"
 done

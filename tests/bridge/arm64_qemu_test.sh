@@ -9,7 +9,9 @@
 #     JavaScriptCore; react-native-libsodium's libsodium.so against Debian's
 #     arm64 libsodium; SQLite through JNI from the jar's lib/arm64-v8a/
 #     against Debian's arm64 SQLite; ONNX Runtime from the AAR's
-#     jni/arm64-v8a/ running the trained model.
+#     jni/arm64-v8a/ running the trained model; the Dart VM of
+#     sass-embedded-android-arm64 compiling the stylesheet to the bytes of
+#     the glibc x86_64 build (which runs natively).
 # Not run here: the tests that build bionic-style objects with the host's gcc
 # (HermesCxxTest, and the unit tests of vmi_bridge_test).
 # Usage: arm64_qemu_test.sh SOURCE_DIR WORK_DIR TARGETS_DIR
@@ -35,16 +37,23 @@ if [ -n "$lost" ]; then
 fi
 
 "$qemu" "$bin/vmi-bridge" needs "$targets/jsc/arm64/libjsc.so"
-# The real-world test spawns vmi-bridge-jsc-eval (an arm64 program) for
-# Debian's JavaScriptCore: a wrapper keeps that child under qemu too, with or
-# without a binfmt_misc registration on the host.
+# The real-world test spawns vmi-bridge-jsc-eval (for Debian's
+# JavaScriptCore) and vmi-bridge (for the Dart VM), arm64 programs: wrappers
+# keep those children under qemu too, with or without a binfmt_misc
+# registration on the host.
 cat >"$work/jsc-eval-qemu" <<EOF
 #!/bin/sh
 exec "$qemu" "$bin/vmi-bridge-jsc-eval" "\$@"
 EOF
 chmod +x "$work/jsc-eval-qemu"
 export VMI_JSC_EVAL="$work/jsc-eval-qemu"
-filter='JscTest.*:SodiumTest.*:SqliteJniTest.*:OnnxRuntimeTest.*'
+cat >"$work/vmi-bridge-qemu" <<WRAPPER
+#!/bin/sh
+exec "$qemu" "$bin/vmi-bridge" "\$@"
+WRAPPER
+chmod +x "$work/vmi-bridge-qemu"
+export VMI_BRIDGE_CLI="$work/vmi-bridge-qemu"
+filter='JscTest.*:SodiumTest.*:SqliteJniTest.*:OnnxRuntimeTest.*:DartSassTest.*'
 JSC_useJIT=false "$qemu" "$bin/vmi_bridge_realworld_test" --gtest_filter="$filter"
 "$qemu" "$bin/vmi_bridge_realworld_test" --gtest_filter='JscTest.*'
 echo "arm64 through the bridge under qemu-aarch64: ok"

@@ -13,6 +13,7 @@ void RegisterLibc(VirtualLibrary& lib) {
   AddPropertyHooks(lib);
   AddStartupHooks(lib);
   AddPthreadHooks(lib);
+  AddSyncHooks(lib);
   AddDataHooks(lib);
   AddLibcExtraHooks(lib);
   AddNetdbHooks(lib);

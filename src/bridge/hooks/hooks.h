@@ -4,6 +4,9 @@
 // thread-safety. None lets a C++ exception escape.
 #pragma once
 
+#include <pthread.h>
+#include <semaphore.h>
+
 #include <cstdio>
 
 #include "bridge/virtual_library.h"
@@ -38,6 +41,11 @@ void AddStartupHooks(VirtualLibrary& lib);
 void AddLogHooks(VirtualLibrary& lib);
 void AddDlHooks(VirtualLibrary& lib);
 void AddPthreadHooks(VirtualLibrary& lib);
+void AddSyncHooks(VirtualLibrary& lib);
+// The glibc condvar/semaphore that stands for a bionic one (the same object
+// unless arm64 alignment requires one aside, see sync_hooks.cc).
+pthread_cond_t* GlibcCond(void* bionic);
+sem_t* GlibcSem(void* bionic);
 void AddDataHooks(VirtualLibrary& lib);
 void AddLibcExtraHooks(VirtualLibrary& lib);
 void AddNetdbHooks(VirtualLibrary& lib);

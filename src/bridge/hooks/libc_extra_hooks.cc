@@ -105,7 +105,7 @@ pid_t PthreadGettidNp(pthread_t t) {
   return static_cast<pid_t>(~(clk >> 3));
 }
 int CondTimedwaitMonotonic(pthread_cond_t* c, pthread_mutex_t* m, const struct timespec* ts) {
-  return pthread_cond_clockwait(c, m, CLOCK_MONOTONIC, ts);
+  return pthread_cond_clockwait(GlibcCond(c), m, CLOCK_MONOTONIC, ts);
 }
 int MutexTimedlockMonotonic(pthread_mutex_t* m, const struct timespec* ts) {
   return pthread_mutex_clocklock(m, CLOCK_MONOTONIC, ts);
@@ -116,7 +116,9 @@ int RwlockTimedrdlockMonotonic(pthread_rwlock_t* l, const struct timespec* ts) {
 int RwlockTimedwrlockMonotonic(pthread_rwlock_t* l, const struct timespec* ts) {
   return pthread_rwlock_clockwrlock(l, CLOCK_MONOTONIC, ts);
 }
-int SemTimedwaitMonotonic(sem_t* s, const struct timespec* ts) { return sem_clockwait(s, CLOCK_MONOTONIC, ts); }
+int SemTimedwaitMonotonic(sem_t* s, const struct timespec* ts) {
+  return sem_clockwait(GlibcSem(s), CLOCK_MONOTONIC, ts);
+}
 
 // --- mallinfo --------------------------------------------------------------------
 // bionic's struct mallinfo has size_t fields (80 bytes); glibc's has int

@@ -1,5 +1,5 @@
 // A language VM as an Android program: the Dart VM (its AOT runtime) of
-// sass-embedded-android-x64 (npm), a bionic x86_64 PIE, started by
+// sass-embedded-android-x64 (npm; -arm64 on arm64), a bionic PIE, started by
 // `vmi-bridge run` with Dart Sass compiled for Android as its snapshot. It
 // compiles a stylesheet that exercises the Sass language (modules and
 // namespaces, functions, mixins, maps, loops, colour and math modules, string
@@ -54,9 +54,16 @@ class DartSassTest : public ::testing::Test {
   }
   // Sass on `file` (relative to the temporary directory, where it runs).
   RunOutput Sass(bool android, const std::string& file) {
-    const std::string base = testing::AndroidTargetsDir() + (android ? "/sass/android" : "/sass/linux");
-    std::vector<std::string> argv = {base + "/dart", base + "/sass.snapshot", "--no-source-map", file};
-    if (android) argv.insert(argv.begin(), {VMI_BRIDGE_CLI, "run"});
+    // The glibc build is x86_64 on every host: under qemu-aarch64 it still
+    // runs natively, as a child process.
+    auto path = [android](const char* name) {
+      return android ? testing::AndroidTarget("sass/android", name)
+                     : testing::AndroidTargetsDir() + "/sass/linux/" + name;
+    };
+    std::vector<std::string> argv = {path("dart"), path("sass.snapshot"), "--no-source-map", file};
+    // $VMI_BRIDGE_CLI overrides the command (the arm64 check runs it under qemu).
+    const char* cli = getenv("VMI_BRIDGE_CLI");
+    if (android) argv.insert(argv.begin(), {cli != nullptr && *cli != 0 ? cli : VMI_BRIDGE_CLI, "run"});
     SpawnOptions options;
     options.cwd = dir_.path();
     auto out = vmi::Run(argv, options, std::chrono::seconds(120));
