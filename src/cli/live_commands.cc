@@ -1,12 +1,18 @@
-// vmi events, vmi vnc ID, vmi rotate ID portrait|landscape,
+// vmi events, vmi vnc ID [--listen [HOST:]PORT [--once]], vmi rotate ID portrait|landscape,
 // vmi audio ID [--volume V] [--mute|--unmute], vmi listen ID... [--seconds S].
 //
 // `vmi events` follows GET /api/v1/events (Server-Sent Events, see
 // node/instance_events.h): first one `instance` event per visible instance,
 // then every change, one line each, until interrupted or --count events.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
+#include <list>
+#include <thread>
 #include <ctime>
 #include <iostream>
 
@@ -26,7 +32,66 @@ struct LiveArgs {
   bool mute = false, unmute = false;
   std::vector<std::string> listen;
   double seconds = 0;
+  std::string vnc_listen;
+  bool vnc_once = false;
 };
+
+// `vmi vnc ID --listen [HOST:]PORT`: a local port for native VNC clients,
+// each connection carried over the server's RFB WebSocket (a cluster's
+// phones have no VNC port a client outside could reach).
+Result<void> VncListen(const Context& ctx, const Json& info, const LiveArgs& a) {
+  std::string ws = Field(info, "websocket");
+  if (ws == "-")
+    return Error(ErrorCode::kFailedPrecondition,
+                 "this server carries no VNC over WebSocket; connect to " + Field(info, "host") +
+                     "::" + Field(info, "port"));
+  std::string host = "127.0.0.1", port = a.vnc_listen;
+  if (size_t colon = a.vnc_listen.rfind(':'); colon != std::string::npos) {
+    host = a.vnc_listen.substr(0, colon);
+    port = a.vnc_listen.substr(colon + 1);
+  }
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  char* end = nullptr;
+  long p = std::strtol(port.c_str(), &end, 10);
+  if (port.empty() || *end || p < 0 || p > 65535 || inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1)
+    return Error(ErrorCode::kInvalidArgument, "--listen [IPv4:]PORT, not " + a.vnc_listen);
+  addr.sin_port = htons(static_cast<uint16_t>(p));
+  UniqueFd listener(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  int one = 1;
+  setsockopt(listener.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (bind(listener.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      listen(listener.get(), 8) != 0)
+    return Error::FromErrno("listen on " + a.vnc_listen);
+  socklen_t len = sizeof addr;
+  getsockname(listener.get(), reinterpret_cast<sockaddr*>(&addr), &len);
+  std::cout << "password: " << Field(info, "password") << "\n"
+            << "listening on " << host << ":" << ntohs(addr.sin_port) << " (" << ws << ")\n"
+            << "connect:  vncviewer " << host << "::" << ntohs(addr.sin_port) << std::endl;
+  std::list<std::thread> tunnels;
+  for (;;) {
+    UniqueFd client(accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    if (!client) {
+      if (errno == EINTR) continue;
+      Error e = Error::FromErrno("accept");
+      for (auto& t : tunnels) t.join();
+      return e;
+    }
+    auto run = [&ctx, ws](UniqueFd c) {
+      auto http = ctx.Connect();
+      auto r = http.ok() ? (*http)->Tunnel(ws, std::move(c)) : Result<void>(http.error());
+      if (!r.ok()) std::cerr << "vmi: VNC tunnel: " << r.error().ToString() << std::endl;
+      return r;
+    };
+    if (a.vnc_once) {
+      listener.reset();
+      return run(std::move(client));
+    }
+    tunnels.emplace_back([run, c = std::make_shared<UniqueFd>(std::move(client))]() mutable {
+      (void)run(std::move(*c));
+    });
+  }
+}
 
 std::string Now() {
   time_t t = time(nullptr);
@@ -138,14 +203,26 @@ void AddLiveCommands(CLI::App& app, Context& ctx) {
 
   auto* vnc = app.add_subcommand("vnc", "Show an instance's VNC address and password");
   vnc->add_option("id", a.id, "Instance id or name")->required();
+  vnc->add_option("--listen", a.vnc_listen,
+                  "Serve VNC clients on this local [IPv4:]PORT, carried over the server's "
+                  "WebSocket (how phones on Kubernetes are reached)");
+  vnc->add_flag("--once", a.vnc_once, "With --listen: serve one connection, then exit");
   ctx.On(vnc, [&] {
     return ctx.With([&](api::HttpClient& c) -> Result<void> {
       Json j = VMI_TRY(c.Call("GET", "/api/v1/instances/" + a.id + "/vnc"));
+      if (!a.vnc_listen.empty()) return VncListen(ctx, j, a);
       if (ctx.g.json) {
         PrintJson(j);
         return Ok();
       }
       std::string host = Field(j, "host"), port = Field(j, "port");
+      if (host == "-") {  // a phone on Kubernetes: only the WebSocket
+        std::cout << "password:  " << Field(j, "password") << "\n"
+                  << "websocket: " << Field(j, "websocket") << "\n"
+                  << "connect:   vmi vnc " << a.id << " --listen 5900, then vncviewer "
+                  << "127.0.0.1::5900\n";
+        return Ok();
+      }
       std::cout << "address:  " << host << ":" << port << "\n"
                 << "password: " << Field(j, "password") << "\n"
                 << "connect:  vncviewer " << host << "::" << port << "\n";

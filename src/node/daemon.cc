@@ -192,6 +192,9 @@ Result<void> RunDaemon(DaemonOptions o) {
   auto device_hosts =
       VMI_TRY_CTX(live::DeviceHosts::Create(*manager, std::move(dho)), "device hosts");
   services.device_hosts = device_hosts.get();
+  // Ended right after the server stops (their WebSockets are the server's).
+  auto vnc_bridges = std::make_unique<api::SocketBridges>();
+  services.vnc_bridges = vnc_bridges.get();
   live::AddDeviceHostMetrics(mgmt->metrics(), *device_hosts, &viewer_limits);
   // Calls between instances link their device hosts' sound cards; the
   // device hosts link them again after one of them is restarted.
@@ -244,6 +247,7 @@ Result<void> RunDaemon(DaemonOptions o) {
   server->Stop();
   if (metrics_server) metrics_server->Stop();
 #ifdef VMI_HAVE_LIVE
+  vnc_bridges.reset();
   call_audio.ClearBridge();  // the phone service's events may still come
   device_hosts.reset();      // its crash events go to `events`; the hosts keep running
 #endif

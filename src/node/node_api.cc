@@ -32,7 +32,8 @@ void RegisterNodeApi(api::Router& router, const NodeServices& s) {
   s.events->Register(router);
   if (s.phone) RegisterPhoneRoutes(router, *s.instances, *s.phone, check);
 #ifdef VMI_HAVE_LIVE
-  if (s.device_hosts) live::RegisterDeviceHostRoutes(router, *s.instances, *s.device_hosts, check);
+  if (s.device_hosts) live::RegisterDeviceHostRoutes(router, *s.instances, *s.device_hosts, check,
+                                                       s.vnc_bridges);
 #endif
 }
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "api/http/router.h"
+#include "api/http/socket_bridge.h"
 #include "api/management.h"
 #include "node/image_catalog.h"
 #include "node/instance_events.h"
@@ -34,6 +35,8 @@ struct NodeServices {
   PhoneService* phone = nullptr;     // null: no phone routes
   apps::AppService* apps = nullptr;  // null: no app routes
   std::string spool_dir;             // uploads (app installs) are streamed here
+  // VNC over WebSocket (devhost_routes.h); null: no such route.
+  api::SocketBridges* vnc_bridges = nullptr;
 };
 
 // All pointers but `device_hosts` and `phone` are required; they must outlive the router's use.

@@ -25,6 +25,7 @@
 #include <gtest/gtest.h>
 #include <rfb/rfbclient.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -33,6 +34,7 @@
 #include <thread>
 
 #include "base/file.h"
+#include "base/line_reader.h"
 #include "daemon_fixture.h"
 #include "live_fixture.h"
 #include "stream/video/test_h264_decoder.h"
@@ -478,6 +480,35 @@ TEST_F(LiveTest, VncClientSeesTheFramebuffer) {
   auto refused = snap(dir + "/wrong.pass", dir + "/wrong.jpg");
   ASSERT_TRUE(refused.ok());
   EXPECT_FALSE(refused->ok()) << "a wrong VNC password was accepted";
+
+  // The same server over the API's WebSocket (RFB in binary messages):
+  // `vmi vnc ID --listen 127.0.0.1:0 --once` gives the client a local port
+  // and carries its connection through the daemon's bridge.
+  EXPECT_EQ(j["websocket"], Api("/vnc/websocket"));
+  auto tunnel = ChildProcess::Spawn({BinDir() + "/vmi", "--server", "unix://" + daemon_->socket(),
+                                     "vnc", id_, "--listen", "127.0.0.1:0", "--once"},
+                                    {.capture_stdout = true, .parent_death_signal = SIGKILL});
+  ASSERT_TRUE(tunnel.ok()) << tunnel.error().ToString();
+  int local_port = 0;
+  for (int i = 0; i < 5 && local_port == 0; ++i) {
+    auto line = ReadLine(tunnel->stdout_pipe().get(), {.timeout = 10s, .what = "vmi vnc"});
+    ASSERT_TRUE(line.ok()) << line.error().ToString();
+    sscanf(line->c_str(), "listening on 127.0.0.1:%d", &local_port);
+  }
+  ASSERT_GT(local_port, 0);
+  port = local_port;
+  auto tunnelled = snap(dir + "/vnc.pass", dir + "/tunnel.jpg");
+  ASSERT_TRUE(tunnelled.ok());
+  ASSERT_TRUE(tunnelled->ok()) << tunnelled->err << tunnelled->out;
+  auto tj = ReadFile(dir + "/tunnel.jpg");
+  ASSERT_TRUE(tj.ok());
+  auto tpic = PictureFromJpeg(*tj);
+  ASSERT_TRUE(tpic.ok());
+  ASSERT_EQ(tpic->width, fb->width);
+  EXPECT_GT(Compare(*tpic, *fb, 48).close_fraction, 0.97);
+  auto ended = tunnel->WaitOrKill(10s);
+  ASSERT_TRUE(ended.ok());
+  EXPECT_TRUE(WIFEXITED(*ended) && WEXITSTATUS(*ended) == 0) << *ended;
 }
 
 void QuietRfbLog(const char*, ...) {}

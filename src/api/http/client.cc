@@ -9,6 +9,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -138,6 +140,10 @@ class Transport {
   // Uploads: the head, then the body in pieces.
   virtual ec_t WriteHead(http::request<http::empty_body>& req) = 0;
   virtual ec_t WriteRaw(net::const_buffer data) = 0;
+  // Upgrades this connection to a WebSocket and joins it to `fd` (see
+  // HttpClient::Tunnel).
+  virtual Result<void> Tunnel(const std::string& host, std::string_view target,
+                              const std::string& token, int fd) = 0;
 };
 
 template <class Stream>
@@ -179,6 +185,65 @@ class TransportOf : public Transport {
     return RunIo(ioc_, [&](auto h) { net::async_write(stream_, data, h); });
   }
   Stream& stream() { return stream_; }
+
+  Result<void> Tunnel(const std::string& host, std::string_view target, const std::string& token,
+                      int fd) override {
+    namespace ws = beast::websocket;
+    ws::stream<Stream&> w(stream_);
+    w.set_option(ws::stream_base::decorator([&token](ws::request_type& r) {
+      r.set(http::field::user_agent, "vmi-cli");
+      if (!token.empty()) r.set(http::field::authorization, "Bearer " + token);
+    }));
+    w.binary(true);
+    ws::response_type res;
+    Arm();
+    ec_t ec = RunIo(ioc_, [&](auto h) { w.async_handshake(res, host, target, h); });
+    if (ec) {
+      if (res.result_int() != 0 && res.result_int() != 101)
+        return Error(ErrorCode::kUnavailable, "the server refused the WebSocket: " +
+                                                  std::to_string(res.result_int()) + " " +
+                                                  std::string(res.reason()));
+      return Error(ErrorCode::kUnavailable, "WebSocket handshake: " + ec.message());
+    }
+    beast::get_lowest_layer(stream_).expires_never();
+    // Two chains on this thread's io_context: WebSocket -> fd and fd ->
+    // WebSocket (one read and one write outstanding on each side at most).
+    net::posix::stream_descriptor local(ioc_, dup(fd));
+    beast::flat_buffer in;
+    std::vector<char> out(64 * 1024);
+    auto stop = [&](ec_t) {
+      ec_t ignore;
+      local.close(ignore);
+      beast::get_lowest_layer(stream_).socket().close(ignore);
+    };
+    std::function<void()> read_ws, read_local;
+    read_ws = [&] {
+      w.async_read(in, [&](ec_t e, size_t) {
+        if (e) return stop(e);
+        net::async_write(local, in.data(), [&](ec_t e2, size_t) {
+          if (e2) return stop(e2);
+          in.consume(in.size());
+          read_ws();
+        });
+      });
+    };
+    read_local = [&] {
+      local.async_read_some(net::buffer(out), [&](ec_t e, size_t n) {
+        if (e) return stop(e);
+        w.async_write(net::buffer(out.data(), n), [&](ec_t e2, size_t) {
+          if (e2) return stop(e2);
+          read_local();
+        });
+      });
+    };
+    read_ws();
+    read_local();
+    ioc_.restart();
+    ioc_.run();
+    // However it ended (either side closing is the normal end), the tunnel
+    // is over.
+    return Ok();
+  }
 
  private:
   void Arm() { beast::get_lowest_layer(stream_).expires_after(timeout_); }
@@ -417,6 +482,15 @@ Result<Json> HttpClient::Call(std::string_view method, std::string_view target, 
                  std::string(method) + " " + std::string(target) + ": server sent malformed JSON");
   }
   return j;
+}
+
+Result<void> HttpClient::Tunnel(std::string_view target, UniqueFd local) {
+  // A connection of its own: it becomes the WebSocket and is not reused.
+  impl_->conn.reset();
+  VMI_CHECK_OK(impl_->Connect(), "connect");
+  auto conn = std::move(impl_->conn);
+  std::string host = impl_->url.kind == ServerUrl::Kind::kUnix ? "localhost" : impl_->url.host;
+  return conn->Tunnel(host, target, impl_->options.token, local.get());
 }
 
 Result<int> HttpClient::Stream(std::string_view method, std::string_view target,

@@ -20,6 +20,7 @@
 #include "api/http/request.h"
 #include "api/http/response.h"
 #include "base/result.h"
+#include "base/unique_fd.h"
 
 namespace vmi::api {
 
@@ -69,6 +70,13 @@ class HttpClient {
                                 const std::string& path,
                                 const std::function<void(uint64_t, uint64_t)>& progress = {},
                                 const Headers& extra = {});
+
+  // Opens a WebSocket at `target` on a connection of its own and joins it
+  // to `local` (a connected stream socket) byte for byte: what `local`
+  // yields goes out as binary messages, every message received is written
+  // to `local` (RFB over WebSocket, noVNC's framing). Blocks until either
+  // side closes; a refused upgrade is an Error with the server's status.
+  Result<void> Tunnel(std::string_view target, UniqueFd local);
 
   struct Impl;
 

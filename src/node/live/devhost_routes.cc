@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "base/log.h"
+#include "base/tcp.h"
 
 #include "devices/host/control_client.h"
 #include "node/live/audio_routes.h"
@@ -70,7 +71,7 @@ DeviceHostHandoff(DeviceHosts& hosts, InstanceAccessCheck check, ViewerLimits* v
 }
 
 void RegisterDeviceHostRoutes(api::Router& router, InstanceManager& instances, DeviceHosts& hosts,
-                              InstanceAccessCheck check) {
+                              InstanceAccessCheck check, api::SocketBridges* vnc_bridges) {
   // The running instance's id, after the access check; unknown and
   // forbidden look the same to a caller who may not see the instance.
   auto running = [&hosts, check](const Request& req, const char* action) -> Result<std::string> {
@@ -139,14 +140,32 @@ void RegisterDeviceHostRoutes(api::Router& router, InstanceManager& instances, D
 
   router.Handle(
       "GET", "/api/v1/instances/{id}/vnc",
-      [running, &hosts](Request& req) -> Result<Response> {
+      [running, &hosts, vnc_bridges](Request& req) -> Result<Response> {
         std::string id = VMI_TRY(running(req, "vnc"));
         auto r = VMI_TRY(hosts.Call(id, devhost::Request("vnc")));
-        return Response::JsonBody(Json{{"host", r.header.value("host", "")},
-                                       {"port", r.header.value("port", 0)},
-                                       {"password", r.header.value("password", "")}});
+        Json out{{"host", r.header.value("host", "")},
+                 {"port", r.header.value("port", 0)},
+                 {"password", r.header.value("password", "")}};
+        if (vnc_bridges) out["websocket"] = "/api/v1/instances/" + id + "/vnc/websocket";
+        return Response::JsonBody(out);
       },
       blocking);
+  if (vnc_bridges) {
+    // Checked here (a refusal is an HTTP answer); the device host is asked
+    // and connected to on the bridge's thread, never on the io thread.
+    router.HandleWebSocket(
+        "/api/v1/instances/{id}/vnc/websocket",
+        [running, &hosts, vnc_bridges](Request& req, std::shared_ptr<api::WebSocket> ws)
+            -> Result<void> {
+          std::string id = VMI_TRY(running(req, "vnc"));
+          vnc_bridges->Bridge(std::move(ws), [&hosts, id]() -> Result<UniqueFd> {
+            auto r = VMI_TRY(hosts.Call(id, devhost::Request("vnc")));
+            return ConnectTcp(r.header.value("host", "127.0.0.1"), r.header.value("port", 0),
+                              std::chrono::seconds(5));
+          });
+          return Ok();
+        });
+  }
 
   // A stopped instance keeps its settings, so these need not run.
   auto known = [&hosts, check](const Request& req, const char* action) -> Result<std::string> {

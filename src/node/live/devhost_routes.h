@@ -21,6 +21,8 @@
 // others run on the worker pool.
 #pragma once
 
+#include "api/http/socket_bridge.h"
+
 #include "api/http/router.h"
 #include "api/http/server.h"
 #include "node/api_routes.h"
@@ -38,7 +40,12 @@ namespace vmi::node::live {
 std::function<Result<bool>(api::Request&, const api::Route&, api::HandedOffSocket&)>
 DeviceHostHandoff(DeviceHosts& hosts, InstanceAccessCheck check, ViewerLimits* viewers = nullptr);
 
+// With `vnc_bridges`, also GET /api/v1/instances/{id}/vnc/websocket: RFB
+// over a WebSocket (noVNC's framing), bridged to the device host's VNC
+// server, so clients that cannot reach the node's loopback get VNC too
+// (`vmi vnc ID --listen PORT`); /vnc then names it as "websocket".
 void RegisterDeviceHostRoutes(api::Router& router, InstanceManager& instances, DeviceHosts& hosts,
-                              InstanceAccessCheck check = nullptr);
+                              InstanceAccessCheck check = nullptr,
+                              api::SocketBridges* vnc_bridges = nullptr);
 
 }  // namespace vmi::node::live
