@@ -27,6 +27,14 @@ namespace {
 constexpr char kDefaultManifest[] = "/etc/vmi/session.json";
 constexpr char kDefaultPath[] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
+// vmi-exec-agent lives beside vmi-init (/opt/vmi/bin in an instance).
+std::string ExecAgentPath() {
+  char self[4096];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  std::string dir = n > 0 ? std::string(self, static_cast<size_t>(n)) : "/opt/vmi/bin/vmi-init";
+  return dir.substr(0, dir.rfind('/') + 1) + "vmi-exec-agent";
+}
+
 int Usage() {
   std::cerr << "usage: vmi-init [--manifest PATH] [--state PATH] [--check] [-- COMMAND...]\n"
                "  --manifest PATH  session manifest (default " << kDefaultManifest << ")\n"
@@ -103,6 +111,16 @@ int main(int argc, char** argv) {
       }
     }
     manifest_value.services.push_back(std::move(main_service));
+  }
+  // In a Pod (VMI_EXEC_SOCKET set by the controller) exec requests come
+  // through the device directory: vmi-exec-agent, beside this binary.
+  if (const char* sock = getenv("VMI_EXEC_SOCKET"); sock && *sock && !check) {
+    ServiceSpec agent;
+    agent.name = "vmi-exec-agent";
+    agent.argv = {ExecAgentPath(), "--socket", sock};
+    agent.restart = RestartPolicy::kAlways;
+    agent.auxiliary = true;
+    manifest_value.services.push_back(std::move(agent));
   }
   auto* manifest = &manifest_value;
   if (check) {

@@ -62,6 +62,9 @@ struct ServiceSpec {
   std::vector<std::string> after;
   std::vector<std::string> remove_before_start;
   BackoffSpec backoff;
+  // Not from a manifest: a service vmi-init adds itself (the exec agent)
+  // that does not keep a session alive once every other service has ended.
+  bool auxiliary = false;
 };
 
 struct Manifest {

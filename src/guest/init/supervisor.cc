@@ -437,17 +437,21 @@ void Supervisor::CheckFinished() {
   }
   // Without a shutdown request, vmi-init only ends when no service can run
   // again (every one exited with policy never/on-failure): a one-shot session.
-  bool all_final = std::all_of(services_.begin(), services_.end(), [](auto& s) {
+  // Auxiliary services (the exec agent) do not keep it alive.
+  std::vector<const Service*> main;
+  for (auto& s : services_)
+    if (!s->spec.auxiliary) main.push_back(s.get());
+  bool all_final = std::all_of(main.begin(), main.end(), [](auto* s) {
     return s->status.state == ServiceState::kExited || s->status.state == ServiceState::kFailed;
   });
   if (!all_final) return;
-  bool any_failed = std::any_of(services_.begin(), services_.end(), [](auto& s) {
+  bool any_failed = std::any_of(main.begin(), main.end(), [](auto* s) {
     return s->status.state == ServiceState::kFailed;
   });
   VMI_LOG(INFO) << "every service has ended; exiting";
   int code = any_failed ? 1 : 0;
-  if (services_.size() == 1) {
-    int st = services_[0]->last_status;
+  if (main.size() == 1) {
+    int st = main[0]->last_status;
     code = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 1;
   }
   Finish(code);

@@ -300,6 +300,19 @@ TEST_F(VmiInitTest, CommandWithoutManifestExitsWithItsStatus) {
   EXPECT_EQ(State()["main"].state, "failed");
 }
 
+// VMI_EXEC_SOCKET (a phone's Pod): vmi-init starts the exec agent there,
+// and the agent, an auxiliary service, does not keep a one-shot session
+// alive: vmi-init still exits with the command's status.
+TEST_F(VmiInitTest, ExecAgentServesBesideAOneShotCommand) {
+  Start("", {"VMI_EXEC_SOCKET=" + dir_ + "/exec.sock"},
+        {"--", "/bin/sh", "-c",
+         "for i in $(seq 200); do [ -S \"$VMI_EXEC_SOCKET\" ] && exit 5; sleep 0.05; done; exit 9"});
+  auto status = unshare_->WaitOrKill(30s);
+  ASSERT_TRUE(status.ok());
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 5)
+      << DescribeWaitStatus(*status) << Console();
+}
+
 TEST_F(VmiInitTest, CommandRunsBesideTheManifest) {
   Start(R"({"services": [{"name": "svc", "argv": ["sleep", "300"],
             "ready": {"path": "/"}}]})",
