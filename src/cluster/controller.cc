@@ -26,8 +26,10 @@ Controller::Controller(ControllerOptions options) : options_(std::move(options))
                           options_.watch_timeout_seconds},
         std::move(on_change));
   };
-  phones_ = informer(kApiVersion, "phones", "",
-                     [this](const std::string& name, const Json&) { queue_.Add(name); });
+  phones_ = informer(kApiVersion, "phones", "", [this](const std::string& name, const Json& obj) {
+    queue_.Add(name);
+    if (options_.on_phone) options_.on_phone(obj, !phones_->Get(name));
+  });
   pods_ = informer("v1", "pods", kPhoneSelector,
                    [this](const std::string&, const Json& obj) { EnqueueOwner(obj); });
   claims_ = informer("v1", "persistentvolumeclaims", kPhoneSelector,

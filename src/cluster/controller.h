@@ -58,6 +58,11 @@ struct ControllerOptions {
   // error keeps the finalizer and is retried.
   std::function<Result<void>(const Phone&)> release;
   std::chrono::milliseconds refused_retry{30000};
+  // Called on the Phone informer's thread of every replica (leader or not)
+  // for each Phone that changed: its latest state, or its last one and
+  // `gone` once deleted (the event stream, node/kube_daemon.cc). Keep it
+  // short.
+  std::function<void(const Json& phone, bool gone)> on_phone;
 };
 
 class Controller {

@@ -63,6 +63,9 @@ Json DesiredPod(const Phone& phone, const PodOptions& options) {
       {{"name", "VMI_DPI"}, {"value", dim(s.dpi)}},
       {{"name", "VMI_SCREEN_SIDE"}, {"value", dim(std::max(s.width, s.height))}},
       {{"name", "VMI_DEVDIR"}, {"value", "/run/vmi"}},
+      // vmi-init starts the exec agent there (guest/exec/exec_agent.h);
+      // the gate forwards exec requests to it.
+      {{"name", "VMI_EXEC_SOCKET"}, {"value", "/run/vmi/exec.sock"}},
   });
   Json devdir_mount = {{"name", "devdir"}, {"mountPath", "/run/vmi"}};
   Json guest = {

@@ -14,6 +14,13 @@
 //        handed to the device host (op viewer, SCM_RIGHTS), which answers the
 //        upgrade; frames then go from the device host to the control plane's
 //        relay without passing through here
+//   GET  /api/v1/instances/{id}/vnc                                op vnc: the password
+//   GET  /api/v1/instances/{id}/vnc/websocket  (WebSocket)  RFB bridged to the
+//        device host's VNC server (op vnc: its port on the Pod's loopback),
+//        noVNC's framing (api/http/socket_bridge.h)
+//   POST /api/v1/instances/{id}/exec {"argv","timeout_ms","max_output"}
+//        run in the guest container by vmi-exec-agent, which vmi-init starts
+//        on <devdir>/exec.sock (guest/exec/exec_agent.h)
 //
 // Every request must carry "Authorization: Bearer $VMI_GATE_TOKEN" (the
 // phone's token, cluster/gate_token.h), compared in constant time; anything
@@ -21,17 +28,22 @@
 // authenticated and authorized them, and the NetworkPolicy admits only it.
 //
 // Threads: the HTTP server's io thread (middleware, hand-offs) and worker
-// pool (the control calls); the main thread waits for SIGTERM/SIGINT.
+// pool (the control calls); one bridge thread per VNC client; the main
+// thread waits for SIGTERM/SIGINT.
 #include <pthread.h>
 #include <signal.h>
+#include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
 #include "api/auth/secrets.h"
 #include "api/http/server.h"
+#include "api/http/socket_bridge.h"
 #include "api/json_reader.h"
 #include "base/log.h"
+#include "base/tcp.h"
 #include "base/stop_signals.h"
 #include "devices/host/control_client.h"
 
@@ -88,7 +100,33 @@ Response FromReply(const devhost::Message& reply, json fields) {
   return Response::JsonBody(fields);
 }
 
-void Register(api::Router& router, const Args& a, const std::string& sock) {
+// The exec agent's answer as the node's exec route gives it.
+Result<Response> Exec(const std::string& agent, const Request& req) {
+  auto body = VMI_TRY(api::ParseJsonObject(req.body));
+  devhost::Message m = devhost::Request("exec");
+  for (const char* k : {"argv", "timeout_ms", "max_output"})
+    if (body.contains(k)) m.header[k] = body[k];
+  int64_t timeout_ms = body.value("timeout_ms", 30000);
+  size_t max_output = body.value("max_output", size_t{1} << 20);
+  auto reply = VMI_TRY_CTX(
+      devhost::Call(agent, m, std::chrono::milliseconds(timeout_ms) + std::chrono::seconds(10)),
+      "the instance's exec agent");
+  int st = reply.header.value("status", 0);
+  size_t out_bytes = std::min(reply.header.value("stdout_bytes", size_t{0}), reply.data.size());
+  bool out_cut = reply.header.value("stdout_truncated", false);
+  bool err_cut = reply.header.value("stderr_truncated", false);
+  int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  return Response::JsonBody(json{{"exit_code", code},
+                                 {"stdout", reply.data.substr(0, out_bytes)},
+                                 {"stderr", reply.data.substr(out_bytes)},
+                                 {"stdout_truncated", out_cut},
+                                 {"stderr_truncated", err_cut},
+                                 {"truncated", out_cut || err_cut},
+                                 {"max_output", max_output}});
+}
+
+void Register(api::Router& router, const Args& a, const std::string& sock,
+              api::SocketBridges& bridges) {
   const std::string token = a.token;
   router.Use([token](Request& req, const api::Route&) -> Result<void> {
     auto h = req.headers.Get("Authorization");
@@ -138,6 +176,27 @@ void Register(api::Router& router, const Args& a, const std::string& sock) {
         },
         blocking);
   }
+  router.Handle(
+      "GET", "/api/v1/instances/{id}/vnc",
+      [sock](Request&) -> Result<Response> {
+        auto reply = VMI_TRY(devhost::Call(sock, devhost::Request("vnc")));
+        return Response::JsonBody(json{{"password", reply.header.value("password", "")}});
+      },
+      blocking);
+  router.HandleWebSocket(
+      "/api/v1/instances/{id}/vnc/websocket",
+      [sock, &bridges](Request&, std::shared_ptr<api::WebSocket> ws) -> Result<void> {
+        bridges.Bridge(std::move(ws), [sock]() -> Result<UniqueFd> {
+          auto reply = VMI_TRY(devhost::Call(sock, devhost::Request("vnc")));
+          return ConnectTcp(reply.header.value("host", "127.0.0.1"), reply.header.value("port", 0),
+                            std::chrono::seconds(5));
+        });
+        return Ok();
+      });
+  const std::string agent = a.devdir + "/exec.sock";
+  router.Handle(
+      "POST", "/api/v1/instances/{id}/exec",
+      [agent](Request& req) -> Result<Response> { return Exec(agent, req); }, blocking);
   // Taken by the hand-off below; the handler runs only if that failed.
   router.HandleWebSocket(kStream, [](Request&, std::shared_ptr<api::WebSocket>) -> Result<void> {
     return Error(ErrorCode::kUnavailable, "the device host did not take the viewer");
@@ -147,8 +206,9 @@ void Register(api::Router& router, const Args& a, const std::string& sock) {
 Result<void> Run(const Args& a) {
   BlockStopSignals();
   const std::string sock = a.devdir + "/devhost.sock";
+  auto bridges = std::make_unique<api::SocketBridges>();
   api::Router router;
-  Register(router, a, sock);
+  Register(router, a, sock, *bridges);
   api::ServerOptions so;
   so.tcp_host = a.host;
   so.tcp_port = a.port;
@@ -168,6 +228,7 @@ Result<void> Run(const Args& a) {
             << std::endl;
   (void)WaitForStopSignal();
   server->Stop();
+  bridges.reset();
   return Ok();
 }
 

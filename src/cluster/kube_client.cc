@@ -111,6 +111,10 @@ Result<KubeResponse> KubeClient::Send(const char* method, const std::string& pat
 }
 
 Result<KubeResponse> KubeClient::Get(const std::string& path) { return Send("GET", path, nullptr); }
+Result<std::pair<int, std::string>> KubeClient::GetText(const std::string& path) {
+  auto r = VMI_TRY_CTX(http_->Send("GET", path), "GET " + path);
+  return std::pair<int, std::string>(r.status, std::move(r.body));
+}
 Result<KubeResponse> KubeClient::Post(const std::string& path, const Json& object) {
   return Send("POST", path, &object);
 }

@@ -52,6 +52,8 @@ class KubeClient {
   static Result<std::unique_ptr<KubeClient>> Create(const KubeConfig& config);
 
   Result<KubeResponse> Get(const std::string& path);
+  // A GET whose answer is not JSON (pods/NAME/log): status and body.
+  Result<std::pair<int, std::string>> GetText(const std::string& path);
   Result<KubeResponse> Post(const std::string& path, const Json& object);
   Result<KubeResponse> Put(const std::string& path, const Json& object);
   Result<KubeResponse> Delete(const std::string& path);

@@ -14,7 +14,8 @@ constexpr auto kKeepAlive = std::chrono::seconds(15);
 }  // namespace
 
 struct InstanceEvents::Core {
-  InstanceManager& manager;
+  Snapshot snapshot;
+  Find find;
   InstanceAccessCheck check;
   mutable std::mutex mu;
   std::condition_variable cv;
@@ -26,7 +27,8 @@ struct InstanceEvents::Core {
   };
   std::vector<Subscriber> subscribers;  // guarded by mu
 
-  Core(InstanceManager& m, InstanceAccessCheck c) : manager(m), check(std::move(c)) {}
+  Core(Snapshot s, Find f, InstanceAccessCheck c)
+      : snapshot(std::move(s)), find(std::move(f)), check(std::move(c)) {}
 
   bool Visible(const api::Request& who, const InstanceRecord& r) const {
     return !check || check(who, r, "list").ok();
@@ -64,15 +66,32 @@ InstanceEvents::InstanceEvents(std::shared_ptr<Core> core) : core_(std::move(cor
 
 std::unique_ptr<InstanceEvents> InstanceEvents::Create(InstanceManager& manager,
                                                        InstanceAccessCheck check) {
-  auto core = std::make_shared<Core>(manager, std::move(check));
+  auto core = std::make_shared<Core>(
+      [&manager] {
+        std::vector<std::pair<InstanceRecord, nlohmann::json>> out;
+        for (auto& r : manager.List()) out.emplace_back(r, InstanceJson(manager, r));
+        return out;
+      },
+      [&manager](const std::string& id) -> std::optional<InstanceRecord> {
+        auto r = manager.Get(id);
+        if (!r.ok()) return std::nullopt;
+        return *r;
+      },
+      std::move(check));
   std::weak_ptr<Core> weak = core;
-  manager.Subscribe([weak](const InstanceRecord& r) {
-    if (auto c = weak.lock()) c->Publish("instance", r, InstanceJson(c->manager, r).dump());
+  manager.Subscribe([weak, &manager](const InstanceRecord& r) {
+    if (auto c = weak.lock()) c->Publish("instance", r, InstanceJson(manager, r).dump());
   });
   manager.SubscribeRemoved([weak](const InstanceRecord& r) {
     if (auto c = weak.lock())
       c->Publish("removed", r, api::Json{{"id", r.spec.id}, {"name", r.spec.name}}.dump());
   });
+  return std::unique_ptr<InstanceEvents>(new InstanceEvents(std::move(core)));
+}
+
+std::unique_ptr<InstanceEvents> InstanceEvents::Create(Snapshot snapshot, Find find,
+                                                       InstanceAccessCheck check) {
+  auto core = std::make_shared<Core>(std::move(snapshot), std::move(find), std::move(check));
   return std::unique_ptr<InstanceEvents>(new InstanceEvents(std::move(core)));
 }
 
@@ -96,8 +115,8 @@ void InstanceEvents::Publish(std::string_view event, const InstanceRecord& r,
 }
 
 void InstanceEvents::PublishPhone(const std::string& id, const api::Json& event) {
-  auto r = core_->manager.Get(id);
-  if (!r.ok()) return;
+  auto r = core_->find(id);
+  if (!r) return;
   Publish("phone", *r, event);
 }
 
@@ -123,9 +142,8 @@ void InstanceEvents::Register(api::Router& router) {
         std::lock_guard lock(core->mu);
         if (core->stopping) return Error(ErrorCode::kUnavailable, "the node is stopping");
         uint64_t id = core->next_id++;
-        for (const auto& r : core->manager.List())
-          if (core->Visible(req, r))
-            Core::Send(*stream, "instance", InstanceJson(core->manager, r).dump(), id);
+        for (const auto& [r, j] : core->snapshot())
+          if (core->Visible(req, r)) Core::Send(*stream, "instance", j.dump(), id);
         api::Request who;  // only what the filter needs: the caller, not the body
         who.auth = req.auth;
         who.peer = req.peer;

@@ -22,8 +22,12 @@
 // the server has stopped.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "api/http/router.h"
 #include "node/api_routes.h"
@@ -34,6 +38,13 @@ namespace vmi::node {
 class InstanceEvents {
  public:
   static std::unique_ptr<InstanceEvents> Create(InstanceManager& manager,
+                                                InstanceAccessCheck check);
+  // Without a manager (`vmi serve --kubernetes`: Phones): the snapshot a new
+  // subscriber gets (records for the access check, with their JSON), the
+  // record of an id for PublishPhone; the owner publishes every change.
+  using Snapshot = std::function<std::vector<std::pair<InstanceRecord, nlohmann::json>>()>;
+  using Find = std::function<std::optional<InstanceRecord>(const std::string& id)>;
+  static std::unique_ptr<InstanceEvents> Create(Snapshot snapshot, Find find,
                                                 InstanceAccessCheck check);
   ~InstanceEvents();
   InstanceEvents(const InstanceEvents&) = delete;

@@ -14,6 +14,8 @@
 #include "base/secret.h"
 #include "base/stop_signals.h"
 #include "cluster/controller.h"
+#include "node/access.h"
+#include "node/instance_events.h"
 #include "node/kube_ledger.h"
 #include "node/kube_phones.h"
 #include "node/kube_proxy.h"
@@ -100,7 +102,40 @@ Result<void> RunKubernetesDaemon(DaemonOptions o) {
   co.watch_timeout_seconds = 15;
   co.admit = [&ledger](const cluster::Phone& p) { return ledger.Admit(p); };
   co.release = [&ledger](const cluster::Phone& p) { return ledger.Release(p); };
+  // GET /api/v1/events: every replica follows the Phones through the
+  // controller's informer (its cache is the snapshot), whether it leads or
+  // not. Made before the informers start; they stop before it goes.
+  std::unique_ptr<InstanceEvents> events;
+  api::Management* m = mgmt.get();
+  co.on_phone = [&events, m](const cluster::Json& obj, bool gone) {
+    auto p = cluster::ParsePhone(obj);
+    if (!events || !p.ok()) return;
+    int64_t owner = PhoneOwnerId(*m, *p);
+    if (gone)
+      events->Publish("removed", PhoneRecord(*p, owner), api::Json::object());
+    else
+      events->Publish("instance", PhoneRecord(*p, owner), PhoneInstanceJson(*p, owner));
+  };
   cluster::Controller controller(co);
+  events = InstanceEvents::Create(
+      [&controller, m] {
+        std::vector<std::pair<InstanceRecord, nlohmann::json>> out;
+        for (const auto& name : controller.phones().Names()) {
+          auto obj = controller.phones().Get(name);
+          auto p = obj ? cluster::ParsePhone(*obj) : Result<cluster::Phone>(Error(ErrorCode::kNotFound, name));
+          if (!p.ok()) continue;
+          int64_t owner = PhoneOwnerId(*m, *p);
+          out.emplace_back(PhoneRecord(*p, owner), PhoneInstanceJson(*p, owner));
+        }
+        return out;
+      },
+      [&controller, m](const std::string& id) -> std::optional<InstanceRecord> {
+        auto obj = controller.phones().Get(id);
+        auto p = obj ? cluster::ParsePhone(*obj) : Result<cluster::Phone>(Error(ErrorCode::kNotFound, id));
+        if (!p.ok()) return std::nullopt;
+        return PhoneRecord(*p, PhoneOwnerId(*m, *p));
+      },
+      MakeAccessCheck(*mgmt));
   controller.Start();
   AddControllerMetrics(mgmt->metrics(), controller);
 
@@ -111,6 +146,7 @@ Result<void> RunKubernetesDaemon(DaemonOptions o) {
   api::Router router;
   mgmt->Register(router);
   RegisterKubeInstanceRoutes(router, *mgmt, phones, ledger);
+  events->Register(router);
   KubeProxyOptions proxy{.gate_port = o.gate_port, .gate_key = gate_key};
   RegisterKubeLiveRoutes(router, *mgmt, phones, proxy);
   auto relays = std::make_unique<ViewerRelays>(*mgmt, phones, proxy);
@@ -156,7 +192,8 @@ Result<void> RunKubernetesDaemon(DaemonOptions o) {
   server->Stop();
   relays.reset();
   if (metrics_server) metrics_server->Stop();
-  controller.Stop();  // gives the Lease up
+  controller.Stop();  // gives the Lease up; no more Phone changes
+  events.reset();
   return Ok();
 }
 

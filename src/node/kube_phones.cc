@@ -128,6 +128,20 @@ Result<void> KubePhones::RestartPod(const std::string& name) {
   return Ok();
 }
 
+Result<std::string> KubePhones::GuestLog(const std::string& name, size_t tail_bytes) {
+  auto client = VMI_TRY(KubeClient::Create(options_.config));
+  auto r = VMI_TRY(client->GetText(cluster::ResourcePath("v1", options_.ns, "pods", "phone-" + name) +
+                                   "/log?container=guest&limitBytes=" +
+                                   std::to_string(kMaxGuestLog)));
+  // No Pod (stopped), or its guest has not started yet: no log, as on a node.
+  if (r.first == 404 || r.first == 400) return std::string();
+  if (r.first != 200)
+    return Error(ErrorCode::kUnavailable, "the log of phone-" + name + ": status " +
+                                              std::to_string(r.first));
+  if (r.second.size() > tail_bytes) return r.second.substr(r.second.size() - tail_bytes);
+  return std::move(r.second);
+}
+
 std::string InstanceStateOf(const cluster::Phone& p) {
   std::string phase = cluster::JsonString(p.status, {"phase"});
   if (phase == "Running") return "running";

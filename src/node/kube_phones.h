@@ -12,6 +12,7 @@
 //   start | stop                  PUT phones/NAME with spec.running (409: again)
 //   restart                       DELETE pods/phone-NAME (the controller makes
 //                                 a new one)
+//   GET    /instances/{id}/logs   GET pods/phone-NAME/log?container=guest
 //
 // An instance's JSON (PhoneInstanceJson) carries the node API's fields that make
 // sense for a Phone plus `phase`, `node`, `pod_ip` and `number`.
@@ -53,6 +54,12 @@ class KubePhones {
   Result<cluster::Phone> SetRunning(const std::string& name, bool running);
   // Deletes the phone's Pod (the controller creates a new one).
   Result<void> RestartPod(const std::string& name);
+
+  // The last `tail_bytes` of the guest container's log, from the
+  // Kubernetes API (pods/phone-NAME/log, at most kMaxGuestLog read); empty
+  // when the phone has no Pod.
+  static constexpr size_t kMaxGuestLog = 16 << 20;
+  Result<std::string> GuestLog(const std::string& name, size_t tail_bytes);
 
   // The Phone object a create request makes (pure; tested).
   cluster::Json PhoneObject(const runtime::InstanceSpec& spec, const std::string& owner, bool start) const;

@@ -12,8 +12,11 @@
 
 #include "api/http/client.h"
 #include "base/log.h"
+#include "base/tcp.h"
 #include "cluster/gate_token.h"
+#include "node/access.h"
 #include "node/kube_routes.h"
+#include "node/requests.h"
 
 namespace vmi::node {
 namespace {
@@ -22,6 +25,7 @@ using api::Request;
 using api::Response;
 
 constexpr char kStream[] = "/api/v1/instances/{id}/stream";
+constexpr char kVncSocket[] = "/api/v1/instances/{id}/vnc/websocket";
 
 std::string Lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -46,46 +50,16 @@ Result<Gate> GateOf(const cluster::Phone& p, const KubeProxyOptions& o) {
 }
 
 // Forwards one request to the gate and returns its answer as is.
-Result<Response> Forward(const Gate& g, const Request& req) {
+Result<Response> Forward(const Gate& g, const Request& req,
+                         std::chrono::seconds timeout = std::chrono::seconds(20)) {
   auto client = VMI_TRY(api::HttpClient::Create(
-      {.server = g.url, .token = g.token, .timeout = std::chrono::seconds(20)}));
+      {.server = g.url, .token = g.token, .timeout = timeout}));
   auto r = VMI_TRY_CTX(client->Send(req.method, req.target, req.body), "the phone's gate");
   if (r.status == 401)
     return Error(ErrorCode::kUnavailable, "the phone's gate refused the control plane's token");
   Response out = Response::Text(std::move(r.body), r.status,
                                 std::string(r.headers.Get("Content-Type").value_or("text/plain")));
   return out;
-}
-
-Result<UniqueFd> ConnectTcp(const std::string& host, int port, std::chrono::milliseconds timeout) {
-  sockaddr_storage ss{};
-  socklen_t len = 0;
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&ss);
-  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(static_cast<uint16_t>(port));
-    len = sizeof *v4;
-  } else if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(static_cast<uint16_t>(port));
-    len = sizeof *v6;
-  } else {
-    return Error(ErrorCode::kInvalidArgument, "not an IP address: " + host);
-  }
-  UniqueFd fd(socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-  if (!fd) return Error::FromErrno("socket");
-  if (connect(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) != 0 && errno != EINPROGRESS)
-    return Error::FromErrno("connect " + host);
-  pollfd p{fd.get(), POLLOUT, 0};
-  if (poll(&p, 1, static_cast<int>(timeout.count())) != 1)
-    return Error(ErrorCode::kUnavailable, "connect " + host + ": timed out");
-  int err = 0;
-  socklen_t el = sizeof err;
-  getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &el);
-  if (err != 0) return Error(ErrorCode::kUnavailable, "connect " + host + ": " + strerror(err));
-  fcntl(fd.get(), F_SETFL, fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
-  return fd;
 }
 
 bool WriteAll(int fd, const char* p, size_t n) {
@@ -145,6 +119,58 @@ void RegisterKubeLiveRoutes(api::Router& router, api::Management& mgmt, KubePhon
         },
         blocking);
   };
+  // VNC: the password from the device host, and where RFB is carried over
+  // a WebSocket (relayed like the live view: ViewerRelays).
+  router.Handle(
+      "GET", "/api/v1/instances/{id}/vnc",
+      [&mgmt, &phones, options](Request& req) -> Result<Response> {
+        auto p = VMI_TRY(LookupPhone(mgmt, phones, req, "vnc"));
+        auto gate = VMI_TRY(GateOf(p, options));
+        auto r = VMI_TRY(Forward(gate, req));
+        if (r.status != 200) return r;
+        auto j = api::Json::parse(r.body, nullptr, false);
+        if (!j.is_object() || !j.contains("password"))
+          return Error(ErrorCode::kUnavailable, "the phone's gate gave no VNC password");
+        return Response::JsonBody(
+            api::Json{{"password", j["password"]},
+                      {"websocket", "/api/v1/instances/" + p.meta.name + "/vnc/websocket"}});
+      },
+      blocking);
+  router.HandleWebSocket(kVncSocket, [](Request&, std::shared_ptr<api::WebSocket>) -> Result<void> {
+    return Error(ErrorCode::kUnavailable, "VNC clients are relayed to the phone's Pod");
+  });
+  // exec: checked here as on a node, run by the exec agent in the guest
+  // container (through the gate).
+  InstanceAudit audit = MakeAudit(mgmt);
+  router.Handle(
+      "POST", "/api/v1/instances/{id}/exec",
+      [&mgmt, &phones, options, audit](Request& req) -> Result<Response> {
+        auto p = VMI_TRY(LookupPhone(mgmt, phones, req, "exec"));
+        auto body = VMI_TRY(api::ParseJsonObject(req.body));
+        auto ex = VMI_TRY(ParseExec(body));
+        auto run = [&]() -> Result<Response> {
+          auto gate = VMI_TRY(GateOf(p, options));
+          Request fwd = req;
+          fwd.body = api::Json{{"argv", ex.argv},
+                               {"timeout_ms", ex.timeout.count()},
+                               {"max_output", ex.max_output}}
+                         .dump();
+          auto wait = std::chrono::duration_cast<std::chrono::seconds>(ex.timeout) +
+                      std::chrono::seconds(16);
+          auto r = VMI_TRY(Forward(gate, fwd, wait));
+          // The gate's error keeps its code (a timeout stays 504, as on a
+          // node), with where it happened.
+          if (r.status >= 300) {
+            Error e = api::ErrorFromResponse({.status = r.status, .body = r.body});
+            return Error(e.code(), "exec in the phone's Pod: " + e.message());
+          }
+          return r;
+        };
+        auto out = run();
+        audit(req, "instance.exec", "instance/" + p.meta.name, out.ok() ? nullptr : &out.error());
+        return out;
+      },
+      blocking);
   route("GET", "screenshot", [](const Request&) { return "screenshot"; });
   route("POST", "rotate", [](const Request&) { return "rotate"; });
   route("GET", "audio", [](const Request&) { return "stream"; });
@@ -187,27 +213,28 @@ void ViewerRelays::Reap() {
 
 Result<bool> ViewerRelays::Handoff(Request& req, const api::Route& route,
                                    api::HandedOffSocket& socket) {
-  if (route.pattern != kStream) return false;
+  if (route.pattern != kStream && route.pattern != kVncSocket) return false;
   Reap();
   // Everything that may block (the phone's lookup, the user's, the connect)
   // happens on the relay's own thread, never on the server's io thread.
   auto done = std::make_shared<std::atomic<bool>>(false);
+  const bool vnc = route.pattern == kVncSocket;
   std::lock_guard lock(mu_);
   workers_.push_back(
-      {std::thread([this, done, r = req, fd = std::make_shared<UniqueFd>(std::move(socket.fd)),
+      {std::thread([this, done, vnc, r = req, fd = std::make_shared<UniqueFd>(std::move(socket.fd)),
                     head = std::move(socket.head)]() mutable {
-         Relay(std::move(r), std::move(*fd), std::move(head));
+         Relay(std::move(r), std::move(*fd), std::move(head), vnc);
          done->store(true);
        }),
        done});
   return true;
 }
 
-void ViewerRelays::Relay(Request req, UniqueFd client, std::string head) {
+void ViewerRelays::Relay(Request req, UniqueFd client, std::string head, bool vnc) {
   active_++;
   fcntl(client.get(), F_SETFL, fcntl(client.get(), F_GETFL) & ~O_NONBLOCK);
   auto connected = [&]() -> Result<UniqueFd> {
-    auto p = VMI_TRY(LookupPhone(mgmt_, phones_, req, "stream"));
+    auto p = VMI_TRY(LookupPhone(mgmt_, phones_, req, vnc ? "vnc" : "stream"));
     auto gate = VMI_TRY(GateOf(p, options_));
     auto fd = VMI_TRY(ConnectTcp(gate.host, options_.gate_port, std::chrono::seconds(5)));
     std::string sent = VMI_TRY(GateRequestHead(head, gate.token));

@@ -8,6 +8,14 @@
 //   POST /api/v1/instances/{id}/rotate       action rotate      } request to
 //   GET|PUT /api/v1/instances/{id}/audio     action stream/control } the gate
 //   GET  /api/v1/instances/{id}/stream       WebSocket, relayed (below)
+//   GET  /api/v1/instances/{id}/vnc          action vnc: the password, and
+//        {"websocket": ".../vnc/websocket"}, where RFB travels over a
+//        WebSocket (noVNC's framing; `vmi vnc ID --listen PORT` gives native
+//        VNC clients a local port): relayed as the live view is; the gate
+//        bridges it to the device host's VNC server in the Pod
+//   POST /api/v1/instances/{id}/exec         action exec: the body checked
+//        as on a node (ParseExec), audited, run by the exec agent in the
+//        guest container through the gate
 //
 // A viewer's WebSocket is taken over before the upgrade is answered
 // (ServerOptions::handoff): a relay thread looks the phone up and checks
@@ -17,9 +25,6 @@
 // both ways until either side closes. The device host in the Pod answers
 // the upgrade; the control plane never parses a frame. A phone that is not
 // running (no Pod IP) is 409.
-//
-// Not routed yet: VNC (the device host's VNC server listens inside the Pod
-// only) and exec.
 //
 // Threads: the routes run on the worker pool; one relay thread per viewer
 // (two 64 KiB buffers); ~ViewerRelays stops and joins them all.
@@ -62,7 +67,8 @@ class ViewerRelays {
   int active() const { return active_; }
 
  private:
-  void Relay(api::Request req, UniqueFd client, std::string head);
+  // `vnc`: the VNC WebSocket (action "vnc"), else the live view ("stream").
+  void Relay(api::Request req, UniqueFd client, std::string head, bool vnc);
   void Reap();
 
   api::Management& mgmt_;

@@ -1,5 +1,8 @@
 #include "node/kube_routes.h"
 
+#include <map>
+#include <set>
+
 #include "node/access.h"
 #include "node/requests.h"
 
@@ -16,14 +19,14 @@ bool QueryFlag(const Request& req, const char* name) {
   return v && (*v == "1" || *v == "true" || *v == "yes");
 }
 
-InstanceRecord Probe(const cluster::Phone& p, int64_t owner_id) {
+}  // namespace
+
+InstanceRecord PhoneRecord(const cluster::Phone& p, int64_t owner_id) {
   InstanceRecord r;
   r.spec.id = r.spec.name = p.meta.name;
   r.owner_id = owner_id;
   return r;
 }
-
-}  // namespace
 
 int64_t PhoneOwnerId(api::Management& mgmt, const cluster::Phone& phone) {
   auto u = mgmt.users().GetByName(phone.spec.owner);
@@ -34,10 +37,53 @@ Result<cluster::Phone> LookupPhone(api::Management& mgmt, KubePhones& phones, co
                                    const char* action) {
   std::string key(req.Param("id"));
   auto p = VMI_TRY(phones.Get(key));
-  VMI_CHECK_OK(CheckInstanceAccess(MakeAccessCheck(mgmt), req, Probe(p, PhoneOwnerId(mgmt, p)),
+  VMI_CHECK_OK(CheckInstanceAccess(MakeAccessCheck(mgmt), req, PhoneRecord(p, PhoneOwnerId(mgmt, p)),
                                    action, key),
                "");
   return p;
+}
+
+void RegisterKubeImageRoutes(api::Router& router, api::Management& mgmt, KubePhones& phones) {
+  api::RouteOptions blocking{.blocking = true};
+  // The names `POST /instances {"image": NAME}` accepts: the built-in kinds
+  // and whatever the cluster's Phones already use under the prefix.
+  router.Handle(
+      "GET", "/api/v1/images",
+      [&phones](Request&) -> Result<Response> {
+        const auto& o = phones.options();
+        std::set<std::string> names = {"linux-mobile", "phone", "win32"};
+        std::map<std::string, int> used;
+        const std::string suffix = ":" + o.image_tag;
+        for (const auto& p : VMI_TRY(phones.List())) {
+          const std::string& ref = p.spec.image;
+          if (ref.rfind(o.image_prefix, 0) != 0 || !ref.ends_with(suffix)) continue;
+          std::string n = ref.substr(o.image_prefix.size(),
+                                     ref.size() - o.image_prefix.size() - suffix.size());
+          names.insert(n);
+          used[n]++;
+        }
+        Json out = Json::array();
+        for (const auto& n : names)
+          out.push_back({{"name", n},
+                         {"ref", o.image_prefix + n + suffix},
+                         {"source", "registry"},
+                         {"phones", used.count(n) ? used[n] : 0}});
+        return Response::JsonBody(out);
+      },
+      blocking);
+  // Images are made on a node and pushed; the control plane holds no files.
+  auto elsewhere = [&mgmt, &phones](Request& req) -> Result<Response> {
+    VMI_CHECK_OK(MakeImageChangeCheck(mgmt)(req), "image");
+    const auto& o = phones.options();
+    return Error(ErrorCode::kFailedPrecondition,
+                 "on Kubernetes, phones pull their images from " + o.image_prefix + "NAME:" +
+                     o.image_tag + "; build an image on a node, export it (vmi image export NAME "
+                     "--oci DIR) and push it there (skopeo copy oci:DIR docker://" +
+                     o.image_prefix + "NAME:" + o.image_tag + "): docs/kubernetes.md");
+  };
+  router.Handle("POST", "/api/v1/images", elsewhere, blocking);
+  router.Handle("DELETE", "/api/v1/images/{name}", elsewhere, blocking);
+  router.Handle("POST", "/api/v1/images/{name}/export", elsewhere, blocking);
 }
 
 void RegisterKubeInstanceRoutes(api::Router& router, api::Management& mgmt, KubePhones& phones,
@@ -59,7 +105,7 @@ void RegisterKubeInstanceRoutes(api::Router& router, api::Management& mgmt, Kube
         for (const auto& p : VMI_TRY(phones.List())) {
           auto [it, fresh] = owners.try_emplace(p.spec.owner, 0);
           if (fresh) it->second = PhoneOwnerId(mgmt, p);
-          if (check(req, Probe(p, it->second), "list").ok()) out.push_back(PhoneInstanceJson(p, it->second));
+          if (check(req, PhoneRecord(p, it->second), "list").ok()) out.push_back(PhoneInstanceJson(p, it->second));
         }
         return Response::JsonBody(out);
       },
@@ -128,18 +174,60 @@ void RegisterKubeInstanceRoutes(api::Router& router, api::Management& mgmt, Kube
         blocking);
   }
 
-  for (const char* path : {"exec", "logs"}) {
-    std::string p = path;
-    router.Handle(p == "exec" ? "POST" : "GET", "/api/v1/instances/{id}/" + p,
-                  [&mgmt, &phones, p](Request& req) -> Result<Response> {
-                    (void)VMI_TRY(LookupPhone(mgmt, phones, req, p.c_str()));
-                    return Error(ErrorCode::kUnimplemented,
-                                 p + " is not available for phones on Kubernetes yet "
-                                     "(kubectl -n NAMESPACE " +
-                                     (p == "exec" ? "exec" : "logs") + " phone-ID -c guest)");
+  // exec is routed to the Pod (kube_proxy.h).
+  RegisterKubeImageRoutes(router, mgmt, phones);
+
+  // Not built for Pods yet (docs/kubernetes.md): 501 with the reason, after
+  // the same lookup and access check as on a node (someone else's phone
+  // stays 404).
+  struct Missing {
+    const char* method;
+    const char* path;
+    const char* action;
+    const char* why;
+  };
+  static constexpr const char* kNoModem =
+      "no modem serves phones on Kubernetes yet: the phone has its number (status.number), but "
+      "calls and SMS work only between instances of one node";
+  static constexpr const char* kNoApps =
+      "apps cannot be installed in phones on Kubernetes yet (vmi exec works)";
+  for (const Missing& m : std::initializer_list<Missing>{
+           {"GET", "/phone", "inspect", kNoModem},
+           {"PATCH", "/phone", "control", kNoModem},
+           {"GET", "/phone/calls", "inspect", kNoModem},
+           {"POST", "/phone/calls", "control", kNoModem},
+           {"POST", "/phone/calls/{call}/answer", "control", kNoModem},
+           {"DELETE", "/phone/calls/{call}", "control", kNoModem},
+           {"GET", "/phone/sms", "inspect", kNoModem},
+           {"POST", "/phone/sms", "control", kNoModem},
+           {"GET", "/apps", "inspect", kNoApps},
+           {"POST", "/apps", "exec", kNoApps},
+           {"DELETE", "/apps/{app}", "exec", kNoApps},
+           {"POST", "/apps/{app}/start", "control", kNoApps}}) {
+    router.Handle(m.method, std::string("/api/v1/instances/{id}") + m.path,
+                  [&mgmt, &phones, m](Request& req) -> Result<Response> {
+                    (void)VMI_TRY(LookupPhone(mgmt, phones, req, m.action));
+                    return Error(ErrorCode::kUnimplemented, m.why);
                   },
                   blocking);
   }
+  // The guest container's console, from the Kubernetes API (RBAC: pods/log
+  // get in the phones' namespace).
+  router.Handle(
+      "GET", "/api/v1/instances/{id}/logs",
+      [&mgmt, &phones](Request& req) -> Result<Response> {
+        auto p = VMI_TRY(LookupPhone(mgmt, phones, req, "logs"));
+        size_t tail = 1 << 20;
+        if (auto t = req.Query("tail_bytes")) {
+          char* end = nullptr;
+          unsigned long long v = std::strtoull(t->c_str(), &end, 10);
+          if (t->empty() || *end || v > (16ull << 20))
+            return Error(ErrorCode::kInvalidArgument, "tail_bytes must be 0..16777216");
+          tail = v;
+        }
+        return Response::Text(VMI_TRY(phones.GuestLog(p.meta.name, tail)));
+      },
+      blocking);
 }
 
 }  // namespace vmi::node

@@ -19,6 +19,11 @@
 //     plane shows the guest's pixels, a viewer's WebSocket is relayed to the
 //     device host (101 and video frames), another user gets 404 for both,
 //     and the gate refuses requests without the phone's token;
+//   - exec runs in the guest (vmi-init's exec agent, through the gate);
+//     vncsnapshot on `vmi vnc --listen`'s port sees the guest's screen
+//     through the control plane's and the gate's WebSocket relay;
+//   - the event stream, the image list and the guest's log (pods/log)
+//     answer as on a node;
 //   - GET /metrics on the metrics port needs no login (the API's /metrics
 //     still does);
 //   - SIGTERM stops the daemon and gives the Lease up.
@@ -46,6 +51,8 @@
 #include "cluster/testing/fake_apiserver.h"
 #include "devices/display/png.h"
 #include "devices/host/control_client.h"
+#include "stream/video/jpeg_codec.h"
+#include "stream/vnc/vnc_server.h"
 #include "node/kube_ledger.h"
 #include "node/phone_service.h"
 #include "store/testing/postgres_server.h"
@@ -321,6 +328,37 @@ TEST_F(KubeServeTest, InstancesArePhonesWithQuotasNumbersAndTheController) {
   EXPECT_EQ(j["node"], "node-1");
   EXPECT_EQ(j["number"], number);
 
+  // Images: the names a phone can be made from, with their references;
+  // making images is a node's work, and the answer says how.
+  Json images = Body(Send(alice_token_, "GET", "/api/v1/images"));
+  bool listed = false;
+  for (const auto& im : images)
+    listed |= im["name"] == "linux-mobile" &&
+              im["ref"] == "registry.example/vmi/linux-mobile:latest" && im["phones"] == 2;
+  EXPECT_TRUE(listed) << images.dump();
+  auto build = Send(admin_token_, "POST", "/api/v1/images", R"({"build":"linux-mobile"})");
+  EXPECT_EQ(build.status, 409) << build.body;
+  EXPECT_NE(build.body.find("vmi image export"), std::string::npos) << build.body;
+  EXPECT_EQ(Send(alice_token_, "DELETE", "/api/v1/images/linux-mobile").status, 403);
+
+  // The event stream (SSE) as on a node, followed by the CLI (`vmi events`,
+  // one JSON line per event): a snapshot of alice's phones, then changes.
+  std::string ev_path = dir_->path() + "/events.jsonl";
+  UniqueFd ev_out(open(ev_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  auto ev_reader = ChildProcess::Spawn(
+      {std::string(VMI_BIN_DIR) + "/vmi", "--server", "http://127.0.0.1:" + api_port_, "--token",
+       alice_token_, "--json", "events"},
+      {.stdout_fd = ev_out.get(), .parent_death_signal = SIGKILL});
+  ASSERT_TRUE(ev_reader.ok()) << ev_reader.error().ToString();
+  auto events_seen = [&] {
+    auto t = ReadFile(ev_path);
+    return t.ok() ? *t : std::string();
+  };
+  ASSERT_TRUE(Eventually([&] { return events_seen().find("\"a2\"") != std::string::npos; }))
+      << events_seen();
+  EXPECT_NE(events_seen().find("\"event\":\"instance\""), std::string::npos);
+  EXPECT_NE(events_seen().find("\"pod_ip\":\"10.1.2.3\""), std::string::npos) << events_seen();
+
   // Per owner: bob sees nothing of alice's; the admin sees both.
   EXPECT_EQ(Body(Send(bob_token_, "GET", "/api/v1/instances")).size(), 0u);
   EXPECT_EQ(Send(bob_token_, "GET", "/api/v1/instances/a1").status, 404);
@@ -332,9 +370,20 @@ TEST_F(KubeServeTest, InstancesArePhonesWithQuotasNumbersAndTheController) {
   ASSERT_TRUE(ls.ok());
   EXPECT_NE(ls->out.find("a1"), std::string::npos) << ls->out << ls->err;
   EXPECT_NE(ls->out.find("a2"), std::string::npos) << ls->out;
-  // Not built for Pods: said so.
-  EXPECT_EQ(Send(alice_token_, "POST", "/api/v1/instances/a1/exec", R"({"argv":["true"]})").status,
-            501);
+  // Not built for Pods: telephony and apps say so (after the access check).
+  auto phone = Send(alice_token_, "GET", "/api/v1/instances/a1/phone");
+  EXPECT_EQ(phone.status, 501);
+  EXPECT_NE(phone.body.find("modem"), std::string::npos) << phone.body;
+  EXPECT_EQ(Send(bob_token_, "GET", "/api/v1/instances/a1/apps").status, 404);
+  // The guest's console from the Kubernetes API (pods/log), as `vmi logs`.
+  api_->SetLog(kPods, "phone-a1", "guest", "vmi-init (pid 1) instance a1\nlast line\n");
+  auto logs = Send(alice_token_, "GET", "/api/v1/instances/a1/logs?tail_bytes=10");
+  EXPECT_EQ(logs.status, 200);
+  EXPECT_EQ(logs.body, "last line\n");
+  auto cli_logs = vmi::Run({std::string(VMI_BIN_DIR) + "/vmi", "--server",
+                            "http://127.0.0.1:" + api_port_, "--token", alice_token_, "logs", "a1"});
+  ASSERT_TRUE(cli_logs.ok());
+  EXPECT_NE(cli_logs->out.find("instance a1"), std::string::npos) << cli_logs->out << cli_logs->err;
 
   // A Phone made with kubectl for alice, over her quota: no Pod, Failed.
   Json k1 = {{"apiVersion", "vmi.dev/v1"},
@@ -376,6 +425,15 @@ TEST_F(KubeServeTest, InstancesArePhonesWithQuotasNumbersAndTheController) {
   ASSERT_TRUE(Eventually([] { return api_->Get(kPods, "phone-k1").has_value(); }));
   ASSERT_TRUE(Eventually([] { return PhaseOf("k1") == "Pending"; }));
   EXPECT_EQ(UsedInstances(), 2);  // a2 and k1
+  // The stream saw a1 stop, then go, and alice's kubectl Phone come.
+  EXPECT_TRUE(Eventually([&] {
+    return events_seen().find("\"event\":\"removed\"") != std::string::npos;
+  })) << events_seen();
+  std::string seen = events_seen();
+  EXPECT_NE(seen.find("\"state\":\"stopped\""), std::string::npos) << seen;
+  EXPECT_NE(seen.find("\"name\":\"a1\""), std::string::npos) << seen;
+  EXPECT_NE(seen.find("\"k1\""), std::string::npos) << seen;
+  (void)ev_reader->WaitOrKill(0ms);
   EXPECT_EQ(cluster::JsonString(*api_->Get(kPhones, "k1"), {"status", "number"}), number)
       << "the lowest free number is a1's old one";
 }
@@ -398,15 +456,22 @@ TEST_F(KubeServeTest, LiveViewIsRoutedToThePhonesPod) {
   std::string dev = tmpl;
   ASSERT_TRUE(MakeDirs(dev + "/x11", 01777).ok());
   chmod((dev + "/x11").c_str(), 01777);
-  std::string guest_script =
-      "set -e; mount --make-rprivate /; mount -t tmpfs tmpfs /tmp; mkdir -m 1777 /tmp/.X11-unix; "
-      "mount --bind \"$DEV/x11\" /tmp/.X11-unix; "
+  // The guest container's PID 1 is vmi-init (as in an exported image),
+  // which starts the exec agent on the device directory's exec.sock.
+  std::string session =
       "Xvfb :0 -screen 0 720x1280x24 -fbdir \"$DEV\" -nolisten tcp & x=$!; "
       "for i in $(seq 100); do [ -S /tmp/.X11-unix/X0 ] && break; sleep 0.1; done; "
       "while kill -0 $x; do DISPLAY=:0 xsetroot -solid '#20c040'; sleep 0.2; done";
+  std::string guest_script =
+      "set -e; mount --make-rprivate /; mount -t tmpfs tmpfs /tmp; mkdir -m 1777 /tmp/.X11-unix; "
+      "mount --bind \"$DEV/x11\" /tmp/.X11-unix; "
+      "exec \"$KIT/bin/vmi-init\" --manifest /nonexistent --state none -- bash -c \"$SESSION\"";
   auto guest = ChildProcess::Spawn(
-      {"unshare", "-m", "-n", "-p", "-f", "--kill-child", "--", "bash", "-c", guest_script},
-      {.env = {"DEV=" + dev}, .parent_death_signal = SIGKILL});
+      {"unshare", "-m", "-n", "-p", "-f", "--mount-proc", "--kill-child", "--", "bash", "-c",
+       guest_script},
+      {.env = {"DEV=" + dev, "KIT=" VMI_GUEST_KIT_DIR, "SESSION=" + session,
+               "VMI_EXEC_SOCKET=" + dev + "/exec.sock", "VMI_INSTANCE=v1"},
+       .parent_death_signal = SIGKILL});
   ASSERT_TRUE(guest.ok()) << guest.error().ToString();
   ASSERT_TRUE(Eventually([&] { return PathExists(dev + "/Xvfb_screen0"); }, 10s));
   std::string bin = VMI_BIN_DIR;
@@ -483,6 +548,76 @@ TEST_F(KubeServeTest, LiveViewIsRoutedToThePhonesPod) {
   });
   std::printf("routed_screenshot_ms_p50 %.2f\ndirect_screenshot_ms_p50 %.2f\ngate_rss_kb %lld\n",
               routed, on_socket, static_cast<long long>(RssKb(gate_proc->pid())));
+
+  // exec: run by the exec agent in the guest's namespaces (its PID 1 is
+  // vmi-init, its /tmp the guest's), stdout and stderr apart.
+  auto ex = Send(bob_token_, "POST", "/api/v1/instances/v1/exec",
+                 R"({"argv":["sh","-c","cat /proc/1/comm; echo $VMI_INSTANCE; ls -a /tmp/.X11-unix; echo oops >&2; exit 3"]})");
+  ASSERT_EQ(ex.status, 200) << ex.body;
+  Json exj = Body(ex);
+  EXPECT_EQ(exj["exit_code"], 3) << ex.body;
+  EXPECT_EQ(exj["stdout"].get<std::string>().rfind("vmi-init\nv1\n", 0), 0u) << ex.body;
+  EXPECT_NE(exj["stdout"].get<std::string>().find("X0"), std::string::npos) << ex.body;
+  EXPECT_EQ(exj["stderr"], "oops\n");
+  EXPECT_EQ(exj["truncated"], false);
+  EXPECT_EQ(Send(bob_token_, "POST", "/api/v1/instances/v1/exec", R"({"argv":[]})").status, 400);
+  EXPECT_EQ(Send(alice_token_, "POST", "/api/v1/instances/v1/exec", R"({"argv":["true"]})").status,
+            404);
+  // The CLI unchanged.
+  auto cli_exec = vmi::Run({bin + "/vmi", "--server", "http://127.0.0.1:" + api_port_, "--token",
+                            bob_token_, "exec", "v1", "--", "cat", "/proc/1/comm"});
+  ASSERT_TRUE(cli_exec.ok());
+  EXPECT_EQ(cli_exec->out, "vmi-init\n") << cli_exec->err;
+
+  // VNC: the password through the control plane; a standard VNC client
+  // (vncsnapshot) on the local port of `vmi vnc --listen`, carried over
+  // the control plane's WebSocket to the gate and the device host's VNC
+  // server, sees the guest's screen; a wrong password is refused.
+  auto vnc = Send(bob_token_, "GET", "/api/v1/instances/v1/vnc");
+  ASSERT_EQ(vnc.status, 200) << vnc.body;
+  Json vj = Body(vnc);
+  EXPECT_EQ(vj["websocket"], "/api/v1/instances/v1/vnc/websocket");
+  EXPECT_EQ(Send(alice_token_, "GET", "/api/v1/instances/v1/vnc").status, 404);
+  std::string pass = dev + "/vnc.pass";
+  ASSERT_TRUE(vnc::WriteVncPasswordFile(pass, vj["password"]).ok());
+  auto snapshot = [&](const std::string& passfile, const std::string& out) {
+    int port = FreePort();
+    auto tunnel = ChildProcess::Spawn(
+        {bin + "/vmi", "--server", "http://127.0.0.1:" + api_port_, "--token", bob_token_, "vnc",
+         "v1", "--listen", "127.0.0.1:" + std::to_string(port), "--once"},
+        {.parent_death_signal = SIGKILL});
+    EXPECT_TRUE(tunnel.ok());
+    EXPECT_TRUE(Eventually([&] {
+      // A probe would use up --once: look for the listener instead.
+      auto tcp = ReadFile("/proc/net/tcp");
+      char hex[8];
+      snprintf(hex, sizeof hex, ":%04X", port);
+      return tcp.ok() && tcp->find(std::string("0100007F") + hex + " 00000000:0000 0A") != std::string::npos;
+    }, 10s));
+    auto r = vmi::Run({"vncsnapshot", "-quiet", "-passwd", passfile, "-nojpeg", "-nocursor",
+                       "-quality", "100", "127.0.0.1::" + std::to_string(port), out},
+                      {}, 60s);
+    (void)tunnel->WaitOrKill(10s);
+    return r;
+  };
+  auto snap = snapshot(pass, dev + "/snap.jpg");
+  ASSERT_TRUE(snap.ok());
+  ASSERT_TRUE(snap->ok()) << snap->err << snap->out;
+  auto jpeg = ReadFile(dev + "/snap.jpg");
+  ASSERT_TRUE(jpeg.ok());
+  auto pic = video::DecompressJpeg(reinterpret_cast<const uint8_t*>(jpeg->data()), jpeg->size());
+  ASSERT_TRUE(pic.ok()) << pic.error().ToString();
+  EXPECT_EQ(pic->width, 720);
+  EXPECT_EQ(pic->height, 1280);
+  size_t mid = (static_cast<size_t>(640) * 720 + 360) * 4;
+  ASSERT_GT(pic->bgrx.size(), mid + 2);
+  EXPECT_NEAR(pic->bgrx[mid + 1], 0xc0, 24) << "not the guest's green";
+  EXPECT_NEAR(pic->bgrx[mid + 2], 0x20, 24);
+  ASSERT_TRUE(vnc::WriteVncPasswordFile(pass, "wrong-pw").ok());
+  auto refused_vnc = snapshot(pass, dev + "/wrong.jpg");
+  ASSERT_TRUE(refused_vnc.ok());
+  EXPECT_FALSE(refused_vnc->ok()) << "a wrong VNC password was accepted";
+
   // Someone else's viewer: 404 before anything reaches the Pod.
   UniqueFd other;
   EXPECT_EQ(OpenViewer(std::stoi(api_port_), alice_token_, other).rfind("HTTP/1.1 404", 0), 0u);

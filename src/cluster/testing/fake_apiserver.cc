@@ -314,6 +314,12 @@ void FakeApiServer::Tick() {
   }
 }
 
+void FakeApiServer::SetLog(const std::string& pods, const std::string& pod,
+                           const std::string& container, std::string text) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  logs_[pods + "/" + pod + "/" + container] = std::move(text);
+}
+
 void FakeApiServer::Register() {
   auto get = [this](api::Request& req, std::shared_ptr<api::ResponseStream> stream) -> Result<api::Response> {
     // A whole answer on a stream route: queued, then the stream ends (the
@@ -328,6 +334,21 @@ void FakeApiServer::Register() {
     if (!p.name.empty()) {
       auto obj = Get(p.collection, p.name);
       if (!obj) return whole(404, Status(404, "NotFound", p.name + " not found"));
+      if (p.sub == "log") {
+        std::string c = req.Query("container").value_or("");
+        bool known = false;
+        for (const auto& k : (*obj)["spec"]["containers"]) known |= k.value("name", "") == c;
+        if (!known) return whole(400, Status(400, "BadRequest", "container " + c + " is not valid"));
+        std::string text;
+        {
+          std::lock_guard<std::recursive_mutex> lock(mu_);
+          text = logs_[p.collection + "/" + p.name + "/" + c];
+        }
+        if (auto n = req.Query("limitBytes")) text = text.substr(0, std::stoull(*n));
+        stream->Write(text);
+        stream->Close();
+        return api::Response::Text("", 200, "text/plain");
+      }
       return whole(200, *obj);
     }
     std::string selector = req.Query("labelSelector").value_or("");

@@ -13,6 +13,8 @@
 //     object goes when a PUT empties them; otherwise DELETED at once, and
 //     objects whose ownerReferences name it are deleted too (the garbage
 //     collector's background cascade)
+//   - GET pods/NAME/log?container=C: the text SetLog gave (limitBytes: the
+//     first N bytes), 404 without the Pod, 400 without the container
 //   - GET ?watch=true&resourceVersion=RV: the events after RV, then live
 //     ones; RV older than the last Compact(): an ERROR event with a Status
 //     of code 410 (Expired), then the end of the stream; RV empty or "0":
@@ -82,6 +84,10 @@ class FakeApiServer {
   // sees them), and compacts. A client that watches again from the last
   // resourceVersion it saw gets 410 Gone and must relist to see the writes.
   void Outage(const std::function<void()>& writes);
+  // The log GET .../pods/NAME/log?container=C answers (text/plain; the
+  // Pod must exist and have that container).
+  void SetLog(const std::string& pods, const std::string& pod, const std::string& container,
+              std::string text);
   int64_t resource_version() const;
   Counters counters() const;
 
@@ -108,6 +114,7 @@ class FakeApiServer {
   mutable std::recursive_mutex mu_;
   std::condition_variable_any cv_;
   int64_t rv_ = 1;
+  std::map<std::string, std::string> logs_;  // "<pods>/<pod>/<container>"; under mu_
   int64_t compacted_below_ = 0;
   int64_t uid_counter_ = 0;
   std::map<std::string, std::map<std::string, Json>> objects_;
