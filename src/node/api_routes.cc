@@ -161,14 +161,7 @@ void RegisterInstanceRoutes(api::Router& router, InstanceManager& m, InstanceRou
       "GET", "/api/v1/instances/{id}/logs",
       [&m, lookup](Request& req) -> Result<Response> {
         auto r = VMI_TRY(lookup(req, "logs"));
-        size_t tail = 1 << 20;
-        if (auto t = req.Query("tail_bytes")) {
-          char* end = nullptr;
-          unsigned long long v = std::strtoull(t->c_str(), &end, 10);
-          if (t->empty() || *end || v > (16ull << 20))
-            return Error(ErrorCode::kInvalidArgument, "tail_bytes must be 0..16777216");
-          tail = v;
-        }
+        size_t tail = VMI_TRY(ParseLogTail(req.Query("tail_bytes")));
         return Response::Text(VMI_TRY(m.Logs(r.spec.id, tail)));
       },
       blocking);

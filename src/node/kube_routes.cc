@@ -217,14 +217,7 @@ void RegisterKubeInstanceRoutes(api::Router& router, api::Management& mgmt, Kube
       "GET", "/api/v1/instances/{id}/logs",
       [&mgmt, &phones](Request& req) -> Result<Response> {
         auto p = VMI_TRY(LookupPhone(mgmt, phones, req, "logs"));
-        size_t tail = 1 << 20;
-        if (auto t = req.Query("tail_bytes")) {
-          char* end = nullptr;
-          unsigned long long v = std::strtoull(t->c_str(), &end, 10);
-          if (t->empty() || *end || v > (16ull << 20))
-            return Error(ErrorCode::kInvalidArgument, "tail_bytes must be 0..16777216");
-          tail = v;
-        }
+        size_t tail = VMI_TRY(ParseLogTail(req.Query("tail_bytes")));
         return Response::Text(VMI_TRY(phones.GuestLog(p.meta.name, tail)));
       },
       blocking);

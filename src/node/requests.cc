@@ -1,5 +1,8 @@
 #include "node/requests.h"
 
+#include <cctype>
+#include <cstdlib>
+
 #include "api/json_reader.h"
 #include "api/request_validation.h"
 
@@ -113,6 +116,15 @@ Result<ExecRequest> ParseExec(const json& body) {
   if (timeout) out.timeout = std::chrono::milliseconds(*timeout);
   if (max_output) out.max_output = static_cast<size_t>(*max_output);
   return out;
+}
+
+Result<size_t> ParseLogTail(const std::optional<std::string>& t) {
+  if (!t) return size_t{1} << 20;
+  char* end = nullptr;
+  unsigned long long v = std::strtoull(t->c_str(), &end, 10);
+  if (t->empty() || *end || !std::isdigit(static_cast<unsigned char>((*t)[0])) || v > (16ull << 20))
+    return Bad("tail_bytes must be 0..16777216");
+  return static_cast<size_t>(v);
 }
 
 Result<ImageRequest> ParseImageRequest(const json& body) {

@@ -49,6 +49,10 @@ struct ExecRequest {
 //   {"argv": ["ls", "/"], "timeout_ms": 5000, "max_output": 65536}
 Result<ExecRequest> ParseExec(const nlohmann::json& body);
 
+// GET /api/v1/instances/{id}/logs?tail_bytes=N: N in 0..16 MiB; absent
+// (nullopt) is 1 MiB.
+Result<size_t> ParseLogTail(const std::optional<std::string>& tail_bytes);
+
 // POST /api/v1/images  {"name": "img", "path": "/srv/img.tar"} (import) or
 //   {"name": "linux-mobile", "build": "linux-mobile"} (build a kind).
 struct ImageRequest {

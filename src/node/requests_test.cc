@@ -110,5 +110,16 @@ TEST(RequestsTest, Exec) {
     EXPECT_FALSE(ParseExec(b).ok()) << b.dump();
 }
 
+TEST(RequestsTest, LogTail) {
+  EXPECT_EQ(*ParseLogTail(std::nullopt), 1u << 20);
+  EXPECT_EQ(*ParseLogTail("0"), 0u);
+  EXPECT_EQ(*ParseLogTail("16777216"), 16u << 20);
+  for (const char* bad : {"", "-1", "16777217", "12x", " 5", "99999999999999999999"}) {
+    auto r = ParseLogTail(std::string(bad));
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument);
+  }
+}
+
 }  // namespace
 }  // namespace vmi::node
