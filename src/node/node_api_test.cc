@@ -64,6 +64,8 @@ TEST(NodeApiTest, EveryRouteIsDocumentedAndEveryOperationRouted) {
     auto hosts = live::DeviceHosts::Create(**manager, std::move(dho));
     ASSERT_TRUE(hosts.ok()) << hosts.error().ToString();
     s.device_hosts = hosts->get();
+    api::SocketBridges vnc_bridges;
+    s.vnc_bridges = &vnc_bridges;
 #endif
     api::Router router;
     RegisterNodeApi(router, s);

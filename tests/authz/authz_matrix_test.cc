@@ -255,6 +255,7 @@ TEST_F(AuthzMatrixTest, EveryOperationForEveryCaller) {
       "POST /api/v1/instances/{id}/start",
       "POST /api/v1/instances/{id}/restart",
       "GET /api/v1/instances/{id}/stream",
+      "GET /api/v1/instances/{id}/vnc/websocket",
       "GET /api/v1/events",
       "GET /api/v1/audio/mix",
       "GET /api/v1/audio/mix.wav",
@@ -404,6 +405,16 @@ TEST_F(AuthzMatrixTest, LiveStreamUpgradeChecksTheCaller) {
   EXPECT_EQ(UpgradeStatus(target, "Cookie: " + s->cookie + "\r\nOrigin: " + origin + "\r\n"), 101);
   EXPECT_EQ(UpgradeStatus(target, "Cookie: " + s->cookie + "\r\nOrigin: http://evil.example\r\n"),
             403);
+}
+
+// RFB over a WebSocket: the action vnc, as GET /vnc.
+TEST_F(AuthzMatrixTest, VncWebSocketUpgradeChecksTheCaller) {
+  const std::string target = "/api/v1/instances/" + a1_ + "/vnc/websocket";
+  EXPECT_EQ(UpgradeStatus(target, ""), 401);
+  EXPECT_EQ(UpgradeStatus(target, Bearer(kBob)), 404);
+  EXPECT_EQ(UpgradeStatus(target, Bearer(kAlice)), 101);
+  EXPECT_EQ(UpgradeStatus(target, Bearer(kAdmin)), 101);
+  EXPECT_EQ(UpgradeStatus("/api/v1/instances/no-such-phone/vnc/websocket", Bearer(kAdmin)), 404);
 }
 
 TEST_F(AuthzMatrixTest, AudioMixUpgradeChecksEveryListedInstance) {
