@@ -146,6 +146,10 @@ Result<void> RunDaemon(DaemonOptions o) {
   po.modem_binary = o.modem_path;
   if (!o.phone_range.empty()) po.range = o.phone_range;
   po.modem_uplink = o.modem_uplink;
+#ifdef VMI_HAVE_LIVE
+  // Each running instance's modem lives in its device host (below).
+  po.modems_in_device_hosts = true;
+#endif
   InstanceEvents* event_stream = events.get();
   // In-call audio follows the phone events; it outlives the phone service.
   std::atomic<PhoneService*> phone_ptr{nullptr};
@@ -185,6 +189,7 @@ Result<void> RunDaemon(DaemonOptions o) {
   live::ViewerLimits viewer_limits;
   live::DeviceHostOptions dho;
   dho.devhost_path = o.devhost_path;
+  if (phone_service) dho.modem_line = po.state_dir + "/line.sock";
   dho.on_event = [&events](const InstanceRecord& r, const nlohmann::json& data) {
     if (events) events->Publish("device_host", r, data);
   };

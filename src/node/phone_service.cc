@@ -80,6 +80,8 @@ void PhoneService::Sync(const InstanceRecord& r) {
   }
   auto line = client_->Call({{"op", "line"}, {"instance", id}, {"number", *number}});
   if (!line.ok()) VMI_ILOG(WARN, id) << "phone line: " << line.error().ToString();
+  // The device host connects the line of a running instance itself.
+  if (options_.modems_in_device_hosts) return;
   nlohmann::json req = {{"instance", id}};
   if (r.state == InstanceState::kRunning) {
     req["op"] = "attach";

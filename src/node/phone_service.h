@@ -1,8 +1,8 @@
 // PhoneService: the node's side of telephony. It gives every instance a
 // phone number (the `phone_lines` table, from the node's number range),
-// keeps vmi-modem's lines and endpoints in step with the instances (a line
-// while the instance exists, an endpoint in its device directory while it
-// runs), and turns the service's events into the node's event stream.
+// keeps vmi-modem's lines in step with the instances (a line while the
+// instance exists; without device hosts, also an endpoint in its device
+// directory while it runs), and turns the service's events into the node's event stream.
 //
 // The modem service itself (devices/telephony/modem_service.h) is a separate
 // process; this class talks to it through ModemClient and restarts it when
@@ -34,6 +34,10 @@ struct PhoneOptions {
   std::string modem_binary;  // the vmi-modem executable
   std::string modem_uplink;  // a D-Bus bus with the host modem to share; empty: none
   std::string range = telephony::NumberRange::kDefault;
+  // True: a running instance's modem is served by its device host, which
+  // connects its line to vmi-modem itself; false: vmi-modem serves the
+  // endpoint in the instance's device directory (attach).
+  bool modems_in_device_hosts = false;
   // Called when the modem service (re)starts, before lines are replayed:
   // calls do not survive it (the call audio drops its bridges).
   std::function<void()> on_restart;

@@ -48,15 +48,51 @@ ModemIdentity IdentityFor(const std::string& number) {
   return id;
 }
 
-AtModem::AtModem(std::string instance, Network* network, Writer write)
-    : instance_(std::move(instance)),
-      network_(network),
-      write_(std::move(write)),
-      identity_(IdentityFor(network->NumberOf(instance_))) {
-  network_->Attach(instance_, this);
+AtModem::AtModem(ModemLine* line, Writer write) : line_(line), write_(std::move(write)) {
+  Restore(line_->KeptModemState());
+  kept_ = State();
+  line_->SetObserver(this);
 }
 
-AtModem::~AtModem() { network_->Detach(instance_, this); }
+nlohmann::json AtModem::State() const {
+  return {{"echo", echo_}, {"cmee", cmee_}, {"creg", creg_}, {"cgreg", cgreg_}, {"clip", clip_},
+          {"cnmi", cnmi_mt_}, {"cops", cops_format_}, {"cscs", charset_}};
+}
+
+void AtModem::Restore(const nlohmann::json& state) {
+  if (!state.is_object()) return;
+  // Kept by the network for this line only; still checked field by field,
+  // each within what the commands that set it accept.
+  auto num = [&](const char* k, int lo, int hi, int* out) {
+    if (state.contains(k) && state[k].is_number_integer()) {
+      int v = state[k].get<int>();
+      if (v >= lo && v <= hi) *out = v;
+    }
+  };
+  auto flag = [&](const char* k, bool* out) {
+    if (state.contains(k) && state[k].is_boolean()) *out = state[k].get<bool>();
+  };
+  flag("echo", &echo_);
+  flag("clip", &clip_);
+  num("cmee", 0, 2, &cmee_);
+  num("creg", 0, 2, &creg_);
+  num("cgreg", 0, 2, &cgreg_);
+  num("cnmi", 0, 1, &cnmi_mt_);
+  num("cops", 0, 2, &cops_format_);
+  if (state.contains("cscs") && state["cscs"].is_string()) {
+    std::string cs = state["cscs"].get<std::string>();
+    if (cs == "IRA" || cs == "GSM") charset_ = cs;
+  }
+}
+
+void AtModem::KeepState() {
+  nlohmann::json now = State();
+  if (now == kept_) return;
+  kept_ = std::move(now);
+  line_->KeepModemState(kept_);
+}
+
+AtModem::~AtModem() { line_->SetObserver(nullptr); }
 
 void AtModem::Send(const std::string& line) {
   std::string out = "\r\n" + line + "\r\n";
@@ -98,6 +134,11 @@ void AtModem::Feed(std::string_view bytes) {
 }
 
 void AtModem::HandleLine(const std::string& line) {
+  HandleCommands(line);
+  KeepState();
+}
+
+void AtModem::HandleCommands(const std::string& line) {
   if (echo_) write_(line + "\r");
   auto cmds = ParseAtLine(line);
   if (!cmds.ok()) {
@@ -163,11 +204,11 @@ AtModem::Reply AtModem::Basic(const AtCommand& cmd) {
   } else if (n == "D") {
     return Dial(cmd.args);
   } else if (n == "A") {
-    auto ok = network_->Answer(instance_);
+    auto ok = line_->Answer();
     if (!ok.ok()) r.final = "NO CARRIER";
   } else if (n == "H") {
     hanging_up_ = true;
-    (void)network_->Hangup(instance_);
+    (void)line_->Hangup();
     hanging_up_ = false;
   } else if (n == "I") {
     r.lines = {"vmi modem", "Revision: 1"};
@@ -200,7 +241,7 @@ AtModem::Reply AtModem::Dial(const std::string& dial_string) {
     r.final = "NO CARRIER";
     return r;
   }
-  auto id = network_->Dial(instance_, clean);
+  auto id = line_->Dial(clean);
   if (id.ok()) return r;
   const std::string& msg = id.error().message();
   last_cause_ = msg;
@@ -216,7 +257,7 @@ AtModem::Reply AtModem::Dial(const std::string& dial_string) {
 }
 
 int AtModem::RegistrationStat() const {
-  auto s = network_->Settings(instance_);
+  auto s = line_->Settings();
   if (!s.ok()) return 0;
   switch (s->registration) {
     case Registration::kHome:
@@ -248,7 +289,7 @@ AtModem::Reply AtModem::Extended(const AtCommand& cmd) {
   Reply r;
   const std::string& n = cmd.name;
   auto args = SplitArgs(cmd.args);
-  auto settings = network_->Settings(instance_);
+  auto settings = line_->Settings();
   LineSettings ls = settings.ok() ? *settings : LineSettings{};
   bool served = ls.registration == Registration::kHome || ls.registration == Registration::kRoaming;
   auto info = [&](std::string v) {
@@ -262,9 +303,9 @@ AtModem::Reply AtModem::Extended(const AtCommand& cmd) {
   } else if (n == "+CGMR" || n == "+GMR") {
     info("1.0");
   } else if (n == "+CGSN" || n == "+GSN") {
-    info(identity_.imei);
+    info(IdentityFor(line_->Number()).imei);
   } else if (n == "+CIMI") {
-    info(identity_.imsi);
+    info(IdentityFor(line_->Number()).imsi);
   } else if (n == "+GCAP") {
     r.lines.push_back("+GCAP: +CGSM");
   } else if (n == "+CPIN") {
@@ -307,8 +348,8 @@ AtModem::Reply AtModem::Extended(const AtCommand& cmd) {
         cops_format_ = format;
     }
   } else if (n == "+CNUM") {
-    r.lines.push_back("+CNUM: \"\",\"" + network_->NumberOf(instance_) + "\"," +
-                      CallNumberType(network_->NumberOf(instance_)));
+    std::string number = line_->Number();
+    r.lines.push_back("+CNUM: \"\",\"" + number + "\"," + CallNumberType(number));
   } else if (n == "+CMEE") {
     if (cmd.kind == K::kRead) r.lines.push_back("+CMEE: " + std::to_string(cmee_));
     if (cmd.kind == K::kTest) r.lines.push_back("+CMEE: (0-2)");
@@ -331,14 +372,14 @@ AtModem::Reply AtModem::Extended(const AtCommand& cmd) {
              n == "+VTS" || n == "+CLIR" || n == "+CVHU" || n == "+CGEREP") {
     // Accepted settings with nothing to simulate.
   } else if (n == "+CLCC") {
-    for (const CallView& c : network_->Calls(instance_)) {
+    for (const CallView& c : line_->Calls()) {
       r.lines.push_back("+CLCC: " + std::to_string(c.index) + "," + (c.outgoing ? "0" : "1") +
                         "," + std::to_string(static_cast<int>(c.state)) + ",0,0,\"" + c.peer +
                         "\"," + CallNumberType(c.peer));
     }
   } else if (n == "+CHUP") {
     hanging_up_ = true;
-    (void)network_->Hangup(instance_);
+    (void)line_->Hangup();
     hanging_up_ = false;
   } else if (n == "+CEER") {
     r.lines.push_back("+CEER: " + last_cause_);
@@ -350,7 +391,7 @@ AtModem::Reply AtModem::Extended(const AtCommand& cmd) {
     // Only EF_ICCID (0x2FE2) is readable: ModemManager reads the SIM id.
     if (args.size() >= 2 && args[0] == "176" && args[1] == "12258") {
       std::string swapped;
-      std::string iccid = identity_.iccid;
+      std::string iccid = IdentityFor(line_->Number()).iccid;
       if (iccid.size() % 2) iccid += "F";
       for (size_t i = 0; i + 1 < iccid.size(); i += 2) {
         swapped.push_back(iccid[i + 1]);
@@ -371,7 +412,7 @@ AtModem::Reply AtModem::Sms(const AtCommand& cmd) {
   Reply r;
   const std::string& n = cmd.name;
   auto args = SplitArgs(cmd.args);
-  size_t used = network_->Stored(instance_).size();
+  size_t used = line_->Stored().size();
   std::string mem = "\"SM\"," + std::to_string(used) + "," + std::to_string(kStorageSize);
   if (n == "+CSMS") {
     if (cmd.kind == K::kRead) r.lines.push_back("+CSMS: 0,1,1,1");
@@ -417,18 +458,18 @@ AtModem::Reply AtModem::Sms(const AtCommand& cmd) {
       return r;
     }
     if (cmd.kind == K::kSet && !ParseInt(args[0], &which)) return CmsError(302);
-    std::vector<const StoredMessage*> list;
+    std::vector<StoredMessage> list;
     if (n == "+CMGR") {
-      const StoredMessage* m = network_->StoredAt(instance_, which);
-      if (!m) return CmsError(321);  // invalid memory index
-      list.push_back(m);
+      for (StoredMessage& m : line_->Stored())
+        if (m.index == which) list.push_back(std::move(m));
+      if (list.empty()) return CmsError(321);  // invalid memory index
     } else {
       if (which < 0 || which > 4) return CmsError(302);
-      for (const StoredMessage* m : network_->Stored(instance_))
-        if (which == 4 || (which == 0 && !m->read) || (which == 1 && m->read)) list.push_back(m);
+      for (StoredMessage& m : line_->Stored())
+        if (which == 4 || (which == 0 && !m.read) || (which == 1 && m.read)) list.push_back(std::move(m));
     }
     std::vector<int> mark;
-    for (const StoredMessage* m : list) {
+    for (const StoredMessage* m = list.data(); m != list.data() + list.size(); ++m) {
       SmsDeliver d{m->peer, m->time, m->ud};
       size_t tpdu_len = 0;
       std::string pdu = ToHex(EncodeDeliver(d, &tpdu_len));
@@ -441,7 +482,7 @@ AtModem::Reply AtModem::Sms(const AtCommand& cmd) {
         r.lines.push_back("+CMGR: " + stat + ",," + std::to_string(tpdu_len) + "\r\n" + pdu);
       if (!m->read) mark.push_back(m->index);
     }
-    for (int i : mark) (void)network_->MarkRead(instance_, i);
+    for (int i : mark) (void)line_->MarkRead(i);
   } else if (n == "+CMGD") {
     int index = 0, flag = 0;
     if (cmd.kind == K::kTest) {
@@ -451,12 +492,12 @@ AtModem::Reply AtModem::Sms(const AtCommand& cmd) {
     if (cmd.kind != K::kSet || !ParseInt(args[0], &index)) return CmsError(302);
     if (args.size() > 1 && !args[1].empty() && !ParseInt(args[1], &flag)) return CmsError(302);
     if (flag == 0) {
-      if (!network_->DeleteStored(instance_, index).ok()) return CmsError(321);
+      if (!line_->DeleteStored(index).ok()) return CmsError(321);
     } else {
       std::vector<int> doomed;
-      for (const StoredMessage* m : network_->Stored(instance_))
-        if (flag == 4 || (flag >= 1 && m->read)) doomed.push_back(m->index);
-      for (int i : doomed) (void)network_->DeleteStored(instance_, i);
+      for (const StoredMessage& m : line_->Stored())
+        if (flag == 4 || (flag >= 1 && m.read)) doomed.push_back(m.index);
+      for (int i : doomed) (void)line_->DeleteStored(i);
     }
   } else {
     r.final = "ERROR";
@@ -475,7 +516,7 @@ void AtModem::HandlePdu(const std::string& hex) {
     Send(CmsError(304).final);
     return;
   }
-  auto mr = network_->SendSms(instance_, *submit);
+  auto mr = line_->SendSms(*submit);
   if (!mr.ok()) {
     const Error& e = mr.error();
     int cms = e.message().find("cause 1") == 0                    ? 1
@@ -491,17 +532,17 @@ void AtModem::HandlePdu(const std::string& hex) {
 }
 
 void AtModem::Tick() {
-  for (const CallView& c : network_->Calls(instance_))
+  for (const CallView& c : line_->Calls())
     if (c.state == CallState::kIncoming) OnIncomingCall(c);
   // ModemManager 1.20 loses a +CMTI that arrives while it holds the SMS
   // storage for another command (seen when two SMS arrive 10 ms apart): a
   // message still unread two ticks later is announced once more.
   std::map<uint64_t, int> unread;
-  for (const StoredMessage* m : network_->Stored(instance_)) {
-    if (m->read) continue;
-    int ticks = announced_.count(m->id) ? announced_[m->id] + 1 : 0;
-    unread[m->id] = ticks;
-    if (ticks == 2 && cnmi_mt_) Unsolicited("+CMTI: \"SM\"," + std::to_string(m->index));
+  for (const StoredMessage& m : line_->Stored()) {
+    if (m.read) continue;
+    int ticks = announced_.count(m.id) ? announced_[m.id] + 1 : 0;
+    unread[m.id] = ticks;
+    if (ticks == 2 && cnmi_mt_) Unsolicited("+CMTI: \"SM\"," + std::to_string(m.index));
   }
   announced_ = std::move(unread);
   int stat = RegistrationStat();

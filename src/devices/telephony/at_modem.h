@@ -2,14 +2,14 @@
 // 3GPP TS 27.007 / 27.005 AT command interpreter in front of the node's
 // Network. Everything the guest may do is answered here (the routing table
 // calls this "answered by the service"); what reaches another line goes
-// through Network, which only ever acts on this instance's own line.
+// through the instance's ModemLine, which only ever acts on its own line.
 //
 // Input is untrusted: every line is bounded by AtLineReader, every command
 // that cannot be parsed or is unknown gets ERROR (or +CME/+CMS ERROR), and a
 // malformed PDU gets +CMS ERROR: 304. Nothing the guest sends blocks.
 //
-// Ownership: the modem service owns one AtModem per connected guest port;
-// it borrows the Network. Threads: the service's loop thread only.
+// Ownership: the endpoint (modem_endpoint.h) owns one AtModem per connected
+// guest port and the line it borrows. Threads: the endpoint's loop thread.
 #pragma once
 
 #include <functional>
@@ -18,9 +18,11 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "devices/telephony/at_command.h"
 #include "devices/telephony/at_line_reader.h"
-#include "devices/telephony/network.h"
+#include "devices/telephony/modem_line.h"
 
 namespace vmi::telephony {
 
@@ -38,7 +40,8 @@ class AtModem : public LineObserver {
  public:
   using Writer = std::function<void(std::string_view bytes)>;
 
-  AtModem(std::string instance, Network* network, Writer write);
+  // Borrows the line, which outlives the modem; sets itself as its observer.
+  AtModem(ModemLine* line, Writer write);
   ~AtModem() override;
   AtModem(const AtModem&) = delete;
   AtModem& operator=(const AtModem&) = delete;
@@ -62,6 +65,13 @@ class AtModem : public LineObserver {
   };
 
   void HandleLine(const std::string& line);
+  void HandleCommands(const std::string& line);
+  // What the guest set up (echo, error mode, +CREG/+CLIP/+CNMI...), which
+  // the line keeps for the next modem of this instance: a restarted device
+  // host's modem answers as the one the guest's ModemManager set up.
+  nlohmann::json State() const;
+  void Restore(const nlohmann::json& state);
+  void KeepState();
   void HandlePdu(const std::string& hex);
   Reply Execute(const AtCommand& cmd, bool* stop);
   Reply Basic(const AtCommand& cmd);
@@ -76,10 +86,8 @@ class AtModem : public LineObserver {
   void Unsolicited(const std::string& line);
   void Send(const std::string& line);
 
-  std::string instance_;
-  Network* network_;
+  ModemLine* line_;
   Writer write_;
-  ModemIdentity identity_;
   AtLineReader reader_;
   bool echo_ = true;
   int cmee_ = 0;
@@ -94,6 +102,7 @@ class AtModem : public LineObserver {
   std::string last_cause_ = "No cause information available";
   int last_stat_ = -1;
   std::map<uint64_t, int> announced_;  // unread message id -> ticks since +CMTI
+  nlohmann::json kept_;  // the State() the line has
 };
 
 }  // namespace vmi::telephony

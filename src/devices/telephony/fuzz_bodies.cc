@@ -6,6 +6,7 @@
 
 #include "devices/telephony/at_modem.h"
 #include "devices/telephony/message_journal.h"
+#include "devices/telephony/modem_line.h"
 #include "devices/telephony/network.h"
 #include "devices/telephony/sms_pdu.h"
 
@@ -17,9 +18,10 @@ void FuzzAtModem(const uint8_t* data, size_t size) {
   (void)(*net)->AddLine("a", "+15550100001");
   (void)(*net)->AddLine("b", "+15550100002");
   size_t out_a = 0, out_b = 0;
-  AtModem b("b", net->get(), [&](std::string_view s) { out_b += s.size(); });
+  LocalLine line_a(net->get(), "a"), line_b(net->get(), "b");
+  AtModem b(&line_b, [&](std::string_view s) { out_b += s.size(); });
   {
-    AtModem a("a", net->get(), [&](std::string_view s) { out_a += s.size(); });
+    AtModem a(&line_a, [&](std::string_view s) { out_a += s.size(); });
     // Split the input in two writes so state carried across reads is hit.
     size_t half = size / 2;
     a.Feed(std::string_view(reinterpret_cast<const char*>(data), half));

@@ -12,12 +12,12 @@
 
 namespace vmi::telephony {
 
-Result<std::unique_ptr<ModemEndpoint>> ModemEndpoint::Create(EventLoop* loop, Network* network,
+Result<std::unique_ptr<ModemEndpoint>> ModemEndpoint::Create(EventLoop* loop, LineFactory make_line,
                                                              std::string instance,
                                                              std::string devdir) {
   std::unique_ptr<ModemEndpoint> e(new ModemEndpoint());
   e->loop_ = loop;
-  e->network_ = network;
+  e->make_line_ = std::move(make_line);
   e->instance_ = std::move(instance);
   e->devdir_ = std::move(devdir);
   std::string path = e->socket_path();
@@ -56,6 +56,7 @@ void ModemEndpoint::CloseConnection() {
   // The modem goes first: detaching ends the line's calls, which may still
   // try to write to this connection.
   modem_.reset();
+  line_.reset();
   if (conn_) loop_->RemoveFd(conn_.get());
   conn_.reset();
   pending_.clear();
@@ -73,8 +74,8 @@ void ModemEndpoint::OnAccept() {
     conn_.reset();
     return;
   }
-  modem_ = std::make_unique<AtModem>(instance_, network_,
-                                     [this](std::string_view b) { Write(b); });
+  line_ = make_line_();
+  modem_ = std::make_unique<AtModem>(line_.get(), [this](std::string_view b) { Write(b); });
   VMI_ILOG(INFO, instance_) << "modem: guest port connected";
 }
 
@@ -94,6 +95,7 @@ void ModemEndpoint::OnReadable(uint32_t events) {
       }
       if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
         VMI_ILOG(INFO, instance_) << "modem: guest port disconnected";
+        if (line_) line_->Leave();
         CloseConnection();
         return;
       }

@@ -7,13 +7,19 @@
 // Output to a guest that does not read is bounded (kMaxPending); beyond it
 // the connection is dropped rather than letting the service grow or block.
 //
-// The endpoint is the unit that will move into the per-instance device host:
-// it needs only a loop, the device directory and the Network.
+// The endpoint lives in the instance's device host (ModemHost), where the
+// line it makes for each connection is a RemoteLine to vmi-modem; vmi-modem
+// serves an endpoint itself, on a LocalLine, for a modem with no device host
+// (its `attach` op: a node built without device hosts, the tests' vendor
+// modem). The guest's modem state (echo, +CNMI, +CREG...) lives in the
+// AtModem here, so it survives a restart of vmi-modem.
 //
-// Ownership: the ModemService owns endpoints; an endpoint owns its listening
-// socket, its connection and its AtModem. Threads: the service's loop.
+// Ownership: the device host's ModemHost (or the ModemService) owns
+// endpoints; an endpoint owns its listening socket, its connection, the
+// connection's line and its AtModem. Threads: the owner's loop.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -27,7 +33,10 @@ class ModemEndpoint {
  public:
   static constexpr size_t kMaxPending = 256 << 10;
 
-  static Result<std::unique_ptr<ModemEndpoint>> Create(EventLoop* loop, Network* network,
+  // Makes the line of one guest connection (called on each accept).
+  using LineFactory = std::function<std::unique_ptr<ModemLine>()>;
+
+  static Result<std::unique_ptr<ModemEndpoint>> Create(EventLoop* loop, LineFactory make_line,
                                                        std::string instance,
                                                        std::string devdir);
   ~ModemEndpoint();
@@ -47,11 +56,12 @@ class ModemEndpoint {
   void CloseLater();
 
   EventLoop* loop_ = nullptr;
-  Network* network_ = nullptr;
+  LineFactory make_line_;
   std::string instance_;
   std::string devdir_;
   UniqueFd listen_;
   UniqueFd conn_;
+  std::unique_ptr<ModemLine> line_;  // outlives modem_, which borrows it
   std::unique_ptr<AtModem> modem_;
   std::string pending_;
   // Posted closures hold this weakly: the endpoint may be gone when they run.

@@ -62,6 +62,10 @@ Result<std::unique_ptr<ModemService>> ModemService::Create(ModemServiceOptions o
     s->network_->SetUplink(s->uplink_.get());
   }
 
+  s->lines_ = VMI_TRY_CTX(
+      LineServer::Create(s->loop_.get(), s->network_.get(), s->options_.state_dir + "/line.sock"),
+      "line socket");
+
   std::string path = s->options_.state_dir + "/control.sock";
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
@@ -96,6 +100,7 @@ ModemService::~ModemService() {
   uplink_.reset();
   if (network_) network_->SetUplink(nullptr);
   endpoints_.clear();
+  lines_.reset();
   for (auto& [fd, c] : clients_) loop_->RemoveFd(fd);
   clients_.clear();
   if (listen_) loop_->RemoveFd(listen_.get());
@@ -223,7 +228,11 @@ Result<nlohmann::json> ModemService::Dispatch(const std::string& op, const std::
     if (it == endpoints_.end() || it->second->devdir() != devdir) {
       endpoints_.erase(instance);
       endpoints_[instance] = VMI_TRY_CTX(
-          ModemEndpoint::Create(loop_.get(), network_.get(), instance, devdir), "modem endpoint");
+          ModemEndpoint::Create(
+              loop_.get(),
+              [net = network_.get(), instance] { return std::make_unique<LocalLine>(net, instance); },
+              instance, devdir),
+          "modem endpoint");
     }
     return network_->LineJson(instance);
   }
@@ -233,6 +242,7 @@ Result<nlohmann::json> ModemService::Dispatch(const std::string& op, const std::
   }
   if (op == "remove") {
     endpoints_.erase(instance);
+    lines_->Forget(instance);
     network_->RemoveLine(instance);
     VMI_CHECK_OK(journal_->Append({{"op", "drop"}, {"instance", instance}}), "journal");
     return nlohmann::json::object();

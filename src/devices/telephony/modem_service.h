@@ -10,7 +10,12 @@
 //   <- {"id":2,"ok":false,"code":"not_found","error":"no phone line ..."}
 //   <- {"instance":"a1","event":{"type":"phone.call.ringing",...}}   (any time)
 //
-// ops: line (add or renumber), attach (open the endpoint in `devdir`),
+// The modem of a running instance lives in its device host
+// (devices/telephony/modem_host.h), which connects to <state>/line.sock
+// (line_wire.h) for its line. For a modem with no device host, `attach`
+// opens the endpoint in `devdir` here, on the service's loop.
+//
+// ops: line (add or renumber), attach (serve the endpoint in `devdir`),
 // detach, remove, get, set (registration/signal/operator), dial (from the
 // instance), dial_in (from outside), answer, hangup, calls, sms_in,
 // messages, ping. Every op names one instance and acts on that line only,
@@ -32,6 +37,7 @@
 #include "base/event_loop.h"
 #include "base/unique_fd.h"
 #include "devices/telephony/message_journal.h"
+#include "devices/telephony/line_server.h"
 #include "devices/telephony/mm_uplink.h"
 #include "devices/telephony/modem_endpoint.h"
 #include "devices/telephony/network.h"
@@ -76,6 +82,9 @@ class ModemService {
   std::unique_ptr<MessageJournal> journal_;
   std::unique_ptr<Network> network_;
   std::unique_ptr<MmUplink> uplink_;
+  // Lines whose modem is in a device host (line.sock).
+  std::unique_ptr<LineServer> lines_;
+  // Endpoints this service serves itself (attach): modems with no device host.
   std::map<std::string, std::unique_ptr<ModemEndpoint>> endpoints_;
   UniqueFd listen_;
   std::map<int, std::unique_ptr<Client>> clients_;

@@ -8,6 +8,7 @@
 
 #include "devices/telephony/at_modem.h"
 #include "devices/telephony/message_journal.h"
+#include "devices/telephony/modem_line.h"
 #include "devices/telephony/network.h"
 
 namespace vmi::telephony::testing {
@@ -29,7 +30,7 @@ struct TestNetwork {
 // returns what the modem answered to it.
 struct TestModem {
   TestModem(const std::string& instance, Network* net)
-      : modem(instance, net, [this](std::string_view s) { out.append(s); }) {}
+      : line(net, instance), modem(&line, [this](std::string_view s) { out.append(s); }) {}
   std::string Say(const std::string& line) {
     out.clear();
     modem.Feed(line + "\r");
@@ -37,6 +38,7 @@ struct TestModem {
   }
   std::string Take() { return std::exchange(out, {}); }
   std::string out;
+  LocalLine line;
   AtModem modem;
 };
 

@@ -8,7 +8,8 @@
 // device of its instance: display capture, the video pipeline and its
 // viewers, input injection, the sound card (guest rings, Opus, the viewers'
 // sound and microphone), the VNC server, screenshots and rotation, all
-// through the InstanceLive of node/live.
+// through the InstanceLive of node/live, and the modem (the guest port's
+// endpoint and AT modem, devices/telephony/modem_host.h).
 //
 // It serves <instance dir>/devhost.sock (control_message.h): the daemon
 // hands over each authorized viewer's connection there (SCM_RIGHTS), so
@@ -17,7 +18,8 @@
 // Threads: the main thread runs the event loop (control socket, signals,
 // the screen keeper's tick); the control requests run on the HTTP server's
 // worker pool, the viewers' WebSockets on its io thread; the device threads
-// are InstanceLive's (README.md of node/live).
+// are InstanceLive's (README.md of node/live); the modem has its own thread
+// (vmi-modem-line).
 #include <pthread.h>
 #include <signal.h>
 #include <sys/signalfd.h>
@@ -37,6 +39,7 @@
 #include "base/log.h"
 #include "base/stop_signals.h"
 #include "devices/host/control_message.h"
+#include "devices/telephony/modem_host.h"
 #include "node/live/instance_live.h"
 #include "node/live/thumbnail.h"
 #include "node/live/viewer_socket.h"
@@ -50,6 +53,7 @@ using nlohmann::json;
 struct Args {
   InstanceRecord record;
   std::string devdir, socket;
+  std::string modem_line;  // vmi-modem's line socket; empty: no modem here
   float volume = 1.0f;
   bool muted = false;
   bool audio = true;
@@ -66,6 +70,7 @@ Result<Args> ParseArgs(int argc, char** argv) {
       else if (k == "--name") a.record.spec.name = v;
       else if (k == "--devdir") a.devdir = v;
       else if (k == "--socket") a.socket = v;
+      else if (k == "--modem-line") a.modem_line = v;
       else if (k == "--width") a.record.spec.width = std::stoi(v);
       else if (k == "--height") a.record.spec.height = std::stoi(v);
       else if (k == "--dpi") a.record.spec.dpi = std::stoi(v);
@@ -84,7 +89,7 @@ Result<Args> ParseArgs(int argc, char** argv) {
   if (a.record.spec.id.empty() || a.devdir.empty() || a.socket.empty())
     return Error(ErrorCode::kInvalidArgument,
                  "usage: vmi-devhost --id ID --devdir DIR --socket PATH [--name N] [--width W "
-                 "--height H --dpi D] [--volume V --muted 0|1 --audio 0|1]");
+                 "--height H --dpi D] [--volume V --muted 0|1 --audio 0|1] [--modem-line PATH]");
   a.record.state = InstanceState::kRunning;
   return a;
 }
@@ -338,6 +343,16 @@ Result<void> Run(Args args) {
   }
   auto router = std::make_shared<input::InputRouter>();
   auto live = InstanceLive::Start(args.record, args.devdir, router, LiveOptions{}, audio);
+  // The instance's modem (its guest port's endpoint and AT modem), on a
+  // thread of its own; its line goes to vmi-modem.
+  std::unique_ptr<telephony::ModemHost> modem;
+  if (!args.modem_line.empty()) {
+    auto m = telephony::ModemHost::Start(args.record.spec.id, args.devdir, args.modem_line);
+    if (m.ok())
+      modem = std::move(*m);
+    else
+      VMI_ILOG(WARN, args.record.spec.id) << "no modem: " << m.error().ToString();
+  }
   std::string socket_path = args.socket;
   DeviceHost host(std::move(args), live, audio);
   VMI_CHECK_OK(host.StartServer(), "device host");
@@ -362,6 +377,7 @@ Result<void> Run(Args args) {
   VMI_ILOG(INFO, host.id()) << "device host stopping";
   loop->RemoveFd(listener.get());
   unlink(socket_path.c_str());
+  modem.reset();
   host.Stop();
   return Ok();
 }

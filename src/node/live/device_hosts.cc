@@ -222,6 +222,7 @@ struct DeviceHosts::Core {
                                      "--volume", std::to_string(s.volume),
                                      "--muted", s.muted ? "1" : "0",
                                      "--audio", options.audio ? "1" : "0"};
+    if (!options.modem_line.empty()) argv.insert(argv.end(), {"--modem-line", options.modem_line});
     auto child = ChildProcess::Spawn(argv, so);
     if (!child.ok()) {
       VMI_ILOG(ERROR, id) << "start device host: " << child.error().ToString();

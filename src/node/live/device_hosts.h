@@ -40,6 +40,9 @@ namespace vmi::node::live {
 struct DeviceHostOptions {
   std::string devhost_path;  // the vmi-devhost binary
   bool audio = true;         // a sound card per instance
+  // vmi-modem's line socket: each device host serves its instance's modem
+  // and connects its line there. Empty: the device hosts have no modem.
+  std::string modem_line;
   // A device host died, or was started again: {"event":"exited"|"restarted", ...}.
   std::function<void(const InstanceRecord&, const nlohmann::json&)> on_event;
 };
