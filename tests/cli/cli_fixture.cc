@@ -15,7 +15,7 @@ namespace vmi::testing {
 
 std::string BinDir() { return VMI_BIN_DIR; }
 
-bool Node::Start(std::string* error) {
+bool Node::Start(std::string* error, const std::vector<std::string>& extra) {
   char tmpl[] = "/var/tmp/vmi-cli-it-XXXXXX";
   if (!mkdtemp(tmpl)) {
     *error = "mkdtemp failed";
@@ -30,9 +30,10 @@ bool Node::Start(std::string* error) {
   o.env = {std::string("VMI_ADMIN_PASSWORD=") + kAdminPassword, "VMI_LOG_LEVEL=info"};
   o.stdout_fd = log;
   o.stderr_fd = log;
-  auto p = ChildProcess::Spawn({BinDir() + "/vmi", "serve", "--data-dir", dir_ + "/data",
-                                "--socket", dir_ + "/api.sock", "--port", "0"},
-                               o);
+  std::vector<std::string> argv = {BinDir() + "/vmi", "serve", "--data-dir", dir_ + "/data",
+                                   "--socket", dir_ + "/api.sock", "--port", "0"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  auto p = ChildProcess::Spawn(argv, o);
   close(log);
   if (!p.ok()) {
     *error = p.error().ToString();

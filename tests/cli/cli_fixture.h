@@ -28,8 +28,9 @@ class Node {
  public:
   static constexpr const char* kAdminPassword = "admin-pw-for-tests";
 
-  // Starts the daemon; false (with the log in `error`) if it did not come up.
-  bool Start(std::string* error);
+  // Starts the daemon (with `extra` options of `vmi serve`); false (with
+  // the log in `error`) if it did not come up.
+  bool Start(std::string* error, const std::vector<std::string>& extra = {});
   void Stop();
   ~Node() { Stop(); }
 

@@ -42,6 +42,7 @@
 #include "base/child_process.h"
 #include "base/file.h"
 #include "base/temp_dir.h"
+#include "cli_fixture.h"
 #include "devices/telephony/sms_pdu.h"
 
 namespace vmi::telephony {
@@ -411,6 +412,62 @@ TEST_F(UplinkTest, IncomingCallRingsOnlyTheInstanceInConversation) {
     return s_->ctl_carrier->Op({{"op", "calls"}, {"instance", "sim"}})["result"].empty();
   }, 20s));
   for (int i : {0, 1}) EXPECT_EQ(s_->inst[i]->All().find(kFar3), std::string::npos);
+}
+
+// `vmi serve --modem-uplink BUS`: the daemon starts its vmi-modem with the
+// uplink, and the lines of its instances go out through the shared modem,
+// driven through the CLI as a user would. Runs last: the suite's own node
+// service gives the modem up first (one service drives it at a time).
+TEST_F(UplinkTest, ADaemonStartedWithTheUplinkSharesTheModemWithItsInstances) {
+  s_->node.reset();
+  vmi::testing::Node daemon;
+  std::string error;
+  ASSERT_TRUE(daemon.Start(&error, {"--modem-uplink", s_->bus})) << error;
+  vmi::testing::CliUser user;
+  auto vmi = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"--server", daemon.unix_socket()});
+    return user.Run(args);
+  };
+  auto json = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), "--json");
+    auto r = vmi(args);
+    EXPECT_EQ(r.code, 0) << r.err;
+    return nlohmann::json::parse(r.out, nullptr, false);
+  };
+  // Two instances; their lines exist while they do (they need not run to
+  // place a call from the API or to receive an SMS).
+  for (const char* name : {"up-a", "up-b"}) {
+    auto r = vmi({"create", "--name", name, "--network", "none"});
+    ASSERT_EQ(r.code, 0) << r.err;
+  }
+  // The daemon's vmi-modem finds ModemManager's modem, already enabled.
+  Control ctl(daemon.dir() + "/data/modem/control.sock");
+  ASSERT_TRUE(WaitUntil([&] { return ctl.Op({{"op", "uplink"}})["result"]["ready"] == true; }, 60s))
+      << ctl.Op({{"op", "uplink"}}).dump();
+
+  // up-a calls a far phone: it rings there with the SIM's number.
+  auto call = vmi({"call", "up-a", kFar1});
+  ASSERT_EQ(call.code, 0) << call.err;
+  std::string ring = s_->far1->Until({std::string("+CLIP: \"") + kSim}, 30s);
+  ASSERT_NE(ring.find("RING"), std::string::npos) << ring;
+  s_->far1->Say("ATA");
+  nlohmann::json calls;
+  EXPECT_TRUE(WaitUntil([&] {
+    calls = json({"call", "up-a"});
+    return calls.size() == 1 && calls[0]["state"] == "active" && calls[0]["peer"] == kFar1;
+  }, 20s)) << calls;
+  EXPECT_TRUE(json({"call", "up-b"}).empty());
+  // The far phone hangs up: up-a's call ends.
+  s_->far1->Say("ATH");
+  EXPECT_TRUE(WaitUntil([&] { return json({"call", "up-a"}).empty(); }, 20s));
+
+  // The far phone texts the shared number back: up-a has it (it called that
+  // number), up-b does not.
+  ASSERT_TRUE(s_->ctl_carrier->Op({{"op", "sms_in"}, {"instance", "sim"}, {"from", kFar1}, {"text", "call me later"}})["ok"]);
+  EXPECT_TRUE(WaitUntil([&] { return HasText(json({"sms", "up-a"}), "call me later", kFar1); }, 30s))
+      << json({"sms", "up-a"});
+  EXPECT_FALSE(HasText(json({"sms", "up-b"}), "call me later", kFar1));
+  for (const char* name : {"up-a", "up-b"}) EXPECT_EQ(vmi({"rm", name}).code, 0);
 }
 
 }  // namespace
