@@ -18,6 +18,7 @@
 #include "base/pidfd.h"
 #include "base/secret.h"
 #include "guest/init/state_file.h"
+#include "runtime/core/container_cgroups.h"
 #include "runtime/core/container_stop.h"
 #include "runtime/core/foreign_arch.h"
 #include "runtime/core/monitor_launch.h"
@@ -435,6 +436,13 @@ Result<void> InstanceManager::Remove(const std::string& key, bool force) {
     }
   }
   CleanupRun(r);
+  // The runtime's delete reports success even when the container's last
+  // processes were still leaving its cgroups (a loaded host): the row stays
+  // and the error names them rather than an instance vanishing with its
+  // cgroups left in every hierarchy.
+  VMI_CHECK_OK(runtime::RemoveContainerCgroups(runtime::ContainerCgroup(r.spec.id),
+                                               std::chrono::seconds(5)),
+               what);
   VMI_CHECK_OK(RemoveTree(InstanceDir(r.spec.id)), what);
   VMI_CHECK_OK(repo_->Remove(r.spec.id), what);
   std::vector<Listener> ls;

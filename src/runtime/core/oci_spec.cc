@@ -259,7 +259,7 @@ json BuildOciConfig(const InstanceSpec& spec, const InstanceSlot& slot, const Gu
       {"namespaces", ns},
       {"uidMappings", json::array({json{{"containerID", 0}, {"hostID", slot.uid_base}, {"size", slot.uid_count}}})},
       {"gidMappings", json::array({json{{"containerID", 0}, {"hostID", slot.uid_base}, {"size", slot.uid_count}}})},
-      {"cgroupsPath", "/vmi/" + spec.id},
+      {"cgroupsPath", "/" + ContainerCgroup(spec.id)},
       {"resources", resources},
       {"seccomp", SeccompProfile()},
       {"maskedPaths", {"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",

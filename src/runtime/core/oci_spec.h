@@ -56,6 +56,10 @@ std::string CpusetFor(double cpus, int slot, int host_cpus);
 inline constexpr const char* kGuestDevDir = "/run/vmi";
 inline constexpr const char* kGuestKitDir = "/opt/vmi";
 
+// The instance's cgroup, relative to each hierarchy's root (the config's
+// cgroupsPath without its leading slash).
+inline std::string ContainerCgroup(const std::string& instance_id) { return "vmi/" + instance_id; }
+
 nlohmann::json BuildOciConfig(const InstanceSpec& spec, const InstanceSlot& slot,
                               const GuestImage& image, const InstancePaths& paths);
 
