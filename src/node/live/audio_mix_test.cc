@@ -265,10 +265,13 @@ TEST_F(AudioMixTest, AClientThatRefusesLosesPacketsAndNothingAfterClose) {
   EXPECT_GT(mix_->stats().packets_dropped, 20u);
   EXPECT_EQ(rx_.count(), 0u);
   rx_.Refuse(false);
+  // The mixer may still deliver the tail of the first tone between the two
+  // calls above; what counts is that nothing arrives once Close() returned.
   mix_->Close();
+  const size_t at_close = rx_.count();
   auto again = Play(0, 440, 0.3);
   ASSERT_TRUE(again.get().ok());
-  EXPECT_EQ(rx_.count(), 0u) << "sent after Close";
+  EXPECT_EQ(rx_.count(), at_close) << "sent after Close";
 }
 
 }  // namespace
