@@ -309,7 +309,9 @@ Result<void> InstanceManager::StartLocked(Entry& e) {
       return fail(Error::FromErrno("mount binderfs"));
   }
   auto config = runtime::BuildOciConfig(r.spec, r.slot, image.guest, paths);
-  if (auto w = WriteFileAtomic(dir + "/bundle/config.json", config.dump(2)); !w.ok())
+  // Written anew at every start and read only by this start's runtime: a
+  // plain write (no fsync, which a loaded disk makes slow) is enough.
+  if (auto w = WriteFile(dir + "/bundle/config.json", config.dump(2)); !w.ok())
     return fail(std::move(w).error());
   if (auto m = inject("config"); !m.ok()) return fail(std::move(m).error());
 
@@ -339,8 +341,8 @@ Result<void> InstanceManager::StartLocked(Entry& e) {
   r.monitor_start_ticks = launched.monitor_start_ticks;
   r.init_pid = launched.init_pid;
   r.started_at = WallSeconds();
-  WriteFileAtomic(dir + "/monitor.pid", std::to_string(r.monitor_pid) + "\n").ok();
   SetState(e, InstanceState::kRunning);
+  mark("running");  // the listeners: the device host's spawn, the event stream
   VMI_ILOG(INFO, id) << "started (init pid " << pid << ", monitor " << r.monitor_pid << ") in "
                      << (MonotonicMicros() - begun) / 1000 << " ms (" << steps << " ms)";
   Watch(id, r.monitor_pid, r.monitor_start_ticks);

@@ -248,7 +248,7 @@ int64_t StatField(const std::string& text, const std::string& key) {
 // same window: the same screen, the same requests, but 2 CPUs (no cap on
 // this host). The sibling's use shows what the flood takes here and now.
 // The flood goes on until the sibling has used at least twice the capped
-// one's quota and the capped one was throttled (or 60 s pass): only then
+// one's quota and the capped one was throttled (or 30 s pass): only then
 // must the capped one have been throttled. Its quota bounds it whatever
 // the load. The figures of both are printed.
 TEST_F(DeviceHostTest, FloodedDeviceHostIsThrottledToItsInstancesShare) {
@@ -313,7 +313,7 @@ TEST_F(DeviceHostTest, FloodedDeviceHostIsThrottledToItsInstancesShare) {
     return usage(sibling) - sibling0 >= 2 * kCap * elapsed() && throttled(id) > throttled0;
   };
   int asked = 0, answered = 0;
-  while (asked < 8 || (!shown() && elapsed() < 60)) {
+  while (asked < 8 || (!shown() && elapsed() < 30)) {
     std::this_thread::sleep_for(500ms);
     auto health = Http(daemon_->socket(), "GET", "/api/v1/instances/" + ids_[1]);
     ++asked;
