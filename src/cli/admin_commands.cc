@@ -18,21 +18,6 @@ struct AdminArgs {
   int64_t before = 0;
 };
 
-std::string QueryEscape(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
 void PrintNode(const Json& j) {
   const Json cap = j.value("capacity", Json::object());
   const Json use = j.value("usage", Json::object());

@@ -19,20 +19,6 @@ struct AppArgs {
 
 std::string AppsPath(const std::string& id) { return "/api/v1/instances/" + id + "/apps"; }
 
-std::string PercentEncode(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      char b[4];
-      snprintf(b, sizeof b, "%%%02X", c);
-      out += b;
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 void AddAppCommands(CLI::App& app, Context& ctx) {
@@ -50,7 +36,7 @@ void AddAppCommands(CLI::App& app, Context& ctx) {
       // A client of its own: installers may run for minutes.
       auto c = VMI_TRY(ctx.Connect(true, std::chrono::seconds(3700)));
       std::string name = a.file.substr(a.file.find_last_of('/') + 1);
-      std::string target = AppsPath(a.id) + "?file=" + PercentEncode(name);
+      std::string target = AppsPath(a.id) + "?file=" + QueryEscape(name);
       if (a.timeout_s > 0) target += "&timeout_s=" + std::to_string(a.timeout_s);
       bool tty = isatty(STDERR_FILENO);
       int last_pct = -1;

@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -72,7 +73,12 @@ int Context::With(const std::function<Result<void>(api::HttpClient&)>& fn) const
 }
 
 void Context::On(CLI::App* sub, std::function<int()> action) {
-  sub->callback([this, action = std::move(action)] { run = action; });
+  // CLI11 calls a subcommand's callback before its parent's: the most
+  // specific command given is the one that runs (`vmi device ID battery`,
+  // not `vmi device ID`).
+  sub->callback([this, action = std::move(action)] {
+    if (!run) run = action;
+  });
 }
 
 int Fail(const Error& e) {
@@ -143,6 +149,21 @@ void PrintQuota(const Json& q) {
   t.Add({"cpus", Field(used, "cpus"), limit("cpus")});
   t.Add({"memory_mb", Field(used, "memory_mb"), limit("memory_mb")});
   std::cout << t.Render();
+}
+
+std::string QueryEscape(const std::string& s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
 }
 
 }  // namespace vmi::cli

@@ -100,6 +100,9 @@ std::string Field(const Json& j, const char* key);
 std::string HumanBytes(int64_t bytes);
 // A quota ({"limits":{...},"used":{...}}) as a RESOURCE/USED/LIMIT table.
 void PrintQuota(const Json& quota);
+// Percent-encodes everything but [A-Za-z0-9-_.~], for a query value or a
+// path segment.
+std::string QueryEscape(const std::string& s);
 // Unix seconds -> "2024-05-01 12:00:00" (local time); 0/null -> "-".
 std::string FormatTime(const Json& seconds);
 
@@ -117,5 +120,7 @@ void AddAdminCommands(CLI::App& app, Context& ctx);     // admin_commands.cc
 void AddLiveCommands(CLI::App& app, Context& ctx);      // live_commands.cc
 void AddPhoneCommands(CLI::App& app, Context& ctx);     // phone_commands.cc
 void AddAppCommands(CLI::App& app, Context& ctx);       // app_commands.cc
+void AddDeviceCommands(CLI::App& app, Context& ctx);    // device_commands.cc
+void AddFileCommands(CLI::App& app, Context& ctx);      // file_commands.cc
 
 }  // namespace vmi::cli

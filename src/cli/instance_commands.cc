@@ -28,18 +28,65 @@ std::map<std::string, std::string> OwnerNames(api::HttpClient& c) {
   return names;
 }
 
+// "k=v,k2=v2" for a LABELS column.
+std::string LabelsText(const Json& i) {
+  std::string out;
+  // A named copy: items() of a temporary would dangle in the loop.
+  const Json labels = i.value("labels", Json::object());
+  for (const auto& [k, v] : labels.items())
+    out += (out.empty() ? "" : ",") + k + "=" + v.get<std::string>();
+  return out;
+}
+
 void PrintInstances(const Json& list, const std::map<std::string, std::string>& owners) {
-  Table t({"ID", "NAME", "IMAGE", "STATE", "SIZE", "CPUS", "MEM", "OWNER", "IP"});
+  // The LABELS column only when some instance has labels.
+  bool labels = false;
+  for (const auto& i : list) labels |= !LabelsText(i).empty();
+  std::vector<std::string> head = {"ID", "NAME", "IMAGE", "STATE", "SIZE", "CPUS", "MEM", "OWNER", "IP"};
+  if (labels) head.push_back("LABELS");
+  Table t(head);
   for (const auto& i : list) {
     char cpus[16];
     snprintf(cpus, sizeof cpus, "%.3g", i.value("cpus", 0.0));
     auto named = owners.find(Field(i, "owner_id"));
     std::string owner = named != owners.end() ? named->second : Field(i, "owner_id");
-    t.Add({Field(i, "id"), Field(i, "name"), Field(i, "image"), Field(i, "state"),
-           std::to_string(i.value("width", 0)) + "x" + std::to_string(i.value("height", 0)), cpus,
-           HumanBytes(i.value("memory", int64_t{0})), owner, Field(i, "ip")});
+    std::vector<std::string> row = {
+        Field(i, "id"), Field(i, "name"), Field(i, "image"), Field(i, "state"),
+        std::to_string(i.value("width", 0)) + "x" + std::to_string(i.value("height", 0)), cpus,
+        HumanBytes(i.value("memory", int64_t{0})), owner, Field(i, "ip")};
+    if (labels) row.push_back(LabelsText(i));
+    t.Add(row);
   }
   std::cout << t.Render();
+}
+
+// POST /api/v1/batch (node/batch_routes.h) and one line per instance; the
+// exit code is 1 when any instance failed or none matched.
+int RunBatch(Context& ctx, Json body, const std::function<void(const Json&)>& print_ok = nullptr) {
+  int rc = kExitOk;
+  int r = ctx.With([&](api::HttpClient& c) -> Result<void> {
+    Json j = VMI_TRY(c.Call("POST", "/api/v1/batch", &body));
+    if (ctx.g.json) PrintJson(j);
+    if (j.value("matched", 0) == 0) {
+      if (!ctx.g.json) std::cerr << "vmi: no instance matches '" << Field(j, "selector") << "'\n";
+      rc = kExitError;
+    }
+    for (const auto& res : j.value("results", Json::array())) {
+      bool ok = res.value("ok", false);
+      if (!ok) rc = kExitError;
+      if (ctx.g.json) continue;
+      if (print_ok && res.contains("exit_code")) {
+        print_ok(res);
+      } else if (ok) {
+        std::cout << Field(res, "name") << "\tok\n";
+      } else {
+        std::cout << Field(res, "name") << "\terror: "
+                  << (res.contains("error") ? Field(res["error"], "message") : "failed") << "\n";
+      }
+    }
+    return Ok();
+  });
+  return r ? r : rc;
 }
 
 struct CreateArgs {
@@ -51,11 +98,13 @@ struct CreateArgs {
   // Per-instance limits; absent: the owner's quota decides (never more).
   int64_t pids = 0, bandwidth_mbit = 0, open_files = 0;  // 0: not given
   std::string disk;
+  std::vector<std::string> labels;  // k=v
 };
 
 struct IdsArgs {
   std::vector<std::string> ids;
   bool force = false;
+  std::string selector;
 };
 
 struct OneArgs {
@@ -67,6 +116,7 @@ struct OneArgs {
   std::string out;
   int max_width = 0;
   bool jpeg = false;
+  std::string selector;
 };
 
 // Runs the same call for each id; the exit code is the worst one.
@@ -82,6 +132,40 @@ int ForEachId(Context& ctx, const std::vector<std::string>& ids,
     rc = std::max(rc, r);
   }
   return rc;
+}
+
+// vmi screenshot -l SELECTOR DIR: DIR/<name>.png of each matching
+// instance, one line per instance; 1 when any failed or none matched.
+int ScreenshotsBySelector(Context& ctx, const std::string& selector, const std::string& dir,
+                          int max_width, bool jpeg) {
+  int rc = kExitOk;
+  int r = ctx.With([&](api::HttpClient& c) -> Result<void> {
+    VMI_CHECK_OK(MakeDirs(dir), "screenshot directory");
+    Json list = VMI_TRY(c.Call("GET", "/api/v1/instances?selector=" + QueryEscape(selector)));
+    if (list.empty()) {
+      std::cerr << "vmi: no instance matches '" << selector << "'\n";
+      rc = kExitError;
+    }
+    std::string q = std::string("?format=") + (jpeg ? "jpeg" : "png");
+    if (max_width > 0) q += "&max_width=" + std::to_string(max_width);
+    for (const auto& i : list) {
+      std::string name = Field(i, "name");
+      std::string file = dir + "/" + name + (jpeg ? ".jpg" : ".png");
+      auto shot = c.Send("GET", InstancePath(Field(i, "id")) + "/screenshot" + q);
+      Result<void> saved = Ok();
+      if (!shot.ok()) saved = std::move(shot).error();
+      else if (shot->status / 100 != 2) saved = api::ErrorFromResponse(*shot);
+      else saved = WriteFileAtomic(file, shot->body);
+      if (saved.ok()) {
+        std::cout << name << "\t" << file << "\n";
+      } else {
+        std::cout << name << "\terror: " << saved.error().message() << "\n";
+        rc = kExitError;
+      }
+    }
+    return Ok();
+  });
+  return r ? r : rc;
 }
 
 }  // namespace
@@ -104,7 +188,14 @@ void AddInstanceCommands(CLI::App& app, Context& ctx) {
   create->add_option("--bandwidth-mbit", ca.bandwidth_mbit,
                      "Network rate each way in Mbit/s (default: your quota)");
   create->add_option("--open-files", ca.open_files, "Most open files per process (default: your quota)");
+  create->add_option("-l,--label", ca.labels, "A label KEY=VALUE (repeatable), for selectors");
   ctx.On(create, [&] {
+    Json labels = Json::object();
+    for (const auto& l : ca.labels) {
+      size_t eq = l.find('=');
+      if (eq == std::string::npos) return UsageError("--label " + l + ": give KEY=VALUE");
+      labels[l.substr(0, eq)] = l.substr(eq + 1);
+    }
     return ctx.With([&](api::HttpClient& c) -> Result<void> {
       Json body = {{"image", ca.image},           {"cpus", ca.cpus}, {"memory", ca.memory},
                    {"resolution", ca.resolution}, {"dpi", ca.dpi},   {"network", ca.network},
@@ -114,6 +205,7 @@ void AddInstanceCommands(CLI::App& app, Context& ctx) {
       if (!ca.disk.empty()) body["disk"] = ca.disk;
       if (ca.bandwidth_mbit) body["bandwidth_mbit"] = ca.bandwidth_mbit;
       if (ca.open_files) body["open_files"] = ca.open_files;
+      if (!labels.empty()) body["labels"] = labels;
       Json j = VMI_TRY(c.Call(
           "POST", std::string("/api/v1/instances") + (ca.start ? "?start=true" : ""), &body));
       if (ctx.g.json)
@@ -129,8 +221,12 @@ void AddInstanceCommands(CLI::App& app, Context& ctx) {
     std::string v = verb;
     auto* s = app.add_subcommand(
         v, std::string(1, static_cast<char>(toupper(v[0]))) + v.substr(1) + " instances");
-    s->add_option("ids", ia.ids, "Instance ids or names")->required();
+    auto* ids = s->add_option("ids", ia.ids, "Instance ids or names");
+    s->add_option("-l,--selector", ia.selector, "Every instance whose labels match, e.g. team=qa")
+        ->excludes(ids);
     ctx.On(s, [&ctx, &ia, v] {
+      if (!ia.selector.empty()) return RunBatch(ctx, {{"selector", ia.selector}, {"action", v}});
+      if (ia.ids.empty()) return UsageError("give instance ids or --selector");
       return ForEachId(ctx, ia.ids, [&](api::HttpClient& c, const std::string& id) -> Result<void> {
         VMI_TRY(c.Call("POST", InstancePath(id) + "/" + v));
         return Ok();
@@ -139,9 +235,17 @@ void AddInstanceCommands(CLI::App& app, Context& ctx) {
   }
 
   auto* rm = app.add_subcommand("rm", "Remove instances (and their writable layers)");
-  rm->add_option("ids", ia.ids, "Instance ids or names")->required();
+  auto* rm_ids = rm->add_option("ids", ia.ids, "Instance ids or names");
   rm->add_flag("-f,--force", ia.force, "Stop running instances first");
+  rm->add_option("-l,--selector", ia.selector, "Every instance whose labels match, e.g. team=qa")
+      ->excludes(rm_ids);
   ctx.On(rm, [&] {
+    if (!ia.selector.empty()) {
+      Json body = {{"selector", ia.selector}, {"action", "delete"}};
+      if (ia.force) body["force"] = true;
+      return RunBatch(ctx, body);
+    }
+    if (ia.ids.empty()) return UsageError("give instance ids or --selector");
     return ForEachId(ctx, ia.ids, [&](api::HttpClient& c, const std::string& id) -> Result<void> {
       VMI_TRY(c.Call("DELETE", InstancePath(id) + (ia.force ? "?force=true" : "")));
       return Ok();
@@ -149,9 +253,11 @@ void AddInstanceCommands(CLI::App& app, Context& ctx) {
   });
 
   auto* ls = app.add_subcommand("ls", "List instances (yours; an admin sees all)");
+  ls->add_option("-l,--selector", ia.selector, "Only those whose labels match, e.g. team=qa");
   ctx.On(ls, [&] {
     return ctx.With([&](api::HttpClient& c) -> Result<void> {
-      Json j = VMI_TRY(c.Call("GET", "/api/v1/instances"));
+      std::string q = ia.selector.empty() ? "" : "?selector=" + QueryEscape(ia.selector);
+      Json j = VMI_TRY(c.Call("GET", "/api/v1/instances" + q));
       if (ctx.g.json)
         PrintJson(j);
       else
@@ -172,12 +278,29 @@ void AddInstanceCommands(CLI::App& app, Context& ctx) {
 
   auto* exec =
       app.add_subcommand("exec", "Run a command inside an instance: vmi exec ID -- CMD...");
-  exec->add_option("id", oa.id, "Instance id or name")->required();
+  exec->add_option("id", oa.id, "Instance id or name");
+  exec->add_option("-l,--selector", oa.selector,
+                   "Every instance whose labels match (vmi exec -l team=qa -- CMD)");
   exec->add_option("--timeout-ms", oa.timeout_ms, "Kill the command after this long");
   exec->add_option("--max-output", oa.max_output,
                    "Bytes of stdout and of stderr to keep (at most 16 MiB); more fails the call");
-  exec->add_option("cmd", oa.argv, "Command and arguments (after --)")->required();
+  exec->add_option("cmd", oa.argv, "Command and arguments (after --)");
   ctx.On(exec, [&]() -> int {
+    if (!oa.selector.empty()) {
+      // Without an id, the first word after -- lands in the id's place.
+      if (!oa.id.empty()) oa.argv.insert(oa.argv.begin(), oa.id);
+      if (oa.argv.empty()) return UsageError("give the command after --");
+      Json ex = {{"argv", oa.argv}, {"timeout_ms", oa.timeout_ms}};
+      return RunBatch(ctx, {{"selector", oa.selector}, {"action", "exec"}, {"exec", ex}},
+                      [](const Json& res) {
+                        std::cout << "== " << Field(res, "name") << " (exit "
+                                  << Field(res, "exit_code") << ")\n"
+                                  << res.value("stdout", "");
+                        std::cerr << res.value("stderr", "");
+                      });
+    }
+    if (oa.id.empty()) return UsageError("give an instance id or --selector");
+    if (oa.argv.empty()) return UsageError("give the command after --");
     int code = 0;
     int r = ctx.With([&](api::HttpClient& c) -> Result<void> {
       Json body = {{"argv", oa.argv}, {"timeout_ms", oa.timeout_ms}, {"max_output", oa.max_output}};
@@ -218,11 +341,19 @@ void AddInstanceCommands(CLI::App& app, Context& ctx) {
 
   auto* shot = app.add_subcommand("screenshot", "Save an instance's screen as PNG (or JPEG)");
   shot->add_option("id", oa.id, "Instance id or name")->required();
-  shot->add_option("out", oa.out, "Output file")->required();
+  shot->add_option("out", oa.out, "Output file (with --selector: none, the id is the directory)");
+  shot->add_option("-l,--selector", oa.selector,
+                   "Every running instance whose labels match, one file each in the directory "
+                   "(vmi screenshot -l team=qa DIR)");
   shot->add_option("--max-width", oa.max_width, "Scale down to at most this width (thumbnails)")
       ->check(CLI::PositiveNumber);
   shot->add_flag("--jpeg", oa.jpeg, "JPEG instead of PNG");
   ctx.On(shot, [&] {
+    if (!oa.selector.empty()) {
+      if (!oa.out.empty()) return UsageError("with --selector, give only the directory");
+      return ScreenshotsBySelector(ctx, oa.selector, oa.id, oa.max_width, oa.jpeg);
+    }
+    if (oa.out.empty()) return UsageError("give the output file");
     return ctx.With([&](api::HttpClient& c) -> Result<void> {
       std::string q;
       if (oa.max_width > 0) q += "max_width=" + std::to_string(oa.max_width);

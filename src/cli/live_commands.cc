@@ -113,6 +113,12 @@ std::string EventLine(const api::SseParser::Event& e, const Json& data) {
     // device_host events: what happened to the instance's device host.
     if (data.contains("event")) line += " " + Field(data, "event");
     if (data.contains("status")) line += " " + Field(data, "status");
+    // device events: which control changed, and to what.
+    if (data.contains("device")) {
+      std::string device = Field(data, "device");
+      line += " " + device;
+      if (data.contains(device)) line += " " + data[device].dump();
+    }
   } else {
     line += " " + e.data;
   }

@@ -56,6 +56,8 @@ int main(int argc, char** argv) {
   AddLiveCommands(app, ctx);
   AddPhoneCommands(app, ctx);
   AddAppCommands(app, ctx);
+  AddDeviceCommands(app, ctx);
+  AddFileCommands(app, ctx);
   AddTokenCommands(app, ctx);
   AddUserCommands(app, ctx);
   AddAdminCommands(app, ctx);

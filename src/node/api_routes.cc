@@ -22,6 +22,19 @@ Json InstanceJson(const InstanceManager& m, const InstanceRecord& r) {
   return j;
 }
 
+Json ExecResultJson(const RunOutput& out, size_t max_output) {
+  int code = WIFEXITED(out.status) ? WEXITSTATUS(out.status) : 128 + WTERMSIG(out.status);
+  return Json{{"exit_code", code},
+              {"stdout", out.out},
+              {"stderr", out.err},
+              // Output past max_output is discarded, never silently: clients
+              // must look at these (the CLI fails when one is set).
+              {"stdout_truncated", out.out_truncated},
+              {"stderr_truncated", out.err_truncated},
+              {"truncated", out.out_truncated || out.err_truncated},
+              {"max_output", max_output}};
+}
+
 Result<void> CheckInstanceAccess(const InstanceAccessCheck& check, const Request& req,
                                  const InstanceRecord& r, const char* action,
                                  const std::string& key) {
@@ -66,9 +79,13 @@ void RegisterInstanceRoutes(api::Router& router, InstanceManager& m, InstanceRou
   api::RouteOptions blocking{.blocking = true};
 
   router.Handle("GET", "/api/v1/instances", [&m, allowed](Request& req) -> Result<Response> {
+    // ?selector=team%3Dqa: only the instances whose labels match.
+    std::optional<LabelSelector> selector;
+    if (auto s = req.Query("selector")) selector = VMI_TRY(ParseLabelSelector(*s));
     Json out = Json::array();
     for (const auto& r : m.List())
-      if (allowed(req, r, "list").ok()) out.push_back(InstanceJson(m, r));
+      if ((!selector || selector->Matches(r.labels)) && allowed(req, r, "list").ok())
+        out.push_back(InstanceJson(m, r));
     return Response::JsonBody(out);
   });
 
@@ -79,6 +96,7 @@ void RegisterInstanceRoutes(api::Router& router, InstanceManager& m, InstanceRou
         CreateRequest cr;
         auto parsed = VMI_TRY(ParseCreateInstance(body));
         cr.spec = std::move(parsed.spec);
+        cr.labels = std::move(parsed.labels);
         cr.owner_id = req.auth.user_id;
         // Every limit comes from the owner's quota, never from the request
         // alone: the request may only ask for less.
@@ -143,17 +161,7 @@ void RegisterInstanceRoutes(api::Router& router, InstanceManager& m, InstanceRou
         auto ex = VMI_TRY(ParseExec(body));
         auto out = VMI_TRY(audited(req, "exec", "instance/" + r.spec.name,
                                    m.Exec(r.spec.id, ex.argv, ex.timeout, ex.max_output)));
-        int code = WIFEXITED(out.status) ? WEXITSTATUS(out.status) : 128 + WTERMSIG(out.status);
-        return Response::JsonBody(Json{
-            {"exit_code", code},
-            {"stdout", out.out},
-            {"stderr", out.err},
-            // Output past max_output is discarded, never silently: clients
-            // must look at these (the CLI fails when one is set).
-            {"stdout_truncated", out.out_truncated},
-            {"stderr_truncated", out.err_truncated},
-            {"truncated", out.out_truncated || out.err_truncated},
-            {"max_output", ex.max_output}});
+        return Response::JsonBody(ExecResultJson(out, ex.max_output));
       },
       blocking);
 

@@ -49,6 +49,10 @@ struct InstanceRouteHooks {
 void RegisterInstanceRoutes(api::Router& router, InstanceManager& instances,
                             InstanceRouteHooks hooks = {});
 
+// The answer of an exec: exit code (128+signal if killed), output, and
+// whether output beyond `max_output` was cut.
+api::Json ExecResultJson(const RunOutput& out, size_t max_output);
+
 // The JSON of an instance as the API shows it (without secrets).
 api::Json InstanceJson(const InstanceManager& m, const InstanceRecord& r);
 // Image changes (import, build, delete) ask `may_change` first (null: allowed)

@@ -20,6 +20,7 @@
 #include "node/access.h"
 #include "node/api_routes.h"
 #include "node/image_catalog.h"
+#include "node/device_controls.h"
 #include "node/instance_events.h"
 #include "node/instance_manager.h"
 #include "node/instance_metrics.h"
@@ -180,6 +181,13 @@ Result<void> RunDaemon(DaemonOptions o) {
   }
   apps::AppService app_service(app_options);
   services.apps = &app_service;
+  // Battery and the other device settings the node applies itself; its
+  // changes go to the event stream, which it must not outlive.
+  DeviceControls device_controls(*manager, [event_stream](const InstanceRecord& r,
+                                                          const nlohmann::json& data) {
+    event_stream->Publish("device", r, data);
+  });
+  services.devices = &device_controls;
   services.spool_dir = o.data_dir + "/spool";
   VMI_CHECK_OK(RemoveTree(services.spool_dir), "clear upload spool");
   VMI_CHECK_OK(MakeDirs(services.spool_dir, 0700), "upload spool");

@@ -6,6 +6,8 @@
 //   event: phone             data: {"id": "...", "type": "phone.call.ringing", ...}
 //                            (the phone line's calls, SMS and line changes;
 //                            docs/telephony.md lists the types)
+//   event: device            data: {"id", "name", "device": "battery", "battery": {...}}
+//                            (a device control changed; docs/devices.md)
 //   : keep-alive             (a comment every 15 s)
 //
 // On connect the stream starts with one `instance` event per instance the

@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "base/pidfd.h"
 #include "base/secret.h"
+#include "devices/power/power_supply_view.h"
 #include "guest/init/state_file.h"
 #include "runtime/core/container_cgroups.h"
 #include "runtime/core/container_stop.h"
@@ -85,6 +86,10 @@ std::string InstanceManager::InstanceDir(const std::string& id) const {
 
 std::string InstanceManager::DeviceDir(const std::string& id) const {
   return InstanceDir(id) + "/dev";
+}
+
+std::string InstanceManager::SysfsViewDir(const std::string& id) const {
+  return InstanceDir(id) + "/sys";
 }
 
 void InstanceManager::Subscribe(Listener l) {
@@ -177,6 +182,7 @@ Result<InstanceRecord> InstanceManager::CreateInstance(const CreateRequest& req)
     r.created_at = WallSeconds();
     r.owner_id = req.owner_id;
     r.vnc_password = RandomPassword(8);  // RFB uses at most 8 characters
+    r.labels = req.labels;
     entries_[spec.id] = entry;  // reserves name and slot
   }
   InstanceRecord& r = entry->record;
@@ -301,6 +307,13 @@ Result<void> InstanceManager::StartLocked(Entry& e) {
   runtime::InstancePaths paths{layout.merged, dir + "/dev", options_.guest_kit, dir + "/binderfs",
                                ""};
   paths.limit_views = lxcfs_.binds();
+  if (!android) {
+    // The battery and the other sysfs views the guest reads (docs/devices.md);
+    // an instance made before they existed gets them at its next start.
+    if (auto v = devices::power::EnsureSysfsView(SysfsViewDir(id)); !v.ok())
+      return fail(std::move(v).error());
+    paths.sysfs_view = SysfsViewDir(id);
+  }
   paths.host_cpus = runtime_.host().cpus;
   if (android) {
     MakeDirs(paths.binderfs).ok();
@@ -329,6 +342,12 @@ Result<void> InstanceManager::StartLocked(Entry& e) {
     runtime::PortPolicy policy{r.slot.index, network_.HostInterface(r.slot.index), r.slot.ip,
                                runtime::Network::GuestMac(r.slot.index), r.spec.bandwidth_mbit};
     if (auto p = runtime::ApplyPortPolicy(policy); !p.ok()) return fail(std::move(p).error());
+    auto conditions = LoadLinkConditions(dir);
+    if (!conditions.ok()) return fail(std::move(conditions).error());
+    if (conditions->Active()) {
+      if (auto c = runtime::ApplyLinkConditions(policy, *conditions); !c.ok())
+        return fail(std::move(c).error().Context("network conditions"));
+    }
   }
   if (auto m = inject("network"); !m.ok()) return fail(std::move(m).error());
   if (auto s = launch->Start(); !s.ok()) return fail(std::move(s).error());
@@ -347,6 +366,47 @@ Result<void> InstanceManager::StartLocked(Entry& e) {
                      << (MonotonicMicros() - begun) / 1000 << " ms (" << steps << " ms)";
   Watch(id, r.monitor_pid, r.monitor_start_ticks);
   return Ok();
+}
+
+Result<runtime::LinkConditions> InstanceManager::LoadLinkConditions(const std::string& dir) const {
+  std::string path = dir + "/network.json";
+  if (!PathExists(path)) return runtime::LinkConditions{};
+  auto text = VMI_TRY(ReadFile(path, 4096));
+  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  return VMI_TRY_CTX(runtime::LinkConditionsFromJson(j), path);
+}
+
+Result<runtime::LinkConditions> InstanceManager::LinkConditionsOf(const std::string& key) const {
+  auto e = Find(key);
+  if (!e) return NoSuchInstance(key);
+  std::lock_guard op(e->op);
+  if (e->record.spec.network != NetworkMode::kBridge)
+    return Error(ErrorCode::kFailedPrecondition,
+                 "instance '" + e->record.spec.name + "' has no network (--network none)");
+  return LoadLinkConditions(InstanceDir(e->record.spec.id));
+}
+
+Result<void> InstanceManager::SetLinkConditions(const std::string& key,
+                                                const runtime::LinkConditions& c) {
+  auto e = Find(key);
+  if (!e) return NoSuchInstance(key);
+  std::lock_guard op(e->op);
+  const InstanceRecord& r = e->record;
+  if (r.spec.network != NetworkMode::kBridge)
+    return Error(ErrorCode::kFailedPrecondition,
+                 "instance '" + r.spec.name + "' has no network (--network none)");
+  const std::string dir = InstanceDir(r.spec.id);
+  if (r.state == InstanceState::kRunning) {
+    runtime::PortPolicy policy{r.slot.index, network_.HostInterface(r.slot.index), r.slot.ip,
+                               runtime::Network::GuestMac(r.slot.index), r.spec.bandwidth_mbit};
+    if (auto applied = runtime::ApplyLinkConditions(policy, c); !applied.ok()) {
+      // Put back what was there, so that a refusal changes nothing.
+      if (auto before = LoadLinkConditions(dir); before.ok())
+        runtime::ApplyLinkConditions(policy, *before).ok();
+      return std::move(applied).error().Context("network conditions of '" + r.spec.name + "'");
+    }
+  }
+  return WriteFileAtomic(dir + "/network.json", runtime::ToJson(c).dump() + "\n");
 }
 
 void InstanceManager::CleanupRun(const InstanceRecord& r) {

@@ -36,6 +36,7 @@
 #include "node/image_resolver.h"
 #include "node/instance_repository.h"
 #include "runtime/core/host_info.h"
+#include "runtime/core/link_conditions.h"
 #include "runtime/core/lxcfs.h"
 #include "runtime/core/monitor_watcher.h"
 #include "runtime/core/network.h"
@@ -60,6 +61,7 @@ struct ManagerOptions {
 struct CreateRequest {
   runtime::InstanceSpec spec;  // id/slot are assigned
   int64_t owner_id = 0;
+  Labels labels;  // validated (node/labels.h)
 };
 
 class InstanceManager {
@@ -86,8 +88,15 @@ class InstanceManager {
   Result<std::string> Logs(const std::string& id_or_name, size_t max_bytes) const;
   // Host path of the instance's device directory.
   std::string DeviceDir(const std::string& id) const;
+  // Host path of the instance's sysfs views (battery; docs/devices.md).
+  std::string SysfsViewDir(const std::string& id) const;
   // True when the guest X server accepts connections.
   bool DisplayReady(const std::string& id) const;
+  // The instance's network conditions (docs/devices.md): saved with the
+  // instance, put on its link now when it runs and at every start.
+  // kFailedPrecondition for an instance without a network (--network none).
+  Result<runtime::LinkConditions> LinkConditionsOf(const std::string& id_or_name) const;
+  Result<void> SetLinkConditions(const std::string& id_or_name, const runtime::LinkConditions& c);
   // Whether any instance uses the image (for image removal).
   bool ImageInUse(const std::string& image) const;
 
@@ -122,6 +131,8 @@ class InstanceManager {
   Result<void> StopLocked(Entry& e, std::chrono::milliseconds timeout);
   // Unmounts and detaches what a run left behind; idempotent.
   void CleanupRun(const InstanceRecord& r);
+  // The saved network conditions in an instance directory (none: inactive).
+  Result<runtime::LinkConditions> LoadLinkConditions(const std::string& dir) const;
   void SetState(Entry& e, InstanceState s);
   void Persist(const InstanceRecord& r);
   // Handles the monitor's exit (OnMonitorExit) on the watcher thread.

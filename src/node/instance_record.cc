@@ -55,6 +55,7 @@ json ToJson(const InstanceRecord& r) {
       {"restart_count", r.restart_count},
       {"owner_id", r.owner_id},
       {"vnc_password", r.vnc_password},
+      {"labels", r.labels},
   };
 }
 
@@ -91,6 +92,8 @@ Result<InstanceRecord> RecordFromJson(const json& j) {
     r.restart_count = j.value("restart_count", 0);
     r.owner_id = j.value("owner_id", int64_t{0});
     r.vnc_password = j.value("vnc_password", "");
+    // Records from before labels have none.
+    if (j.contains("labels")) r.labels = VMI_TRY(LabelsFromJson(j["labels"]));
     return r;
   } catch (const json::exception& e) {
     return Error(ErrorCode::kInternal, std::string("corrupt instance record: ") + e.what());

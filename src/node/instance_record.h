@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "node/labels.h"
 #include "runtime/core/instance_spec.h"
 
 namespace vmi::node {
@@ -33,6 +34,8 @@ struct InstanceRecord {
   int64_t owner_id = 0;  // user who owns it (0: the node's local admin)
   // Random password of the instance's VNC server.
   std::string vnc_password;
+  // Labels set at creation (node/labels.h); batches select by them.
+  Labels labels;
 };
 
 nlohmann::json ToJson(const InstanceRecord& r);

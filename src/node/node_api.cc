@@ -3,6 +3,9 @@
 #include "node/access.h"
 #include "node/api_routes.h"
 #include "node/app_routes.h"
+#include "node/batch_routes.h"
+#include "node/device_routes.h"
+#include "node/file_routes.h"
 #include "node/phone_routes.h"
 #ifdef VMI_HAVE_LIVE
 #include "node/live/devhost_routes.h"
@@ -31,6 +34,10 @@ void RegisterNodeApi(api::Router& router, const NodeServices& s) {
                       {check, audit});
   s.events->Register(router);
   if (s.phone) RegisterPhoneRoutes(router, *s.instances, *s.phone, check);
+  if (s.devices) RegisterDeviceRoutes(router, *s.instances, *s.devices, check, audit);
+  RegisterBatchRoutes(router, *s.instances, s.devices, check, audit);
+  if (!s.spool_dir.empty())
+    RegisterFileRoutes(router, *s.instances, {.spool_dir = s.spool_dir}, {check, audit});
 #ifdef VMI_HAVE_LIVE
   if (s.device_hosts) live::RegisterDeviceHostRoutes(router, *s.instances, *s.device_hosts, check,
                                                        s.vnc_bridges);

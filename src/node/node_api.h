@@ -20,6 +20,7 @@ class AppService;
 namespace vmi::node {
 
 class PhoneService;
+class DeviceControls;
 
 namespace live {
 class DeviceHosts;
@@ -34,6 +35,7 @@ struct NodeServices {
   live::DeviceHosts* device_hosts = nullptr;
   PhoneService* phone = nullptr;     // null: no phone routes
   apps::AppService* apps = nullptr;  // null: no app routes
+  DeviceControls* devices = nullptr;  // null: no device control routes
   std::string spool_dir;             // uploads (app installs) are streamed here
   // VNC over WebSocket (devhost_routes.h); null: no such route.
   api::SocketBridges* vnc_bridges = nullptr;

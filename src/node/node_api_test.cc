@@ -13,6 +13,7 @@
 #include "base/file.h"
 #include "base/temp_dir.h"
 #include "node/access.h"
+#include "node/device_controls.h"
 #include "node/phone_service.h"
 #include "node/sql_instance_repository.h"
 #include "runtime/core/host_info.h"
@@ -57,6 +58,8 @@ TEST(NodeApiTest, EveryRouteIsDocumentedAndEveryOperationRouted) {
     apps::AppService app_service({});
     s.apps = &app_service;
     s.spool_dir = dir;
+    DeviceControls devices(**manager, nullptr);
+    s.devices = &devices;
 #ifdef VMI_HAVE_LIVE
     // No instance runs, so no device host is started: any executable will do.
     live::DeviceHostOptions dho;
@@ -87,6 +90,10 @@ TEST(NodeApiTest, EveryRouteIsDocumentedAndEveryOperationRouted) {
     bool apps = false;
     for (const auto* r : router.Routes()) apps |= r->pattern == "/api/v1/instances/{id}/apps";
     EXPECT_TRUE(apps) << "the app routes are part of the composition";
+    bool battery = false;
+    for (const auto* r : router.Routes())
+      battery |= r->pattern == "/api/v1/instances/{id}/devices/battery";
+    EXPECT_TRUE(battery) << "the device routes are part of the composition";
   }
 }
 

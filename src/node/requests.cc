@@ -64,10 +64,12 @@ Result<CreateInstanceBody> ParseCreateInstance(const json& body) {
   auto disk = Size(r, "disk", 64LL << 20, api::kMaxDiskMbPerInstance << 20, size_error);
   auto bandwidth = r.Int("bandwidth_mbit", {.min = 1, .max = api::kMaxBandwidthMbit});
   auto open_files = r.Int("open_files", {.min = 64, .max = api::kMaxOpenFilesPerInstance});
+  const json* labels = r.Raw("labels");
   VMI_CHECK_OK(r.Finish(), "create instance");
   if (size_error) return std::move(*size_error).Context("create instance");
 
   CreateInstanceBody out;
+  if (labels) out.labels = VMI_TRY_CTX(LabelsFromJson(*labels), "create instance");
   runtime::InstanceSpec& s = out.spec;
   s.image = image.value_or("linux-mobile");
   if (name) {

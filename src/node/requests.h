@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "node/labels.h"
 #include "runtime/core/instance_spec.h"
 
 namespace vmi::node {
@@ -28,13 +29,15 @@ struct ResourceAsk {
 struct CreateInstanceBody {
   runtime::InstanceSpec spec;
   ResourceAsk ask;
+  Labels labels;
 };
 
 // POST /api/v1/instances
 //   {"name": "p1", "image": "linux-mobile", "cpus": 1, "memory": "1G",
 //    "resolution": "720x1280", "dpi": 320, "network": "bridge"|"none",
 //    "restart": "never"|"on-failure"|"always",
-//    "pids": 256, "disk": "2G", "bandwidth_mbit": 20, "open_files": 1024}
+//    "pids": 256, "disk": "2G", "bandwidth_mbit": 20, "open_files": 1024,
+//    "labels": {"team": "qa"}}
 // `memory` and `disk` may be a number of bytes or a string with a K/M/G
 // suffix; `width`/`height` may replace `resolution`. Defaults fill what is
 // absent.

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -141,8 +142,25 @@ Result<uint64_t> WriteGuestFile(int root_fd, const std::string& path, int src_fd
                        std::to_string(free_bytes) + " free on the instance's file system");
   }
   std::string tmp = ".vmi-cp-" + RandomHex(6);
-  UniqueFd out(openat(dir_fd.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                      0600));
+  auto create = [&] {
+    return UniqueFd(openat(dir_fd.get(), tmp.c_str(),
+                           O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  };
+  // A file system of the guest's user namespace (its /tmp tmpfs) refuses
+  // the host's root, which has no id there (EOVERFLOW): such steps are
+  // retried as the guest's root. The fs ids are per thread, and put back.
+  auto as_guest_root = [&](auto step) {
+    int old_uid = setfsuid(w.uid);
+    int old_gid = setfsgid(w.gid);
+    auto r = step();
+    int saved = errno;
+    setfsgid(static_cast<gid_t>(old_gid));
+    setfsuid(static_cast<uid_t>(old_uid));
+    errno = saved;
+    return r;
+  };
+  UniqueFd out = create();
+  if (!out && errno == EOVERFLOW) out = as_guest_root(create);
   if (!out) return Failed("create a file in", dir);
   auto fail = [&](Error e) -> Error {
     unlinkat(dir_fd.get(), tmp.c_str(), 0);
@@ -166,8 +184,10 @@ Result<uint64_t> WriteGuestFile(int root_fd, const std::string& path, int src_fd
   if (fchown(out.get(), uid, gid) != 0) return fail(Error::FromErrno("chown " + path));
   if (fchmod(out.get(), mode) != 0) return fail(Error::FromErrno("chmod " + path));
   out.reset();
-  if (renameat(dir_fd.get(), tmp.c_str(), dir_fd.get(), base.c_str()) != 0)
-    return fail(Error::FromErrno("rename into " + path));
+  auto rename = [&] { return renameat(dir_fd.get(), tmp.c_str(), dir_fd.get(), base.c_str()); };
+  int renamed = rename();
+  if (renamed != 0 && errno == EOVERFLOW) renamed = as_guest_root(rename);
+  if (renamed != 0) return fail(Error::FromErrno("rename into " + path));
   return copied;
 }
 

@@ -1,0 +1,76 @@
+#include "node/device_routes.h"
+
+#include "api/http/response.h"
+
+namespace vmi::node {
+
+using api::Json;
+using api::Request;
+using api::Response;
+
+void RegisterDeviceRoutes(api::Router& router, InstanceManager& m, DeviceControls& devices,
+                          InstanceAccessCheck check, InstanceAudit audit) {
+  auto lookup = [&m, check](const Request& req, const char* action) -> Result<InstanceRecord> {
+    std::string key(req.Param("id"));
+    auto r = VMI_TRY(m.Get(key));
+    if (auto ok = CheckInstanceAccess(check, req, r, action, key); !ok.ok())
+      return std::move(ok).error();
+    return r;
+  };
+  auto audited = [audit](const Request& req, const char* device, const InstanceRecord& r,
+                         auto result) {
+    if (audit)
+      audit(req, std::string("instance.device.") + device, "instance/" + r.spec.name,
+            result.ok() ? nullptr : &result.error());
+    return result;
+  };
+  api::RouteOptions blocking{.blocking = true};
+
+  router.Handle(
+      "GET", "/api/v1/instances/{id}/devices",
+      [lookup, &devices](Request& req) -> Result<Response> {
+        auto r = VMI_TRY(lookup(req, "inspect"));
+        return Response::JsonBody(VMI_TRY(devices.Get(r)));
+      },
+      blocking);
+
+  router.Handle(
+      "GET", "/api/v1/instances/{id}/devices/battery",
+      [lookup, &devices](Request& req) -> Result<Response> {
+        auto r = VMI_TRY(lookup(req, "inspect"));
+        return Response::JsonBody(VMI_TRY(devices.Battery(r)));
+      },
+      blocking);
+
+  router.Handle(
+      "GET", "/api/v1/instances/{id}/devices/network",
+      [lookup, &devices](Request& req) -> Result<Response> {
+        auto r = VMI_TRY(lookup(req, "inspect"));
+        return Response::JsonBody(VMI_TRY(devices.Network(r)));
+      },
+      blocking);
+
+  router.Handle(
+      "PATCH", "/api/v1/instances/{id}/devices/network",
+      [lookup, audited, &devices](Request& req) -> Result<Response> {
+        auto r = VMI_TRY(lookup(req, "control"));
+        auto body = api::ParseJsonObject(req.body);
+        if (!body.ok()) return audited(req, "network", r, Result<Response>(std::move(body).error()));
+        auto out = audited(req, "network", r, devices.SetNetwork(r, *body));
+        return Response::JsonBody(VMI_TRY(std::move(out)));
+      },
+      blocking);
+
+  router.Handle(
+      "PATCH", "/api/v1/instances/{id}/devices/battery",
+      [lookup, audited, &devices](Request& req) -> Result<Response> {
+        auto r = VMI_TRY(lookup(req, "control"));
+        auto body = api::ParseJsonObject(req.body);
+        if (!body.ok()) return audited(req, "battery", r, Result<Response>(std::move(body).error()));
+        auto out = audited(req, "battery", r, devices.SetBattery(r, *body));
+        return Response::JsonBody(VMI_TRY(std::move(out)));
+      },
+      blocking);
+}
+
+}  // namespace vmi::node
