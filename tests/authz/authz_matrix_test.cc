@@ -239,6 +239,21 @@ TEST_F(AuthzMatrixTest, EveryOperationForEveryCaller) {
        "/api/v1/instances/{id}/phone/sms",
        R"({"from":"+4930123456","text":"matrix"})",
        {401, 201, 404, 201}},
+      {"GET", "/api/v1/instances/{id}/devices", "", {401, 200, 404, 200}},
+      {"GET", "/api/v1/instances/{id}/devices/battery", "", {401, 200, 404, 200}},
+      {"GET", "/api/v1/instances/{id}/devices/network", "", {401, 200, 404, 200}},
+      // Out-of-range or unknown settings: refused after the access check.
+      {"PATCH", "/api/v1/instances/{id}/devices/battery", R"({"level":500})",
+       {401, 400, 404, 400}},
+      {"PATCH", "/api/v1/instances/{id}/devices/network", R"({"no_such_field":1})",
+       {401, 400, 404, 400}},
+      {"GET", "/api/v1/instances/{id}/files/stat?path=/etc", "", {401, 200, 404, 200}},
+      {"GET", "/api/v1/instances/{id}/files?path=/etc/passwd", "", {401, 200, 404, 200}},
+      // A relative guest path: refused after the access check, nothing written.
+      {"PUT", "/api/v1/instances/{id}/files?path=relative", "x", {401, 400, 404, 400}},
+      // A selector nobody matches: each caller sees only what it may act on.
+      {"POST", "/api/v1/batch", R"({"selector":"team=nobody","action":"start"})",
+       {401, 200, 200, 200}},
   };
   // Operations covered by the dedicated tests below (state-changing or not
   // plain request/response).
