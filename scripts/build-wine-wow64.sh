@@ -8,9 +8,17 @@
 #   scripts/build-wine-wow64.sh [CACHE_DIR]     (default /var/cache/vmi/wine-wow64)
 #
 # Reuses a finished build (CACHE_DIR/prefix/.complete) and exits at once.
-# Measured on the 2-core build machine (nice 10, make -j2, shared with other
-# builds): see docs/win32.md for the time it took.
+# An interrupted build resumes: the unpacked source, a finished configure
+# (its Makefile) and make's objects are kept, so a second run goes on with
+# `make` where the first stopped. Each run appends its wall and CPU seconds
+# to CACHE_DIR/build-times.log (the CPU of all runs is the build's cost);
+# docs/win32.md says how far it got on the 2-core build machine.
+#
+# The whole script is one function, so bash has read all of it before it
+# runs anything: a checkout that changes this file during an hours-long
+# build does not change what the running build does.
 set -euo pipefail
+main() {
 cache=${1:-/var/cache/vmi/wine-wow64}
 jobs=${JOBS:-2}
 if [ -f "$cache/prefix/.complete" ]; then
@@ -43,6 +51,9 @@ apt build-dep -y -q wine >/dev/null
 apt install -y -q --no-install-recommends dpkg-dev gcc-mingw-w64-i686 gcc-mingw-w64-x86-64 >/dev/null
 
 start=$(date +%s)
+# Wall and CPU seconds of this run (finished or not) for build-times.log.
+trap 'record_times "$cache" "$start"' EXIT
+trap 'exit 143' TERM INT HUP
 cd "$cache"
 if [ ! -d src ]; then
   rm -rf unpack && mkdir unpack
@@ -51,6 +62,7 @@ if [ ! -d src ]; then
   rm -rf unpack
 fi
 cd src
+# configure writes Makefile last: without it, configure did not finish.
 if [ ! -f Makefile ]; then
   # Debian's own preparation (generated sources, autotools), then Wine's
   # configure with the new WoW64 mode: PE code for i386 and x86_64, Unix
@@ -65,10 +77,40 @@ if [ ! -f Makefile ]; then
     --without-opencl --without-oss --without-pulse --without-udev --without-usb" \
     >../configure.log 2>&1
 fi
-nice -n 10 make -C include >../make.log 2>&1
+echo "=== $(date -u +%FT%TZ) make" >>../make.log
+nice -n 10 make -C include >>../make.log 2>&1
 nice -n 10 make -j"$jobs" >>../make.log 2>&1
 nice -n 10 make install >../install.log 2>&1
+# Debian's source package leaves out Wine's Tahoma and the other fonts of
+# Debian's fonts-wine (/usr/share/wine/fonts, also in every instance, which
+# binds the host's /usr): link those this build did not make.
+mkdir -p "$cache/prefix/share/wine/fonts"
+for f in /usr/share/wine/fonts/*; do
+  [ -e "$f" ] && [ ! -e "$cache/prefix/share/wine/fonts/${f##*/}" ] &&
+    ln -s "$f" "$cache/prefix/share/wine/fonts/"
+done
 end=$(date +%s)
-echo "$((end - start))" >"$cache/prefix/.build-seconds"
+record_times "$cache" "$start"
+trap - EXIT
+# The build's cost over every run, resumed or not.
+awk -F'[ =]' '{ w += $3; c += $5 + $7 } END { printf "wall=%d cpu=%d\n", w, c }' \
+  "$cache/build-times.log" >"$cache/prefix/.build-seconds"
 touch "$cache/prefix/.complete"
-echo "wine-wow64: built in $((end - start)) s into $cache/prefix"
+echo "wine-wow64: built into $cache/prefix ($(cat "$cache/prefix/.build-seconds"))"
+}
+
+# Appends "date wall_s user_s sys_s" of this run's children (configure,
+# make, the compilers) to the cache's log.
+record_times() {
+  local cache=$1 start=$2 line
+  # `times` in a command substitution would time the subshell: write it out.
+  times >"$cache/.times"
+  line=$(tail -1 "$cache/.times")
+  awk -v d="$(date -u +%FT%TZ)" -v w="$(($(date +%s) - start))" -v t="$line" 'BEGIN {
+    split(t, f, " "); u = f[1]; s = f[2]
+    sub(/s$/, "", u); sub(/s$/, "", s); split(u, a, "m"); split(s, b, "m")
+    printf "%s wall=%d user=%.0f sys=%.0f\n", d, w, a[1] * 60 + a[2], b[1] * 60 + b[2] }' \
+    >>"$cache/build-times.log"
+}
+
+main "$@"

@@ -204,6 +204,7 @@ TEST_F(Win32Test, GuiProgramInstallsDrawsAndTakesInputThroughTheLiveView) {
   ASSERT_EQ(started.status, 0) << started.err;
   ASSERT_TRUE(Eventually([] { return ProbeState().find("started=1") != std::string::npos; }, 60s))
       << daemon_->Ok({"logs", id_});
+  EXPECT_NE(ProbeState().find("bits=64"), std::string::npos) << ProbeState();
 
   // GDI shapes in known colours at their places relative to each other.
   Box red;
@@ -359,9 +360,34 @@ TEST_F(Win32Test, ThirtyTwoBitProgramRunsWhereTheImageHasA32BitPath) {
   ASSERT_EQ(out.status, 0) << out.err;
   Json app = Json::parse(out.out);
   EXPECT_EQ(app["machine"], "i386");
-  Guest("rm -f /root/.wine/drive_c/probe.txt");
+  // The program's own C:\Apps copy is a 32-bit PE, loaded by the i386 half
+  // of Wine (WoW64's syswow64 or wine32), and says so itself.
+  // The 64-bit probe of the first row is closed first (in the guest's own
+  // process namespace), so the red on screen is the 32-bit one's.
+  Guest("pkill -f 'VMI Probe' ; rm -f /root/.wine/drive_c/probe.txt");
+  ASSERT_TRUE(Eventually(
+      [] {
+        std::string s = Screen();
+        return !s.empty() && Find(s, kRed).w() <= 0;
+      },
+      20s));
   ASSERT_EQ(daemon_->Cli({"app", "start", id_, app["id"]}).status, 0);
-  EXPECT_TRUE(Eventually([] { return ProbeState().find("started=1") != std::string::npos; }, 60s));
+  ASSERT_TRUE(Eventually([] { return ProbeState().find("started=1") != std::string::npos; }, 60s))
+      << daemon_->Ok({"logs", id_});
+  EXPECT_NE(ProbeState().find("bits=32"), std::string::npos) << ProbeState();
+  // Its GDI drawing reaches the screen: the 200x100 red rectangle with the
+  // green one 220 px to its right.
+  Box red;
+  std::string screen;
+  EXPECT_TRUE(Eventually(
+      [&] {
+        screen = Screen();
+        red = Find(screen, kRed);
+        return !screen.empty() && red.w() == 200 && red.h() == 100 &&
+               Pixel(screen, red.x0 + 220 + 100, red.y0 + 50) == kGreen;
+      },
+      30s))
+      << "no 200x100 red rectangle; red box " << red.w() << "x" << red.h();
 }
 
 }  // namespace

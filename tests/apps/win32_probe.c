@@ -4,6 +4,7 @@
  * from the menu. Everything it receives goes to C:\probe.txt:
  *
  *   started=1
+ *   bits=32|64        (the build: a 32-bit program must run as one)
  *   clicks=N          (button presses)
  *   text=...          (the edit control's text)
  *
@@ -30,7 +31,8 @@ static void Save(void) {
   if (edit) GetWindowTextA(edit, text, sizeof text);
   FILE* f = fopen("C:\\probe.txt", "w");
   if (!f) return;
-  fprintf(f, "started=1\nclicks=%d\ntext=%s\n", clicks, text);
+  fprintf(f, "started=1\nbits=%d\nclicks=%d\ntext=%s\n", (int)(sizeof(void*) * 8), clicks,
+          text);
   fclose(f);
 }
 
