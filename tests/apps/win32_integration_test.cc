@@ -133,6 +133,19 @@ class Win32Test : public ::testing::Test {
         }
       }
     }
+    if (access("/usr/bin/wixl", X_OK) == 0) {
+      // wixl takes the file's path relative to where it runs.
+      SpawnOptions o;
+      o.cwd = d;
+      o.capture_stderr = true;
+      auto r = RunChecked({"wixl", "-a", "x64", "-D", "PROBE=probe64.exe", "-o", d + "/probe.msi",
+                           src + "/probe.wxs"},
+                          o);
+      if (!r.ok()) {
+        error_ = "wixl: " + r.error().ToString();
+        return false;
+      }
+    }
     return true;
   }
 
@@ -281,6 +294,22 @@ TEST_F(Win32Test, NsisInstallerRunsUnattendedAndItsProgramAppears) {
   EXPECT_EQ(app["entries"][0]["name"], "VMI Probe");
   EXPECT_EQ(
       Guest("test -f '/root/.wine/drive_c/Program Files/VMI Probe/probe.exe' && echo yes").second,
+      "yes\n");
+  auto rm = daemon_->Cli({"app", "rm", id_, app["id"]});
+  EXPECT_EQ(rm.status, 0) << rm.err;
+}
+
+TEST_F(Win32Test, MsiInstallsUnattendedAndItsProgramAppears) {
+  if (!PathExists(files_->path() + "/probe.msi")) GTEST_SKIP() << "needs wixl (msitools)";
+  auto out = Install(files_->path() + "/probe.msi");
+  ASSERT_EQ(out.status, 0) << out.err;
+  Json app = Json::parse(out.out);
+  EXPECT_EQ(app["type"], "msi");
+  ASSERT_EQ(app["entries"].size(), 1u) << app.dump();
+  EXPECT_EQ(app["entries"][0]["name"], "VMI Probe");  // the program's own version resource
+  EXPECT_EQ(
+      Guest("test -f '/root/.wine/drive_c/Program Files/VMI Probe MSI/probe.exe' && echo yes")
+          .second,
       "yes\n");
   auto rm = daemon_->Cli({"app", "rm", id_, app["id"]});
   EXPECT_EQ(rm.status, 0) << rm.err;

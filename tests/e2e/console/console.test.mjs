@@ -21,6 +21,9 @@
 //     wall shows both running instances live, gives input control only to
 //     the focused tile, and plays their mixed sound; admin deletes his
 //     instance through the console, and logs out;
+//  (in 2.) the apps panel: a program picked with "Install app" installs
+//     and lists, a non-package dropped on the page is refused with the
+//     node's message, Remove deletes the app;
 //  7. (before that) the phone panel: admin's instance dials bob's from the
 //     dial pad, the call rings in the banner of bob's instance page, is
 //     answered and hung up there; an SMS delivered from the form shows in
@@ -218,6 +221,37 @@ try {
   await admin.getByRole("button", { name: "Load log" }).click();
   await admin.getByRole("button", { name: "Refresh log" }).waitFor();
   console.log("ok - VNC details and log shown");
+
+  // Apps (docs/apps.md): a program picked with "Install app" uploads with
+  // the panel's progress and shows in the list; a file dropped on the page
+  // that is no program is refused with the node's message; Remove deletes
+  // the app (and it is gone from the API's list too).
+  const appsPanel = admin.getByRole("region", { name: "Apps" });
+  await appsPanel.getByRole("button", { name: /Install app/ }).waitFor();
+  await appsPanel.getByLabel("App file").setInputFiles({ name: "e2e-true", mimeType: "application/octet-stream",
+    buffer: readFileSync("/usr/bin/true") });
+  const appItem = appsPanel.getByRole("listitem").filter({ hasText: "e2e-true" });
+  await appItem.waitFor({ timeout: 60000 });
+  await appsPanel.getByText("e2e-true installed.").waitFor();
+  assert.match(await appItem.textContent(), /binary x86_64/);
+  console.log(`ok - an app picked in the console installed (${(await appItem.textContent()).trim()})`);
+  const dropNotes = Buffer.from("just text\n").toString("base64");
+  await admin.evaluate((b64) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], "notes.deb"));
+    const target = document.querySelector(".page-head").parentElement;
+    target.dispatchEvent(new DragEvent("dragover", { dataTransfer: dt, bubbles: true, cancelable: true }));
+    target.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, dropNotes);
+  const refusal = appsPanel.getByRole("alert");
+  await refusal.filter({ hasText: /notes\.deb. is neither a Debian package/ }).waitFor({ timeout: 30000 });
+  console.log(`ok - a file dropped on the page that is no package is refused: "${(await refusal.textContent()).trim()}"`);
+  await appItem.getByRole("button", { name: "Remove" }).click();
+  await admin.getByRole("dialog").getByRole("button", { name: "Remove" }).click();
+  await appItem.waitFor({ state: "detached", timeout: 30000 });
+  const appsLeft = JSON.parse((await cli("--json", "app", "ls", adminInst)).stdout).apps;
+  assert.equal(appsLeft.length, 0, `apps left after Remove: ${JSON.stringify(appsLeft)}`);
+  console.log("ok - the app removed from the console");
 
   // Back to the grid: the thumbnail appears, with real pixels.
   await mainNav.getByRole("link", { name: "Instances" }).click();
