@@ -47,6 +47,15 @@ Result<void> CheckInstanceAccess(const InstanceAccessCheck& check, const Request
   return std::move(ok).error();
 }
 
+Result<InstanceRecord> LookupInstance(InstanceManager& m, const InstanceAccessCheck& check,
+                                      const Request& req, const char* action) {
+  std::string key(req.Param("id"));
+  auto r = VMI_TRY(m.Get(key));
+  if (auto ok = CheckInstanceAccess(check, req, r, action, key); !ok.ok())
+    return std::move(ok).error();
+  return r;
+}
+
 namespace {
 
 bool QueryFlag(const Request& req, const char* name) {
@@ -69,12 +78,8 @@ void RegisterInstanceRoutes(api::Router& router, InstanceManager& m, InstanceRou
     return check ? check(req, r, action) : Ok();
   };
   // Looks the instance up and checks access.
-  auto lookup = [&m, check](const Request& req, const char* action) -> Result<InstanceRecord> {
-    std::string key(req.Param("id"));
-    auto r = VMI_TRY(m.Get(key));
-    if (auto ok = CheckInstanceAccess(check, req, r, action, key); !ok.ok())
-      return std::move(ok).error();
-    return r;
+  auto lookup = [&m, check](const Request& req, const char* action) {
+    return LookupInstance(m, check, req, action);
   };
   api::RouteOptions blocking{.blocking = true};
 

@@ -36,6 +36,11 @@ Result<void> CheckInstanceAccess(const InstanceAccessCheck& check, const api::Re
                                  const InstanceRecord& r, const char* action,
                                  const std::string& key);
 
+// The instance the route's {id} names, after CheckInstanceAccess: what every
+// per-instance route does first.
+Result<InstanceRecord> LookupInstance(InstanceManager& m, const InstanceAccessCheck& check,
+                                      const api::Request& req, const char* action);
+
 // The per-instance limits of the caller's quota (api/auth/quotas.h), which
 // bound what a create request may ask (node/instance_limits.h).
 using QuotaLookup = std::function<Result<api::QuotaLimits>(const api::Request&)>;

@@ -21,10 +21,7 @@ void RegisterAppRoutes(api::Router& router, InstanceManager& m, ImageResolver& i
   // The instance, access-checked, as the app service sees it.
   auto target = [&m, &images, check](const Request& req,
                                      const char* action) -> Result<apps::AppTarget> {
-    std::string key(req.Param("id"));
-    auto r = VMI_TRY(m.Get(key));
-    if (auto ok = CheckInstanceAccess(check, req, r, action, key); !ok.ok())
-      return std::move(ok).error();
+    auto r = VMI_TRY(LookupInstance(m, check, req, action));
     auto image = VMI_TRY_CTX(images.Resolve(r.spec.image), "instance '" + r.spec.name + "'");
     apps::AppTarget t;
     t.id = r.spec.id;

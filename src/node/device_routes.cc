@@ -10,12 +10,8 @@ using api::Response;
 
 void RegisterDeviceRoutes(api::Router& router, InstanceManager& m, DeviceControls& devices,
                           InstanceAccessCheck check, InstanceAudit audit) {
-  auto lookup = [&m, check](const Request& req, const char* action) -> Result<InstanceRecord> {
-    std::string key(req.Param("id"));
-    auto r = VMI_TRY(m.Get(key));
-    if (auto ok = CheckInstanceAccess(check, req, r, action, key); !ok.ok())
-      return std::move(ok).error();
-    return r;
+  auto lookup = [&m, check](const Request& req, const char* action) {
+    return LookupInstance(m, check, req, action);
   };
   auto audited = [audit](const Request& req, const char* device, const InstanceRecord& r,
                          auto result) {

@@ -64,10 +64,7 @@ void RegisterFileRoutes(api::Router& router, InstanceManager& m, FileRouteOption
     std::string path;
   };
   auto target = [&m, check](const Request& req) -> Result<Target> {
-    std::string key(req.Param("id"));
-    auto r = VMI_TRY(m.Get(key));
-    if (auto ok = CheckInstanceAccess(check, req, r, "exec", key); !ok.ok())
-      return std::move(ok).error();
+    auto r = VMI_TRY(LookupInstance(m, check, req, "exec"));
     auto path = req.Query("path");
     if (!path) return Error(ErrorCode::kInvalidArgument, "give the guest path as ?path=/...");
     std::string p = VMI_TRY(runtime::ValidateGuestPath(*path));

@@ -33,12 +33,8 @@ Result<std::string> StringField(const Json& body, const char* key, size_t max) {
 
 void RegisterPhoneRoutes(api::Router& router, InstanceManager& m, PhoneService& phone,
                          InstanceAccessCheck check) {
-  auto lookup = [&m, check](const Request& req, const char* action) -> Result<InstanceRecord> {
-    std::string key(req.Param("id"));
-    auto r = VMI_TRY(m.Get(key));
-    if (auto ok = CheckInstanceAccess(check, req, r, action, key); !ok.ok())
-      return std::move(ok).error();
-    return r;
+  auto lookup = [&m, check](const Request& req, const char* action) {
+    return LookupInstance(m, check, req, action);
   };
   auto modem = [&phone](const InstanceRecord& r, Json req) { return phone.Call(r.spec.id, std::move(req)); };
   api::RouteOptions blocking{.blocking = true};
