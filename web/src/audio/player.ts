@@ -25,6 +25,11 @@ export interface AudioPlayerStats {
   bufferMs: number;
   trims: number; // times the jitter buffer was trimmed (PlayoutClock)
   playedMs: number; // audio scheduled so far
+  // Audio dropped on purpose: packets that came too late to play, packets
+  // refused while the decoder was backlogged, and the parts cut after a
+  // jitter-buffer trim. playedMs + lostMs accounts for everything decoded
+  // or refused.
+  lostMs: number;
   decoder: "webcodecs" | "fallback" | "none";
 }
 
@@ -71,7 +76,7 @@ class Player implements AudioPlayer {
   readonly context: AudioContext;
   readonly output: GainNode;
   readonly stats: AudioPlayerStats = {
-    packets: 0, decoded: 0, late: 0, errors: 0, bufferMs: 0, trims: 0, playedMs: 0, decoder: "none",
+    packets: 0, decoded: 0, late: 0, errors: 0, bufferMs: 0, trims: 0, playedMs: 0, lostMs: 0, decoder: "none",
   };
   volume = 1;
   muted = false;
@@ -83,6 +88,7 @@ class Player implements AudioPlayer {
   // from the first packet, which is wrong after a gap (packets the server
   // or the backlog guard dropped), so the outputs take these instead.
   private inFlight: { ts: number; dur: number }[] = [];
+  private refused = 0; // packets refused while the decoder was backlogged
   private batch: { data: Uint8Array[]; durs: number[]; ts: number; dur: number } = { data: [], durs: [], ts: 0, dur: 0 };
   private preroll: { data: Uint8Array; dur: number }[] = []; // last 40 ms of the previous batch
   private readonly batchUs: number;
@@ -124,7 +130,9 @@ class Player implements AudioPlayer {
     if (this.decoder && this.decoder.state === "configured") {
       // Backlog guard: a tab in the background must not queue forever.
       if (this.decoder.decodeQueueSize > 50) {
-        this.stats.late++;
+        this.refused++;
+        this.stats.late = this.clock.late + this.refused;
+        this.stats.lostMs += durationUs / 1000;
         return;
       }
       this.inFlight.push({ ts: timestampUs, dur: durationUs });
@@ -184,13 +192,17 @@ class Player implements AudioPlayer {
     if (this.closed) return;
     this.stats.decoded++;
     const at = this.clock.schedule(timestampUs, durationUs, this.context.currentTime);
-    this.stats.late = this.clock.late;
+    this.stats.late = this.clock.late + this.refused;
     this.stats.bufferMs = this.clock.bufferMs;
     this.stats.trims = this.clock.trims;
-    if (at === null) return;
+    if (at === null) {
+      this.stats.lostMs += durationUs / 1000;
+      return;
+    }
     // After a trim the packet may start before the previous one ends: cut
     // its beginning rather than sum the two.
     const cut = Math.max(0, this.playedUntil - at);
+    this.stats.lostMs += Math.min(cut, buf.duration) * 1000;
     if (cut >= buf.duration - 1e-6) return;
     const start = at + (cut > 1e-6 ? cut : 0);
     this.playedUntil = at + buf.duration;
