@@ -19,6 +19,8 @@
 #   <dest>/sass/android/{dart,sass.snapshot}  sass-embedded-android-x64@1.105.0: the Dart VM (AOT
 #                                   runtime) as a bionic x86_64 PIE, and Dart Sass compiled for it
 #   <dest>/sass/android/arm64/{dart,sass.snapshot}  sass-embedded-android-arm64@1.105.0, arm64-v8a
+#   <dest>/opus/libopus.so          expo-opus@1.4.0: libopus 1.5.2 (an audio codec), x86_64
+#   <dest>/opus/arm64/libopus.so    the same, arm64-v8a
 #   <dest>/sass/linux/{dart,sass.snapshot}    sass-embedded-linux-x64@1.105.0: the same release
 #                                   built for glibc, the host build the Android one is checked against
 #
@@ -58,6 +60,7 @@ pins=(
   "sass-embedded-android-x64@1.105.0 b5c5acdbbbf622bf69c93ad22b85350c72a575d6d7f6c58305ae937289518e10"
   "sass-embedded-linux-x64@1.105.0 858341adb82c20099e6401b8b230b69c3df124a6dc396be001d2fa1895ddb943"
   "sass-embedded-android-arm64@1.105.0 24d6f2edea9074ca1679a76812a0e29cf2dcfba32288cdc4d0910025e5f68031"
+  "expo-opus@1.4.0 2b1be5f68286672ac49939a081e4f7dc23f7f28d4971551b22c25fd6dcec3bdb"
 )
 stamp="$(printf '%s\n' "${pins[@]}" | sha256sum | cut -d' ' -f1)"
 if [ -f "$dest/.complete" ] && [ "$(cat "$dest/.complete")" = "$stamp" ]; then
@@ -103,6 +106,7 @@ wake_tgz=$(check 'openwakeword-js-0.1.27.tgz' "${pins[6]#* }")
 sass_android_tgz=$(check 'sass-embedded-android-x64-1.105.0.tgz' "${pins[7]#* }")
 sass_linux_tgz=$(check 'sass-embedded-linux-x64-1.105.0.tgz' "${pins[8]#* }")
 sass_arm64_tgz=$(check 'sass-embedded-android-arm64-1.105.0.tgz' "${pins[9]#* }")
+opus_tgz=$(check 'expo-opus-1.4.0.tgz' "${pins[10]#* }")
 
 mkdir -p "$work/jsc" "$work/hermes" "$work/mt" "$work/sodium" "$work/sqlite" "$work/onnx"
 tar -xzf "$jsc_tgz" -C "$work/jsc" package/dist/org/webkit/android-jsc-intl/r294992/android-jsc-intl-r294992.aar
@@ -118,14 +122,17 @@ tar --warning=no-unknown-keyword -xzf "$work/sodium/package/libsodium/build.tgz"
 tar -xzf "$sqlite_tgz" -C "$work/sqlite" package/libs/sqlite-ndk-native-driver.jar
 tar -xzf "$onnx_tgz" -C "$work/onnx" package/android/libs/sherpa-onnx-1.10.35.aar
 tar -xzf "$wake_tgz" -C "$work/onnx" package/models/hello_deepa.onnx
-mkdir -p "$work/sass/android" "$work/sass/linux" "$work/sass/android/arm64"
+mkdir -p "$work/sass/android" "$work/sass/linux" "$work/sass/android/arm64" "$work/opus"
 tar -xzf "$sass_android_tgz" -C "$work/sass/android" package/dart-sass/src/dart package/dart-sass/src/sass.snapshot
 tar -xzf "$sass_linux_tgz" -C "$work/sass/linux" package/dart-sass/src/dart package/dart-sass/src/sass.snapshot
 tar -xzf "$sass_arm64_tgz" -C "$work/sass/android/arm64" package/dart-sass/src/dart package/dart-sass/src/sass.snapshot
+tar -xzf "$opus_tgz" -C "$work/opus" package/android/src/main/cpp/lib/x86_64/libopus.so \
+  package/android/src/main/cpp/lib/arm64-v8a/libopus.so
 
-rm -rf "$dest/jsc" "$dest/hermes" "$dest/minitouch" "$dest/sodium" "$dest/sqlite" "$dest/onnx" "$dest/sass"
+rm -rf "$dest/jsc" "$dest/hermes" "$dest/minitouch" "$dest/sodium" "$dest/sqlite" "$dest/onnx" "$dest/sass" \
+  "$dest/opus"
 mkdir -p "$dest/jsc/arm64" "$dest/hermes" "$dest/minitouch" "$dest/sodium/arm64" "$dest/sqlite" "$dest/onnx" \
-  "$dest/sass/android/arm64" "$dest/sass/linux"
+  "$dest/sass/android/arm64" "$dest/sass/linux" "$dest/opus/arm64"
 unzip -q -o -j "$work/jsc/package/dist/org/webkit/android-jsc-intl/r294992/android-jsc-intl-r294992.aar" \
   jni/x86_64/libjsc.so -d "$dest/jsc"
 unzip -q -o -j "$work/jsc/package/dist/org/webkit/android-jsc-intl/r294992/android-jsc-intl-r294992.aar" \
@@ -142,5 +149,7 @@ for os in android android/arm64 linux; do
   cp "$work/sass/$os/package/dart-sass/src/dart" "$work/sass/$os/package/dart-sass/src/sass.snapshot" "$dest/sass/$os/"
   chmod 0755 "$dest/sass/$os/dart"
 done
+cp "$work/opus/package/android/src/main/cpp/lib/x86_64/libopus.so" "$dest/opus/libopus.so"
+cp "$work/opus/package/android/src/main/cpp/lib/arm64-v8a/libopus.so" "$dest/opus/arm64/libopus.so"
 echo "$stamp" > "$dest/.complete"
 echo "fetch-android-targets: unpacked into $dest"
