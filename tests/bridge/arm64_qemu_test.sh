@@ -6,14 +6,16 @@
 #   * `vmi-bridge abi`: NDK ABI coverage on arm64; every symbol of
 #     src/bridge/abi/covered-arm64.txt must still resolve;
 #   * jsc-android's libjsc.so, JIT off and on, also against Debian's arm64
-#     JavaScriptCore; react-native-libsodium's libsodium.so against Debian's
+#     JavaScriptCore; hermes-engine's libc++_shared.so (__cxa_demangle);
+#     react-native-libsodium's libsodium.so against Debian's
 #     arm64 libsodium; SQLite through JNI from the jar's lib/arm64-v8a/
 #     against Debian's arm64 SQLite; ONNX Runtime from the AAR's
-#     jni/arm64-v8a/ running the trained model; the Dart VM of
+#     jni/arm64-v8a/ running the trained model; expo-opus' libopus.so
+#     against Debian's arm64 libopus; the Dart VM of
 #     sass-embedded-android-arm64 compiling the stylesheet to the bytes of
 #     the glibc x86_64 build (which runs natively).
 # Not run here: the tests that build bionic-style objects with the host's gcc
-# (HermesCxxTest, and the unit tests of vmi_bridge_test).
+# (HermesCxxTest's exception test, and the unit tests of vmi_bridge_test).
 # Usage: arm64_qemu_test.sh SOURCE_DIR WORK_DIR TARGETS_DIR
 set -euo pipefail
 src="$1"; work="$2"; targets="$3"
@@ -53,7 +55,7 @@ exec "$qemu" "$bin/vmi-bridge" "\$@"
 WRAPPER
 chmod +x "$work/vmi-bridge-qemu"
 export VMI_BRIDGE_CLI="$work/vmi-bridge-qemu"
-filter='JscTest.*:SodiumTest.*:SqliteJniTest.*:OnnxRuntimeTest.*:DartSassTest.*'
+filter='JscTest.*:HermesCxxTest.CxaDemangle:SodiumTest.*:SqliteJniTest.*:OnnxRuntimeTest.*:OpusTest.*:DartSassTest.*'
 JSC_useJIT=false "$qemu" "$bin/vmi_bridge_realworld_test" --gtest_filter="$filter"
 "$qemu" "$bin/vmi_bridge_realworld_test" --gtest_filter='JscTest.*'
 echo "arm64 through the bridge under qemu-aarch64: ok"

@@ -249,7 +249,7 @@ TEST_F(JscTest, SameAnswersAsDebiansJavaScriptCore) {
 
 class HermesCxxTest : public ::testing::Test {
  protected:
-  std::string Lib() { return Targets() + "/hermes/libc++_shared.so"; }
+  std::string Lib() { return testing::AndroidTarget("hermes", "libc++_shared.so"); }
 };
 
 TEST_F(HermesCxxTest, CxaDemangle) {
