@@ -41,6 +41,16 @@ ifinfomsg* PutLink(nlmsghdr* nlh, int index, uint8_t family = AF_UNSPEC) {
   return ifi;
 }
 
+// A traffic-control header (qdisc or filter) for interface `index` under
+// `parent`, after Start.
+tcmsg* PutTc(nlmsghdr* nlh, int index, uint32_t parent) {
+  auto* tcm = static_cast<tcmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(tcmsg)));
+  tcm->tcm_family = AF_UNSPEC;
+  tcm->tcm_ifindex = index;
+  tcm->tcm_parent = parent;
+  return tcm;
+}
+
 Result<in_addr> ParseAddress4(const std::string& s) {
   in_addr a{};
   if (inet_pton(AF_INET, s.c_str(), &a) != 1)
@@ -205,10 +215,7 @@ Result<void> Rtnetlink::AddIfb(const std::string& name) {
 Result<void> Rtnetlink::ReplaceRootTbf(int index, uint64_t rate, uint32_t burst,
                                        uint32_t latency_ms) {
   nlmsghdr* nlh = Start(buf_.get(), RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE, ++seq_);
-  auto* tcm = static_cast<tcmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(tcmsg)));
-  tcm->tcm_family = AF_UNSPEC;
-  tcm->tcm_ifindex = index;
-  tcm->tcm_parent = TC_H_ROOT;
+  PutTc(nlh, index, TC_H_ROOT);
   mnl_attr_put_strz(nlh, TCA_KIND, "tbf");
   nlattr* opts = mnl_attr_nest_start(nlh, TCA_OPTIONS);
   tc_tbf_qopt q{};
@@ -227,10 +234,7 @@ Result<void> Rtnetlink::ReplaceRootTbf(int index, uint64_t rate, uint32_t burst,
 
 Result<void> Rtnetlink::ReplaceRootNetem(int index, const Netem& n) {
   nlmsghdr* nlh = Start(buf_.get(), RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE, ++seq_);
-  auto* tcm = static_cast<tcmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(tcmsg)));
-  tcm->tcm_family = AF_UNSPEC;
-  tcm->tcm_ifindex = index;
-  tcm->tcm_parent = TC_H_ROOT;
+  PutTc(nlh, index, TC_H_ROOT);
   mnl_attr_put_strz(nlh, TCA_KIND, "netem");
   // Netem's options are a struct tc_netem_qopt followed by attributes,
   // all inside TCA_OPTIONS. The struct's delays are in 64 ns ticks; the
@@ -257,10 +261,7 @@ Result<void> Rtnetlink::ReplaceRootNetem(int index, const Netem& n) {
 
 Result<void> Rtnetlink::DeleteRootQdisc(int index) {
   nlmsghdr* nlh = Start(buf_.get(), RTM_DELQDISC, 0, ++seq_);
-  auto* tcm = static_cast<tcmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(tcmsg)));
-  tcm->tcm_family = AF_UNSPEC;
-  tcm->tcm_ifindex = index;
-  tcm->tcm_parent = TC_H_ROOT;
+  PutTc(nlh, index, TC_H_ROOT);
   auto r = Transact("delete root qdisc of interface " + std::to_string(index));
   // The default root qdisc cannot be deleted (EINVAL or ENOENT): nothing was there.
   if (!r.ok() && r.error().code() != ErrorCode::kNotFound &&
@@ -272,10 +273,7 @@ Result<void> Rtnetlink::DeleteRootQdisc(int index) {
 Result<void> Rtnetlink::RedirectIngress(int index, int to_index) {
   const std::string what = "redirect interface " + std::to_string(index);
   nlmsghdr* nlh = Start(buf_.get(), RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ++seq_);
-  auto* tcm = static_cast<tcmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(tcmsg)));
-  tcm->tcm_family = AF_UNSPEC;
-  tcm->tcm_ifindex = index;
-  tcm->tcm_parent = TC_H_INGRESS;
+  tcmsg* tcm = PutTc(nlh, index, TC_H_INGRESS);
   tcm->tcm_handle = TC_H_MAKE(TC_H_INGRESS, 0);
   mnl_attr_put_strz(nlh, TCA_KIND, "ingress");
   VMI_CHECK_OK(Transact(what), "ingress qdisc");
@@ -283,10 +281,7 @@ Result<void> Rtnetlink::RedirectIngress(int index, int to_index) {
   // u32 with one key matching every frame (mask 0), terminal, whose action
   // steals the frame and sends it out of `to_index`.
   nlh = Start(buf_.get(), RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, ++seq_);
-  tcm = static_cast<tcmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(tcmsg)));
-  tcm->tcm_family = AF_UNSPEC;
-  tcm->tcm_ifindex = index;
-  tcm->tcm_parent = TC_H_MAKE(TC_H_INGRESS, 0);
+  tcm = PutTc(nlh, index, TC_H_MAKE(TC_H_INGRESS, 0));
   tcm->tcm_info = TC_H_MAKE(1u << 16, htons(ETH_P_ALL));  // priority 1, every protocol
   mnl_attr_put_strz(nlh, TCA_KIND, "u32");
   nlattr* opts = mnl_attr_nest_start(nlh, TCA_OPTIONS);
@@ -316,10 +311,7 @@ Result<void> Rtnetlink::RedirectIngress(int index, int to_index) {
 Result<void> Rtnetlink::DeleteQdiscs(int index) {
   for (uint32_t parent : {TC_H_ROOT, TC_H_INGRESS}) {
     nlmsghdr* nlh = Start(buf_.get(), RTM_DELQDISC, 0, ++seq_);
-    auto* tcm = static_cast<tcmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(tcmsg)));
-    tcm->tcm_family = AF_UNSPEC;
-    tcm->tcm_ifindex = index;
-    tcm->tcm_parent = parent;
+    tcmsg* tcm = PutTc(nlh, index, parent);
     if (parent == TC_H_INGRESS) tcm->tcm_handle = TC_H_MAKE(TC_H_INGRESS, 0);
     auto r = Transact("delete qdisc of interface " + std::to_string(index));
     // The default root qdisc cannot be deleted (EINVAL or ENOENT): nothing was there.
