@@ -336,5 +336,91 @@ TEST_F(TelephonyTest, ModemServiceKilledMidCallEndsTheCallAndKeepsSms) {
   EXPECT_EQ(Vmi({"call", "tel-b", "--hangup", "0"}).code, 0);
 }
 
+// The phone apps of the app grid, driven by the instances' own modems:
+// GNOME Calls in A places a call (as a tel: link or the dial pad does), B
+// answers through the API, A's Calls shows it active and hangs up; Chatty
+// in B receives an SMS that A's ModemManager sent. Both apps run as they do
+// on a phone: started once on the session's bus (`--daemon`), and the
+// second `gnome-calls --dial` goes to that running instance.
+TEST_F(TelephonyTest, GnomeCallsPlacesACallAndChattyReceivesAnSms) {
+  const std::string a = Number("tel-a"), b = Number("tel-b");
+  WaitFor("tel-a", "mmcli -m any", "state: registered", 180s);
+  WaitFor("tel-b", "mmcli -m any", "state: registered", 180s);
+  // What the session's services have (exec gets the instance's bare env).
+  const std::string session =
+      "export XDG_RUNTIME_DIR=/run/user/0 DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/0/bus; ";
+  // Chatty says when it has found ModemManager in its debug log only.
+  std::string calls_pid =
+      Sh("tel-a", session + "setsid gnome-calls --daemon >/tmp/gnome-calls.log 2>&1 </dev/null & echo -n $!");
+  std::string chatty_pid = Sh("tel-b", session + "G_MESSAGES_DEBUG=all setsid chatty --daemon "
+                                                 ">/tmp/chatty.log 2>&1 </dev/null & echo -n $!");
+  // Calls enables its "dial" action once ModemManager's modem is one of its
+  // origins; `--dial` before that is dropped without a word (that is why a
+  // freshly started `gnome-calls --dial` placed no call).
+  const std::string gdbus = session + "gdbus call --session --dest org.gnome.Calls --object-path /org/gnome/Calls";
+  WaitFor("tel-a", gdbus + " --method org.gtk.Actions.Describe dial", "^\\(\\(true,", 60s);
+  Sh("tel-a", session + "gnome-calls --dial " + b);
+
+  // B rings with A's number; A's Calls has the outgoing call.
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  Json in;
+  while (std::chrono::steady_clock::now() < deadline) {
+    in = VmiJson({"call", "tel-b"});
+    if (!in.empty()) break;
+    std::this_thread::sleep_for(200ms);
+  }
+  ASSERT_EQ(in.size(), 1u) << in << Sh("tel-a", "tail -20 /tmp/gnome-calls.log");
+  EXPECT_EQ(in[0]["state"], "incoming");
+  EXPECT_EQ(in[0]["peer"], a);
+  const std::string objects = gdbus + " --method org.freedesktop.DBus.ObjectManager.GetManagedObjects";
+  std::string mine = WaitFor("tel-a", objects, "'Id': <'\\" + b + "'>");
+  EXPECT_NE(mine.find("'Inbound': <false>"), std::string::npos) << mine;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(mine, m, std::regex("/org/gnome/Calls/Call/[0-9]+"))) << mine;
+  const std::string call_object = m[0].str();
+
+  // B answers: Calls shows the call active (its UI state 1).
+  ASSERT_EQ(Vmi({"call", "tel-b", "--answer"}).code, 0);
+  WaitFor("tel-a", objects, "'State': <uint32 1>", 30s);
+  EXPECT_EQ(VmiJson({"call", "tel-a"})[0]["state"], "active");
+  // A hangs up in Calls (its call's Hangup, what the red button does): B's
+  // call ends, and Calls keeps the call in its history as answered.
+  Sh("tel-a", session + "gdbus call --session --dest org.gnome.Calls --object-path " + call_object +
+                  " --method org.gnome.Calls.Call.Hangup");
+  deadline = std::chrono::steady_clock::now() + 30s;
+  while (!VmiJson({"call", "tel-b"}).empty() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(200ms);
+  EXPECT_TRUE(VmiJson({"call", "tel-b"}).empty());
+  WaitFor("tel-a",
+          "sqlite3 /root/.local/share/calls/records.db \"select target, inbound, answered is not null, "
+          "\\\"end\\\" is not null from calls\"",
+          "\\" + b + "\\|0\\|1\\|1");
+
+  // Chatty in B takes ModemManager's received SMS into its history (and off
+  // the modem, as on a phone): first those of the earlier tests, then A's.
+  WaitFor("tel-b", "grep -c 'Modem Manager appeared' /tmp/chatty.log", "^[1-9]", 60s);
+  std::string left = WaitFor("tel-b", "mmcli -m any --messaging-list-sms", "No sms messages were found", 60s);
+  const std::regex sms_path("/org/freedesktop/ModemManager1/SMS/[0-9]+");
+  for (std::sregex_iterator it(left.begin(), left.end(), sms_path), end;
+       it != end; ++it)
+    ADD_FAILURE() << "left on B's modem: " << Sh("tel-b", "mmcli -m any -s " + it->str()) << "\nchatty:\n"
+                  << Sh("tel-b", "grep -i -E 'sms|message|error|warn' /tmp/chatty.log | tail -40");
+  const std::string text = "Звонок из GNOME Calls и ответ в Chatty";
+  std::string created = Sh("tel-a", "mmcli -m any --messaging-create-sms=\"text='" + text + "',number='" + b + "'\"");
+  ASSERT_TRUE(std::regex_search(created, m, std::regex("/org/freedesktop/ModemManager1/SMS/[0-9]+"))) << created;
+  EXPECT_NE(Sh("tel-a", "mmcli -m any -s " + m[0].str() + " --send").find("successfully"), std::string::npos);
+  WaitFor("tel-b",
+          "sqlite3 /root/.purple/chatty/db/chatty-history.db \"select users.username, messages.direction, "
+          "messages.body from messages join users on users.id = messages.sender_id\"",
+          "\\" + a + "\\|1\\|" + text, 60s);
+  WaitFor("tel-b", "mmcli -m any --messaging-list-sms", "No sms messages were found");
+  bool in_api = false;
+  for (const auto& msg : VmiJson({"sms", "tel-b"})) in_api |= msg["direction"] == "in" && msg["text"] == text;
+  EXPECT_TRUE(in_api);
+
+  for (auto [who, pid] : {std::pair{"tel-a", calls_pid}, std::pair{"tel-b", chatty_pid}})
+    Sh(who, "kill " + pid);
+}
+
 }  // namespace
 }  // namespace vmi::testing

@@ -90,7 +90,18 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (text.ok()) {
-    auto parsed = ParseManifest(*text, env);
+    // Fragments come with the guest kit: <kit>/share/session/<name>.json,
+    // next to this binary's bin/ (/opt/vmi in an instance).
+    auto include = [](const std::string& name) -> Result<std::string> {
+      char self[4096];
+      ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+      if (n <= 0) return Error::FromErrno("readlink /proc/self/exe");
+      std::string kit(self, static_cast<size_t>(n));
+      kit = kit.substr(0, kit.rfind('/'));
+      kit = kit.substr(0, kit.rfind('/'));
+      return ReadFile(kit + "/share/session/" + name + ".json", 1 << 20);
+    };
+    auto parsed = ParseManifest(*text, env, include);
     if (!parsed.ok()) {
       VMI_LOG(ERROR) << manifest_path << ": " << parsed.error().ToString();
       return 1;

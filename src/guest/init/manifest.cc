@@ -203,14 +203,53 @@ Result<void> CheckDependencies(const std::vector<ServiceSpec>& services) {
   return Ok();
 }
 
+// Merges the fragments named by root["include"] into root: their services
+// after the manifest's, their env where the manifest's env has no value.
+Result<void> MergeIncludes(json& root, const IncludeReader& include) {
+  const json& names = root["include"];
+  if (!names.is_array()) return Invalid("manifest.include: expected an array of names");
+  json env = root.contains("env") ? root["env"] : json::object();
+  if (!env.is_object()) return Invalid("env: expected an object of strings");
+  if (!root.contains("services")) root["services"] = json::array();
+  if (!root["services"].is_array()) return Invalid("manifest: \"services\" must be an array");
+  std::set<std::string> seen;
+  for (const auto& n : names) {
+    if (!n.is_string() || !ValidServiceName(n.get<std::string>()))
+      return Invalid("manifest.include: expected names matching [A-Za-z0-9._-]+");
+    const std::string name = n.get<std::string>();
+    if (!seen.insert(name).second) return Invalid("manifest.include: \"" + name + "\" twice");
+    if (!include) return Invalid("manifest.include: no fragments available here (\"" + name + "\")");
+    const std::string where = "include \"" + name + "\"";
+    std::string text = VMI_TRY_CTX(include(name), where);
+    json fragment = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (fragment.is_discarded() || !fragment.is_object())
+      return Invalid(where + ": expected a JSON object");
+    RETURN_IF_ERROR(CheckKeys(fragment, {"comment", "env", "services"}, where));
+    if (fragment.contains("env")) {
+      if (!fragment["env"].is_object()) return Invalid(where + ".env: expected an object of strings");
+      for (const auto& [key, value] : fragment["env"].items())
+        if (!env.contains(key)) env[key] = value;
+    }
+    if (fragment.contains("services")) {
+      if (!fragment["services"].is_array()) return Invalid(where + ".services: expected an array");
+      for (const auto& s : fragment["services"]) root["services"].push_back(s);
+    }
+  }
+  root["env"] = std::move(env);
+  root.erase("include");
+  return Ok();
+}
+
 }  // namespace
 
-Result<Manifest> ParseManifest(std::string_view json_text, const Environment& env) {
+Result<Manifest> ParseManifest(std::string_view json_text, const Environment& env,
+                               const IncludeReader& include) {
   json root = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
   if (root.is_discarded()) return Invalid("manifest is not valid JSON");
   if (!root.is_object()) return Invalid("manifest: expected a JSON object");
-  RETURN_IF_ERROR(CheckKeys(root, {"version", "env", "stop_timeout_ms", "restart_backoff", "services"},
-                         "manifest"));
+  RETURN_IF_ERROR(CheckKeys(
+      root, {"version", "env", "stop_timeout_ms", "restart_backoff", "include", "services"}, "manifest"));
+  if (root.contains("include")) RETURN_IF_ERROR(MergeIncludes(root, include));
   if (root.contains("version") && root["version"] != 1)
     return Invalid("manifest: unsupported version (only 1 is known)");
   Manifest m;

@@ -18,6 +18,14 @@
 //     ]
 //   }
 //
+// "include": ["phone-line"] adds a fragment shipped with the guest kit
+// (/opt/vmi/share/session/phone-line.json, an object with "env" and
+// "services" only): its services join the manifest's (names stay unique;
+// the manifest's own services may name them in "after"), and its "env"
+// fills in what the manifest's "env" does not set. That is how any image's
+// session gets the guest's phone line (modem relay, buses, ModemManager)
+// without copying it.
+//
 // Every string in argv, env, cwd, ready and remove_before_start goes through
 // ${VAR} substitution (substitute.h) against the process environment overlaid
 // with the manifest's global "env". A service starts once every service named
@@ -29,6 +37,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -74,6 +83,10 @@ struct Manifest {
 
 // Parses and validates a manifest: unique names matching [A-Za-z0-9._-]+,
 // non-empty argv, known "after" names, no dependency cycles, no unknown keys.
-Result<Manifest> ParseManifest(std::string_view json_text, const Environment& env);
+// `include` returns the text of a named fragment; without one, a manifest
+// that includes anything is refused.
+using IncludeReader = std::function<Result<std::string>(const std::string& name)>;
+Result<Manifest> ParseManifest(std::string_view json_text, const Environment& env,
+                               const IncludeReader& include = {});
 
 }  // namespace vmi::guest

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace vmi::guest {
 namespace {
 
@@ -131,6 +133,59 @@ TEST(Manifest, RejectsBadManifests) {
         << c.json << " -> " << m.error().ToString();
     EXPECT_EQ(m.error().code(), ErrorCode::kInvalidArgument);
   }
+}
+
+// Fragments as the guest kit ships them (share/session/<name>.json).
+Result<std::string> Fragments(const std::string& name) {
+  if (name == "line")
+    return std::string(R"({"comment": "c", "env": {"BUS": "frag", "LINE": "${VMI_INSTANCE}"},
+      "services": [{"name": "port", "argv": ["port", "${BUS}"]},
+                   {"name": "mm", "argv": ["mm"], "after": ["bus", "port"]}]})");
+  if (name == "bad") return std::string(R"({"services": [], "include": ["line"]})");
+  return Error(ErrorCode::kNotFound, "no fragment " + name);
+}
+
+TEST(Manifest, IncludedFragmentsJoinTheSession) {
+  auto m = ParseManifest(R"({"env": {"BUS": "mine"}, "include": ["line"],
+      "services": [{"name": "bus", "argv": ["dbus"]},
+                   {"name": "app", "argv": ["app"], "after": ["mm"]}]})",
+                         Env(), Fragments);
+  ASSERT_TRUE(m.ok()) << m.error().ToString();
+  ASSERT_EQ(m->services.size(), 4u);
+  EXPECT_EQ(m->services[2].name, "port");
+  // The manifest's env wins; the fragment fills in the rest.
+  EXPECT_EQ(m->services[2].argv, (std::vector<std::string>{"port", "mine"}));
+  EXPECT_NE(std::find(m->services[0].env.begin(), m->services[0].env.end(), "LINE=a1"),
+            m->services[0].env.end());
+  EXPECT_EQ(m->services[3].after, (std::vector<std::string>{"bus", "port"}));
+  EXPECT_EQ(m->services[1].after, (std::vector<std::string>{"mm"}));
+}
+
+TEST(Manifest, RejectsBadIncludes) {
+  struct Case {
+    const char* json;
+    const char* expect;
+  } cases[] = {
+      {R"({"include": ["missing"], "services": []})", "no fragment missing"},
+      {R"({"include": "line", "services": []})", "array of names"},
+      {R"({"include": ["../etc/x"], "services": []})", "names matching"},
+      {R"({"include": ["line", "line"], "services": [{"name": "bus", "argv": ["b"]}]})", "twice"},
+      {R"({"include": ["bad"], "services": []})", "unknown key \"include\""},
+      // Its services need a "bus" the manifest does not have.
+      {R"({"include": ["line"], "services": []})", "bus"},
+      {R"({"include": ["line"], "services": [{"name": "bus", "argv": ["b"]}, {"name": "port", "argv": ["p"]}]})",
+       "port"},
+  };
+  for (const auto& c : cases) {
+    auto m = ParseManifest(c.json, Env(), Fragments);
+    ASSERT_FALSE(m.ok()) << c.json;
+    EXPECT_NE(m.error().ToString().find(c.expect), std::string::npos)
+        << c.json << " -> " << m.error().ToString();
+  }
+  // Without a reader (a manifest checked off the guest) includes are refused.
+  auto m = ParseManifest(R"({"include": ["line"], "services": []})", Env());
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.error().ToString().find("no fragments available"), std::string::npos);
 }
 
 }  // namespace
