@@ -12,7 +12,13 @@
 //     until A's own guest capture side takes it from the FIFO (the
 //     microphone path without a call; MicIngress::buffered_frames drops);
 //   - CPU: A's hub thread with its link talking both ways, and the one hub's
-//     thread with every pair talking.
+//     thread with every pair talking;
+//   - concurrent calls in the device-host layout (`call_audio_concurrent`):
+//     `pairs` calls, every sound card on a hub and thread of its own (as in
+//     its own device host), A sides in this process and B sides in a forked
+//     child, each pair joined by a CallLink, every microphone talking; the
+//     CPU of both processes per call, and how many link blocks were played
+//     or missed. Anchor, same run: the same sound cards talking, no calls.
 //
 // Usage: vmi_call_audio_bench [pairs] [clicks]. Prints JSON lines.
 #include <opus/opus.h>
@@ -30,6 +36,7 @@
 #include <future>
 
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -111,6 +118,114 @@ double ThreadCpuMs(pid_t tid) {
 }
 
 int64_t NowNs() { return std::chrono::steady_clock::now().time_since_epoch().count(); }
+
+double ProcessCpuMs() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto ms = [](const timeval& t) { return t.tv_sec * 1000.0 + t.tv_usec / 1000.0; };
+  return ms(u.ru_utime) + ms(u.ru_stime);
+}
+
+// One side of `n` concurrent calls: n sound cards, each on a hub and
+// thread of its own (n device hosts), linked through links[i] when given;
+// every microphone talks for `seconds` from the moment `go` is readable.
+// Returns the process's CPU ms over that time and the links' counters.
+struct SideResult {
+  double cpu_ms = 0, wall_ms = 0;
+  vmi::audio::CallLink::Stats links;
+};
+SideResult RunSide(const char* name, int n, std::vector<int> links, int ready, int go,
+                   const std::vector<uint8_t>& talk, std::chrono::seconds seconds) {
+  std::vector<vmi::TempDir> dirs;
+  std::vector<std::unique_ptr<HubThread>> hubs;
+  std::vector<AudioDevice*> dev(n);
+  for (int i = 0; i < n; ++i) {
+    dirs.push_back(vmi::TempDir::MustCreate(std::string("vmi-call-load-") + name));
+    hubs.push_back(std::make_unique<HubThread>());
+    hubs[i]->Call([&] {
+      dev[i] = *hubs[i]->hub().AddDevice(name, dirs[i].path());
+      if (!links.empty())
+        hubs[i]->hub().SetCallLink(name, std::make_unique<vmi::audio::CallLink>(vmi::UniqueFd(links[i]), "peer"));
+    });
+  }
+  char c = 'r';
+  (void)!write(ready, &c, 1);
+  (void)!read(go, &c, 1);
+  SideResult r;
+  double cpu0 = ProcessCpuMs();
+  auto start = std::chrono::steady_clock::now(), next = start;
+  while (std::chrono::steady_clock::now() - start < seconds) {
+    for (auto* d : dev) (void)d->microphone().Feed(talk);
+    next += 20ms;
+    std::this_thread::sleep_until(next);
+  }
+  r.wall_ms = Ms(std::chrono::steady_clock::now() - start);
+  r.cpu_ms = ProcessCpuMs() - cpu0;
+  for (int i = 0; i < n; ++i)
+    hubs[i]->Call([&] {
+      if (const auto* l = hubs[i]->hub().call_link(name)) {
+        const auto& s = l->stats();
+        r.links.sent += s.sent;
+        r.links.received += s.received;
+        r.links.played += s.played;
+        r.links.dropped += s.dropped;
+        r.links.late += s.late;
+      }
+    });
+  return r;
+}
+
+// Runs both sides of `n` calls (B in a forked child; this process must have
+// no other threads) and prints one JSON line.
+nlohmann::json ConcurrentCalls(int n, bool linked, const std::vector<uint8_t>& talk) {
+  std::vector<int> a_links, b_links;
+  for (int i = 0; linked && i < n; ++i) {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return {{"error", "socketpair"}};
+    a_links.push_back(sv[0]);
+    b_links.push_back(sv[1]);
+  }
+  int ready[2], go[2], report[2];
+  if (pipe(ready) != 0 || pipe(go) != 0 || pipe(report) != 0) return {{"error", "pipe"}};
+  const auto seconds = 5s;
+  pid_t child = fork();
+  if (child == 0) {
+    for (int fd : a_links) close(fd);
+    SideResult b = RunSide("b", n, b_links, ready[1], go[0], talk, seconds);
+    (void)!write(report[1], &b, sizeof b);
+    _exit(0);
+  }
+  for (int fd : b_links) close(fd);
+  // Both sides set up, then both talk at once.
+  std::thread a_side;
+  SideResult a;
+  int a_ready[2];
+  if (pipe(a_ready) != 0) return {{"error", "pipe"}};
+  a_side = std::thread([&] { a = RunSide("a", n, a_links, a_ready[1], go[0], talk, seconds); });
+  char c;
+  (void)!read(ready[0], &c, 1);
+  (void)!read(a_ready[0], &c, 1);
+  (void)!write(go[1], "gg", 2);
+  a_side.join();
+  SideResult b;
+  (void)!read(report[0], &b, sizeof b);
+  waitpid(child, nullptr, 0);
+  for (int fd : {ready[0], ready[1], go[0], go[1], report[0], report[1], a_ready[0], a_ready[1]}) close(fd);
+  double wall_s = a.wall_ms / 1000.0;
+  double cpu = a.cpu_ms + b.cpu_ms;
+  nlohmann::json j = {{"calls", n}, {"linked", linked}, {"cpu_percent_both_processes", 100.0 * cpu / a.wall_ms},
+                      {"cpu_ms_per_call_per_s", cpu / n / wall_s}};
+  if (linked) {
+    // Every block a side sends should be played at the other (5 ms blocks).
+    uint64_t expected = static_cast<uint64_t>(2 * n * a.wall_ms / (vmi::audio::kBlockUs / 1000.0));
+    j["blocks"] = {{"expected_both_ways", expected},
+                   {"sent", a.links.sent + b.links.sent},
+                   {"played", a.links.played + b.links.played},
+                   {"dropped", a.links.dropped + b.links.dropped},
+                   {"late_ticks", a.links.late + b.links.late}};
+  }
+  return j;
+}
 
 // B's device host: its own hub and sound card, linked to A by `link`. Writes
 // the steady-clock time of each sound onset at B's output (the first loud
@@ -225,6 +340,24 @@ int main(int argc, char** argv) {
   close(quit[1]);
   waitpid(peer, nullptr, 0);
   close(report[0]);
+
+  // Concurrent calls, device-host layout: anchor (no calls) then `pairs`
+  // calls, every microphone talking. Forks: no thread of this process is
+  // alive here.
+  {
+    Packet talk = Encode(enc, 0.3f);
+    nlohmann::json idle = ConcurrentCalls(pairs, false, talk.bytes);
+    nlohmann::json calls = ConcurrentCalls(pairs, true, talk.bytes);
+    double added = calls.value("cpu_ms_per_call_per_s", 0.0) - idle.value("cpu_ms_per_call_per_s", 0.0);
+    printf("%s\n", nlohmann::json{{"bench", "call_audio_concurrent"}, {"calls", pairs},
+                                  {"with_calls", calls}, {"anchor_no_calls", idle},
+                                  {"call_adds_cpu_ms_per_call_per_s", added},
+                                  {"note", "each sound card on its own hub thread (one device host each); "
+                                           "A sides in one process, B sides in another; CPU of both "
+                                           "processes, microphones' Opus decoding included"}}
+                       .dump()
+                       .c_str());
+  }
 
   std::vector<vmi::TempDir> dirs;
   for (int i = 0; i < 2 * pairs; ++i) dirs.push_back(vmi::TempDir::MustCreate("vmi-call-audio"));

@@ -349,6 +349,17 @@ TEST_F(TelephonyTest, GnomeCallsPlacesACallAndChattyReceivesAnSms) {
   // What the session's services have (exec gets the instance's bare env).
   const std::string session =
       "export XDG_RUNTIME_DIR=/run/user/0 DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/0/bus; ";
+  // One SMS waits in B's modem for Chatty. Chatty deletes every message it
+  // takes at once, and ModemManager refuses a Delete while another holds
+  // the SMS storage, so of several waiting messages only the first would
+  // leave the modem: the earlier tests' messages are deleted here first.
+  const std::regex sms_path("/org/freedesktop/ModemManager1/SMS/[0-9]+");
+  std::string earlier = Sh("tel-b", "mmcli -m any --messaging-list-sms");
+  for (std::sregex_iterator it(earlier.begin(), earlier.end(), sms_path), end; it != end; ++it)
+    Sh("tel-b", "mmcli -m any --messaging-delete-sms=" + it->str());
+  WaitFor("tel-b", "mmcli -m any --messaging-list-sms", "No sms messages were found");
+  ASSERT_EQ(Vmi({"sms", "tel-b", "--from", "+4930123457", "waiting", "for", "Chatty"}).code, 0);
+  WaitFor("tel-b", "mmcli -m any --messaging-list-sms", "\\(received\\)");
   // Chatty says when it has found ModemManager in its debug log only.
   std::string calls_pid =
       Sh("tel-a", session + "setsid gnome-calls --daemon >/tmp/gnome-calls.log 2>&1 </dev/null & echo -n $!");
@@ -397,10 +408,13 @@ TEST_F(TelephonyTest, GnomeCallsPlacesACallAndChattyReceivesAnSms) {
           "\\" + b + "\\|0\\|1\\|1");
 
   // Chatty in B takes ModemManager's received SMS into its history (and off
-  // the modem, as on a phone): first those of the earlier tests, then A's.
+  // the modem, as on a phone): first the one that waited, then A's.
   WaitFor("tel-b", "grep -c 'Modem Manager appeared' /tmp/chatty.log", "^[1-9]", 60s);
+  const std::string history =
+      "sqlite3 /root/.purple/chatty/db/chatty-history.db \"select users.username, messages.direction, "
+      "messages.body from messages join users on users.id = messages.sender_id\"";
+  WaitFor("tel-b", history, "\\+4930123457\\|1\\|waiting for Chatty", 60s);
   std::string left = WaitFor("tel-b", "mmcli -m any --messaging-list-sms", "No sms messages were found", 60s);
-  const std::regex sms_path("/org/freedesktop/ModemManager1/SMS/[0-9]+");
   for (std::sregex_iterator it(left.begin(), left.end(), sms_path), end;
        it != end; ++it)
     ADD_FAILURE() << "left on B's modem: " << Sh("tel-b", "mmcli -m any -s " + it->str()) << "\nchatty:\n"
@@ -409,10 +423,7 @@ TEST_F(TelephonyTest, GnomeCallsPlacesACallAndChattyReceivesAnSms) {
   std::string created = Sh("tel-a", "mmcli -m any --messaging-create-sms=\"text='" + text + "',number='" + b + "'\"");
   ASSERT_TRUE(std::regex_search(created, m, std::regex("/org/freedesktop/ModemManager1/SMS/[0-9]+"))) << created;
   EXPECT_NE(Sh("tel-a", "mmcli -m any -s " + m[0].str() + " --send").find("successfully"), std::string::npos);
-  WaitFor("tel-b",
-          "sqlite3 /root/.purple/chatty/db/chatty-history.db \"select users.username, messages.direction, "
-          "messages.body from messages join users on users.id = messages.sender_id\"",
-          "\\" + a + "\\|1\\|" + text, 60s);
+  WaitFor("tel-b", history, "\\" + a + "\\|1\\|" + text, 60s);
   WaitFor("tel-b", "mmcli -m any --messaging-list-sms", "No sms messages were found");
   bool in_api = false;
   for (const auto& msg : VmiJson({"sms", "tel-b"})) in_api |= msg["direction"] == "in" && msg["text"] == text;

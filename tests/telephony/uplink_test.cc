@@ -206,11 +206,11 @@ class UplinkTest : public ::testing::Test {
       if (!WaitUntil([&] { return PathExists(d + "/carrier/control.sock"); }, 5s)) return "carrier control socket";
       ctl_carrier = std::make_unique<Control>(d + "/carrier/control.sock");
       for (auto [name, number] : {std::pair{"sim", kSim}, {"far1", kFar1}, {"far2", kFar2}, {"far3", kFar3}}) {
-        if (!ctl_carrier->Op({{"op", "line"}, {"instance", name}, {"number", number}})["ok"])
-          return std::string("carrier line ") + name;
+        if (auto r = ctl_carrier->Op({{"op", "line"}, {"instance", name}, {"number", number}}); !r["ok"])
+          return std::string("carrier line ") + name + ": " + r.dump();
         (void)MakeDirs(d + "/" + name);
-        if (!ctl_carrier->Op({{"op", "attach"}, {"instance", name}, {"devdir", d + "/" + name}})["ok"])
-          return std::string("carrier attach ") + name;
+        if (auto r = ctl_carrier->Op({{"op", "attach"}, {"instance", name}, {"devdir", d + "/" + name}}); !r["ok"])
+          return std::string("carrier attach ") + name + ": " + r.dump();
       }
       far1 = std::make_unique<Port>(d + "/far1/modem.sock");
       far1->Say("AT+CLIP=1");
@@ -244,9 +244,10 @@ class UplinkTest : public ::testing::Test {
       for (int i = 0; i < 3; ++i) {
         std::string name(1, static_cast<char>('a' + i));
         (void)MakeDirs(d + "/" + name);
-        ctl->Op({{"op", "line"}, {"instance", name}, {"number", numbers[i]}});
-        if (!ctl->Op({{"op", "attach"}, {"instance", name}, {"devdir", d + "/" + name}})["ok"])
-          return "node attach " + name;
+        if (auto r = ctl->Op({{"op", "line"}, {"instance", name}, {"number", numbers[i]}}); !r["ok"])
+          return "node line " + name + ": " + r.dump();
+        if (auto r = ctl->Op({{"op", "attach"}, {"instance", name}, {"devdir", d + "/" + name}}); !r["ok"])
+          return "node attach " + name + ": " + r.dump();
         inst[i] = std::make_unique<Port>(d + "/" + name + "/modem.sock");
         for (const char* init : {"ATE0", "AT+CMEE=1", "AT+CLIP=1", "AT+CMGF=0", "AT+CNMI=2,1,0,0,0"})
           inst[i]->Say(init);

@@ -71,5 +71,24 @@ TEST(TelephonyFuzzReplay, SmsPdu) {
     FuzzSmsPdu(reinterpret_cast<const uint8_t*>(c.data()), c.size());
 }
 
+TEST(TelephonyFuzzReplay, LineSocket) {
+  std::vector<std::string> cases = {
+      R"({"id":1,"op":"calls"})" "\n",
+      R"({"id":1,"op":"hello","instance":"b"})" "\n" R"({"id":2,"op":"hangup"})" "\n",
+      R"({"id":1,"op":"answer"})" "\n" R"({"id":2,"op":"calls"})" "\n" R"({"id":3,"op":"bye"})" "\n",
+      R"({"id":1,"op":"dial","number":"+15550100002"})" "\n" R"({"id":2,"op":"stored"})" "\n",
+      R"({"id":1,"op":"sms","pdu":"0011000B915155100000F20000AA05E8329BFD06"})" "\n",
+      R"({"id":1,"op":"read","index":1})" "\n" R"({"id":2,"op":"delete","index":-1})" "\n",
+      R"({"id":1,"op":"keep","state":{"echo":false,"cnmi":[2,1]}})" "\n" R"({"id":2,"op":"settings"})" "\n",
+      R"({"event":"ended","call":{"id":3,"index":1,"outgoing":true,"state":9,"peer":"+1"},"cause":16})" "\n",
+      R"({"id":4,"ok":true,"result":{"registration":"home","signal":20,"operator":"vmi"}})" "\n",
+      R"({"id":[],"op":{"x":1},"index":"1","number":null})" "\n",
+      std::string(70000, '{') + "\n",
+      std::string("\0\xff\n\n{}\n", 6),
+  };
+  for (const std::string& c : Mutate(cases, 5, 300))
+    FuzzLineSocket(reinterpret_cast<const uint8_t*>(c.data()), c.size());
+}
+
 }  // namespace
 }  // namespace vmi::telephony

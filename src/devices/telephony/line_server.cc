@@ -7,8 +7,11 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
+#include <vector>
 
 #include "base/log.h"
+#include "base/unix_listener.h"
 #include "devices/telephony/line_wire.h"
 #include "devices/telephony/modem_service.h"
 
@@ -22,27 +25,9 @@ constexpr size_t kMaxOut = 4 << 20;
 
 Error Bad(std::string what) { return Error(ErrorCode::kInvalidArgument, std::move(what)); }
 
-// Where an orphaned line's news goes: nowhere, until a modem takes it.
-struct NoModem : LineObserver {
-  void OnIncomingCall(const CallView&) override {}
-  void OnCallChanged(const CallView&) override {}
-  void OnCallEnded(const CallView&, Cause) override {}
-  void OnSmsStored(int) override {}
-};
-NoModem no_modem;
-
-}  // namespace
-
-// One device host's connection: after hello, the line of one instance, and
-// the observer the Network tells about it.
-struct LineServer::Conn : LineObserver {
-  LineServer* server = nullptr;
-  UniqueFd fd;
-  std::string in, out;
-  std::unique_ptr<LocalLine> line;  // set by hello
-  std::string instance;
-
-  void Event(nlohmann::json e) { server->Send(*this, e); }
+// The line's news as the line socket's event lines (line_wire.h).
+struct EventWriter : LineObserver {
+  virtual void Event(nlohmann::json e) = 0;
   void OnIncomingCall(const CallView& call) override {
     Event({{"event", "incoming"}, {"call", CallViewToJson(call)}});
   }
@@ -55,25 +40,43 @@ struct LineServer::Conn : LineObserver {
   void OnSmsStored(int index) override { Event({{"event", "sms"}, {"index", index}}); }
 };
 
+}  // namespace
+
+// One device host's connection: after hello, the line of one instance, and
+// the observer the Network tells about it.
+struct LineServer::Conn : EventWriter {
+  LineServer* server = nullptr;
+  UniqueFd fd;
+  std::string in, out;
+  std::unique_ptr<LocalLine> line;  // set by hello
+  std::string instance;
+  // What happened to the line while it had no device host, sent after the
+  // hello that took it over.
+  std::vector<nlohmann::json> missed;
+
+  void Event(nlohmann::json e) override { server->Send(*this, e); }
+};
+
+// An orphaned line's news, kept for the device host that takes it over: the
+// far end may hang up (or an SMS arrive) while the line's device host is
+// being restarted, and its guest must still learn of it.
+struct LineServer::Recorder : EventWriter {
+  // A line's calls are few; what is beyond this in 10 s is a flood.
+  static constexpr size_t kMaxEvents = 64;
+  std::vector<nlohmann::json> events;
+  void Event(nlohmann::json e) override {
+    if (events.size() < kMaxEvents) events.push_back(std::move(e));
+  }
+};
+
 Result<std::unique_ptr<LineServer>> LineServer::Create(EventLoop* loop, Network* network,
                                                        std::string path) {
   std::unique_ptr<LineServer> s(new LineServer());
   s->loop_ = loop;
   s->network_ = network;
   s->path_ = std::move(path);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (s->path_.size() >= sizeof(addr.sun_path))
-    return Error(ErrorCode::kInvalidArgument, "socket path too long: " + s->path_);
-  std::memcpy(addr.sun_path, s->path_.data(), s->path_.size());
-  s->listen_ = UniqueFd(socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!s->listen_) return Error::FromErrno("socket");
-  unlink(s->path_.c_str());
-  mode_t old = umask(0077);  // root only: the node's device hosts
-  int r = bind(s->listen_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  umask(old);
-  if (r < 0) return Error::FromErrno("bind " + s->path_);
-  if (listen(s->listen_.get(), 64) < 0) return Error::FromErrno("listen " + s->path_);
+  // Root only: the node's device hosts.
+  s->listen_ = VMI_TRY(ListenUnix(s->path_, {.mode = 0600, .backlog = 64}));
   LineServer* raw = s.get();
   VMI_CHECK_OK(loop->AddFd(s->listen_.get(), EPOLLIN, [raw](uint32_t) { raw->OnAccept(); }),
                "watch " + s->path_);
@@ -122,6 +125,8 @@ void LineServer::OnReadable(int fd, uint32_t events) {
       Send(c, req.is_object() ? Handle(c, req)
                               : nlohmann::json{{"ok", false}, {"code", "invalid_argument"},
                                                {"error", "request is not a JSON object"}});
+      // After the hello that took an orphaned line over: what it missed.
+      for (nlohmann::json& e : std::exchange(c.missed, {})) Send(c, e);
     }
     if (c.in.size() > kMaxLine) closed = true;
   }
@@ -159,14 +164,15 @@ void LineServer::Close(int fd) {
   // In a call: the line stays attached for a while, in case the device
   // host is restarted (its crash need not end the call).
   std::string instance = c->instance;
-  c->line->SetObserver(&no_modem);
+  auto recorder = std::make_unique<Recorder>();
+  c->line->SetObserver(recorder.get());
   std::weak_ptr<int> alive = alive_;
   auto timer = loop_->AddTimer(kOrphanGrace, [this, alive, instance] {
     if (!alive.lock()) return;
     VMI_ILOG(INFO, instance) << "modem line: no device host came back; the line's calls end";
     orphans_.erase(instance);
   });
-  orphans_[instance] = Orphan{std::move(c->line), timer.ok() ? *timer : 0};
+  orphans_[instance] = Orphan{std::move(recorder), std::move(c->line), timer.ok() ? *timer : 0};
   if (!timer.ok()) orphans_.erase(instance);
 }
 
@@ -213,11 +219,13 @@ Result<nlohmann::json> LineServer::Dispatch(Conn& c, const std::string& op,
     if (auto o = orphans_.find(instance); o != orphans_.end()) {
       loop_->CancelTimer(o->second.timer);
       c.line = std::move(o->second.line);  // the calls carry on
+      c.line->SetObserver(&c);
+      c.missed = std::move(o->second.recorder->events);
       orphans_.erase(o);
     } else {
       c.line = std::make_unique<LocalLine>(network_, instance);
+      c.line->SetObserver(&c);
     }
-    c.line->SetObserver(&c);
     VMI_ILOG(INFO, instance) << "modem line: device host connected";
     nlohmann::json hello = {{"number", c.line->Number()}};
     if (auto k = kept_.find(instance); k != kept_.end()) hello["modem"] = k->second;

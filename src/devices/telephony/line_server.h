@@ -40,6 +40,7 @@ class LineServer {
 
  private:
   struct Conn;
+  struct Recorder;
   LineServer() = default;
   void OnAccept();
   void OnReadable(int fd, uint32_t events);
@@ -55,8 +56,10 @@ class LineServer {
   UniqueFd listen_;
   std::map<int, std::unique_ptr<Conn>> conns_;
   // Lines whose device host went away in a call: kept attached for
-  // kOrphanGrace, so that a restarted device host takes the call over.
+  // kOrphanGrace, so that a restarted device host takes the call over and
+  // learns what happened meanwhile (the recorder is the line's observer).
   struct Orphan {
+    std::unique_ptr<Recorder> recorder;  // outlives the line, which tells it its calls' end
     std::unique_ptr<LocalLine> line;
     EventLoop::TimerId timer = 0;
   };

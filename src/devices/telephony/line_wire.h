@@ -27,7 +27,8 @@
 // restarted device host); a connection that closes takes the line off the
 // network (its calls end with cause 20, subscriber absent), except that a
 // line in a call stays attached for LineServer::kOrphanGrace, so that a
-// restarted device host's modem takes the call over.
+// restarted device host's modem takes the call over; the events of the line
+// meanwhile follow that modem's hello reply, in order.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "base/log.h"
+#include "base/unix_listener.h"
 
 namespace vmi::telephony {
 
@@ -21,23 +22,16 @@ Result<std::unique_ptr<ModemEndpoint>> ModemEndpoint::Create(EventLoop* loop, Li
   e->instance_ = std::move(instance);
   e->devdir_ = std::move(devdir);
   std::string path = e->socket_path();
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof(addr.sun_path))
-    return Error(ErrorCode::kInvalidArgument, "socket path too long: " + path);
-  std::memcpy(addr.sun_path, path.data(), path.size());
-  e->listen_ = UniqueFd(socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!e->listen_) return Error::FromErrno("socket");
-  unlink(path.c_str());  // left by a previous service
-  if (bind(e->listen_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) < 0)
-    return Error::FromErrno("bind " + path);
   // Only the instance's root (the device directory's owner, a user-namespace
-  // uid) may connect: the channel is the instance's own line.
+  // uid) may connect: the channel is the instance's own line. A socket left
+  // by a previous service is replaced.
+  UnixListenerOptions o{.mode = 0660, .backlog = 4};
   struct stat st;
-  if (stat(e->devdir_.c_str(), &st) == 0 && chown(path.c_str(), st.st_uid, st.st_gid) < 0)
-    return Error::FromErrno("chown " + path);
-  if (chmod(path.c_str(), 0660) < 0) return Error::FromErrno("chmod " + path);
-  if (listen(e->listen_.get(), 4) < 0) return Error::FromErrno("listen " + path);
+  if (stat(e->devdir_.c_str(), &st) == 0) {
+    o.uid = st.st_uid;
+    o.gid = st.st_gid;
+  }
+  e->listen_ = VMI_TRY(ListenUnix(path, o));
   ModemEndpoint* raw = e.get();
   VMI_CHECK_OK(loop->AddFd(e->listen_.get(), EPOLLIN, [raw](uint32_t) { raw->OnAccept(); }),
                "watch " + path);

@@ -199,6 +199,41 @@ TEST_F(ModemHostTest, ARestartedDeviceHostTakesOverTheCallAndTheModemSetUp) {
   EXPECT_NE(ReadUntil(pa.get(), "NO CARRIER").find("NO CARRIER"), std::string::npos);
 }
 
+// The far end hangs up while a's device host is down (its line orphaned):
+// the restarted device host's modem still tells the guest (NO CARRIER, no
+// call left), and an SMS that came meanwhile is announced (+CMTI).
+TEST_F(ModemHostTest, WhatHappensWhileTheDeviceHostIsDownReachesTheRestartedOne) {
+  ASSERT_TRUE(WaitRegistered(pa.get()));
+  ASSERT_TRUE(WaitRegistered(pb.get()));
+  Say(pa.get(), "ATE0");
+  Say(pa.get(), "AT+CNMI=2,1,0,0,0");
+  EXPECT_NE(Say(pa.get(), "ATD+15550100002;").find("OK"), std::string::npos);
+  ReadUntil(pb.get(), "RING");
+  EXPECT_NE(Say(pb.get(), "ATA").find("OK"), std::string::npos);
+
+  hosts[0].reset();
+  pa.reset();
+  // Once vmi-modem has seen a's device host go, b hangs up.
+  for (int i = 0; i < 250 && service->Op({{"op", "ping"}})["result"]["line_connections"] != 1; ++i)
+    std::this_thread::sleep_for(20ms);
+  ASSERT_EQ(service->Op({{"op", "ping"}})["result"]["line_connections"], 1);
+  EXPECT_NE(Say(pb.get(), "ATH").find("OK"), std::string::npos);
+  EXPECT_TRUE(service->Op({{"op", "calls"}, {"instance", "a"}})["result"].empty());
+  ASSERT_TRUE(service->Op({{"op", "sms_in"}, {"instance", "a"}, {"from", "+4930123"}, {"text", "meanwhile"}})["ok"]);
+
+  auto h = ModemHost::Start("a", dir.path() + "/a", state + "/line.sock");
+  ASSERT_TRUE(h.ok()) << h.error().ToString();
+  hosts[0] = std::move(*h);
+  pa = Connect(dir.path() + "/a/modem.sock");
+  ASSERT_TRUE(pa);
+  std::string missed = ReadUntil(pa.get(), "+CMTI");
+  missed += ReadUntil(pa.get(), "NO CARRIER", 1000ms);
+  EXPECT_NE(missed.find("NO CARRIER"), std::string::npos) << missed;
+  EXPECT_NE(missed.find("+CMTI: \"SM\",1"), std::string::npos) << missed;
+  std::string calls = Say(pa.get(), "AT+CLCC");
+  EXPECT_EQ(calls.find("+CLCC:"), std::string::npos) << calls;
+}
+
 TEST_F(ModemHostTest, TheLineSocketServesOnlyANamedLineAndANewHostReplacesTheOld) {
   auto ask = [](int fd, const std::string& line) {
     std::string l = line + "\n";

@@ -10,6 +10,7 @@
 
 #include "base/file.h"
 #include "base/log.h"
+#include "base/unix_listener.h"
 
 namespace vmi::telephony {
 namespace {
@@ -66,19 +67,8 @@ Result<std::unique_ptr<ModemService>> ModemService::Create(ModemServiceOptions o
       LineServer::Create(s->loop_.get(), s->network_.get(), s->options_.state_dir + "/line.sock"),
       "line socket");
 
-  std::string path = s->options_.state_dir + "/control.sock";
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof(addr.sun_path))
-    return Error(ErrorCode::kInvalidArgument, "socket path too long: " + path);
-  std::memcpy(addr.sun_path, path.data(), path.size());
-  s->listen_ = UniqueFd(socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!s->listen_) return Error::FromErrno("socket");
-  unlink(path.c_str());
-  if (bind(s->listen_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) < 0)
-    return Error::FromErrno("bind " + path);
-  if (chmod(path.c_str(), 0600) < 0) return Error::FromErrno("chmod " + path);
-  if (listen(s->listen_.get(), 16) < 0) return Error::FromErrno("listen " + path);
+  // Clients (the daemon, tests) may connect as soon as the path exists.
+  s->listen_ = VMI_TRY_CTX(ListenUnix(s->options_.state_dir + "/control.sock"), "control socket");
   VMI_CHECK_OK(s->loop_->AddFd(s->listen_.get(), EPOLLIN, [raw](uint32_t) { raw->OnAccept(); }),
                "watch control socket");
   VMI_TRY(s->loop_->AddTimer(
@@ -209,7 +199,7 @@ Result<nlohmann::json> ModemService::Dispatch(const std::string& op, const std::
     return req.contains(k) && req[k].is_string() ? req[k].get<std::string>() : std::string();
   };
   auto call_id = [&]() -> uint32_t { return req.value("call", uint32_t{0}); };
-  if (op == "ping") return nlohmann::json{{"pid", getpid()}};
+  if (op == "ping") return nlohmann::json{{"pid", getpid()}, {"line_connections", lines_->connections()}};
   if (op == "uplink") {
     if (req.contains("owner")) VMI_CHECK_OK(network_->SetUplinkOwner(str("owner")), "uplink owner");
     nlohmann::json j = network_->UplinkJson();
