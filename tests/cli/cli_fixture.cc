@@ -24,7 +24,24 @@ bool Node::Start(std::string* error, const std::vector<std::string>& extra) {
   // Instances' mapped root must traverse it to reach their bundles.
   chmod(tmpl, 0755);
   dir_ = tmpl;
+  extra_ = extra;
+  return Launch(error);
+}
+
+bool Node::KillAndRestart(std::string* error) {
+  if (proc_) {
+    proc_->Signal(SIGKILL).ok();
+    proc_->WaitOrKill(std::chrono::seconds(20)).ok();
+    proc_.reset();
+  }
+  return Launch(error);
+}
+
+bool Node::Launch(std::string* error) {
   std::string log_path = dir_ + "/daemon.log";
+  // The marker below is looked for in what this start writes only.
+  auto before = ReadFile(log_path);
+  const size_t log_start = before.ok() ? before->size() : 0;
   int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   SpawnOptions o;
   o.env = {std::string("VMI_ADMIN_PASSWORD=") + kAdminPassword, "VMI_LOG_LEVEL=info"};
@@ -32,7 +49,7 @@ bool Node::Start(std::string* error, const std::vector<std::string>& extra) {
   o.stderr_fd = log;
   std::vector<std::string> argv = {BinDir() + "/vmi", "serve", "--data-dir", dir_ + "/data",
                                    "--socket", dir_ + "/api.sock", "--port", "0"};
-  argv.insert(argv.end(), extra.begin(), extra.end());
+  argv.insert(argv.end(), extra_.begin(), extra_.end());
   auto p = ChildProcess::Spawn(argv, o);
   close(log);
   if (!p.ok()) {
@@ -45,8 +62,8 @@ bool Node::Start(std::string* error, const std::vector<std::string>& extra) {
   const std::string marker = "API:      http://127.0.0.1:";
   for (int i = 0; i < 1200; ++i) {
     auto text = ReadFile(log_path);
-    if (text.ok()) {
-      size_t at = text->find(marker);
+    if (text.ok() && text->size() > log_start) {
+      size_t at = text->find(marker, log_start);
       if (at != std::string::npos) {
         port_ = atoi(text->c_str() + at + marker.size());
         if (port_ > 0) return true;

@@ -31,6 +31,9 @@ class Node {
   // Starts the daemon (with `extra` options of `vmi serve`); false (with
   // the log in `error`) if it did not come up.
   bool Start(std::string* error, const std::vector<std::string>& extra = {});
+  // Kills the daemon with SIGKILL (nothing of its shutdown runs) and starts
+  // a new one on the same data directory, with the same options.
+  bool KillAndRestart(std::string* error);
   void Stop();
   ~Node() { Stop(); }
 
@@ -39,7 +42,10 @@ class Node {
   const std::string& dir() const { return dir_; }
 
  private:
+  bool Launch(std::string* error);
+
   std::string dir_;
+  std::vector<std::string> extra_;
   int port_ = 0;
   std::optional<ChildProcess> proc_;
 };

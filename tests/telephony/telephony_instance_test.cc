@@ -336,6 +336,43 @@ TEST_F(TelephonyTest, ModemServiceKilledMidCallEndsTheCallAndKeepsSms) {
   EXPECT_EQ(Vmi({"call", "tel-b", "--hangup", "0"}).code, 0);
 }
 
+// The daemon dies (SIGKILL) in a call and is started again. vmi-modem and
+// the device hosts are not its children: the call carries on, is still
+// listed by the restarted daemon and ends cleanly at hang-up on both sides,
+// and an SMS the API accepted before the kill is still there.
+TEST_F(TelephonyTest, DaemonKilledMidCallKeepsTheCallAndAcceptedSms) {
+  const std::string b = Number("tel-b");
+  WaitFor("tel-a", "mmcli -m any", "state: registered", 180s);
+  WaitFor("tel-b", "mmcli -m any", "state: registered", 180s);
+  ASSERT_EQ(Vmi({"sms", "tel-b", "--from", "+4930123458", "accepted", "before", "the", "kill"}).code, 0);
+  ASSERT_EQ(Vmi({"call", "tel-a", b}).code, 0);
+  WaitFor("tel-b", "mmcli -m any --voice-list-calls", "ringing-in");
+  ASSERT_EQ(Vmi({"call", "tel-b", "--answer"}).code, 0);
+  ASSERT_EQ(VmiJson({"call", "tel-a"})[0]["state"], "active");
+  const pid_t modem = ModemPid();
+
+  std::string error;
+  ASSERT_TRUE(node_->KillAndRestart(&error)) << error;
+  EXPECT_EQ(ModemPid(), modem) << "the network was restarted with the daemon";
+  Json calls = VmiJson({"call", "tel-a"});
+  ASSERT_EQ(calls.size(), 1u) << calls;
+  EXPECT_EQ(calls[0]["state"], "active");
+  EXPECT_EQ(calls[0]["peer"], b);
+  WaitFor("tel-b", "mmcli -m any --voice-list-calls", "\\(active\\)");
+
+  ASSERT_EQ(Vmi({"call", "tel-b", "--hangup"}).code, 0);
+  // Neither guest's ModemManager has a call up any more (ended calls stay
+  // listed as terminated).
+  for (const char* side : {"tel-a", "tel-b"})
+    WaitFor(side, "mmcli -m any --voice-list-calls | grep -c -E '\\((active|dialing|ringing-out|ringing-in)\\)'",
+            "^0", 30s);
+  EXPECT_TRUE(VmiJson({"call", "tel-a"}).empty());
+  EXPECT_TRUE(VmiJson({"call", "tel-b"}).empty());
+  bool kept = false;
+  for (const auto& msg : VmiJson({"sms", "tel-b"})) kept |= msg["text"] == "accepted before the kill";
+  EXPECT_TRUE(kept);
+}
+
 // The phone apps of the app grid, driven by the instances' own modems:
 // GNOME Calls in A places a call (as a tel: link or the dial pad does), B
 // answers through the API, A's Calls shows it active and hangs up; Chatty
