@@ -104,6 +104,18 @@ Result<LinuxMobileBuild> BuildWin32Rootfs(const std::string& win32_definition,
     VMI_TRY(RunChecked({"cp", "-R", "--preserve=mode,timestamps", "--no-dereference",
                         win32_definition + "/share/.", rootfs + "/opt/win32/share"}));
   }
+  // The app grid's /usr/share without the host's desktop entries: the
+  // grid shows only the category X-VMI-Mobile, yet Matchbox's desktop loads
+  // every entry's icon, and the host's SVG icons alone load librsvg into it
+  // (6 MiB of the instance's PSS). The session gives it this directory in
+  // place of /usr/share (GTK still finds its schemas, icons and themes).
+  std::string system_share = rootfs + "/opt/win32/system-share";
+  VMI_CHECK_OK(MakeDirs(system_share), "system-share");
+  for (const auto& n : VMI_TRY(ListDirectory("/usr/share"))) {
+    if (n == "applications") continue;
+    if (symlink(("/usr/share/" + n).c_str(), (system_share + "/" + n).c_str()) != 0)
+      return Error::FromErrno("link " + system_share + "/" + n);
+  }
   std::string manifest = VMI_TRY(ReadFile(win32_definition + "/session.json"));
   VMI_CHECK_OK(WriteFile(rootfs + "/etc/vmi/session.json", manifest), "session manifest");
 
