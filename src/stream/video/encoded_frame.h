@@ -22,6 +22,15 @@ enum class Codec : uint8_t {
   kH264Preview = 2,
 };
 
+// One region picture of a region frame (region_streams.h): an access unit
+// of the region's own H.264 stream, drawn at `rect` of the screen.
+struct RegionPart {
+  uint16_t id = 0;        // the region's stream; a new id starts with an IDR
+  display::Rect rect;     // on the screen; the region stream's picture size
+  bool keyframe = false;  // an IDR of the region's stream
+  size_t offset = 0, size = 0;  // its bytes in EncodedFrame::data
+};
+
 struct EncodedFrame {
   Codec codec = Codec::kH264;
   // H.264: an IDR picture (decodable alone). JPEG: the image covers the whole
@@ -33,6 +42,11 @@ struct EncodedFrame {
   display::Rect rect;           // JPEG: the area the image covers
   std::string codec_string;     // e.g. "avc1.42C01F" or "jpeg"
   std::vector<uint8_t> data;
+  // H.264 only. Empty: `data` is an access unit of the full-screen stream.
+  // Otherwise `data` holds these region pictures back to back, and the full
+  // stream has not seen this frame's damage yet (it catches up with a
+  // P-frame when region mode ends).
+  std::vector<RegionPart> regions;
   // The frame as a transport message, built once by the pipeline's
   // `serialize` hook (PipelineOptions) so every viewer sends the same buffer.
   std::shared_ptr<const std::string> wire;

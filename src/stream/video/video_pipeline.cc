@@ -13,10 +13,41 @@
 
 namespace vmi::video {
 
+namespace {
+
+RegionOptions RegionOptionsFor(const PipelineOptions& o) {
+  RegionOptions r = o.region;
+  r.crf = o.h264.crf;
+  r.preset = o.h264.preset;
+  r.fps = o.fps;
+  return r;
+}
+
+bool Contains(const display::Rect& outer, const display::Rect& r) {
+  return r.x >= outer.x && r.y >= outer.y && r.x + r.w <= outer.x + outer.w &&
+         r.y + r.h <= outer.y + outer.h;
+}
+
+// Adds `more` to the damage list `acc`, skipping rectangles it already
+// covers (a region animating in place damages the same square every frame);
+// beyond a few dozen rectangles their bounding box is as good.
+void AppendDamage(std::vector<display::Rect>* acc, const std::vector<display::Rect>& more,
+                  int width, int height) {
+  for (const display::Rect& r : more) {
+    if (std::any_of(acc->begin(), acc->end(), [&](const display::Rect& a) { return Contains(a, r); }))
+      continue;
+    acc->push_back(r);
+  }
+  if (acc->size() > 32) *acc = {BoundingBox(*acc, width, height)};
+}
+
+}  // namespace
+
 VideoPipeline::VideoPipeline(display::FrameSource* source, PipelineOptions options)
     : source_(source),
       options_(std::move(options)),
       wake_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
+      regions_(RegionOptionsFor(options_)),
       bitrate_(options_.bitrate) {
   stats_.bitrate_kbps = bitrate_.kbps();
 }
@@ -38,8 +69,10 @@ void VideoPipeline::Wake() {
 }
 
 std::shared_ptr<ViewerChannel> VideoPipeline::AddViewer(Codec codec,
-                                                        std::function<void()> on_ready) {
-  auto ch = std::make_shared<ViewerChannel>(codec, options_.channel, std::move(on_ready));
+                                                        std::function<void()> on_ready,
+                                                        bool regions) {
+  auto ch =
+      std::make_shared<ViewerChannel>(codec, options_.channel, std::move(on_ready), regions);
   std::lock_guard lock(mu_);
   viewers_.push_back(ch);
   stats_.viewers = viewers_.size();
@@ -107,7 +140,7 @@ void VideoPipeline::Run() {
 void VideoPipeline::Tick(bool* keep_running) {
   std::vector<std::shared_ptr<ViewerChannel>> h264_to, jpeg_to, preview_to;
   bool key_preview = false, preview_ready = false;
-  bool key_h264 = false, key_jpeg = false, h264_ready = false;
+  bool key_h264 = false, key_jpeg = false, h264_ready = false, all_regions = true;
   size_t worst_backlog = 0;
   uint64_t overflows = 0;
   std::vector<std::shared_ptr<ViewerChannel>> pending;
@@ -121,6 +154,8 @@ void VideoPipeline::Tick(bool* keep_running) {
       jpeg_.reset();
       preview_.reset();
       h264_damage_.clear();
+      regions_.Reset();
+      full_behind_.clear();
       return;
     }
     // IDRs for viewers that already had one (overflow, lost decoder state)
@@ -139,6 +174,7 @@ void VideoPipeline::Tick(bool* keep_running) {
         h264_to.push_back(v);
         key_h264 |= key;
         h264_ready |= v->ready();
+        all_regions &= v->accepts_regions();
         worst_backlog = std::max(worst_backlog, s.queued_frames);
         overflows += s.overflows;
       } else if (v->codec() == Codec::kH264Preview) {
@@ -199,56 +235,17 @@ void VideoPipeline::Tick(bool* keep_running) {
   // Damage captured for JPEG or preview viewers while H.264 was skipped has to
   // reach the H.264 encoder, which only converts what the damage names.
   if (!want_h264) {
-    if (damaged && !h264_to.empty()) AddPendingDamage(view, resized);
+    if (damaged && !h264_to.empty()) {
+      if (resized) {
+        h264_damage_ = {{0, 0, view.width, view.height}};
+      } else {
+        AppendDamage(&h264_damage_, view.damage, view.width, view.height);
+      }
+    }
     h264_to.clear();
   }
-  if (!h264_to.empty() && (damaged || key_h264 || !h264_damage_.empty())) {
-    bool fresh = false;
-    if (!h264_ || h264_->width() != (view.width & ~1) || h264_->height() != (view.height & ~1)) {
-      H264Options o = options_.h264;
-      o.width = view.width;
-      o.height = view.height;
-      o.fps = options_.fps;
-      o.bitrate_kbps = bitrate_.kbps();
-      auto enc = H264Encoder::Create(o);
-      if (!enc.ok()) {
-        VMI_ILOG(ERROR, options_.tag) << enc.error().ToString();
-        h264_.reset();
-      } else {
-        h264_ = std::move(*enc);
-        fresh = true;
-        std::lock_guard lock(mu_);
-        stats_.encoder_inits++;
-      }
-    }
-    if (h264_) {
-      int64_t now = MonotonicMicros();
-      bool overflowed = overflows != last_overflows_;
-      last_overflows_ = overflows;
-      int kbps = bitrate_.Update(now, worst_backlog, overflowed);
-      if (kbps != h264_->bitrate_kbps()) {
-        auto r = h264_->SetBitrate(kbps);
-        if (!r.ok()) {
-          VMI_ILOG(WARN, options_.tag) << r.error().ToString();
-        }
-      }
-      const display::FrameView* to_encode = &view;
-      display::FrameView merged;
-      if (!h264_damage_.empty()) {
-        merged = view;
-        merged.damage.insert(merged.damage.end(), h264_damage_.begin(), h264_damage_.end());
-        h264_damage_.clear();
-        to_encode = &merged;
-      }
-      auto f = h264_->Encode(*to_encode, key_h264 || fresh);
-      if (f.ok()) {
-        if (f->keyframe) last_keyframe_us_ = MonotonicMicros();
-        Publish(Codec::kH264, std::move(*f), h264_to);
-      } else {
-        VMI_ILOG(ERROR, options_.tag) << f.error().ToString();
-      }
-    }
-  }
+  if (!h264_to.empty() && (damaged || key_h264 || !h264_damage_.empty()))
+    EncodeH264(view, key_h264, all_regions, worst_backlog, overflows, h264_to);
 
   if (!preview_to.empty()) {
     if (want_preview && (damaged || preview_dirty_ || key_preview)) {
@@ -295,17 +292,70 @@ void VideoPipeline::Tick(bool* keep_running) {
   }
 }
 
-void VideoPipeline::AddPendingDamage(const display::FrameView& view, bool resized) {
-  // Bounded: beyond a few dozen rectangles their bounding box is as good.
-  if (resized || h264_damage_.size() + view.damage.size() > 32) {
-    std::vector<display::Rect> all = h264_damage_;
-    all.insert(all.end(), view.damage.begin(), view.damage.end());
-    display::Rect box = resized ? display::Rect{0, 0, view.width, view.height}
-                                : BoundingBox(all, view.width, view.height);
-    h264_damage_ = {box};
+void VideoPipeline::EncodeH264(const display::FrameView& view, bool key, bool all_regions,
+                               size_t worst_backlog, uint64_t overflows,
+                               const std::vector<std::shared_ptr<ViewerChannel>>& to) {
+  bool fresh = false;
+  if (!h264_ || h264_->width() != (view.width & ~1) || h264_->height() != (view.height & ~1)) {
+    H264Options o = options_.h264;
+    o.width = view.width;
+    o.height = view.height;
+    o.fps = options_.fps;
+    o.bitrate_kbps = bitrate_.kbps();
+    auto enc = H264Encoder::Create(o);
+    regions_.Reset();
+    full_behind_.clear();
+    if (!enc.ok()) {
+      VMI_ILOG(ERROR, options_.tag) << enc.error().ToString();
+      h264_.reset();
+      return;
+    }
+    h264_ = std::move(*enc);
+    fresh = true;
+    std::lock_guard lock(mu_);
+    stats_.encoder_inits++;
+  }
+  int64_t now = MonotonicMicros();
+  bool overflowed = overflows != last_overflows_;
+  last_overflows_ = overflows;
+  int kbps = bitrate_.Update(now, worst_backlog, overflowed);
+  if (kbps != h264_->bitrate_kbps()) {
+    auto r = h264_->SetBitrate(kbps);
+    if (!r.ok()) VMI_ILOG(WARN, options_.tag) << r.error().ToString();
+  }
+  // Everything no H.264 encoder has seen yet: this capture's damage and what
+  // skipped ticks captured for other viewers.
+  display::FrameView pic = view;
+  AppendDamage(&pic.damage, h264_damage_, view.width, view.height);
+  h264_damage_.clear();
+
+  // A small change goes to the region encoders while every viewer can draw
+  // them; anything else (or a failure there) to the full stream.
+  if (!key && !fresh && options_.regions && all_regions && !pic.damage.empty()) {
+    auto r = regions_.Encode(pic, h264_->codec_string(), kbps);
+    if (!r.ok()) {
+      VMI_ILOG(ERROR, options_.tag) << "regions: " << r.error().ToString();
+    } else if (r->has_value()) {
+      AppendDamage(&full_behind_, pic.damage, view.width, view.height);
+      {
+        std::lock_guard lock(mu_);
+        stats_.region_inits = regions_.encoder_inits();
+      }
+      if (!(*r)->regions.empty()) Publish(Codec::kH264, std::move(**r), to);
+      return;
+    }
+  }
+  if (regions_.active()) regions_.Reset();
+  // The full stream catches up with whatever the regions showed meanwhile.
+  AppendDamage(&pic.damage, full_behind_, view.width, view.height);
+  full_behind_.clear();
+  auto f = h264_->Encode(pic, key || fresh);
+  if (!f.ok()) {
+    VMI_ILOG(ERROR, options_.tag) << f.error().ToString();
     return;
   }
-  h264_damage_.insert(h264_damage_.end(), view.damage.begin(), view.damage.end());
+  if (f->keyframe) last_keyframe_us_ = MonotonicMicros();
+  Publish(Codec::kH264, std::move(*f), to);
 }
 
 void VideoPipeline::Publish(Codec codec, EncodedFrame frame,
@@ -320,6 +370,7 @@ void VideoPipeline::Publish(Codec codec, EncodedFrame frame,
     } else if (codec == Codec::kH264) {
       stats_.h264_frames++;
       if (shared->keyframe) stats_.h264_keyframes++;
+      if (!shared->regions.empty()) stats_.region_frames++;
       stats_.bitrate_kbps = bitrate_.kbps();
     } else {
       stats_.jpeg_frames++;

@@ -29,6 +29,7 @@
 #include "stream/video/h264_encoder.h"
 #include "stream/video/jpeg_encoder.h"
 #include "stream/video/preview_encoder.h"
+#include "stream/video/region_streams.h"
 #include "stream/video/viewer_channel.h"
 
 namespace vmi::video {
@@ -39,6 +40,10 @@ struct PipelineOptions {
   BitrateLimits bitrate;
   int jpeg_quality = 75;
   PreviewOptions preview;  // the kH264Preview stream
+  // Small changes as region pictures (region_streams.h), while every H.264
+  // viewer accepts them; crf/preset/fps are taken from `h264`.
+  bool regions = true;
+  RegionOptions region;
   ChannelLimits channel;
   // Least time between two IDRs asked for by viewers that already had one.
   int64_t min_keyframe_interval_us = 500'000;
@@ -58,6 +63,8 @@ struct PipelineStats {
   uint64_t h264_keyframes = 0;
   uint64_t jpeg_frames = 0;
   uint64_t preview_frames = 0;
+  uint64_t region_frames = 0;   // H.264 frames sent as region pictures
+  uint64_t region_inits = 0;    // region encoders created
   uint64_t encoder_inits = 0;   // H.264 encoder (re)creations
   uint64_t thread_starts = 0;
   uint64_t bytes_out = 0;       // encoded bytes (before fan-out)
@@ -73,8 +80,11 @@ class VideoPipeline {
   VideoPipeline& operator=(const VideoPipeline&) = delete;
 
   // Adds a viewer; its first frame will be a keyframe. on_ready: see
-  // ViewerChannel.
-  std::shared_ptr<ViewerChannel> AddViewer(Codec codec, std::function<void()> on_ready);
+  // ViewerChannel. `regions`: the viewer can draw region frames
+  // (EncodedFrame::regions); the H.264 stream uses them only while every
+  // kH264 viewer can.
+  std::shared_ptr<ViewerChannel> AddViewer(Codec codec, std::function<void()> on_ready,
+                                           bool regions = false);
   void RemoveViewer(const std::shared_ptr<ViewerChannel>& channel);
   // Wakes the capture thread so a keyframe request is served without waiting
   // for damage or the next tick.
@@ -85,7 +95,9 @@ class VideoPipeline {
   void Run();
   void StartLocked();
   void Tick(bool* keep_running);
-  void AddPendingDamage(const display::FrameView& view, bool resized);
+  void EncodeH264(const display::FrameView& view, bool key, bool all_regions,
+                  size_t worst_backlog, uint64_t overflows,
+                  const std::vector<std::shared_ptr<ViewerChannel>>& to);
   void Publish(Codec codec, EncodedFrame frame,
                const std::vector<std::shared_ptr<ViewerChannel>>& to);
 
@@ -101,6 +113,7 @@ class VideoPipeline {
 
   // Capture thread only.
   std::unique_ptr<H264Encoder> h264_;
+  RegionStreams regions_;
   std::unique_ptr<JpegEncoder> jpeg_;
   std::unique_ptr<PreviewEncoder> preview_;
   int64_t next_preview_us_ = 0;
@@ -108,9 +121,12 @@ class VideoPipeline {
   BitrateController bitrate_;
   uint64_t last_overflows_ = 0;
   int64_t last_keyframe_us_ = 0;
-  // Damage captured but not yet given to the H.264 encoder (captures made
-  // for JPEG viewers while no H.264 viewer was ready).
+  // Damage captured but not yet given to any H.264 encoder (captures made
+  // for JPEG or preview viewers while no H.264 viewer was ready).
   std::vector<display::Rect> h264_damage_;
+  // Damage given to region encoders only: the full stream's next frame must
+  // cover it.
+  std::vector<display::Rect> full_behind_;
   int last_width_ = 0, last_height_ = 0;
 };
 

@@ -75,6 +75,36 @@ TEST(VideoPipelineTest, SlowViewerDropsWhileOthersKeepReceiving) {
   EXPECT_EQ(fast1->stats().dropped, 0u);
 }
 
+TEST(VideoPipelineTest, SmallChangesGoAsRegionsWhileEveryViewerDrawsThem) {
+  TestPatternSource src(320, 240);
+  src.SetAnimating(true);  // a 64x64 box moving 8 pixels a capture
+  VideoPipeline pipe(&src, SmallOptions());
+  auto drains = [](const std::shared_ptr<ViewerChannel>& v, int* regions, int* full) {
+    for (FramePtr f; (f = v->Pop());) ++*(f->regions.empty() ? full : regions);
+  };
+  auto a = pipe.AddViewer(Codec::kH264, nullptr, /*regions=*/true);
+  int a_regions = 0, a_full = 0;
+  ASSERT_TRUE(Eventually([&] {
+    drains(a, &a_regions, &a_full);
+    return a_regions >= 10;
+  }));
+  EXPECT_GE(a_full, 1);  // the first picture, whole
+  EXPECT_GT(pipe.stats().region_inits, 0u);
+
+  // A viewer that cannot draw regions: the stream is the full one again,
+  // for both (one region frame may have been under way).
+  auto b = pipe.AddViewer(Codec::kH264, nullptr);
+  int b_regions = 0, b_full = 0;
+  int a_regions_then = a_regions;
+  ASSERT_TRUE(Eventually([&] {
+    drains(a, &a_regions, &a_full);
+    drains(b, &b_regions, &b_full);
+    return b_full >= 10;
+  }));
+  EXPECT_EQ(b_regions, 0);
+  EXPECT_LE(a_regions, a_regions_then + 1);
+}
+
 TEST(VideoPipelineTest, StillScreenEncodesNothingAndThreadStopsWithoutViewers) {
   TestPatternSource src(160, 160);
   VideoPipeline pipe(&src, SmallOptions());

@@ -4,8 +4,12 @@
 
 namespace vmi::video {
 
-ViewerChannel::ViewerChannel(Codec codec, ChannelLimits limits, std::function<void()> on_ready)
-    : codec_(codec), limits_(limits), on_ready_(std::move(on_ready)) {}
+ViewerChannel::ViewerChannel(Codec codec, ChannelLimits limits, std::function<void()> on_ready,
+                             bool accepts_regions)
+    : codec_(codec),
+      accepts_regions_(accepts_regions),
+      limits_(limits),
+      on_ready_(std::move(on_ready)) {}
 
 bool ViewerChannel::Push(FramePtr frame) {
   bool was_empty;

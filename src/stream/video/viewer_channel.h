@@ -57,11 +57,15 @@ struct ChannelStats {
 
 class ViewerChannel {
  public:
-  ViewerChannel(Codec codec, ChannelLimits limits, std::function<void()> on_ready);
+  // accepts_regions: the consumer can present region frames
+  // (EncodedFrame::regions).
+  ViewerChannel(Codec codec, ChannelLimits limits, std::function<void()> on_ready,
+                bool accepts_regions = false);
   ViewerChannel(const ViewerChannel&) = delete;
   ViewerChannel& operator=(const ViewerChannel&) = delete;
 
   Codec codec() const { return codec_; }
+  bool accepts_regions() const { return accepts_regions_; }
 
   // Producer: queues a frame or drops it; returns whether it was queued.
   bool Push(FramePtr frame);
@@ -92,6 +96,7 @@ class ViewerChannel {
 
  private:
   const Codec codec_;
+  const bool accepts_regions_;
   const ChannelLimits limits_;
   const std::function<void()> on_ready_;
   mutable std::mutex mu_;

@@ -1,5 +1,7 @@
 #include "stream/web/protocol.h"
 
+#include <algorithm>
+
 #include "base/utf8.h"
 
 namespace vmi::web {
@@ -54,6 +56,28 @@ std::string EncodeVideoHeader(bool keyframe, uint64_t ts) {
   Put8(s, keyframe ? 1 : 0);
   Put16(s, 0);
   Put64(s, ts);
+  return s;
+}
+
+std::string EncodeRegionsHeader(int count, uint64_t ts) {
+  std::string s;
+  Put8(s, kRegions);
+  Put8(s, static_cast<uint8_t>(std::clamp(count, 0, 255)));
+  Put16(s, 0);
+  Put64(s, ts);
+  return s;
+}
+
+std::string EncodeRegionPartHeader(const RegionHeader& p) {
+  std::string s;
+  Put16(s, p.id);
+  Put16(s, Clamp16(p.x));
+  Put16(s, Clamp16(p.y));
+  Put16(s, Clamp16(p.w));
+  Put16(s, Clamp16(p.h));
+  Put8(s, p.keyframe ? 1 : 0);
+  Put8(s, 0);
+  Put32(s, p.size);
   return s;
 }
 

@@ -30,6 +30,7 @@ enum MessageType : uint8_t {
   kJpeg = 0x03,
   kControlState = 0x04,
   kError = 0x05,
+  kRegions = 0x06,
   // client -> server
   kHello = 0x10,
   kPointer = 0x11,
@@ -52,7 +53,9 @@ inline constexpr size_t kMaxTextBytes = 4096;
 inline constexpr uint32_t kMaxFingers = 10;
 // kCodecMaskPreview (with kCodecMaskH264): the instance's shared
 // low-resolution, low-rate stream (wall tiles, thumbnails).
-inline constexpr uint8_t kCodecMaskH264 = 1, kCodecMaskJpeg = 2, kCodecMaskPreview = 4;
+// kCodecMaskRegions (with kCodecMaskH264): the client draws REGIONS messages.
+inline constexpr uint8_t kCodecMaskH264 = 1, kCodecMaskJpeg = 2, kCodecMaskPreview = 4,
+                         kCodecMaskRegions = 8;
 
 enum class WireCodec : uint8_t { kH264 = 0, kJpeg = 1 };
 enum class ControlStateKind : uint8_t { kNobody = 0, kYou = 1, kOther = 2 };
@@ -67,6 +70,17 @@ std::string EncodeVideoHeader(bool keyframe, uint64_t timestamp_us);
 // Header of a JPEG message; the JPEG image follows.
 std::string EncodeJpegHeader(bool full_frame, int x, int y, int w, int h,
                              uint64_t timestamp_us);
+// One region picture of a REGIONS message.
+struct RegionHeader {
+  uint16_t id = 0;
+  int x = 0, y = 0, w = 0, h = 0;
+  bool keyframe = false;
+  uint32_t size = 0;  // bytes of the access unit that follows this header
+};
+// Header of a REGIONS message: `count` parts follow, each a part header
+// (EncodeRegionPartHeader) and its access unit.
+std::string EncodeRegionsHeader(int count, uint64_t timestamp_us);
+std::string EncodeRegionPartHeader(const RegionHeader& part);
 std::string EncodeControlState(ControlStateKind state, int viewers, uint32_t your_id,
                                uint32_t controller_id);
 std::string EncodeError(uint16_t close_code, std::string_view reason);

@@ -21,6 +21,16 @@ std::shared_ptr<const std::string> ViewerSession::Serialize(const video::Encoded
   // Capture time on the wall clock, so a browser on the same host can
   // compare it with Date.now()/performance.timeOrigin.
   int64_t wall = WallMicros() - (MonotonicMicros() - f.capture_time_us);
+  if (!f.regions.empty()) {
+    std::string msg = EncodeRegionsHeader(static_cast<int>(f.regions.size()),
+                                          static_cast<uint64_t>(wall));
+    for (const video::RegionPart& p : f.regions) {
+      msg += EncodeRegionPartHeader({p.id, p.rect.x, p.rect.y, p.rect.w, p.rect.h, p.keyframe,
+                                     static_cast<uint32_t>(p.size)});
+      msg.append(reinterpret_cast<const char*>(f.data.data() + p.offset), p.size);
+    }
+    return std::make_shared<const std::string>(std::move(msg));
+  }
   std::string msg = f.codec != video::Codec::kJpeg
                         ? EncodeVideoHeader(f.keyframe, static_cast<uint64_t>(wall))
                         : EncodeJpegHeader(f.keyframe, f.rect.x, f.rect.y, f.rect.w, f.rect.h,
@@ -154,9 +164,13 @@ Result<void> ViewerSession::Handle(const ClientMessage& m) {
                  : (hello->codecs & kCodecMaskPreview) ? video::Codec::kH264Preview
                                                        : video::Codec::kH264;
     std::weak_ptr<ViewerSession> weak = weak_from_this();
-    channel_ = pipeline_->AddViewer(codec, [weak] {
-      if (auto self = weak.lock()) self->Pump();
-    });
+    regions_ = (hello->codecs & kCodecMaskRegions) != 0;
+    channel_ = pipeline_->AddViewer(
+        codec,
+        [weak] {
+          if (auto self = weak.lock()) self->Pump();
+        },
+        regions_);
     SendControlState();
     return Ok();
   }
@@ -171,9 +185,12 @@ Result<void> ViewerSession::Handle(const ClientMessage& m) {
     // A new channel of the other stream; it starts with a keyframe, and the
     // pump sends its CONFIG (the size differs) before it.
     std::weak_ptr<ViewerSession> weak = weak_from_this();
-    auto next = pipeline_->AddViewer(want, [weak] {
-      if (auto self = weak.lock()) self->Pump();
-    });
+    auto next = pipeline_->AddViewer(
+        want,
+        [weak] {
+          if (auto self = weak.lock()) self->Pump();
+        },
+        regions_);
     std::shared_ptr<video::ViewerChannel> old;
     {
       std::lock_guard lock(pump_mu_);

@@ -107,6 +107,7 @@ class ViewerSession : public std::enable_shared_from_this<ViewerSession> {
   std::atomic<bool> closed_{false};
   uint32_t viewer_id_ = 0;
   std::shared_ptr<video::ViewerChannel> channel_;  // set by HELLO
+  bool regions_ = false;  // HELLO offered kCodecMaskRegions
   int64_t last_keyframe_request_us_ = 0;
 
   // Pump state (video thread; the mutex also orders it against OnClose).
