@@ -15,6 +15,8 @@ const PRESET = process.env.VMI_PRESET || "ultrafast";
 const CRF = Number(process.env.VMI_CRF || 26);
 const THREADS = Number(process.env.VMI_THREADS || 0); // 0: the encoder's default
 const NOVNC = process.env.NOVNC_DIR || "/usr/share/novnc";
+// vmi variants measured per workload (runVmi): regions, full, main.
+const VARIANTS = (process.env.VARIANTS || "regions,full").split(",");
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const emit = (o) => console.log(JSON.stringify(o));
 const debug = (...a) => process.env.BENCH_DEBUG && console.error(new Date().toISOString(), ...a);
@@ -124,6 +126,18 @@ const STAMP_READER = `
   window.__lat = [];
   window.__cap = [];
   window.__lastStamp = new Map();
+  window.__parts = { net: [], hand: [], decode: [], draw: [] };
+  // Where the time after the capture went, per painted frame (vmi only):
+  // capture -> the page's WebSocket (server encode + send + network), page ->
+  // painter (the hand-over to the paint worker), painter -> decoded, decoded
+  // -> drawn.
+  window.__breakdown = (i) => {
+    const p = window.__parts;
+    p.net.push(i.receivedAtMs - i.timestampUs / 1000);
+    p.hand.push(i.queuedAtMs - i.receivedAtMs);
+    p.decode.push(i.decodedAtMs - i.queuedAtMs);
+    p.draw.push(i.paintedAtMs - i.decodedAtMs);
+  };
   window.__readStamp = (d, now, div = 1, key = 0, captureUs = 0) => {
     if (captureUs) window.__cap.push(now - captureUs / 1000);
     if (!d) return;
@@ -138,45 +152,23 @@ const STAMP_READER = `
     }
   };`;
 
-// The anchor's page: noVNC's RFB client (Debian's novnc package) through
-// websockify, the canvas read back after every framebuffer update it shows.
+// The anchor's page: noVNC's RFB clients (Debian's novnc package) through
+// websockify, each canvas read back after every framebuffer update it
+// shows. `?n=1`: one client at full size; `?n=N&tile=1`: the wall's anchor,
+// N view-only clients of one x11vnc, each scaled into a 240x427 tile
+// (noVNC's scaleViewport), the strip read from the unscaled framebuffer.
 function novncPage() {
   const dir = `${tmp}/novnc`;
   mkdirSync(dir, { recursive: true });
   symlinkSync(`${NOVNC}/core`, `${dir}/core`);
   symlinkSync(`${NOVNC}/vendor`, `${dir}/vendor`);
   writeFileSync(`${dir}/bench.html`, `<!doctype html>
-<html><body style="margin:0"><div id="screen" style="width:720px;height:1280px"></div>
-<script type="module">
-import RFB from "./core/rfb.js";
-import Websock from "./core/websock.js";
-const stats = { bytes: 0, painted: 0, connected: false };
-window.__novnc = stats;
-const recv = Websock.prototype._recvMessage;
-Websock.prototype._recvMessage = function (e) {
-  stats.bytes += e.data.byteLength;
-  return recv.call(this, e);
-};
-const rfb = new RFB(document.getElementById("screen"), "ws://" + location.host + "/websockify");
-rfb.addEventListener("connect", () => { stats.connected = true; });
-const display = rfb._display;
-const flip = display.flip.bind(display);
-display.flip = (fromQueue) => {
-  const shows = fromQueue || display._renderQ.length === 0;
-  flip(fromQueue);
-  if (!shows) return;
-  stats.painted++;
-  if (window.__readStamp) window.__readStamp(display._targetCtx.getImageData(0, 12, 720, 1).data, Date.now());
-};
-</script></body></html>`);
-  // The wall's anchor: n noVNC clients of one x11vnc, each scaled into a
-  // 240x427 tile (noVNC's scaleViewport), view-only.
-  writeFileSync(`${dir}/wall.html`, `<!doctype html>
 <html><body style="margin:0;display:flex;flex-wrap:wrap;gap:12px">
 <script type="module">
 import RFB from "./core/rfb.js";
 import Websock from "./core/websock.js";
-const n = Number(new URLSearchParams(location.search).get("n"));
+const q = new URLSearchParams(location.search);
+const n = Number(q.get("n") || 1), tile = q.has("tile");
 const stats = { bytes: 0, painted: 0, per: [], connected: 0 };
 window.__novnc = stats;
 const recv = Websock.prototype._recvMessage;
@@ -186,12 +178,12 @@ Websock.prototype._recvMessage = function (e) {
 };
 for (let k = 0; k < n; k++) {
   const div = document.createElement("div");
-  div.style.cssText = "width:240px;height:427px";
+  div.style.cssText = tile ? "width:240px;height:427px" : "width:720px;height:1280px";
   document.body.append(div);
   stats.per.push(0);
   const rfb = new RFB(div, "ws://" + location.host + "/websockify");
-  rfb.viewOnly = true;
-  rfb.scaleViewport = true;
+  rfb.viewOnly = tile;
+  rfb.scaleViewport = tile;
   rfb.addEventListener("connect", () => { stats.connected++; });
   const display = rfb._display;
   const flip = display.flip.bind(display);
@@ -246,8 +238,13 @@ async function main() {
   page.on("pageerror", (e) => debug("page error:", String(e)));
   await page.addInitScript(() => {
     if (location.hash.includes("paint=main")) window.__vmiPainter = "main";
+    if (location.hash.includes("regions=0")) window.__vmiRegions = false;
   });
-  const paintParam = (painter) => (painter === "main" ? "?paint=main" : "");
+  // vmi variants: "regions" (the default viewer: paint worker, region
+  // frames), "full" (the full-screen stream only, `regions=0`), "main"
+  // (painting on the page's main thread, `paint=main`). The console
+  // ignores the parameters; the viewer's test hooks read them.
+  const variantParam = (v) => (v === "main" ? "?paint=main" : v === "full" ? "?regions=0" : "");
 
   // One measurement window of one stack: the stats object the page keeps
   // (bytes, painted) and the latencies read back from its canvas.
@@ -255,7 +252,8 @@ async function main() {
   // (websockify serves each connection from a child process of its own).
   async function measure(serverPids, statsExpr) {
     await sleep(2000); // settle
-    const s0 = await page.evaluate(`({ ...${statsExpr}, lat: window.__lat.length, cap: window.__cap.length })`);
+    const s0 = await page.evaluate(`({ ...${statsExpr}, lat: window.__lat.length, cap: window.__cap.length,
+      parts: window.__parts.net.length })`);
     const c0 = serverPids.reduce((a, p) => a + treeCpuSeconds(p), 0);
     const b0 = treeCpuSeconds(browserPid);
     const t0 = Date.now();
@@ -268,6 +266,14 @@ async function main() {
     const per = s0.per && s1.per ? s1.per.map((n, i) => (n - s0.per[i]) / secs).sort((a, b) => a - b) : null;
     const lat = (await page.evaluate(() => window.__lat)).slice(s0.lat).sort((a, b) => a - b);
     const cap = (await page.evaluate(() => window.__cap)).slice(s0.cap).sort((a, b) => a - b);
+    const parts = await page.evaluate(() => window.__parts);
+    const p50 = (k) => {
+      const a = parts[k].slice(s0.parts).sort((x, y) => x - y);
+      return a.length ? Math.round(pct(a, 0.5) * 10) / 10 : null;
+    };
+    const breakdown = parts.net.length > s0.parts
+      ? { capture_to_page: p50("net"), page_to_painter: p50("hand"), decode: p50("decode"), draw: p50("draw") }
+      : null;
     return {
       server_cpu_pct: (100 * (c1 - c0)) / secs,
       browser_cpu_pct: (100 * (b1 - b0)) / secs,
@@ -278,42 +284,49 @@ async function main() {
       p99_ms: pct(lat, 0.99),
       stamps: lat.length,
       capture_to_paint_p50_ms: cap.length ? Math.round(pct(cap, 0.5)) : null,
+      capture_to_paint_breakdown_p50_ms: breakdown,
+      region_frames_pct: s1.regionFrames !== undefined && s1.frames > s0.frames
+        ? Math.round((100 * (s1.regionFrames - s0.regionFrames)) / (s1.frames - s0.frames)) : null,
       codec: s1.codec,
       per_viewer_fps: per,
     };
   }
 
-  // vmi's viewer painting in its worker (the default) or on the main thread.
-  async function runVmi(painter) {
-    await page.goto(`http://127.0.0.1:${port}/#/instances/test${paintParam(painter)}`);
+  // vmi's viewer, one of the variants above.
+  async function runVmi(variant) {
+    await page.goto(`http://127.0.0.1:${port}/#/instances/test${variantParam(variant)}`);
     await page.waitForFunction(() => window.__vmiViewer && window.__vmiViewer.stats.painted > 0, null, { timeout: 20000 });
     await page.evaluate(STAMP_READER);
     const offThread = await page.evaluate(() => {
       const v = window.__vmiViewer;
       v.setProbe(12);
-      v.onPainted = (info) => window.__readStamp(info.probe, info.paintedAtMs, 1, 0, info.timestampUs);
+      v.onPainted = (info) => {
+        window.__breakdown(info);
+        window.__readStamp(info.probe, info.paintedAtMs, 1, 0, info.timestampUs);
+      };
       return v.offThread;
     });
-    if (offThread !== (painter === "worker")) throw new Error(`viewer paints ${offThread ? "off" : "on"} the main thread`);
+    if (offThread !== (variant !== "main")) throw new Error(`viewer paints ${offThread ? "off" : "on"} the main thread`);
     const r = await measure([server.pid], "window.__vmiViewer.stats");
     await page.goto("about:blank");
     return r;
   }
 
-  async function runNovnc() {
+  // The anchor: n noVNC clients of one x11vnc (n > 1: the wall's tiles).
+  async function runNovnc(n = 1) {
     const rfbPort = await freePort();
     const wsPort = await freePort();
     const vnc = start("x11vnc", ["-display", `:${DISPLAY_NUM}`, "-rfbport", String(rfbPort), "-localhost",
       "-nopw", "-shared", "-forever", "-quiet"]);
     const wsk = start("websockify", ["--web", novncDir, `127.0.0.1:${wsPort}`, `127.0.0.1:${rfbPort}`]);
-    let r = null;
+    if (n > 1) await page.setViewportSize({ width: 1920, height: 1700 });
     try {
       for (let i = 0; i < 20; i++) {
         await sleep(200);
         try {
-          await page.goto(`http://127.0.0.1:${wsPort}/bench.html`);
-          await page.waitForFunction(() => window.__novnc && window.__novnc.connected && window.__novnc.painted > 0,
-            null, { timeout: 5000 });
+          await page.goto(`http://127.0.0.1:${wsPort}/bench.html?n=${n}${n > 1 ? "&tile=1" : ""}`);
+          await page.waitForFunction((k) => window.__novnc && window.__novnc.connected === k &&
+            window.__novnc.per.every((p) => p > 0), n, { timeout: n > 1 ? 20000 : 5000 });
           break;
         } catch (e) {
           debug("novnc not ready:", String(e));
@@ -321,13 +334,13 @@ async function main() {
         }
       }
       await page.evaluate(STAMP_READER);
-      r = await measure([vnc.pid, wsk.pid], "window.__novnc");
+      return await measure([vnc.pid, wsk.pid], "window.__novnc");
     } finally {
       await page.goto("about:blank");
+      if (n > 1) await page.setViewportSize({ width: 800, height: 1400 });
       stop(wsk);
       stop(vnc);
     }
-    return r;
   }
 
   const r1 = (x) => (x === null || x === undefined ? null : Math.round(x * 10) / 10);
@@ -338,28 +351,30 @@ async function main() {
     const extra = w.extra ? start("nice", ["-n", "10", w.extra[0], ...w.extra[1]], { env }) : null;
     const wl = start(`${tmp}/workload`, [w.mode, String(FPS), String(4 * SECS + 60)], { env });
     await sleep(1500);
-    const vmi = await runVmi("worker");
-    const vmiMain = await runVmi("main");
+    const v = {};
+    for (const variant of VARIANTS) v[variant] = await runVmi(variant);
     const anchor = await runNovnc();
     stop(wl);
     stop(extra);
     await sleep(500);
-    rows[w.name] = { vmi, vmiMain, anchor };
-    const fig = (o) => ({ p50_ms: o.p50_ms, p95_ms: o.p95_ms, p99_ms: o.p99_ms, fps: r1(o.fps),
+    const vmi = v.regions ?? v.full ?? v.main;
+    rows[w.name] = { vmi, anchor };
+    const fig = (o) => o && ({ p50_ms: o.p50_ms, p95_ms: o.p95_ms, p99_ms: o.p99_ms, fps: r1(o.fps),
       bytes_per_s: Math.round(o.bytes_per_s), server_cpu_pct: r1(o.server_cpu_pct),
-      browser_cpu_pct: r1(o.browser_cpu_pct), stamps: o.stamps, capture_to_paint_p50_ms: o.capture_to_paint_p50_ms });
+      browser_cpu_pct: r1(o.browser_cpu_pct), stamps: o.stamps, capture_to_paint_p50_ms: o.capture_to_paint_p50_ms,
+      capture_to_paint_breakdown_p50_ms: o.capture_to_paint_breakdown_p50_ms, region_frames_pct: o.region_frames_pct });
+    const vsAnchor = (o) => o && ({
+      p50: ratio(o.p50_ms, anchor.p50_ms), p99: ratio(o.p99_ms, anchor.p99_ms),
+      bytes: ratio(o.bytes_per_s, anchor.bytes_per_s), server_cpu: ratio(o.server_cpu_pct, anchor.server_cpu_pct),
+      browser_cpu: ratio(o.browser_cpu_pct, anchor.browser_cpu_pct), fps: ratio(o.fps, anchor.fps) });
     emit({ bench: "stream", workload: w.name, what: w.what,
-      stack: `vmi websocket h264 (x264 ${PRESET} crf ${CRF}${THREADS ? ` threads ${THREADS}` : ""}), painted in a worker`,
+      stack: `vmi websocket h264 (x264 ${PRESET} crf ${CRF}${THREADS ? ` threads ${THREADS}` : ""}), ` +
+        `${v.regions ? "region frames" : "full stream"}, painted in ${v.regions || v.full ? "a worker" : "the main thread"}`,
       codec: vmi.codec, load: loadAverage(),
-      ...fig(vmi), main_thread_figures: fig(vmiMain),
+      ...fig(vmi), full_stream_figures: v.regions ? fig(v.full) : undefined, main_thread_figures: fig(v.main),
       anchor: "x11vnc + websockify + noVNC (Debian)", anchor_figures: fig(anchor),
-      ratios_vmi_over_anchor: {
-        p50: ratio(vmi.p50_ms, anchor.p50_ms), p99: ratio(vmi.p99_ms, anchor.p99_ms),
-        bytes: ratio(vmi.bytes_per_s, anchor.bytes_per_s), server_cpu: ratio(vmi.server_cpu_pct, anchor.server_cpu_pct),
-        browser_cpu: ratio(vmi.browser_cpu_pct, anchor.browser_cpu_pct), fps: ratio(vmi.fps, anchor.fps) },
-      ratios_worker_over_main_thread: {
-        p50: ratio(vmi.p50_ms, vmiMain.p50_ms), p99: ratio(vmi.p99_ms, vmiMain.p99_ms),
-        fps: ratio(vmi.fps, vmiMain.fps), browser_cpu: ratio(vmi.browser_cpu_pct, vmiMain.browser_cpu_pct) } });
+      ratios_vmi_over_anchor: vsAnchor(vmi),
+      ratios_full_stream_over_anchor: v.regions ? vsAnchor(v.full) : undefined });
   }
   // The wall: WALL_PHONES instances of the same moving screen (one source
   // and pipeline each, in a second viewer_test_server) on the console's wall
@@ -371,7 +386,7 @@ async function main() {
     return { bytes: t.reduce((a, v) => a + v.stats.bytes, 0), painted: t.reduce((a, v) => a + v.stats.painted, 0),
       per: t.map((v) => v.stats.painted), codec: [...new Set(t.map((v) => v.stats.width + "x" + v.stats.height))].join(",") };
   })()`;
-  async function runWall(painter) {
+  async function runWall(variant) {
     const srv = start(serverBin, ["--web-dir", webDir, "--fb-path", `${tmp}/Xvfb_screen0`,
       "--x-socket", `/tmp/.X11-unix/X${DISPLAY_NUM}`, "--fps", "60", "--instances", String(WALL_PHONES),
       "--preset", PRESET, "--crf", String(CRF), ...(THREADS ? ["--threads", String(THREADS)] : [])]);
@@ -380,7 +395,7 @@ async function main() {
     });
     await page.setViewportSize({ width: 1920, height: 1700 });
     try {
-      await page.goto(`http://127.0.0.1:${wallPort}/#/wall${paintParam(painter)}`);
+      await page.goto(`http://127.0.0.1:${wallPort}/#/wall${variantParam(variant)}`);
       await page.waitForFunction((n) => window.__vmiWall && window.__vmiWall.tiles.size === n &&
         [...window.__vmiWall.tiles.values()].every((v) => v.stats.painted > 0), WALL_PHONES, { timeout: 60000 });
       await page.evaluate(STAMP_READER);
@@ -397,46 +412,17 @@ async function main() {
       stop(srv);
     }
   }
-  async function runNovncWall() {
-    const rfbPort = await freePort();
-    const wsPort = await freePort();
-    const vnc = start("x11vnc", ["-display", `:${DISPLAY_NUM}`, "-rfbport", String(rfbPort), "-localhost",
-      "-nopw", "-shared", "-forever", "-quiet"]);
-    const wsk = start("websockify", ["--web", novncDir, `127.0.0.1:${wsPort}`, `127.0.0.1:${rfbPort}`]);
-    await page.setViewportSize({ width: 1920, height: 1700 });
-    try {
-      for (let i = 0; i < 20; i++) {
-        await sleep(200);
-        try {
-          await page.goto(`http://127.0.0.1:${wsPort}/wall.html?n=${WALL_PHONES}`);
-          await page.waitForFunction((n) => window.__novnc && window.__novnc.connected === n &&
-            window.__novnc.per.every((p) => p > 0), WALL_PHONES, { timeout: 20000 });
-          break;
-        } catch (e) {
-          debug("novnc wall not ready:", String(e));
-          if (i === 19) throw e;
-        }
-      }
-      await page.evaluate(STAMP_READER);
-      return await measure([vnc.pid, wsk.pid], "window.__novnc");
-    } finally {
-      await page.goto("about:blank");
-      await page.setViewportSize({ width: 800, height: 1400 });
-      stop(wsk);
-      stop(vnc);
-    }
-  }
   const wall = WORKLOADS.find((x) => x.wall);
   if (wall) {
     debug("workload", wall.name);
     const wl = start(`${tmp}/workload`, [wall.mode, String(FPS), String(2 * SECS + 120)], { env });
     await sleep(1500);
-    const vmi = await runWall("worker");
-    const vmiMain = await runWall("main");
-    const anchor = await runNovncWall();
+    const vmi = await runWall("regions");
+    const vmiMain = VARIANTS.includes("main") ? await runWall("main") : null;
+    const anchor = await runNovnc(WALL_PHONES);
     stop(wl);
     rows.wall = { vmi, anchor };
-    const fig = (o) => ({ fps_min: r1(o.per_viewer_fps?.[0]), fps_median: r1(pct(o.per_viewer_fps ?? [], 0.5)),
+    const fig = (o) => o && ({ fps_min: r1(o.per_viewer_fps?.[0]), fps_median: r1(pct(o.per_viewer_fps ?? [], 0.5)),
       fps_total: r1(o.fps), p50_ms: o.p50_ms, p95_ms: o.p95_ms, p99_ms: o.p99_ms,
       bytes_per_s: Math.round(o.bytes_per_s), server_cpu_pct: r1(o.server_cpu_pct),
       browser_cpu_pct: r1(o.browser_cpu_pct), stamps: o.stamps, capture_to_paint_p50_ms: o.capture_to_paint_p50_ms });

@@ -28,7 +28,7 @@ struct RegionPart {
   uint16_t id = 0;        // the region's stream; a new id starts with an IDR
   display::Rect rect;     // on the screen; the region stream's picture size
   bool keyframe = false;  // an IDR of the region's stream
-  size_t offset = 0, size = 0;  // its bytes in EncodedFrame::data
+  size_t offset = 0, size = 0;  // its bytes in EncodedFrame::data; 0: unchanged
 };
 
 struct EncodedFrame {
@@ -43,7 +43,8 @@ struct EncodedFrame {
   std::string codec_string;     // e.g. "avc1.42C01F" or "jpeg"
   std::vector<uint8_t> data;
   // H.264 only. Empty: `data` is an access unit of the full-screen stream.
-  // Otherwise `data` holds these region pictures back to back, and the full
+  // Otherwise `data` holds these region pictures back to back (every live
+  // region is listed, those without a change with size 0), and the full
   // stream has not seen this frame's damage yet (it catches up with a
   // P-frame when region mode ends).
   std::vector<RegionPart> regions;

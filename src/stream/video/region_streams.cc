@@ -141,14 +141,19 @@ Result<std::optional<EncodedFrame>> RegionStreams::Encode(const display::FrameVi
       if (x1 > x0 && y1 > y0) sub.damage.push_back({x0 - r.rect.x, y0 - r.rect.y, x1 - x0, y1 - y0});
     }
     const bool fresh = r.encoder->codec_string().empty();
-    if (sub.damage.empty() && !fresh) continue;
-    auto e = r.encoder->Encode(sub, fresh);
-    if (!e.ok()) return e.error();
     RegionPart part;
     part.id = r.id;
     part.rect = r.rect;
-    part.keyframe = e->keyframe;
     part.offset = f.data.size();
+    if (sub.damage.empty() && !fresh) {
+      // Listed without a picture: the region lives on (the client drops the
+      // decoder of any region a frame does not list).
+      f.regions.push_back(part);
+      continue;
+    }
+    auto e = r.encoder->Encode(sub, fresh);
+    if (!e.ok()) return e.error();
+    part.keyframe = e->keyframe;
     part.size = e->data.size();
     f.data.insert(f.data.end(), e->data.begin(), e->data.end());
     f.regions.push_back(part);

@@ -60,7 +60,8 @@ class RegionStreams {
   explicit RegionStreams(RegionOptions options) : options_(std::move(options)) {}
 
   // Encodes the picture's damage as region pictures (one EncodedFrame whose
-  // `regions` name them), or returns nullopt when the damage does not suit
+  // `regions` list every live region, with a picture where it changed), or
+  // returns nullopt when the damage does not suit
   // regions (the caller encodes the full stream, then calls Reset()).
   // `full_kbps` is the full stream's VBV cap, shared out by area.
   Result<std::optional<EncodedFrame>> Encode(const display::FrameView& view,

@@ -341,7 +341,7 @@ void VideoPipeline::EncodeH264(const display::FrameView& view, bool key, bool al
         std::lock_guard lock(mu_);
         stats_.region_inits = regions_.encoder_inits();
       }
-      if (!(*r)->regions.empty()) Publish(Codec::kH264, std::move(**r), to);
+      if (!(*r)->data.empty()) Publish(Codec::kH264, std::move(**r), to);
       return;
     }
   }

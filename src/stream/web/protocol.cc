@@ -137,10 +137,13 @@ Result<ClientMessage> ParseClientMessage(std::span<const uint8_t> d) {
       VMI_CHECK_OK(ExpectSize(d, 4, "hello"), "bad hello");
       if (d[1] != kProtocolVersion)
         return Bad("unsupported protocol version " + std::to_string(d[1]));
-      if (d[2] == 0 || (d[2] & ~(kCodecMaskH264 | kCodecMaskJpeg | kCodecMaskPreview)))
+      if (d[2] == 0 ||
+          (d[2] & ~(kCodecMaskH264 | kCodecMaskJpeg | kCodecMaskPreview | kCodecMaskRegions)))
         return Bad("hello: bad codec mask");
       if ((d[2] & kCodecMaskPreview) && !(d[2] & kCodecMaskH264))
         return Bad("hello: preview needs H.264");
+      if ((d[2] & kCodecMaskRegions) && !(d[2] & kCodecMaskH264))
+        return Bad("hello: regions need H.264");
       if (d[3] != 0) return Bad("hello: reserved byte not zero");
       return ClientMessage(HelloMsg{d[1], d[2]});
     }

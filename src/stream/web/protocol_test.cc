@@ -96,6 +96,9 @@ TEST(ProtocolTest, ParsesEveryClientMessage) {
   auto pv = ParseClientMessage(Span(Bytes({0x19, 0x01})));
   ASSERT_TRUE(pv.ok());
   EXPECT_TRUE(std::get<PreviewMsg>(*pv).on);
+  auto hr = ParseClientMessage(Span(Bytes({0x10, 0x01, 0x0b, 0x00})));
+  ASSERT_TRUE(hr.ok()) << hr.error().ToString();
+  EXPECT_EQ(std::get<HelloMsg>(*hr).codecs, kCodecMaskH264 | kCodecMaskJpeg | kCodecMaskRegions);
   auto hp = ParseClientMessage(Span(Bytes({0x10, 0x01, 0x05, 0x00})));
   ASSERT_TRUE(hp.ok());
   EXPECT_EQ(std::get<HelloMsg>(*hp).codecs, 5);
@@ -139,7 +142,8 @@ TEST(ProtocolTest, RejectsMalformedClientMessages) {
       {Bytes({0x19, 0x02}), "preview: must be 0 or 1"},
       {Bytes({0x19}), "preview: expected 2 bytes, got 1"},
       {Bytes({0x10, 0x01, 0x06, 0x00}), "hello: preview needs H.264"},
-      {Bytes({0x10, 0x01, 0x08, 0x00}), "hello: bad codec mask"},
+      {Bytes({0x10, 0x01, 0x10, 0x00}), "hello: bad codec mask"},
+      {Bytes({0x10, 0x01, 0x0a, 0x00}), "hello: regions need H.264"},
       {Bytes({0x18, 0, 1, 0, 1, 2, 3, 4, 5, 6, 7, 8}), "frame ack: reserved bytes not zero"},
       {std::string(8193, '\x11'), "message too large"},
       {"\x20" + std::string(65536, 'a'), "audio message too large"},

@@ -3,10 +3,28 @@
 // ArrayBuffer, transferred (not copied); `offset`/`length` locate the access
 // unit or JPEG image inside it.
 
+import type { FrameInfo } from "./decoder";
+
 export type ToWorker =
   | { op: "init"; canvas: OffscreenCanvas }
   | { op: "configure"; codec: "h264" | "jpeg"; codecString: string; width: number; height: number }
-  | { op: "video"; buf: ArrayBuffer; offset: number; length: number; keyframe: boolean; timestampUs: number }
+  | {
+      op: "video";
+      buf: ArrayBuffer;
+      offset: number;
+      length: number;
+      keyframe: boolean;
+      timestampUs: number;
+      receivedAtMs: number;
+    }
+  | {
+      op: "regions";
+      buf: ArrayBuffer;
+      // Each part's access unit as offset/length in `buf`.
+      parts: { id: number; x: number; y: number; w: number; h: number; keyframe: boolean; offset: number; length: number }[];
+      timestampUs: number;
+      receivedAtMs: number;
+    }
   | {
       op: "jpeg";
       buf: ArrayBuffer;
@@ -16,6 +34,7 @@ export type ToWorker =
       y: number;
       timestampUs: number;
       full: boolean;
+      receivedAtMs: number;
     }
   | { op: "probe"; y: number | null }
   | { op: "pixels"; id: number; x: number; y: number; w: number; h: number }
@@ -23,12 +42,6 @@ export type ToWorker =
 
 export type FromWorker =
   | { ev: "key" }
-  | {
-      ev: "painted";
-      timestampUs: number;
-      keyframe: boolean;
-      paintedAtMs: number;
-      probe?: Uint8ClampedArray;
-    }
+  | ({ ev: "painted" } & FrameInfo)
   | { ev: "done"; timestampUs: number }
   | { ev: "pixels"; id: number; data: Uint8ClampedArray | null; error?: string };

@@ -38,10 +38,17 @@ scope.onmessage = (e: MessageEvent<ToWorker>) => {
       painter.configure(m.codec, m.codecString, m.width, m.height);
       break;
     case "video":
-      painter.video(new Uint8Array(m.buf, m.offset, m.length), m.keyframe, m.timestampUs);
+      painter.video(new Uint8Array(m.buf, m.offset, m.length), m.keyframe, m.timestampUs, m.receivedAtMs);
+      break;
+    case "regions":
+      painter.regions(
+        m.parts.map((p) => ({ ...p, data: new Uint8Array(m.buf, p.offset, p.length) })),
+        m.timestampUs,
+        m.receivedAtMs,
+      );
       break;
     case "jpeg":
-      void painter.jpeg(new Uint8Array(m.buf, m.offset, m.length), m.x, m.y, m.timestampUs, m.full);
+      void painter.jpeg(new Uint8Array(m.buf, m.offset, m.length), m.x, m.y, m.timestampUs, m.full, m.receivedAtMs);
       break;
     case "probe":
       painter.setProbe(m.y);

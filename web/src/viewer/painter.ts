@@ -8,7 +8,7 @@
 // Test and benchmark hook: window.__vmiPainter = "main" before a viewer is
 // created makes it paint on the main thread (bench/stream measures both).
 
-import { FrameInfo, PainterEvents, StreamPainter } from "./decoder";
+import { FrameInfo, PainterEvents, RegionInput, StreamPainter } from "./decoder";
 import type { FromWorker, ToWorker } from "./paint_messages";
 
 export interface Painter {
@@ -16,8 +16,12 @@ export interface Painter {
   configure(codec: "h264" | "jpeg", codecString: string, width: number, height: number): void;
   // `data` lies inside `buf`; the painter takes `buf` over (it may be
   // transferred to the worker and unusable afterwards).
-  video(buf: ArrayBuffer, data: Uint8Array, keyframe: boolean, timestampUs: number): void;
-  jpeg(buf: ArrayBuffer, data: Uint8Array, x: number, y: number, timestampUs: number, full: boolean): void;
+  // receivedAtMs: Date.now() when the message reached the page.
+  video(buf: ArrayBuffer, data: Uint8Array, keyframe: boolean, timestampUs: number, receivedAtMs: number): void;
+  // Region pictures (each part's data lies inside `buf`).
+  regions(buf: ArrayBuffer, parts: RegionInput[], timestampUs: number, receivedAtMs: number): void;
+  jpeg(buf: ArrayBuffer, data: Uint8Array, x: number, y: number, timestampUs: number, full: boolean,
+    receivedAtMs: number): void;
   setProbe(y: number | null): void;
   pixels(x: number, y: number, w: number, h: number): Promise<Uint8ClampedArray>;
   close(): void;
@@ -32,11 +36,15 @@ class MainThreadPainter implements Painter {
   configure(codec: "h264" | "jpeg", codecString: string, width: number, height: number): void {
     this.p.configure(codec, codecString, width, height);
   }
-  video(_buf: ArrayBuffer, data: Uint8Array, keyframe: boolean, timestampUs: number): void {
-    this.p.video(data, keyframe, timestampUs);
+  video(_buf: ArrayBuffer, data: Uint8Array, keyframe: boolean, timestampUs: number, receivedAtMs: number): void {
+    this.p.video(data, keyframe, timestampUs, receivedAtMs);
   }
-  jpeg(_buf: ArrayBuffer, data: Uint8Array, x: number, y: number, timestampUs: number, full: boolean): void {
-    void this.p.jpeg(data, x, y, timestampUs, full);
+  regions(_buf: ArrayBuffer, parts: RegionInput[], timestampUs: number, receivedAtMs: number): void {
+    this.p.regions(parts, timestampUs, receivedAtMs);
+  }
+  jpeg(_buf: ArrayBuffer, data: Uint8Array, x: number, y: number, timestampUs: number, full: boolean,
+    receivedAtMs: number): void {
+    void this.p.jpeg(data, x, y, timestampUs, full, receivedAtMs);
   }
   setProbe(y: number | null): void {
     this.p.setProbe(y);
@@ -64,9 +72,8 @@ class WorkerPainter implements Painter {
           events.needKeyframe();
           break;
         case "painted": {
-          const info: FrameInfo = { timestampUs: m.timestampUs, keyframe: m.keyframe, paintedAtMs: m.paintedAtMs };
-          if (m.probe) info.probe = m.probe;
-          events.painted(info);
+          const { ev: _ev, ...info } = m;
+          events.painted(info as FrameInfo);
           break;
         }
         case "done":
@@ -93,11 +100,22 @@ class WorkerPainter implements Painter {
   configure(codec: "h264" | "jpeg", codecString: string, width: number, height: number): void {
     this.post({ op: "configure", codec, codecString, width, height });
   }
-  video(buf: ArrayBuffer, data: Uint8Array, keyframe: boolean, timestampUs: number): void {
-    this.post({ op: "video", buf, offset: data.byteOffset, length: data.byteLength, keyframe, timestampUs }, [buf]);
+  video(buf: ArrayBuffer, data: Uint8Array, keyframe: boolean, timestampUs: number, receivedAtMs: number): void {
+    this.post(
+      { op: "video", buf, offset: data.byteOffset, length: data.byteLength, keyframe, timestampUs, receivedAtMs },
+      [buf],
+    );
   }
-  jpeg(buf: ArrayBuffer, data: Uint8Array, x: number, y: number, timestampUs: number, full: boolean): void {
-    this.post({ op: "jpeg", buf, offset: data.byteOffset, length: data.byteLength, x, y, timestampUs, full }, [buf]);
+  regions(buf: ArrayBuffer, parts: RegionInput[], timestampUs: number, receivedAtMs: number): void {
+    const where = parts.map(({ data, ...p }) => ({ ...p, offset: data.byteOffset, length: data.byteLength }));
+    this.post({ op: "regions", buf, parts: where, timestampUs, receivedAtMs }, [buf]);
+  }
+  jpeg(buf: ArrayBuffer, data: Uint8Array, x: number, y: number, timestampUs: number, full: boolean,
+    receivedAtMs: number): void {
+    this.post(
+      { op: "jpeg", buf, offset: data.byteOffset, length: data.byteLength, x, y, timestampUs, full, receivedAtMs },
+      [buf],
+    );
   }
   setProbe(y: number | null): void {
     this.post({ op: "probe", y });

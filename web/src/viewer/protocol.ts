@@ -9,6 +9,7 @@ export const MsgType = {
   Jpeg: 0x03,
   ControlState: 0x04,
   Error: 0x05,
+  Regions: 0x06,
   Hello: 0x10,
   Pointer: 0x11,
   Key: 0x12,
@@ -24,7 +25,21 @@ export const MsgType = {
 } as const;
 
 // Preview (with H264): the instance's shared low-resolution, low-rate stream.
-export const CodecMask = { H264: 1, Jpeg: 2, Preview: 4 } as const;
+// Regions (with H264): the client draws REGIONS messages (small changes as
+// small pictures of their own streams).
+export const CodecMask = { H264: 1, Jpeg: 2, Preview: 4, Regions: 8 } as const;
+
+// One region picture of a REGIONS message: an access unit of region `id`'s
+// own H.264 stream, drawn at (x, y), w x h.
+export interface RegionPart {
+  id: number;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  keyframe: boolean;
+  data: Uint8Array;
+}
 export const Command = { Rotate: 1, Home: 2, Back: 3 } as const;
 export const TouchAction = { Down: 0, Move: 1, Up: 2, Cancel: 3 } as const;
 export const ControlStateKind = { Nobody: 0, You: 1, Other: 2 } as const;
@@ -35,6 +50,7 @@ export const MAX_FINGERS = 10;
 export type ServerMessage =
   | { type: "config"; codec: "h264" | "jpeg"; width: number; height: number; codecString: string }
   | { type: "video"; keyframe: boolean; timestampUs: number; data: Uint8Array }
+  | { type: "regions"; timestampUs: number; parts: RegionPart[] }
   | {
       type: "jpeg";
       full: boolean;
@@ -81,6 +97,28 @@ export function parseServerMessage(buf: ArrayBuffer): ServerMessage | null {
         timestampUs: u64(v, 4),
         data: bytes.subarray(12),
       };
+    case MsgType.Regions: {
+      if (buf.byteLength < 12) return null;
+      const n = v.getUint8(1);
+      const parts: RegionPart[] = [];
+      let at = 12;
+      for (let i = 0; i < n; i++) {
+        if (at + 16 > buf.byteLength) return null;
+        const size = v.getUint32(at + 12, true);
+        if (at + 16 + size > buf.byteLength) return null;
+        parts.push({
+          id: v.getUint16(at, true),
+          x: v.getUint16(at + 2, true),
+          y: v.getUint16(at + 4, true),
+          w: v.getUint16(at + 6, true),
+          h: v.getUint16(at + 8, true),
+          keyframe: (v.getUint8(at + 10) & 1) !== 0,
+          data: bytes.subarray(at + 16, at + 16 + size),
+        });
+        at += 16 + size;
+      }
+      return { type: "regions", timestampUs: u64(v, 4), parts };
+    }
     case MsgType.Jpeg:
       if (buf.byteLength < 20) return null;
       return {

@@ -22,6 +22,7 @@ export interface ViewerStats {
   width: number;
   height: number;
   frames: number;
+  regionFrames: number; // of `frames`, REGIONS messages (small changes as small pictures)
   bytes: number;
   painted: number;
   control: number; // ControlStateKind
@@ -39,7 +40,7 @@ export class Viewer {
   readonly root: HTMLDivElement;
   readonly canvas: HTMLCanvasElement;
   readonly stats: ViewerStats = {
-    connected: false, codec: "", width: 0, height: 0, frames: 0, bytes: 0, painted: 0, control: 0, lastError: "",
+    connected: false, codec: "", width: 0, height: 0, frames: 0, regionFrames: 0, bytes: 0, painted: 0, control: 0, lastError: "",
   };
   onPainted: ((info: FrameInfo, viewer: Viewer) => void) | null = null;
 
@@ -56,6 +57,7 @@ export class Viewer {
   private useJpeg: boolean;
   private sound: boolean;
   private preview: boolean;
+  private regions: boolean;
 
   // opts.audio false: the connection carries no sound (?audio=0), for pages
   // that play a mix of several instances instead (the console's wall).
@@ -68,6 +70,9 @@ export class Viewer {
     this.useJpeg = opts.forceJpeg === true || !hasWebCodecs();
     this.sound = opts.audio !== false;
     this.preview = opts.preview === true;
+    // Test and benchmark hook: window.__vmiRegions = false asks for the full
+    // stream only (bench/stream compares both in one run).
+    this.regions = (globalThis as { __vmiRegions?: boolean }).__vmiRegions !== false;
     this.root = el("div", "viewer");
     const phone = el("div", "phone");
     this.screen = el("div", "screen");
@@ -145,7 +150,8 @@ export class Viewer {
       this.stats.connected = true;
       this.setStatus("connected");
       this.send(P.hello(this.useJpeg ? P.CodecMask.Jpeg
-        : P.CodecMask.H264 | P.CodecMask.Jpeg | (this.preview ? P.CodecMask.Preview : 0)));
+        : P.CodecMask.H264 | P.CodecMask.Jpeg | (this.regions ? P.CodecMask.Regions : 0) |
+          (this.preview ? P.CodecMask.Preview : 0)));
       if (this.sound) this.audio = openAudio((m) => this.send(m), this.instanceId);
     };
     ws.onmessage = (ev) => this.onMessage(ev.data as ArrayBuffer);
@@ -164,6 +170,7 @@ export class Viewer {
   }
 
   private onMessage(buf: ArrayBuffer): void {
+    const receivedAtMs = Date.now();
     this.stats.bytes += buf.byteLength;
     const m = P.parseServerMessage(buf);
     if (!m) return;
@@ -178,11 +185,16 @@ export class Viewer {
         break;
       case "video":
         this.stats.frames++;
-        this.painter.video(buf, m.data, m.keyframe, m.timestampUs);
+        this.painter.video(buf, m.data, m.keyframe, m.timestampUs, receivedAtMs);
+        break;
+      case "regions":
+        this.stats.frames++;
+        this.stats.regionFrames++;
+        this.painter.regions(buf, m.parts, m.timestampUs, receivedAtMs);
         break;
       case "jpeg":
         this.stats.frames++;
-        this.painter.jpeg(buf, m.data, m.x, m.y, m.timestampUs, m.full);
+        this.painter.jpeg(buf, m.data, m.x, m.y, m.timestampUs, m.full, receivedAtMs);
         break;
       case "control":
         this.stats.control = m.state;
