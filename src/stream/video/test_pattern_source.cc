@@ -64,6 +64,7 @@ Result<display::FrameView> TestPatternSource::Capture() {
     paint(BoxRect(next), true);
     v.damage.push_back(BoxRect(next));
     box_x_ = next;
+    if (animate_left_ > 0 && --animate_left_ == 0) animating_ = false;
   }
   if (!v.damage.empty()) ++sequence_;
   v.pixels = reinterpret_cast<const uint8_t*>(pixels_.data());

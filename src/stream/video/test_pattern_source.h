@@ -29,6 +29,13 @@ class TestPatternSource : public display::FrameSource {
   Result<display::FrameView> Capture() override;
 
   void SetAnimating(bool on) { animating_ = on; }
+  // Animates for the next `captures` captures, then stops with the box at a
+  // known place: x = 8 * (captures - 1) % (width - kBox) (tests that check
+  // the final picture).
+  void AnimateFor(int captures) {
+    animate_left_ = captures;
+    animating_ = captures > 0;
+  }
   // Takes effect on the next Capture().
   void Resize(int width, int height);
   // The colour at (x, y) of the static background.
@@ -39,6 +46,7 @@ class TestPatternSource : public display::FrameSource {
   display::Rect BoxRect(int pos) const;
 
   std::atomic<bool> animating_{false};
+  std::atomic<int> animate_left_{0};  // 0: no limit
   std::mutex mu_;
   int pending_w_ = 0, pending_h_ = 0;
   int width_ = 0, height_ = 0;

@@ -4,7 +4,9 @@
 //
 // Checks: the instance list; decoded canvas pixels equal the source's known
 // colours (H.264 through WebCodecs, and the JPEG fallback); a click lands on
-// exactly the guest pixel clicked; typed text, non-ASCII included, arrives
+// exactly the guest pixel clicked; a box moving over the still picture
+// comes as region frames (small pictures of their own streams) and the
+// canvas ends showing the picture where it stopped; typed text, non-ASCII included, arrives
 // intact; a special key arrives as its keysym; malformed messages close the
 // connection with a reason.
 //
@@ -16,10 +18,14 @@ import { chromium } from "playwright-core";
 
 const [serverBin, webDir] = process.argv.slice(2);
 const W = 360, H = 640;
+// The test pattern's 64x64 box moves 8 pixels a capture for the first
+// BOX_CAPTURES captures (the first viewer's), then stays at x = BOX_X.
+const BOX_CAPTURES = 40, BOX = 64, BOX_X = (8 * (BOX_CAPTURES - 1)) % (W - BOX);
 const RED = [255, 0, 0], GREEN = [0, 255, 0], BLUE = [0, 0, 255], WHITE = [255, 255, 255];
 
 function startServer() {
-  const child = spawn(serverBin, ["--web-dir", webDir, "--width", String(W), "--height", String(H)], {
+  const child = spawn(serverBin, ["--web-dir", webDir, "--width", String(W), "--height", String(H),
+    "--animate-captures", String(BOX_CAPTURES)], {
     stdio: ["pipe", "pipe", "inherit"],
   });
   const events = [];
@@ -110,6 +116,27 @@ try {
   await checkQuadrants(page, 24);
   assert.equal(await page.evaluate(() => window.__vmiViewer.offThread), true, "frames should be painted in a worker");
   console.log(`ok - H.264 decoded with WebCodecs in the paint worker (${stats.codec}), pixels match`);
+
+  // 2a. The box moved over the still picture as region frames; once it
+  // stopped, the canvas (a full picture with region pictures drawn over it)
+  // shows it where it stopped and the background everywhere it passed.
+  let last = -1;
+  await page.waitForFunction(() => window.__vmiViewer.stats.regionFrames >= 10, null, { timeout: 20000 });
+  for (let still = 0; still < 5; ) {
+    await new Promise((r) => setTimeout(r, 100));
+    const n = await page.evaluate(() => window.__vmiViewer.stats.painted);
+    still = n === last ? still + 1 : 0;
+    last = n;
+  }
+  const y = H / 2 - 20;  // inside the box's rows, in the top half
+  const boxPts = [[BOX_X + BOX / 2, y], [BOX_X + 4, y], [BOX_X + BOX - 5, y]];
+  const passedPts = [[BOX_X + BOX + 30, y], [W / 2 - 20, y], [W / 2 + 30, y], [W - 10, y]];
+  const got = await pixels(page, [...boxPts, ...passedPts]);
+  boxPts.forEach((p, i) => near(got[i], [0, 0, 0], 24, `box at ${p}`));
+  passedPts.forEach((p, i) => near(got[boxPts.length + i], p[0] < W / 2 ? RED : GREEN, 24, `passed at ${p}`));
+  await checkQuadrants(page, 24);
+  const rs = await page.evaluate(() => ({ ...window.__vmiViewer.stats }));
+  console.log(`ok - the moving box came as region frames (${rs.regionFrames} of ${rs.frames}), final picture matches`);
 
   // 2b. The control buttons draw their icons without any font: each icon
   // button holds an SVG that, rendered on its own, inks pixels, and shows no

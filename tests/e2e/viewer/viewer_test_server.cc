@@ -11,6 +11,7 @@
 // Usage: viewer_test_server --web-dir DIR [--width W] [--height H] [--animate]
 //        [--port P] [--fb-path Xvfb_screen0] [--x-socket /tmp/.X11-unix/XN]
 //        [--fps N] [--preset P] [--crf N] [--threads N] [--instances N]
+//        [--animate-captures N]
 // --fb-path streams a real Xvfb framebuffer (XwdFrameSource) instead of the
 // test pattern (used by bench/stream); with --x-socket the source follows
 // the server's DAMAGE reports and the pipeline sleeps on them (as the daemon
@@ -55,7 +56,7 @@ int main(int argc, char** argv) {
   int width = 360, height = 640, port = 0;
   bool animate = false, stats = false;
   std::string fb_path, x_socket;
-  int fps = 60, crf = 26, threads = 0, instances = 1;
+  int fps = 60, crf = 26, threads = 0, instances = 1, animate_captures = 0;
   std::string preset = "ultrafast";
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -73,6 +74,7 @@ int main(int argc, char** argv) {
     else if (a == "--crf") crf = std::stoi(next());
     else if (a == "--threads") threads = std::stoi(next());
     else if (a == "--instances") instances = std::stoi(next());
+    else if (a == "--animate-captures") animate_captures = std::stoi(next());
     else {
       std::fprintf(stderr, "unknown argument %s\n", a.c_str());
       return 2;
@@ -86,6 +88,9 @@ int main(int argc, char** argv) {
   }
   video::TestPatternSource pattern(width, height);
   pattern.SetAnimating(animate);
+  // The first instance's box moves for that many captures, then stops at a
+  // known place (the e2e test checks region frames drew the final picture).
+  if (animate_captures > 0) pattern.AnimateFor(animate_captures);
   // One source per instance: a pipeline owns its source's damage state.
   std::vector<std::unique_ptr<display::FrameSource>> extra_sources;
   std::vector<display::FrameSource*> sources;
