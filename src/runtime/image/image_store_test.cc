@@ -105,6 +105,14 @@ TEST_F(ImageStoreTest, BuildsThePhoneImageFromItsOwnDefinition) {
   EXPECT_TRUE(PathExists(r + "/etc/dbus-1/vmi-system.conf"));
   EXPECT_TRUE(PathExists(r + "/etc/dconf/db/vmi.d/00-phone"));
   EXPECT_FALSE(PathExists(r + "/root/.matchbox"));
+  // The same guest modem stack as linux-mobile (docs/telephony.md): the
+  // phone-line fragment, and what it asks of the image (the polkit rule,
+  // the user polkitd drops to).
+  EXPECT_NE(manifest->find("\"phone-line\""), std::string::npos);
+  EXPECT_TRUE(PathExists(r + "/etc/polkit-1/rules.d/50-vmi.rules"));
+  auto passwd = ReadFile(r + "/etc/passwd");
+  ASSERT_TRUE(passwd.ok());
+  EXPECT_NE(passwd->find("\npolkitd:"), std::string::npos);
   struct stat st;
   ASSERT_EQ(stat((r + "/etc/vmi/phone/phoc.sh").c_str(), &st), 0);
   EXPECT_TRUE(st.st_mode & S_IXUSR) << "the session scripts keep their mode";

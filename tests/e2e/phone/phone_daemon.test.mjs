@@ -15,9 +15,13 @@
 //   5. notify-send in the guest: the notification shows in the drawer
 //      pulled down from the status bar;
 //   6. rotation: the shell is laid out again at the landscape size;
-//   7. the console's Home button opens the overview and closes it;
-//   8. Home shows the launcher; Back goes back inside an app (a page of
-//      Mobile Settings to its list).
+//   7. the guest's ModemManager has the instance's modem (the phone-line
+//      session fragment), registered, with the instance's number;
+//   8. the console's Home button opens the overview and closes it;
+//   9. Home shows the launcher; GNOME Calls, opened from it, rings for a
+//      call from the node's network; taps on its buttons answer and end
+//      the call;
+//  10. Back goes back inside an app (a page of Mobile Settings to its list).
 // After 1, the battery set through the API shows in the status bar.
 // Between 3 and 4, an app installed through the app API (vmi app install,
 // a .deb) while the phone runs appears in the launcher, and vmi app start
@@ -426,7 +430,25 @@ try {
   }
   ok("rotation relays out the shell in landscape and back");
 
-  // 7. The console's Home button (XF86HomePage) opens phosh's overview over
+  // 7. The instance's modem: the guest's ModemManager has registered it on
+  // the node's network with the instance's own number (docs/telephony.md),
+  // so phosh's status bar and GNOME Calls have a SIM. ModemManager probes
+  // the port for 10-30 s after the start; the steps above took longer.
+  // Without a modem the status bar's left end is empty.
+  const signal = [0, 4, 150, 56];
+  const number = JSON.parse((await cli("--json", "phone", id)).stdout).number;
+  assert.match(number, /^\+\d+$/);
+  await eventually("the modem registered in the guest", async () => {
+    const mm = (await guest(id, "mmcli -m any")).out;
+    return mm.includes("state: registered") && mm.includes(number.slice(1));
+  }, 120000);
+  // Phosh shows the modem at the status bar's left end: signal bars and the
+  // access technology ("2G").
+  await eventually("the signal in the status bar", () => share(framebuffer(devdir), signal, bright) > 0.03, 15000);
+  await shot(devdir, "modem");
+  ok(`the guest's ModemManager has the instance's modem, registered, number ${number}`);
+
+  // 8. The console's Home button (XF86HomePage) opens phosh's overview over
   // the Console and closes it again.
   const app = grab(devdir, [0, 80, W, H - 80]);
   await page.locator('button[title="Home"]').click();
@@ -437,20 +459,47 @@ try {
   await eventually("Console back after Home", () => differs(app, grab(devdir, [0, 80, W, H - 80])) < 0.1, 15000);
   ok("the Home button opens the overview and returns to the app");
 
-  // 8. Back goes back inside an app, Home returns to the launcher. Home:
-  // the overview with the launcher's search bar under the running apps.
+  // 9. Home shows the launcher: the overview with the launcher's search bar
+  // under the running apps. GNOME Calls on the instance's line: opened from
+  // the launcher's favourites (its first icon), it takes ModemManager's
+  // modem (its dial action enabled, docs/telephony.md); a call from the
+  // node's network (vmi call --from) rings in it with its blue Answer
+  // button; a tap on it answers the call on the node, and a tap on the red
+  // hang-up button ends it there.
   const overviewSearch = [100, 705, 620, 735];
   await page.locator('button[title="Home"]').click();
   await eventually("the launcher after Home", () => share(framebuffer(devdir), overviewSearch, grey) > 0.5, 15000);
   await settled(devdir, "the launcher");
   await shot(devdir, "home-launcher");
   ok("the Home button returns to the launcher");
-  // Home again: back to Console. Then Mobile Settings, a list of pages
-  // that opens one over the list (a libadwaita leaflet, which takes the Back
-  // key as its back arrow), started in the guest (the launcher's taps are
+  await tap(84, 850);
+  await eventually("gnome-calls started by the tap", async () => (await guest(id, "pgrep -x gnome-calls")).code === 0,
+    30000);
+  await eventually("Calls has the modem", async () => (await guest(id, "gdbus call --session --dest org.gnome.Calls " +
+    "--object-path /org/gnome/Calls --method org.gtk.Actions.Describe dial")).out.startsWith("((true"), 30000);
+  await settled(devdir, "Calls");
+  await shot(devdir, "calls");
+  const calls = async () => JSON.parse((await cli("--json", "call", id)).stdout);
+  await cli("call", id, "--from", "+15557654321");
+  const blue = ([r, g, b]) => b > 180 && r < 90 && g > 80 && g < 160;
+  const red = ([r, g, b]) => r > 180 && g < 60 && b < 60;
+  await eventually("the call ringing in Calls", () => share(framebuffer(devdir), [450, 1015, 555, 1080], blue) > 0.5,
+    20000);
+  await settled(devdir, "the ringing call");
+  await shot(devdir, "ringing");
+  assert.equal((await calls())[0]?.state, "incoming");
+  await tap(502, 1048);
+  await eventually("the call answered", async () => (await calls())[0]?.state === "active", 20000);
+  await eventually("the hang-up button", () => share(framebuffer(devdir), [300, 1150, 420, 1200], red) > 0.5, 15000);
+  await shot(devdir, "in-call");
+  await tap(360, 1175);
+  await eventually("the call ended", async () => (await calls()).length === 0, 20000);
+  ok("GNOME Calls rings for a call from the node's network; taps answer and end it");
+
+  // 10. Back goes back inside an app: Mobile Settings, a list of pages that
+  // opens one over the list (a libadwaita leaflet, which takes the Back key
+  // as its back arrow), started in the guest (the launcher's taps are
   // covered above).
-  await page.locator('button[title="Home"]').click();
-  await eventually("Console back after Home", () => differs(app, grab(devdir, [0, 80, W, H - 80])) < 0.1, 15000);
   const started = await guest(id, "setsid -f phosh-mobile-settings >/dev/null 2>&1 </dev/null");
   assert.equal(started.code, 0, started.out);
   // Its list: the header bar (light) with no back arrow at its left, the
