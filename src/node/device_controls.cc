@@ -1,9 +1,12 @@
 #include "node/device_controls.h"
 
 #include "base/clock.h"
+#include "base/file.h"
 #include "base/log.h"
 #include "base/pidfd.h"
+#include "devices/location/location.h"
 #include "devices/power/guest_uevent.h"
+#include "devices/sensors/sensors.h"
 #include "devices/power/power_supply_view.h"
 #include "devices/power/udev_message.h"
 
@@ -20,7 +23,8 @@ DeviceControls::DeviceControls(InstanceManager& instances, Publisher publish)
       seqnum_(static_cast<uint64_t>(WallSeconds()) << 16) {}
 
 Result<Json> DeviceControls::Get(const InstanceRecord& r) {
-  Json out = {{"battery", VMI_TRY(Battery(r))}};
+  Json out = {{"battery", VMI_TRY(Battery(r))}, {"location", VMI_TRY(Location(r))},
+              {"sensors", VMI_TRY(Sensors(r))}};
   if (r.spec.network == runtime::NetworkMode::kBridge) out["network"] = VMI_TRY(Network(r));
   return out;
 }
@@ -71,6 +75,78 @@ Result<Json> DeviceControls::SetBattery(const InstanceRecord& r, const Json& pat
     out = power::ToJson(next);
   }
   if (publish_) publish_(r, Json{{"device", "battery"}, {"battery", out}});
+  return out;
+}
+
+namespace {
+
+namespace location = devices::location;
+
+Result<location::LocationState> ReadLocation(const std::string& path) {
+  if (!PathExists(path)) return location::LocationState{};
+  auto text = VMI_TRY(ReadFile(path, 64 << 20));
+  auto j = Json::parse(text, nullptr, false);
+  if (j.is_discarded()) return Error(ErrorCode::kInternal, path + ": not JSON");
+  return location::FromStateJson(j);
+}
+
+}  // namespace
+
+Result<Json> DeviceControls::Location(const InstanceRecord& r) {
+  std::lock_guard lock(mu_);
+  auto s = VMI_TRY(ReadLocation(instances_.DeviceViewDir(r.spec.id) + "/location.json"));
+  return location::ToJson(s, WallMicros() / 1000);
+}
+
+Result<Json> DeviceControls::SetLocation(const InstanceRecord& r, const Json& patch) {
+  Json out;
+  {
+    std::lock_guard lock(mu_);
+    std::string dir = instances_.DeviceViewDir(r.spec.id);
+    VMI_CHECK_OK(MakeDirs(dir, 0755), "location of '" + r.spec.name + "'");
+    auto current = VMI_TRY(ReadLocation(dir + "/location.json"));
+    int64_t now = WallMicros() / 1000;
+    auto next = VMI_TRY(location::ApplyLocationPatch(current, patch, now));
+    // Replaced by rename: the guest's receiver sees it whole (inotify).
+    VMI_CHECK_OK(WriteFileAtomic(dir + "/location.json", location::ToStateJson(next).dump(), 0644),
+                 "location of '" + r.spec.name + "'");
+    out = location::ToJson(next, now);
+  }
+  if (publish_) publish_(r, Json{{"device", "location"}, {"location", out}});
+  return out;
+}
+
+namespace {
+
+Result<devices::sensors::SensorState> ReadSensors(const std::string& path) {
+  if (!PathExists(path)) return devices::sensors::SensorState{};
+  auto text = VMI_TRY(ReadFile(path, 1 << 20));
+  auto j = Json::parse(text, nullptr, false);
+  if (j.is_discarded()) return Error(ErrorCode::kInternal, path + ": not JSON");
+  return devices::sensors::FromJson(j);
+}
+
+}  // namespace
+
+Result<Json> DeviceControls::Sensors(const InstanceRecord& r) {
+  std::lock_guard lock(mu_);
+  return devices::sensors::ToJson(
+      VMI_TRY(ReadSensors(instances_.DeviceViewDir(r.spec.id) + "/sensors.json")));
+}
+
+Result<Json> DeviceControls::SetSensors(const InstanceRecord& r, const Json& patch) {
+  Json out;
+  {
+    std::lock_guard lock(mu_);
+    std::string dir = instances_.DeviceViewDir(r.spec.id);
+    VMI_CHECK_OK(MakeDirs(dir, 0755), "sensors of '" + r.spec.name + "'");
+    auto current = VMI_TRY(ReadSensors(dir + "/sensors.json"));
+    auto next = VMI_TRY(devices::sensors::ApplySensorPatch(current, patch));
+    out = devices::sensors::ToJson(next);
+    VMI_CHECK_OK(WriteFileAtomic(dir + "/sensors.json", out.dump(), 0644),
+                 "sensors of '" + r.spec.name + "'");
+  }
+  if (publish_) publish_(r, Json{{"device", "sensors"}, {"sensors", out}});
   return out;
 }
 

@@ -7,6 +7,8 @@
 //
 //   event: device   data: {"id", "name", "device": "battery", "battery": {...}}
 //                   data: {"id", "name", "device": "network", "network": {...}}
+//                   data: {"id", "name", "device": "location", "location": {...}}
+//                   data: {"id", "name", "device": "sensors", "sensors": {...}}
 //
 // A stopped instance may be changed too: it sees the values at its next
 // start.
@@ -39,6 +41,15 @@ class DeviceControls {
   // for an instance without a network.
   Result<api::Json> Network(const InstanceRecord& r);
   Result<api::Json> SetNetwork(const InstanceRecord& r, const api::Json& patch);
+  // The location (devices/location/location.h), written to the instance's
+  // device view (<sys>/devices/location.json) that the guest's NMEA
+  // source (vmi-location) watches.
+  Result<api::Json> Location(const InstanceRecord& r);
+  Result<api::Json> SetLocation(const InstanceRecord& r, const api::Json& patch);
+  // The sensors (devices/sensors/sensors.h), in the same view
+  // (sensors.json) for the guest's net.hadess.SensorProxy (vmi-sensors).
+  Result<api::Json> Sensors(const InstanceRecord& r);
+  Result<api::Json> SetSensors(const InstanceRecord& r, const api::Json& patch);
 
  private:
   // Tells the running guest's libudev clients that the views changed.

@@ -58,6 +58,45 @@ void RegisterDeviceRoutes(api::Router& router, InstanceManager& m, DeviceControl
       blocking);
 
   router.Handle(
+      "GET", "/api/v1/instances/{id}/devices/location",
+      [lookup, &devices](Request& req) -> Result<Response> {
+        auto r = VMI_TRY(lookup(req, "inspect"));
+        return Response::JsonBody(VMI_TRY(devices.Location(r)));
+      },
+      blocking);
+
+  // A route's GPX comes in the body: up to 4 MiB of it, escaped in JSON.
+  router.Handle(
+      "PATCH", "/api/v1/instances/{id}/devices/location",
+      [lookup, audited, &devices](Request& req) -> Result<Response> {
+        auto r = VMI_TRY(lookup(req, "control"));
+        auto body = api::ParseJsonObject(req.body);
+        if (!body.ok()) return audited(req, "location", r, Result<Response>(std::move(body).error()));
+        auto out = audited(req, "location", r, devices.SetLocation(r, *body));
+        return Response::JsonBody(VMI_TRY(std::move(out)));
+      },
+      {.blocking = true, .max_body_bytes = 10 << 20});
+
+  router.Handle(
+      "GET", "/api/v1/instances/{id}/devices/sensors",
+      [lookup, &devices](Request& req) -> Result<Response> {
+        auto r = VMI_TRY(lookup(req, "inspect"));
+        return Response::JsonBody(VMI_TRY(devices.Sensors(r)));
+      },
+      blocking);
+
+  router.Handle(
+      "PATCH", "/api/v1/instances/{id}/devices/sensors",
+      [lookup, audited, &devices](Request& req) -> Result<Response> {
+        auto r = VMI_TRY(lookup(req, "control"));
+        auto body = api::ParseJsonObject(req.body);
+        if (!body.ok()) return audited(req, "sensors", r, Result<Response>(std::move(body).error()));
+        auto out = audited(req, "sensors", r, devices.SetSensors(r, *body));
+        return Response::JsonBody(VMI_TRY(std::move(out)));
+      },
+      blocking);
+
+  router.Handle(
       "PATCH", "/api/v1/instances/{id}/devices/battery",
       [lookup, audited, &devices](Request& req) -> Result<Response> {
         auto r = VMI_TRY(lookup(req, "control"));

@@ -6,6 +6,13 @@
 //   GET   /api/v1/instances/{id}/devices/network    {"profile", "bandwidth_kbit", "delay_ms",
 //                                                    "jitter_ms", "loss_percent", "offline"}
 //   PATCH /api/v1/instances/{id}/devices/network    any of them, or a profile
+//   GET   /api/v1/instances/{id}/devices/location   {"fix", "latitude", "longitude", "altitude",
+//                                                    "accuracy", "speed", "heading", "route"?}
+//   PATCH /api/v1/instances/{id}/devices/location   a position, or {"route": {"gpx", "speed",
+//                                                    "loop"}}, or {"route": null}
+//   GET   /api/v1/instances/{id}/devices/sensors    {"accelerometer", "gyroscope", "magnetometer",
+//                                                    "light", "proximity", "orientation", ...}
+//   PATCH /api/v1/instances/{id}/devices/sensors    any of them, or an "orientation"
 //
 // Reading is the instance action "inspect", changing is "control"; every
 // change (and every refused one) is in the audit log as

@@ -92,6 +92,10 @@ std::string InstanceManager::SysfsViewDir(const std::string& id) const {
   return InstanceDir(id) + "/sys";
 }
 
+std::string InstanceManager::DeviceViewDir(const std::string& id) const {
+  return SysfsViewDir(id) + "/devices";
+}
+
 void InstanceManager::Subscribe(Listener l) {
   std::lock_guard lock(mu_);
   listeners_.push_back(std::move(l));
@@ -312,6 +316,7 @@ Result<void> InstanceManager::StartLocked(Entry& e) {
     // an instance made before they existed gets them at its next start.
     if (auto v = devices::power::EnsureSysfsView(SysfsViewDir(id)); !v.ok())
       return fail(std::move(v).error());
+    if (auto v = MakeDirs(DeviceViewDir(id), 0755); !v.ok()) return fail(std::move(v).error());
     paths.sysfs_view = SysfsViewDir(id);
   }
   paths.host_cpus = runtime_.host().cpus;

@@ -90,6 +90,9 @@ class InstanceManager {
   std::string DeviceDir(const std::string& id) const;
   // Host path of the instance's sysfs views (battery; docs/devices.md).
   std::string SysfsViewDir(const std::string& id) const;
+  // Host path of the instance's device state view (location; seen
+  // read-only in Linux guests at /run/vmi-devices).
+  std::string DeviceViewDir(const std::string& id) const;
   // True when the guest X server accepts connections.
   bool DisplayReady(const std::string& id) const;
   // The instance's network conditions (docs/devices.md): saved with the

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -307,6 +308,169 @@ TEST_F(DevicesTest, BadBatteryValuesAreRefusedAndChangeNothing) {
   int failed = 0;
   for (const auto& e : audit["entries"]) failed += e["outcome"] != "ok";
   EXPECT_GE(failed, 5) << audit.dump();
+}
+
+// The first fix GeoClue gives a client in the guest (its demo client,
+// where-am-i: a real D-Bus client of GeoClue, through the session's
+// agent), as {"Latitude": ..., "Longitude": ..., ...}; null if none.
+Json GeoClueFix(const std::string& out) {
+  Json fix = Json::object();
+  std::regex field("(Latitude|Longitude|Accuracy|Altitude|Speed|Heading):\\s+(-?[0-9.]+)");
+  for (std::sregex_iterator it(out.begin(), out.end(), field), end; it != end; ++it)
+    if (!fix.contains((*it)[1].str())) fix[(*it)[1].str()] = std::stod((*it)[2].str());
+  return fix.contains("Latitude") ? fix : Json(nullptr);
+}
+
+// where-am-i until its first fix (sed quits there; where-am-i ends at its
+// next line).
+constexpr const char* kWhereAmI =
+    "timeout 30 /usr/libexec/geoclue-2.0/demos/where-am-i -t 25 | sed -n '/^Latitude/,/^Timestamp/p;/^Timestamp/q'";
+
+// A route north along a meridian (0.01 degree: 1112 m), then east.
+constexpr const char* kRoute = R"(<?xml version="1.0" encoding="UTF-8"?>
+<gpx version="1.1" creator="vmi test" xmlns="http://www.topografix.com/GPX/1/1">
+  <trk><name>north then east</name><trkseg>
+    <trkpt lat="45.000000" lon="6.000000"><ele>1000</ele></trkpt>
+    <trkpt lat="45.010000" lon="6.000000"><ele>1100</ele></trkpt>
+    <trkpt lat="45.010000" lon="6.010000"><ele>1100</ele></trkpt>
+  </trkseg></trk>
+</gpx>
+)";
+
+TEST_F(DevicesTest, LocationIsWhatGeoClueInTheGuestReports) {
+  Json l = VmiJson({"device", "dev-a", "location", "--lat", "48.8566", "--lon", "2.3522", "--alt",
+                    "35", "--accuracy", "50", "--speed", "10", "--heading", "90"});
+  EXPECT_EQ(l, (Json{{"fix", true}, {"latitude", 48.8566}, {"longitude", 2.3522}, {"altitude", 35.0},
+                     {"accuracy", 50.0}, {"speed", 10.0}, {"heading", 90.0}}));
+  Json fix = GeoClueFix(WaitFor("dev-a", kWhereAmI, "Timestamp", 60s));
+  ASSERT_TRUE(fix.is_object());
+  EXPECT_NEAR(fix["Latitude"].get<double>(), 48.8566, 1e-6) << fix.dump();
+  EXPECT_NEAR(fix["Longitude"].get<double>(), 2.3522, 1e-6) << fix.dump();
+  EXPECT_NEAR(fix["Altitude"].get<double>(), 35, 1e-6) << fix.dump();
+  // GeoClue reports accuracy in steps of its own (docs/devices.md); 50 m is one.
+  EXPECT_EQ(fix["Accuracy"].get<double>(), 50) << fix.dump();
+  EXPECT_NEAR(fix["Speed"].get<double>(), 10, 1e-3) << fix.dump();
+  EXPECT_NEAR(fix["Heading"].get<double>(), 90, 1e-6) << fix.dump();
+
+  // A route at 100 m/s: GeoClue sees the instance travel north along it.
+  std::string gpx = user_->home() + "/route.gpx";
+  ASSERT_TRUE(WriteFile(gpx, kRoute).ok());
+  l = VmiJson({"device", "dev-a", "location", "--gpx", gpx, "--speed", "100"});
+  EXPECT_EQ(l["route"]["points"], 3) << l.dump();
+  EXPECT_NEAR(l["route"]["length_m"].get<double>(), 1111.95 + 786.3, 3) << l.dump();
+  Json first = GeoClueFix(WaitFor("dev-a", kWhereAmI, "Latitude:\\s+45\\.", 60s));
+  ASSERT_TRUE(first.is_object());
+  Json second;
+  for (int i = 0; i < 20 && !HasFailure(); ++i) {
+    second = GeoClueFix(WaitFor("dev-a", kWhereAmI, "Timestamp", 60s));
+    ASSERT_TRUE(second.is_object());
+    if (second["Latitude"].get<double>() > first["Latitude"].get<double>() + 1e-4) break;
+  }
+  EXPECT_GT(second["Latitude"].get<double>(), first["Latitude"].get<double>() + 1e-4)
+      << first.dump() << " then " << second.dump();
+  EXPECT_LE(second["Latitude"].get<double>(), 45.01 + 1e-9) << second.dump();
+  // Going north (or, past the corner, east) at the route's speed, or
+  // stopped at its end.
+  double heading = second.value("Heading", -1.0);
+  EXPECT_TRUE(std::fabs(heading) < 0.01 || std::fabs(heading - 90) < 0.5 || heading < 0)
+      << second.dump();
+
+  // Stopped where it is: the position stays, without speed.
+  Json stopped = VmiJson({"device", "dev-a", "location", "--stop"});
+  EXPECT_FALSE(stopped.contains("route")) << stopped.dump();
+  EXPECT_EQ(stopped["speed"], 0.0);
+  EXPECT_EQ(VmiJson({"device", "dev-a", "location"}), stopped);
+
+  // Bad input: refused, saying what, and nothing changes.
+  std::string bad = user_->home() + "/bad.gpx";
+  struct Case {
+    std::vector<std::string> args;
+    std::string gpx;
+    const char* says;
+  } cases[] = {
+      {{"--lat", "91"}, "", "latitude"},
+      {{"--lon", "-180.5"}, "", "longitude"},
+      {{"--heading", "360"}, "", "heading"},
+      {{"--speed=-3"}, "", "speed"},
+      {{"--gpx", bad, "--speed", "10"}, "<gpx><trk><trkpt lat=\"1\" lon=\"2\"></trk></gpx>", "not well-formed"},
+      {{"--gpx", bad, "--speed", "10"}, "<gpx><trkpt lat=\"95\" lon=\"2\"/></gpx>", "lat"},
+      {{"--gpx", bad, "--speed", "10"}, "<kml/>", "not GPX"},
+      {{"--gpx", bad}, kRoute, "speed"},
+  };
+  for (const auto& c : cases) {
+    if (!c.gpx.empty()) ASSERT_TRUE(WriteFile(bad, c.gpx).ok());
+    std::vector<std::string> args = {"device", "dev-a", "location"};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    CliRun r = Vmi(args);
+    EXPECT_EQ(r.code, 1) << c.says << ": " << r.out;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(VmiJson({"device", "dev-a", "location"}), stopped);
+  Json audit = VmiJson({"audit", "--action", "instance.device.location", "--limit", "20"});
+  int ok = 0, failed = 0;
+  for (const auto& e : audit["entries"]) (e["outcome"] == "ok" ? ok : failed) += 1;
+  EXPECT_GE(ok, 3) << audit.dump();
+  EXPECT_GE(failed, 8) << audit.dump();
+}
+
+TEST_F(DevicesTest, SensorsAreWhatSensorProxyClientsInTheGuestRead) {
+  Json s = VmiJson({"device", "dev-a", "sensor", "--orientation", "normal", "--light", "250",
+                    "--proximity", "80", "--magnet", "0,22,-42"});
+  EXPECT_EQ(s["orientation"], "normal");
+  // monitor-sensor (iio-sensor-proxy's own client) prints what the API set
+  // and then each change as the service signals it. It runs in the guest
+  // while the host changes the values; its output goes to a file there.
+  CliRun started = Vmi({"exec", "dev-a", "--", "sh", "-c",
+                        "rm -f /tmp/monitor.out; (timeout 60 monitor-sensor > /tmp/monitor.out "
+                        "2>&1 &) ; true"});
+  ASSERT_EQ(started.code, 0) << started.err;
+  std::string out = WaitFor("dev-a", "cat /tmp/monitor.out", "=== Has proximity", 30s);
+  EXPECT_TRUE(std::regex_search(out, std::regex("Has accelerometer \\(orientation: normal"))) << out;
+  EXPECT_TRUE(std::regex_search(out, std::regex("Has ambient light sensor \\(value: 250\\.0+, unit: lux\\)")))
+      << out;
+  EXPECT_TRUE(std::regex_search(out, std::regex("Has proximity sensor \\(near: 0\\)"))) << out;
+
+  // Turned with its left edge up, darker, a hand over it.
+  s = VmiJson({"device", "dev-a", "sensor", "--accel", "-9.5,1.2,0.8", "--light", "3.5",
+               "--proximity", "1"});
+  EXPECT_EQ(s["orientation"], "left-up");
+  EXPECT_EQ(s["proximity_near"], true);
+  out = WaitFor("dev-a", "cat /tmp/monitor.out", "Proximity value changed: 1", 10s);
+  EXPECT_TRUE(std::regex_search(out, std::regex("Accelerometer orientation changed: left-up"))) << out;
+  EXPECT_TRUE(std::regex_search(out, std::regex("Light changed: 3\\.50+ \\(lux\\)"))) << out;
+
+  // The same values through a plain D-Bus read, with the compass: facing
+  // east (north on the device's left).
+  VmiJson({"device", "dev-a", "sensor", "--magnet", "-22,0,-42"});
+  std::string heading = WaitFor(
+      "dev-a",
+      "gdbus call --system --dest net.hadess.SensorProxy --object-path "
+      "/net/hadess/SensorProxy/Compass --method org.freedesktop.DBus.Properties.Get "
+      "net.hadess.SensorProxy.Compass CompassHeading",
+      "<90\\.0", 10s);
+  EXPECT_FALSE(heading.empty());
+  Sh("dev-a", "kill $(pidof monitor-sensor)");
+
+  // Bad input: refused, saying what, and nothing changes.
+  Json before = VmiJson({"device", "dev-a", "sensor"});
+  struct Case {
+    std::vector<std::string> args;
+    const char* says;
+  } cases[] = {
+      {{"--light=-1"}, "light"},
+      {{"--proximity", "500"}, "proximity"},
+      {{"--accel", "0,300,0"}, "accelerometer.y"},
+      {{"--gyro", "1,2"}, "gyroscope"},
+      {{"--orientation", "sideways"}, "orientation"},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> args = {"device", "dev-a", "sensor"};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    CliRun r = Vmi(args);
+    EXPECT_EQ(r.code, 1) << c.says << ": " << r.out;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(VmiJson({"device", "dev-a", "sensor"}), before);
 }
 
 TEST_F(DevicesTest, BandwidthDelayAndOfflineAreWhatTheGuestMeasures) {

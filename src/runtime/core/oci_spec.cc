@@ -222,6 +222,7 @@ json BuildOciConfig(const InstanceSpec& spec, const InstanceSlot& slot, const Gu
     if (!paths.sysfs_view.empty()) {
       mounts.push_back(Bind(paths.sysfs_view + "/power_supply", "/sys/class/power_supply", true));
       mounts.push_back(Bind(paths.sysfs_view + "/udev", "/run/udev", true));
+      mounts.push_back(Bind(paths.sysfs_view + "/devices", "/run/vmi-devices", true));
     }
   }
   for (const auto& [host, guest] : paths.limit_views) mounts.push_back(Bind(host, guest, true));

@@ -42,7 +42,8 @@ struct InstancePaths {
   // none): its `power_supply/` is bound read-only over the guest's
   // /sys/class/power_supply (devices/power/power_supply_view.h) and its
   // `udev/` (holding `control`) over /run/udev, so the guest's libudev
-  // listens for the udev events the host sends when a view changes.
+  // listens for the udev events the host sends when a view changes; its
+  // `devices/` (the location) at /run/vmi-devices.
   std::string sysfs_view;
 };
 
