@@ -10,6 +10,7 @@
 //   vmi device ID location --stop                               stop it where it is
 //   vmi device ID sensor [--orientation O] [--accel X,Y,Z] [--gyro X,Y,Z] [--magnet X,Y,Z]
 //                        [--light LUX] [--proximity CM]
+//   vmi device ID clipboard [--set TEXT | --file FILE]     prints the text without options
 //
 // Values go to the server as given: it checks them and says what is wrong.
 #include <iostream>
@@ -37,6 +38,8 @@ struct DeviceArgs {
   bool loop = false, stop = false;
   std::string orientation, accel, gyro, magnet;
   std::optional<double> light, proximity;
+  std::optional<std::string> clip_text;
+  std::string clip_file;
 };
 
 // "X,Y,Z" as {"x", "y", "z"}; what is not three numbers goes to the server
@@ -225,6 +228,28 @@ void AddDeviceCommands(CLI::App& app, Context& ctx) {
         PrintJson(j);
       else
         PrintSensors(j);
+      return Ok();
+    });
+  });
+
+  auto* clipboard = device->add_subcommand("clipboard", "Print or set the guest's clipboard text");
+  auto* set = clipboard->add_option("--set", a.clip_text, "Put this text on the clipboard");
+  clipboard->add_option("--file", a.clip_file, "Put this file's text on the clipboard")
+      ->excludes(set);
+  ctx.On(clipboard, [&] {
+    return ctx.With([&](api::HttpClient& c) -> Result<void> {
+      std::string path = "/api/v1/instances/" + a.id + "/devices/clipboard";
+      if (a.clip_text || !a.clip_file.empty()) {
+        Json body = {{"text", a.clip_text ? *a.clip_text : VMI_TRY(ReadFile(a.clip_file, 1 << 20))}};
+        Json j = VMI_TRY(c.Call("PUT", path, &body));
+        if (ctx.g.json) PrintJson(j);
+        return Ok();
+      }
+      Json j = VMI_TRY(c.Call("GET", path));
+      if (ctx.g.json)
+        PrintJson(j);
+      else
+        std::cout << j.value("text", "");
       return Ok();
     });
   });

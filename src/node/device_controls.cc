@@ -4,6 +4,7 @@
 #include "base/file.h"
 #include "base/log.h"
 #include "base/pidfd.h"
+#include "base/utf8.h"
 #include "devices/location/location.h"
 #include "devices/power/guest_uevent.h"
 #include "devices/sensors/sensors.h"
@@ -148,6 +149,53 @@ Result<Json> DeviceControls::SetSensors(const InstanceRecord& r, const Json& pat
   }
   if (publish_) publish_(r, Json{{"device", "sensors"}, {"sensors", out}});
   return out;
+}
+
+namespace {
+
+// xclip in the guest's session display. Setting forks an owner of the
+// selection that lives until another program takes the clipboard; its
+// output goes nowhere so that the exec does not wait for it.
+constexpr const char* kClipboardSet =
+    "printf %s \"$1\" | DISPLAY=:0 xclip -selection clipboard -i >/dev/null 2>&1";
+constexpr const char* kClipboardGet = "DISPLAY=:0 xclip -selection clipboard -o";
+
+}  // namespace
+
+Result<Json> DeviceControls::Clipboard(const InstanceRecord& r) {
+  auto out = VMI_TRY(instances_.Exec(r.spec.id, {"sh", "-c", kClipboardGet},
+                                     std::chrono::seconds(10), kMaxClipboardBytes));
+  // xclip fails when no program owns the selection: an empty clipboard.
+  if (!out.ok()) {
+    if (out.err.find("not available") != std::string::npos)
+      return Json{{"text", ""}};
+    return Error(ErrorCode::kUnavailable,
+                 "clipboard of '" + r.spec.name + "': xclip: " + std::string(Trim(out.err)));
+  }
+  if (out.out_truncated)
+    return Error(ErrorCode::kResourceExhausted, "the clipboard of '" + r.spec.name +
+                                                    "' holds more than 64 KiB of text");
+  if (!IsValidUtf8(out.out))
+    return Error(ErrorCode::kFailedPrecondition,
+                 "the clipboard of '" + r.spec.name + "' holds text that is not UTF-8");
+  return Json{{"text", std::move(out.out)}};
+}
+
+Result<Json> DeviceControls::SetClipboard(const InstanceRecord& r, const Json& body) {
+  if (!body.is_object() || body.size() != 1 || !body.contains("text") || !body["text"].is_string())
+    return Error(ErrorCode::kInvalidArgument, "the clipboard is {\"text\": \"...\"}");
+  const auto& text = body["text"].get_ref<const std::string&>();
+  if (text.size() > kMaxClipboardBytes)
+    return Error(ErrorCode::kInvalidArgument, "\"text\" is larger than 64 KiB");
+  if (text.find('\0') != std::string::npos)
+    return Error(ErrorCode::kInvalidArgument, "\"text\" may not contain NUL characters");
+  auto out = VMI_TRY(instances_.Exec(r.spec.id, {"sh", "-c", kClipboardSet, "sh", text},
+                                     std::chrono::seconds(10), 4096));
+  if (!out.ok())
+    return Error(ErrorCode::kUnavailable, "clipboard of '" + r.spec.name + "': xclip failed");
+  Json result = {{"bytes", text.size()}};
+  if (publish_) publish_(r, Json{{"device", "clipboard"}, {"clipboard", result}});
+  return result;
 }
 
 void DeviceControls::Notify(const InstanceRecord& r, const std::vector<std::string>& messages) {

@@ -9,6 +9,7 @@
 //                   data: {"id", "name", "device": "network", "network": {...}}
 //                   data: {"id", "name", "device": "location", "location": {...}}
 //                   data: {"id", "name", "device": "sensors", "sensors": {...}}
+//                   data: {"id", "name", "device": "clipboard", "clipboard": {"bytes"}}
 //
 // A stopped instance may be changed too: it sees the values at its next
 // start.
@@ -50,6 +51,13 @@ class DeviceControls {
   // (sensors.json) for the guest's net.hadess.SensorProxy (vmi-sensors).
   Result<api::Json> Sensors(const InstanceRecord& r);
   Result<api::Json> SetSensors(const InstanceRecord& r, const api::Json& patch);
+  // The text on the guest's X clipboard (the CLIPBOARD selection), read and
+  // set with xclip in the running guest: {"text": "..."}. At most
+  // kMaxClipboardBytes of UTF-8 without NUL; the event carries only the
+  // length (the text may be a secret).
+  static constexpr size_t kMaxClipboardBytes = 64 << 10;
+  Result<api::Json> Clipboard(const InstanceRecord& r);
+  Result<api::Json> SetClipboard(const InstanceRecord& r, const api::Json& body);
 
  private:
   // Tells the running guest's libudev clients that the views changed.

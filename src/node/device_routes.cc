@@ -96,6 +96,27 @@ void RegisterDeviceRoutes(api::Router& router, InstanceManager& m, DeviceControl
       },
       blocking);
 
+  // The clipboard's text may be anything the guest holds: reading it is
+  // "exec", as reading its files is.
+  router.Handle(
+      "GET", "/api/v1/instances/{id}/devices/clipboard",
+      [lookup, &devices](Request& req) -> Result<Response> {
+        auto r = VMI_TRY(lookup(req, "exec"));
+        return Response::JsonBody(VMI_TRY(devices.Clipboard(r)));
+      },
+      blocking);
+
+  router.Handle(
+      "PUT", "/api/v1/instances/{id}/devices/clipboard",
+      [lookup, audited, &devices](Request& req) -> Result<Response> {
+        auto r = VMI_TRY(lookup(req, "control"));
+        auto body = api::ParseJsonObject(req.body);
+        if (!body.ok()) return audited(req, "clipboard", r, Result<Response>(std::move(body).error()));
+        auto out = audited(req, "clipboard", r, devices.SetClipboard(r, *body));
+        return Response::JsonBody(VMI_TRY(std::move(out)));
+      },
+      blocking);
+
   router.Handle(
       "PATCH", "/api/v1/instances/{id}/devices/battery",
       [lookup, audited, &devices](Request& req) -> Result<Response> {

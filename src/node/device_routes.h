@@ -13,6 +13,8 @@
 //   GET   /api/v1/instances/{id}/devices/sensors    {"accelerometer", "gyroscope", "magnetometer",
 //                                                    "light", "proximity", "orientation", ...}
 //   PATCH /api/v1/instances/{id}/devices/sensors    any of them, or an "orientation"
+//   GET   /api/v1/instances/{id}/devices/clipboard  {"text"} (action "exec")
+//   PUT   /api/v1/instances/{id}/devices/clipboard  {"text"}; answers {"bytes"}
 //
 // Reading is the instance action "inspect", changing is "control"; every
 // change (and every refused one) is in the audit log as

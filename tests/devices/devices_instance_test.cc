@@ -473,6 +473,35 @@ TEST_F(DevicesTest, SensorsAreWhatSensorProxyClientsInTheGuestRead) {
   EXPECT_EQ(VmiJson({"device", "dev-a", "sensor"}), before);
 }
 
+TEST_F(DevicesTest, ClipboardTextGoesBothWays) {
+  ASSERT_TRUE(WaitDisplay("dev-a"));
+  // Host to guest: a program in the guest pastes it (xclip reads the
+  // CLIPBOARD selection from its owner through the X server).
+  const std::string text = "h\xC3\xA9llo 'quoted' \"clip\" $HOME `x`\nline two";
+  CliRun set = Vmi({"device", "dev-a", "clipboard", "--set", text});
+  ASSERT_EQ(set.code, 0) << set.err;
+  std::string pasted = WaitFor("dev-a", "DISPLAY=:0 xclip -selection clipboard -o", "line two", 10s);
+  EXPECT_EQ(pasted, text);
+  // Guest to host: a program in the guest copies, the API reads it.
+  CliRun copy = Vmi({"exec", "dev-a", "--", "sh", "-c",
+                     "printf 'from the guest \\342\\234\\223' | DISPLAY=:0 xclip -selection "
+                     "clipboard -i >/dev/null 2>&1"});
+  ASSERT_EQ(copy.code, 0) << copy.err;
+  std::string got;
+  for (int i = 0; i < 50 && got != "from the guest \xE2\x9C\x93"; ++i) {
+    got = VmiJson({"device", "dev-a", "clipboard"}).value("text", "");
+    if (got != "from the guest \xE2\x9C\x93") std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(got, "from the guest \xE2\x9C\x93");
+  // Too large: refused, the clipboard unchanged.
+  std::string big = user_->home() + "/big.txt";
+  ASSERT_TRUE(WriteFile(big, std::string(65 << 10, 'b')).ok());
+  CliRun r = Vmi({"device", "dev-a", "clipboard", "--file", big});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("64 KiB"), std::string::npos) << r.err;
+  EXPECT_EQ(VmiJson({"device", "dev-a", "clipboard"}).value("text", ""), "from the guest \xE2\x9C\x93");
+}
+
 TEST_F(DevicesTest, BandwidthDelayAndOfflineAreWhatTheGuestMeasures) {
   // The unimpaired link first, the anchor.
   Json before = Measure(1 << 20);

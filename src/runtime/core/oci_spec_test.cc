@@ -69,7 +69,8 @@ TEST(OciSpecTest, DeviceViewsAreBoundReadOnly) {
   f.paths.sysfs_view = "/data/instances/x/sys";
   json c = BuildOciConfig(f.spec, f.slot, f.image, f.paths);
   for (auto [src, dst] : {std::pair{"/data/instances/x/sys/power_supply", "/sys/class/power_supply"},
-                          std::pair{"/data/instances/x/sys/udev", "/run/udev"}}) {
+                          std::pair{"/data/instances/x/sys/udev", "/run/udev"},
+                          std::pair{"/data/instances/x/sys/devices", "/run/vmi-devices"}}) {
     const json* m = FindMount(c, dst);
     ASSERT_NE(m, nullptr) << dst;
     EXPECT_EQ((*m)["source"], src);
