@@ -247,6 +247,13 @@ TEST_F(AuthzMatrixTest, EveryOperationForEveryCaller) {
        {401, 400, 404, 400}},
       {"PATCH", "/api/v1/instances/{id}/devices/network", R"({"no_such_field":1})",
        {401, 400, 404, 400}},
+      {"GET", "/api/v1/instances/{id}/devices/location", "", {401, 200, 404, 200}},
+      {"PATCH", "/api/v1/instances/{id}/devices/location", R"({"latitude":91,"longitude":0})",
+       {401, 400, 404, 400}},
+      {"GET", "/api/v1/instances/{id}/devices/sensors", "", {401, 200, 404, 200}},
+      {"PATCH", "/api/v1/instances/{id}/devices/sensors", R"({"barometer":1000})",
+       {401, 400, 404, 400}},
+      {"PUT", "/api/v1/instances/{id}/devices/clipboard", R"({"text":5})", {401, 400, 404, 400}},
       {"GET", "/api/v1/instances/{id}/files/stat?path=/etc", "", {401, 200, 404, 200}},
       {"GET", "/api/v1/instances/{id}/files?path=/etc/passwd", "", {401, 200, 404, 200}},
       // A relative guest path: refused after the access check, nothing written.
@@ -273,6 +280,8 @@ TEST_F(AuthzMatrixTest, EveryOperationForEveryCaller) {
       "GET /api/v1/instances/{id}/vnc/websocket",
       "GET /api/v1/events",
       "GET /api/v1/audio/mix",
+      // Reads the guest's X clipboard: needs its display (tests/devices).
+      "GET /api/v1/instances/{id}/devices/clipboard",
       "GET /api/v1/audio/mix.wav",
   };
 

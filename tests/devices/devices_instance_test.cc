@@ -324,7 +324,7 @@ Json GeoClueFix(const std::string& out) {
 // where-am-i until its first fix (sed quits there; where-am-i ends at its
 // next line).
 constexpr const char* kWhereAmI =
-    "timeout 30 /usr/libexec/geoclue-2.0/demos/where-am-i -t 25 | sed -n '/^Latitude/,/^Timestamp/p;/^Timestamp/q'";
+    "timeout 30 stdbuf -oL /usr/libexec/geoclue-2.0/demos/where-am-i -t 25 | sed -n '/^Latitude/,/^Timestamp/p;/^Timestamp/q'";
 
 // A route north along a meridian (0.01 degree: 1112 m), then east.
 constexpr const char* kRoute = R"(<?xml version="1.0" encoding="UTF-8"?>
@@ -398,7 +398,9 @@ TEST_F(DevicesTest, LocationIsWhatGeoClueInTheGuestReports) {
       {{"--gpx", bad}, kRoute, "speed"},
   };
   for (const auto& c : cases) {
-    if (!c.gpx.empty()) ASSERT_TRUE(WriteFile(bad, c.gpx).ok());
+    if (!c.gpx.empty()) {
+      ASSERT_TRUE(WriteFile(bad, c.gpx).ok());
+    }
     std::vector<std::string> args = {"device", "dev-a", "location"};
     args.insert(args.end(), c.args.begin(), c.args.end());
     CliRun r = Vmi(args);
