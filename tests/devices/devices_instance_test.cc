@@ -321,10 +321,10 @@ Json GeoClueFix(const std::string& out) {
   return fix.contains("Latitude") ? fix : Json(nullptr);
 }
 
-// where-am-i until its first fix (sed quits there; where-am-i ends at its
-// next line).
+// where-am-i's first fix (GeoClue signals a client again only when it
+// moves, so where-am-i runs its 4 s; WaitFor runs it again without one).
 constexpr const char* kWhereAmI =
-    "timeout 30 stdbuf -oL /usr/libexec/geoclue-2.0/demos/where-am-i -t 25 | sed -n '/^Latitude/,/^Timestamp/p;/^Timestamp/q'";
+    "timeout 10 /usr/libexec/geoclue-2.0/demos/where-am-i -t 4 | sed -n '/^Latitude/,/^Timestamp/p;/^Timestamp/q'";
 
 // A route north along a meridian (0.01 degree: 1112 m), then east.
 constexpr const char* kRoute = R"(<?xml version="1.0" encoding="UTF-8"?>
@@ -343,7 +343,8 @@ TEST_F(DevicesTest, LocationIsWhatGeoClueInTheGuestReports) {
   EXPECT_EQ(l, (Json{{"fix", true}, {"latitude", 48.8566}, {"longitude", 2.3522}, {"altitude", 35.0},
                      {"accuracy", 50.0}, {"speed", 10.0}, {"heading", 90.0}}));
   Json fix = GeoClueFix(WaitFor("dev-a", kWhereAmI, "Timestamp", 60s));
-  ASSERT_TRUE(fix.is_object());
+  ASSERT_TRUE(fix.is_object()) << Sh("dev-a", "ps -eo pid,args; ls -l /run/vmi-devices /run/vmi-nmea.sock")
+                               << Vmi({"logs", "dev-a"}).out;
   EXPECT_NEAR(fix["Latitude"].get<double>(), 48.8566, 1e-6) << fix.dump();
   EXPECT_NEAR(fix["Longitude"].get<double>(), 2.3522, 1e-6) << fix.dump();
   EXPECT_NEAR(fix["Altitude"].get<double>(), 35, 1e-6) << fix.dump();

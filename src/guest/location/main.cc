@@ -15,13 +15,23 @@
 // A reader that does not keep up (its socket buffer full) is dropped;
 // GeoClue reconnects when one of its clients next starts.
 //
-// Threads: one, an EventLoop (the listener, the readers, a 1 s timer and
-// the inotify watch).
+// It is also the session's GeoClue agent (org.freedesktop.GeoClue2.Agent,
+// "vmi-location" in GeoClue's whitelist): GeoClue answers no client
+// without an agent, whose role on a phone is the location permission
+// prompt. A cloud phone under test has location granted, so every app is
+// authorised at the accuracy it asks for. It registers with GeoClue (AddAgent)
+// whenever GeoClue's name gets an owner, so a restarted GeoClue finds it.
+//
+// Threads: one, an EventLoop (the listener, the readers, the system bus,
+// a 1 s timer and the inotify watch).
 #include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <systemd/sd-bus.h>
 #include <unistd.h>
+
+#include <poll.h>
 
 #include <csignal>
 #include <cstring>
@@ -116,6 +126,98 @@ class Receiver {
   std::map<int, vmi::UniqueFd> clients_;
 };
 
+// The GeoClue agent on the instance's system bus.
+class Agent {
+ public:
+  explicit Agent(vmi::EventLoop& loop) : loop_(loop) {}
+  ~Agent() {
+    if (bus_) {
+      loop_.RemoveFd(sd_bus_get_fd(bus_));
+      sd_bus_flush_close_unref(bus_);
+    }
+  }
+
+  // Connects and exports the agent; false (to try again later) while the
+  // bus is not up.
+  bool Connect() {
+    if (bus_) return true;
+    sd_bus* bus = nullptr;
+    if (sd_bus_open_system(&bus) < 0) return false;
+    static const sd_bus_vtable kVtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD("AuthorizeApp", "su", "bu", &Agent::Authorize, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_PROPERTY("MaxAccuracyLevel", "u", &Agent::MaxAccuracy, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_VTABLE_END,
+    };
+    if (sd_bus_add_object_vtable(bus, nullptr, "/org/freedesktop/GeoClue2/Agent",
+                                 "org.freedesktop.GeoClue2.Agent", kVtable, this) < 0 ||
+        sd_bus_match_signal(bus, nullptr, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                            "org.freedesktop.DBus", "NameOwnerChanged", &Agent::OwnerChanged,
+                            this) < 0 ||
+        !loop_.AddFd(sd_bus_get_fd(bus), EPOLLIN, [this](uint32_t) { Process(); }).ok()) {
+      sd_bus_unref(bus);
+      return false;
+    }
+    bus_ = bus;
+    Register();  // GeoClue may be up already
+    Process();
+    return true;
+  }
+
+  void Process() {
+    if (!bus_) return;
+    while (sd_bus_process(bus_, nullptr) > 0) {
+    }
+    int events = sd_bus_get_events(bus_);
+    loop_.ModifyFd(sd_bus_get_fd(bus_), (events & POLLOUT ? EPOLLOUT : 0) | EPOLLIN).ok();
+  }
+
+ private:
+  void Register() {
+    sd_bus_call_method_async(bus_, nullptr, "org.freedesktop.GeoClue2",
+                             "/org/freedesktop/GeoClue2/Manager",
+                             "org.freedesktop.GeoClue2.Manager", "AddAgent", &Agent::Registered,
+                             this, "s", "vmi-location");
+  }
+
+  static int Registered(sd_bus_message* m, void*, sd_bus_error*) {
+    if (sd_bus_message_is_method_error(m, nullptr)) {
+      const sd_bus_error* e = sd_bus_message_get_error(m);
+      // Not running yet: NameOwnerChanged brings it.
+      if (!sd_bus_error_has_name(e, "org.freedesktop.DBus.Error.ServiceUnknown") &&
+          !sd_bus_error_has_name(e, "org.freedesktop.DBus.Error.NameHasNoOwner"))
+        VMI_LOG(WARN) << "GeoClue refused the agent: " << (e->message ? e->message : e->name);
+    } else {
+      VMI_LOG(INFO) << "GeoClue agent registered";
+    }
+    return 0;
+  }
+
+  static int OwnerChanged(sd_bus_message* m, void* self, sd_bus_error*) {
+    const char *name = nullptr, *old_owner = nullptr, *new_owner = nullptr;
+    if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) >= 0 &&
+        std::strcmp(name, "org.freedesktop.GeoClue2") == 0 && new_owner && *new_owner)
+      static_cast<Agent*>(self)->Register();
+    return 0;
+  }
+
+  static int Authorize(sd_bus_message* m, void*, sd_bus_error*) {
+    const char* desktop_id = nullptr;
+    uint32_t level = 0;
+    int r = sd_bus_message_read(m, "su", &desktop_id, &level);
+    if (r < 0) return r;
+    return sd_bus_reply_method_return(m, "bu", 1, level);
+  }
+
+  static int MaxAccuracy(sd_bus*, const char*, const char*, const char*, sd_bus_message* reply,
+                         void*, sd_bus_error*) {
+    return sd_bus_message_append(reply, "u", 8u);  // GCLUE_ACCURACY_LEVEL_EXACT
+  }
+
+  vmi::EventLoop& loop_;
+  sd_bus* bus_ = nullptr;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -152,7 +254,14 @@ int main(int argc, char** argv) {
       receiver.Tick();
     }).ok();
   (*loop)->AddFd(listener.get(), EPOLLIN, [&](uint32_t) { receiver.Accept(listener.get()); }).ok();
-  (*loop)->AddTimer(std::chrono::seconds(1), [&] { receiver.Tick(); }, true).ok();
+  Agent agent(**loop);
+  agent.Connect();
+  (*loop)->AddTimer(std::chrono::seconds(1), [&] {
+    receiver.Tick();
+    // The bus may start after this program; replies' timeouts are
+    // processed here too.
+    if (agent.Connect()) agent.Process();
+  }, true).ok();
   VMI_LOG(INFO) << "NMEA on " << socket_path << " from " << state;
   return (*loop)->Run().ok() ? 0 : 1;
 }
