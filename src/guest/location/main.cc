@@ -169,7 +169,7 @@ class Agent {
     while (sd_bus_process(bus_, nullptr) > 0) {
     }
     int events = sd_bus_get_events(bus_);
-    loop_.ModifyFd(sd_bus_get_fd(bus_), (events & POLLOUT ? EPOLLOUT : 0) | EPOLLIN).ok();
+    loop_.ModifyFd(sd_bus_get_fd(bus_), (events & POLLOUT ? uint32_t{EPOLLOUT} : 0u) | uint32_t{EPOLLIN}).ok();
   }
 
  private:
