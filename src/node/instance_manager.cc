@@ -1,8 +1,5 @@
 #include "node/instance_manager.h"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -19,14 +16,7 @@
 #include "base/secret.h"
 #include "devices/power/power_supply_view.h"
 #include "guest/init/state_file.h"
-#include "runtime/core/container_cgroups.h"
-#include "runtime/core/container_stop.h"
 #include "runtime/core/foreign_arch.h"
-#include "runtime/core/monitor_launch.h"
-#include "runtime/core/lxcfs.h"
-#include "runtime/core/disk_image.h"
-#include "runtime/core/port_policy.h"
-#include "runtime/core/rootfs.h"
 
 namespace vmi::node {
 
@@ -35,13 +25,19 @@ using runtime::NetworkMode;
 
 namespace {
 
-// The root file system's layout. An instance with its own disk image
-// (spec.disk_bytes > 0; docs/security.md) keeps its writable layer inside
-// it; older instances keep it directly in their directory.
-runtime::RootfsLayout Layout(const std::string& dir, const std::string& image_rootfs) {
-  std::string rw = PathExists(dir + "/disk.img") ? dir + "/disk" : dir;
-  return runtime::RootfsLayout{image_rootfs, dir + "/lower", rw + "/upper", rw + "/work",
-                               dir + "/bundle/rootfs"};
+void CopyRun(const runtime::InstanceRun& run, InstanceRecord& r) {
+  r.state = run.state;
+  r.last_exit = run.last_exit;
+  r.monitor_pid = run.monitor_pid;
+  r.monitor_start_ticks = run.monitor_start_ticks;
+  r.init_pid = run.init_pid;
+  r.started_at = run.started_at;
+  r.restart_count = run.restart_count;
+}
+
+runtime::InstanceRun RunOf(const InstanceRecord& r) {
+  return runtime::InstanceRun{r.state,    r.last_exit,  r.monitor_pid,  r.monitor_start_ticks,
+                              r.init_pid, r.started_at, r.restart_count};
 }
 
 }  // namespace
@@ -52,7 +48,14 @@ InstanceManager::InstanceManager(ManagerOptions o, runtime::HostInfo host, Insta
       runtime_(std::move(host)),
       repo_(repo),
       images_(images),
-      lxcfs_(runtime::LxcfsOptions{.mountpoint = options_.lxcfs_dir}) {}
+      lxcfs_(runtime::LxcfsOptions{.mountpoint = options_.lxcfs_dir}),
+      instance_host_{&runtime_,
+                     &network_,
+                     &lxcfs_,
+                     options_.monitor_path,
+                     options_.guest_kit,
+                     runtime_.host().cpus,
+                     options_.inject_failure} {}
 
 Result<std::unique_ptr<InstanceManager>> InstanceManager::Create(ManagerOptions options,
                                                                  runtime::HostInfo host,
@@ -134,8 +137,15 @@ void InstanceManager::Persist(const InstanceRecord& r) {
   if (!res.ok()) VMI_ILOG(ERROR, r.spec.id) << "persist: " << res.error().ToString();
 }
 
-void InstanceManager::SetState(Entry& e, InstanceState s) {
-  e.record.state = s;
+void InstanceManager::Attach(Entry& e) {
+  const InstanceRecord& r = e.record;
+  e.instance = std::make_unique<runtime::Instance>(
+      &instance_host_, InstanceDir(r.spec.id), r.spec, r.slot, RunOf(r),
+      [this, &e](const runtime::InstanceRun& run) { OnRunChanged(e, run); });
+}
+
+void InstanceManager::OnRunChanged(Entry& e, const runtime::InstanceRun& run) {
+  CopyRun(run, e.record);
   Persist(e.record);
   std::vector<Listener> ls;
   {
@@ -203,19 +213,7 @@ Result<InstanceRecord> InstanceManager::CreateInstance(const CreateRequest& req)
   auto made = [&]() -> Result<void> {
     if (options_.inject_failure == "dirs")
       return Error(ErrorCode::kInternal, "injected failure: dirs");
-    VMI_CHECK_OK(MakeDirs(dir, 0711), "instance directory");
-    for (const char* sub : {"bundle", "upper", "work", "dev", "dev/x11"})
-      VMI_CHECK_OK(MakeDirs(dir + "/" + sub, 0755), "instance directory");
-    for (const char* sub : {"dev", "dev/x11"}) {
-      std::string p = dir + "/" + sub;
-      if (chown(p.c_str(), r.slot.uid_base, r.slot.uid_base) != 0)
-        return Error::FromErrno("chown " + p);
-    }
-    if (chmod((dir + "/dev/x11").c_str(), 01777) != 0) return Error::FromErrno("chmod x11");
-    if (r.spec.disk_bytes > 0)
-      VMI_CHECK_OK(runtime::CreateDiskImage(dir + "/disk.img", r.spec.disk_bytes, r.slot.uid_base),
-                   "writable layer");
-    return Ok();
+    return runtime::Instance::Layout(dir, r.spec, r.slot);
   }();
   if (!made.ok()) return rollback(std::move(made).error());
   if (options_.inject_failure == "row")
@@ -223,7 +221,8 @@ Result<InstanceRecord> InstanceManager::CreateInstance(const CreateRequest& req)
   auto inserted = repo_->Insert(r);
   if (!inserted.ok()) return rollback(std::move(inserted).error());
   VMI_ILOG(INFO, spec.id) << "created '" << spec.name << "' from image " << spec.image;
-  SetState(*entry, InstanceState::kCreated);
+  Attach(*entry);
+  OnRunChanged(*entry, entry->instance->run());  // the subscribers hear of it
   return r;
 }
 
@@ -231,29 +230,13 @@ Result<InstanceRecord> InstanceManager::Start(const std::string& key) {
   auto e = Find(key);
   if (!e) return NoSuchInstance(key);
   std::lock_guard op(e->op);
-  auto s = e->record.state;
-  if (s == InstanceState::kRunning || s == InstanceState::kStarting)
-    return Error(ErrorCode::kFailedPrecondition,
-                 "instance '" + e->record.spec.name + "' is already running");
-  VMI_CHECK_OK(StartLocked(*e), "start instance '" + e->record.spec.name + "'");
+  VMI_CHECK_OK(StartLocked(*e, /*by_policy=*/false),
+               "start instance '" + e->record.spec.name + "'");
   return e->record;
 }
 
-Result<void> InstanceManager::StartLocked(Entry& e) {
-  InstanceRecord& r = e.record;
-  const std::string id = r.spec.id;
-  const std::string dir = InstanceDir(id);
-  const InstanceState before = r.state;
-  // Where a start's time goes, logged with "started" (each step's end is
-  // where its failure can be injected).
-  std::string steps;
-  const int64_t begun = MonotonicMicros();
-  int64_t lap = begun;
-  auto mark = [&](const char* step) {
-    const int64_t now = MonotonicMicros();
-    steps += std::string(steps.empty() ? "" : ", ") + step + " " + std::to_string((now - lap) / 1000);
-    lap = now;
-  };
+Result<runtime::StartImage> InstanceManager::PrepareStart(const InstanceRecord& r) {
+  const std::string dir = InstanceDir(r.spec.id);
   // crun resolves the rootfs as the instance's mapped root: a private
   // directory above the data directory fails deep inside the runtime with a
   // bare EACCES, so say which one and what to do first.
@@ -273,112 +256,26 @@ Result<void> InstanceManager::StartLocked(Entry& e) {
       network_ready_ = true;
     }
   }
-  e.stopping = false;
-  SetState(e, InstanceState::kStarting);
-  mark("prepare");
-
-  // Declared before `fail` runs: a launch that is not released is aborted
-  // (its container killed and deleted) when it goes out of scope, and
-  // `fail` ends it first so that the cleanup finds nothing in use.
-  std::optional<runtime::MonitorLaunch> launch;
-  auto fail = [&](Error err) -> Result<void> {
-    launch.reset();
-    CleanupRun(r);
-    r.monitor_pid = 0;
-    r.init_pid = 0;
-    SetState(e, before);
-    VMI_ILOG(WARN, id) << "start failed: " << err.ToString();
-    return err;
-  };
-  auto inject = [&](const char* step) -> Result<void> {
-    mark(step);
-    if (options_.inject_failure == step)
-      return Error(ErrorCode::kInternal, std::string("injected failure: ") + step);
-    return Ok();
-  };
-
-  // Root file system and the device directory's stale entries.
-  runtime::RootfsLayout layout = Layout(dir, image.rootfs);
-  if (PathExists(dir + "/disk.img")) {
-    if (auto m = runtime::MountDiskImage(dir + "/disk.img", dir + "/disk"); !m.ok())
-      return fail(std::move(m).error().Context("writable layer"));
-  }
-  if (auto m = runtime::MountRootfs(layout, r.slot.uid_base, r.slot.uid_count); !m.ok())
-    return fail(std::move(m).error());
-  if (auto m = inject("mount"); !m.ok()) return fail(std::move(m).error());
-  for (const char* stale : {"/dev/Xvfb_screen0", "/dev/x11/X0", "/dev/session.state"})
-    unlink((dir + stale).c_str());
-  runtime::InstancePaths paths{layout.merged, dir + "/dev", options_.guest_kit, dir + "/binderfs",
-                               ""};
-  paths.limit_views = lxcfs_.binds();
+  runtime::StartImage start{image.rootfs, image.guest, ""};
   if (!android) {
     // The battery and the other sysfs views the guest reads (docs/devices.md);
     // an instance made before they existed gets them at its next start.
-    if (auto v = devices::power::EnsureSysfsView(SysfsViewDir(id)); !v.ok())
-      return fail(std::move(v).error());
-    if (auto v = MakeDirs(DeviceViewDir(id), 0755); !v.ok()) return fail(std::move(v).error());
-    paths.sysfs_view = SysfsViewDir(id);
+    VMI_CHECK_OK(devices::power::EnsureSysfsView(SysfsViewDir(r.spec.id)), "sysfs views");
+    VMI_CHECK_OK(MakeDirs(DeviceViewDir(r.spec.id), 0755), "device views");
+    start.sysfs_view = SysfsViewDir(r.spec.id);
   }
-  paths.host_cpus = runtime_.host().cpus;
-  if (android) {
-    MakeDirs(paths.binderfs).ok();
-    if (!runtime::IsMountPoint(paths.binderfs) &&
-        mount("binder", paths.binderfs.c_str(), "binder", 0, nullptr) != 0)
-      return fail(Error::FromErrno("mount binderfs"));
-  }
-  auto config = runtime::BuildOciConfig(r.spec, r.slot, image.guest, paths);
-  // Written anew at every start and read only by this start's runtime: a
-  // plain write (no fsync, which a loaded disk makes slow) is enough.
-  if (auto w = WriteFile(dir + "/bundle/config.json", config.dump(2)); !w.ok())
-    return fail(std::move(w).error());
-  if (auto m = inject("config"); !m.ok()) return fail(std::move(m).error());
-
-  // The monitor creates the container; we wire its network before it starts.
-  auto created = runtime::MonitorLaunch::Create(
-      &runtime_, runtime::MonitorOptions{options_.monitor_path, "vmi-" + id, dir + "/bundle", dir,
-                                         dir + "/log"});
-  if (!created.ok()) return fail(std::move(created).error());
-  launch.emplace(std::move(*created));
-  if (auto m = inject("monitor"); !m.ok()) return fail(std::move(m).error());
-  const pid_t pid = launch->init_pid();
-  auto net = network_.Attach(r.slot.index, pid, r.spec.network == NetworkMode::kBridge);
-  if (!net.ok()) return fail(std::move(net).error());
-  if (r.spec.network == NetworkMode::kBridge) {
-    runtime::PortPolicy policy{r.slot.index, network_.HostInterface(r.slot.index), r.slot.ip,
-                               runtime::Network::GuestMac(r.slot.index), r.spec.bandwidth_mbit};
-    if (auto p = runtime::ApplyPortPolicy(policy); !p.ok()) return fail(std::move(p).error());
-    auto conditions = LoadLinkConditions(dir);
-    if (!conditions.ok()) return fail(std::move(conditions).error());
-    if (conditions->Active()) {
-      if (auto c = runtime::ApplyLinkConditions(policy, *conditions); !c.ok())
-        return fail(std::move(c).error().Context("network conditions"));
-    }
-  }
-  if (auto m = inject("network"); !m.ok()) return fail(std::move(m).error());
-  if (auto s = launch->Start(); !s.ok()) return fail(std::move(s).error());
-  if (auto m = inject("start"); !m.ok()) return fail(std::move(m).error());
-
-  // The monitor outlives the daemon on purpose; the watcher reaps it.
-  const runtime::LaunchedMonitor launched = launch->Release();
-  launch.reset();
-  r.monitor_pid = launched.monitor_pid;
-  r.monitor_start_ticks = launched.monitor_start_ticks;
-  r.init_pid = launched.init_pid;
-  r.started_at = WallSeconds();
-  SetState(e, InstanceState::kRunning);
-  mark("running");  // the listeners: the device host's spawn, the event stream
-  VMI_ILOG(INFO, id) << "started (init pid " << pid << ", monitor " << r.monitor_pid << ") in "
-                     << (MonotonicMicros() - begun) / 1000 << " ms (" << steps << " ms)";
-  Watch(id, r.monitor_pid, r.monitor_start_ticks);
-  return Ok();
+  return start;
 }
 
-Result<runtime::LinkConditions> InstanceManager::LoadLinkConditions(const std::string& dir) const {
-  std::string path = dir + "/network.json";
-  if (!PathExists(path)) return runtime::LinkConditions{};
-  auto text = VMI_TRY(ReadFile(path, 4096));
-  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  return VMI_TRY_CTX(runtime::LinkConditionsFromJson(j), path);
+Result<void> InstanceManager::StartLocked(Entry& e, bool by_policy) {
+  runtime::Instance& instance = *e.instance;
+  // Refused before any preparation when the state allows no start.
+  if (!by_policy && !runtime::CanStart(instance.state())) return instance.Start({});
+  auto image = VMI_TRY(PrepareStart(e.record));
+  if (auto s = by_policy ? instance.Restart(image) : instance.Start(image); !s.ok()) return s;
+  const InstanceRecord& r = e.record;
+  Watch(r.spec.id, r.monitor_pid, r.monitor_start_ticks);
+  return Ok();
 }
 
 Result<runtime::LinkConditions> InstanceManager::LinkConditionsOf(const std::string& key) const {
@@ -388,7 +285,7 @@ Result<runtime::LinkConditions> InstanceManager::LinkConditionsOf(const std::str
   if (e->record.spec.network != NetworkMode::kBridge)
     return Error(ErrorCode::kFailedPrecondition,
                  "instance '" + e->record.spec.name + "' has no network (--network none)");
-  return LoadLinkConditions(InstanceDir(e->record.spec.id));
+  return e->instance->LinkConditionsNow();
 }
 
 Result<void> InstanceManager::SetLinkConditions(const std::string& key,
@@ -396,80 +293,25 @@ Result<void> InstanceManager::SetLinkConditions(const std::string& key,
   auto e = Find(key);
   if (!e) return NoSuchInstance(key);
   std::lock_guard op(e->op);
-  const InstanceRecord& r = e->record;
-  if (r.spec.network != NetworkMode::kBridge)
-    return Error(ErrorCode::kFailedPrecondition,
-                 "instance '" + r.spec.name + "' has no network (--network none)");
-  const std::string dir = InstanceDir(r.spec.id);
-  if (r.state == InstanceState::kRunning) {
-    runtime::PortPolicy policy{r.slot.index, network_.HostInterface(r.slot.index), r.slot.ip,
-                               runtime::Network::GuestMac(r.slot.index), r.spec.bandwidth_mbit};
-    if (auto applied = runtime::ApplyLinkConditions(policy, c); !applied.ok()) {
-      // Put back what was there, so that a refusal changes nothing.
-      if (auto before = LoadLinkConditions(dir); before.ok())
-        runtime::ApplyLinkConditions(policy, *before).ok();
-      return std::move(applied).error().Context("network conditions of '" + r.spec.name + "'");
-    }
-  }
-  return WriteFileAtomic(dir + "/network.json", runtime::ToJson(c).dump() + "\n");
-}
-
-void InstanceManager::CleanupRun(const InstanceRecord& r) {
-  const std::string dir = InstanceDir(r.spec.id);
-  if (r.spec.network == NetworkMode::kBridge) {
-    runtime::RemovePortPolicy(r.slot.index, network_.HostInterface(r.slot.index));
-    network_.Detach(r.slot.index).ok();
-  }
-  auto u = runtime::UnmountRootfs(Layout(dir, ""));
-  if (!u.ok()) VMI_ILOG(WARN, r.spec.id) << u.error().ToString();
-  // After the overlay that uses it; the loop device detaches itself.
-  if (u.ok()) {
-    auto d = runtime::UnmountDiskImage(dir + "/disk");
-    if (!d.ok()) VMI_ILOG(WARN, r.spec.id) << d.error().ToString();
-  }
-  if (runtime::IsMountPoint(dir + "/binderfs")) umount2((dir + "/binderfs").c_str(), MNT_DETACH);
-}
-
-std::string InstanceManager::ReadExit(const std::string& id) const {
-  auto text = ReadFile(InstanceDir(id) + "/exit");
-  if (!text.ok()) return "unknown";
-  return std::string(Trim(*text));
+  return e->instance->SetLinkConditions(c);
 }
 
 Result<InstanceRecord> InstanceManager::Stop(const std::string& key) {
   auto e = Find(key);
   if (!e) return NoSuchInstance(key);
   std::lock_guard op(e->op);
-  if (e->record.state != InstanceState::kRunning) return e->record;  // already stopped
-  VMI_CHECK_OK(StopLocked(*e, options_.stop_timeout), "stop instance '" + e->record.spec.name + "'");
+  VMI_CHECK_OK(e->instance->Stop(options_.stop_timeout),
+               "stop instance '" + e->record.spec.name + "'");
   return e->record;
-}
-
-Result<void> InstanceManager::StopLocked(Entry& e, std::chrono::milliseconds timeout) {
-  InstanceRecord& r = e.record;
-  const std::string cid = "vmi-" + r.spec.id;
-  e.stopping = true;
-  SetState(e, InstanceState::kStopping);
-  const AdoptedProcess monitor = AdoptedProcess::Find(r.monitor_pid, r.monitor_start_ticks);
-  if (auto s = runtime::StopContainer(runtime_, cid, monitor, r.init_pid, {.grace = timeout});
-      !s.ok())
-    return s;
-  r.last_exit = ReadExit(r.spec.id);
-  CleanupRun(r);
-  r.monitor_pid = 0;
-  r.init_pid = 0;
-  SetState(e, InstanceState::kStopped);
-  VMI_ILOG(INFO, r.spec.id) << "stopped (" << r.last_exit << ")";
-  return Ok();
 }
 
 Result<InstanceRecord> InstanceManager::Restart(const std::string& key) {
   auto e = Find(key);
   if (!e) return NoSuchInstance(key);
   std::lock_guard op(e->op);
-  if (e->record.state == InstanceState::kRunning)
-    VMI_CHECK_OK(StopLocked(*e, options_.stop_timeout), "restart");
-  VMI_CHECK_OK(StartLocked(*e), "restart instance '" + e->record.spec.name + "'");
+  VMI_CHECK_OK(e->instance->Stop(options_.stop_timeout), "restart");
+  VMI_CHECK_OK(StartLocked(*e, /*by_policy=*/false),
+               "restart instance '" + e->record.spec.name + "'");
   return e->record;
 }
 
@@ -478,39 +320,14 @@ Result<void> InstanceManager::Remove(const std::string& key, bool force) {
   if (!e) return NoSuchInstance(key);
   std::lock_guard op(e->op);
   InstanceRecord& r = e->record;
-  if (r.state == InstanceState::kRunning && !force) {
+  if (!force && (r.state == InstanceState::kRunning || r.state == InstanceState::kFailed)) {
     return Error(ErrorCode::kFailedPrecondition,
-                 "instance '" + r.spec.name + "' is running: stop it first or use --force");
+                 "instance '" + r.spec.name + "' is " + InstanceStateName(r.state) +
+                     ": stop it first or use --force");
   }
   const std::string what = "remove instance '" + r.spec.name + "'";
-  if (r.state == InstanceState::kRunning || r.state == InstanceState::kStopping ||
-      r.state == InstanceState::kStarting) {
-    auto stopped = StopLocked(*e, std::chrono::seconds(3));
-    if (!stopped.ok()) {
-      // The monitor outlived its killed init (a loaded host, a stuck
-      // runtime call in its clean-up): kill it and do its clean-up here.
-      VMI_ILOG(WARN, r.spec.id) << stopped.error().ToString() << "; killing its monitor";
-      const auto monitor = AdoptedProcess::Find(r.monitor_pid, r.monitor_start_ticks);
-      if (auto k = runtime::KillMonitor(monitor, std::chrono::seconds(10)); !k.ok())
-        return std::move(stopped).error().Context(what);
-      // What the monitor would have done: the container's processes and
-      // its state in the runtime go.
-      runtime_.Kill("vmi-" + r.spec.id, SIGKILL, true).ok();
-      runtime_.Delete("vmi-" + r.spec.id, true).ok();
-      r.monitor_pid = 0;
-      r.init_pid = 0;
-      SetState(*e, InstanceState::kStopped);
-    }
-  }
-  CleanupRun(r);
-  // The runtime's delete reports success even when the container's last
-  // processes were still leaving its cgroups (a loaded host): the row stays
-  // and the error names them rather than an instance vanishing with its
-  // cgroups left in every hierarchy.
-  VMI_CHECK_OK(runtime::RemoveContainerCgroups(runtime::ContainerCgroup(r.spec.id),
-                                               std::chrono::seconds(5)),
-               what);
-  VMI_CHECK_OK(RemoveTree(InstanceDir(r.spec.id)), what);
+  VMI_CHECK_OK(e->instance->Kill(std::chrono::seconds(3)), what);
+  VMI_CHECK_OK(e->instance->Discard(), what);
   VMI_CHECK_OK(repo_->Remove(r.spec.id), what);
   std::vector<Listener> ls;
   {
@@ -612,31 +429,19 @@ void InstanceManager::OnMonitorExit(const std::string& id) {
   auto e = Find(id);
   if (!e) return;
   std::unique_lock op(e->op);
-  InstanceRecord& r = e->record;
-  if (r.state != InstanceState::kRunning || e->stopping) return;  // a stop handles it
-  if (AdoptedProcess::Find(r.monitor_pid, r.monitor_start_ticks).alive()) return;
-  r.last_exit = ReadExit(id);
-  CleanupRun(r);
-  r.monitor_pid = 0;
-  r.init_pid = 0;
-  SetState(*e, InstanceState::kExited);
-  VMI_ILOG(WARN, id) << "instance exited by itself: " << r.last_exit;
-  bool again = r.spec.restart == runtime::RestartPolicy::kAlways ||
-               (r.spec.restart == runtime::RestartPolicy::kOnFailure && r.last_exit != "exited 0");
-  if (!again) return;
-  const int64_t delay =
-      e->restart_backoff.OnExit(std::chrono::seconds(WallSeconds() - r.started_at)).count();
+  const auto delay = e->instance->OnMonitorExit();
+  if (!delay) return;
   op.unlock();
-  VMI_ILOG(INFO, id) << "restart policy: starting again in " << delay << " ms";
+  VMI_ILOG(INFO, id) << "restart policy: starting again in " << delay->count() << " ms";
   // The start runs on the watcher's thread: nothing a start waits for
   // needs that thread, and other monitors' exits wait the start's length.
-  watcher_->After(std::chrono::milliseconds(delay), [this, id] {
+  watcher_->After(*delay, [this, id] {
     auto entry = Find(id);
     if (!entry) return;
     std::lock_guard lock(entry->op);
-    if (entry->record.state != InstanceState::kExited) return;  // someone acted meanwhile
-    entry->record.restart_count++;
-    auto s = StartLocked(*entry);
+    // Refused when someone acted on the instance meanwhile.
+    if (entry->record.state != InstanceState::kExited) return;
+    auto s = StartLocked(*entry, /*by_policy=*/true);
     if (!s.ok()) VMI_ILOG(ERROR, id) << "restart: " << s.error().ToString();
   });
 }
@@ -671,33 +476,13 @@ Result<void> InstanceManager::Reconcile() {
     }
   }
   for (auto& [id, e] : entries_) {
-    InstanceRecord& r = e->record;
-    bool was_live = r.state == InstanceState::kRunning || r.state == InstanceState::kStarting ||
-                    r.state == InstanceState::kStopping;
-    if (!was_live) continue;
-    bool alive = r.monitor_start_ticks != 0 &&
-                 AdoptedProcess::Find(r.monitor_pid, r.monitor_start_ticks).alive();
-    if (alive && r.state == InstanceState::kRunning) {
-      VMI_ILOG(INFO, id) << "found running (monitor " << r.monitor_pid << ")";
-      to_watch.push_back(id);
-      continue;
+    Attach(*e);
+    std::lock_guard op(e->op);
+    switch (e->instance->Recover()) {
+      case runtime::Instance::Recovered::kWatch: to_watch.push_back(id); break;
+      case runtime::Instance::Recovered::kRestart: to_restart.push_back(id); break;
+      case runtime::Instance::Recovered::kNothing: break;
     }
-    if (alive) {
-      // Interrupted mid-start or mid-stop: finish by stopping it.
-      std::lock_guard op(e->op);
-      StopLocked(*e, std::chrono::seconds(5)).ok();
-      continue;
-    }
-    r.last_exit = ReadExit(id);
-    CleanupRun(r);
-    r.monitor_pid = 0;
-    r.init_pid = 0;
-    bool stopping = r.state == InstanceState::kStopping;
-    SetState(*e, stopping ? InstanceState::kStopped : InstanceState::kExited);
-    VMI_ILOG(WARN, id) << "died while the daemon was away: " << r.last_exit;
-    if (!stopping && r.spec.restart != runtime::RestartPolicy::kNever &&
-        (r.spec.restart == runtime::RestartPolicy::kAlways || r.last_exit != "exited 0"))
-      to_restart.push_back(id);
   }
   // The node's lxcfs: adopted if it outlived an earlier daemon. One started
   // anew finds running instances with the dead one's files: rebind them.

@@ -1,22 +1,26 @@
-// InstanceManager: the lifecycle of every instance on this node.
+// InstanceManager: the instances of this node, composed from the store
+// (InstanceRepository), the image store (ImageResolver) and the runtime.
 //
-// create -> start -> (running) -> stop -> start ... -> rm. Each operation is
-// all-or-nothing: on failure it rolls back what it did (directories, mounts,
-// network, container, database row) and returns a clear error.
+// create -> start -> (running) -> stop -> start ... -> rm. Each instance's
+// lifecycle and its state machine belong to its runtime::Instance
+// (runtime/core/instance.h): the manager finds instances by id, name or
+// prefix, assigns slots, resolves images, persists each state the Instance
+// reports and tells its subscribers, and schedules what the runtime asks
+// for (watching monitors, restart-policy delays, lxcfs checks). Create and
+// remove are all-or-nothing: a failure rolls back the directory and the
+// database row and returns a clear error.
 //
-// Ownership: the manager owns the instance directories under
-// <data>/instances and the monitor processes it spawns (through pidfds; the
-// monitors deliberately survive the daemon). After a daemon restart,
-// Reconcile() finds running instances again and records the exit status of
-// those that died meanwhile.
+// Ownership: the manager owns one Entry per instance (its record and its
+// Instance), the node's OciRuntime, Network and Lxcfs that every Instance
+// borrows, and the runtime's MonitorWatcher. Monitors deliberately survive
+// the daemon; after a restart, Reconcile() hands each stored run to its
+// Instance::Recover().
 //
 // Threads: public methods are thread-safe. Operations on one instance are
 // serialised by its lock; different instances proceed in parallel. The
 // runtime's MonitorWatcher ("vmi-watch") holds the monitors' pidfds and
 // calls OnMonitorExit, the restart policies' delayed starts and the lxcfs
-// check on its thread; the manager starts no thread of its own. Starting a
-// container goes through runtime::MonitorLaunch (the only speaker of the
-// monitor's protocol), stopping one through runtime::StopContainer.
+// check on its thread; the manager starts no thread of its own.
 #pragma once
 
 #include <atomic>
@@ -30,12 +34,12 @@
 #include <string>
 #include <vector>
 
-#include "base/backoff.h"
 #include "base/child_process.h"
 #include "base/pidfd.h"
 #include "node/image_resolver.h"
 #include "node/instance_repository.h"
 #include "runtime/core/host_info.h"
+#include "runtime/core/instance.h"
 #include "runtime/core/link_conditions.h"
 #include "runtime/core/lxcfs.h"
 #include "runtime/core/monitor_watcher.h"
@@ -117,12 +121,8 @@ class InstanceManager {
  private:
   struct Entry {
     std::mutex op;  // serialises operations on this instance
-    InstanceRecord record;
-    bool stopping = false;  // a stop was requested: an exit is not a crash
-    // Restart-policy delays: 0.5 s doubling to 30 s; a run of a minute or
-    // more is not a crash loop and starts the sequence again.
-    Backoff restart_backoff{BackoffSpec{std::chrono::milliseconds(500), std::chrono::seconds(30),
-                                        std::chrono::seconds(60)}};
+    InstanceRecord record;  // the node's view; its run fields mirror `instance`
+    std::unique_ptr<runtime::Instance> instance;
   };
 
   InstanceManager(ManagerOptions o, runtime::HostInfo host, InstanceRepository* repo,
@@ -130,20 +130,19 @@ class InstanceManager {
 
   std::shared_ptr<Entry> Find(const std::string& id_or_name) const;
   std::string InstanceDir(const std::string& id) const;
-  Result<void> StartLocked(Entry& e);
-  Result<void> StopLocked(Entry& e, std::chrono::milliseconds timeout);
-  // Unmounts and detaches what a run left behind; idempotent.
-  void CleanupRun(const InstanceRecord& r);
-  // The saved network conditions in an instance directory (none: inactive).
-  Result<runtime::LinkConditions> LoadLinkConditions(const std::string& dir) const;
-  void SetState(Entry& e, InstanceState s);
+  // Gives the entry its Instance, which reports every state change to
+  // OnRunChanged.
+  void Attach(Entry& e);
+  void OnRunChanged(Entry& e, const runtime::InstanceRun& run);
+  // What a start of the record's instance runs (the image, the sysfs views).
+  Result<runtime::StartImage> PrepareStart(const InstanceRecord& r);
+  Result<void> StartLocked(Entry& e, bool by_policy);
   void Persist(const InstanceRecord& r);
   // Handles the monitor's exit (OnMonitorExit) on the watcher thread.
   void Watch(const std::string& id, pid_t monitor_pid, uint64_t start_ticks);
   // Puts a (re)started lxcfs's files into every running instance.
   void RebindLimitViews();
   void OnMonitorExit(const std::string& id);
-  std::string ReadExit(const std::string& id) const;
 
   ManagerOptions options_;
   runtime::OciRuntime runtime_;
@@ -158,6 +157,7 @@ class InstanceManager {
   std::vector<Listener> removed_listeners_;
   bool network_ready_ = false;
   runtime::Lxcfs lxcfs_;
+  runtime::InstanceHost instance_host_;  // borrows the members above
 
   // Last: destroyed (its thread joined) before what its callbacks use.
   std::unique_ptr<runtime::MonitorWatcher> watcher_;

@@ -50,8 +50,7 @@ void AddInstanceMetrics(api::MetricsRegistry& metrics, InstanceManager& manager,
                         std::string cgroup_root) {
   metrics.AddCollector([&manager, root = std::move(cgroup_root)](api::MetricsWriter& w) {
     std::map<std::string, int> by_state;
-    for (auto s : {InstanceState::kCreated, InstanceState::kStarting, InstanceState::kRunning,
-                   InstanceState::kStopping, InstanceState::kStopped, InstanceState::kExited})
+    for (auto s : runtime::kAllInstanceStates)
       by_state[InstanceStateName(s)] = 0;
     auto list = manager.List();
     for (const auto& r : list) ++by_state[InstanceStateName(r.state)];

@@ -4,26 +4,6 @@ namespace vmi::node {
 
 using nlohmann::json;
 
-const char* InstanceStateName(InstanceState s) {
-  switch (s) {
-    case InstanceState::kCreated: return "created";
-    case InstanceState::kStarting: return "starting";
-    case InstanceState::kRunning: return "running";
-    case InstanceState::kStopping: return "stopping";
-    case InstanceState::kStopped: return "stopped";
-    case InstanceState::kExited: return "exited";
-  }
-  return "?";
-}
-
-Result<InstanceState> ParseInstanceState(const std::string& s) {
-  for (auto st : {InstanceState::kCreated, InstanceState::kStarting, InstanceState::kRunning,
-                  InstanceState::kStopping, InstanceState::kStopped, InstanceState::kExited}) {
-    if (s == InstanceStateName(st)) return st;
-  }
-  return Error(ErrorCode::kInvalidArgument, "unknown instance state '" + s + "'");
-}
-
 json ToJson(const InstanceRecord& r) {
   const auto& s = r.spec;
   return json{

@@ -9,12 +9,16 @@
 
 #include "node/labels.h"
 #include "runtime/core/instance_spec.h"
+#include "runtime/core/instance_state.h"
 
 namespace vmi::node {
 
-enum class InstanceState { kCreated, kStarting, kRunning, kStopping, kStopped, kExited };
-const char* InstanceStateName(InstanceState s);
-Result<InstanceState> ParseInstanceState(const std::string& s);
+// The states and their transitions belong to the runtime's Instance
+// (runtime/core/instance_state.h), the only writer of a state; the record
+// holds the last one it reported.
+using runtime::InstanceState;
+using runtime::InstanceStateName;
+using runtime::ParseInstanceState;
 
 struct InstanceRecord {
   runtime::InstanceSpec spec;
