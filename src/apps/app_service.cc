@@ -7,10 +7,10 @@
 #include <algorithm>
 #include <ctime>
 #include <fstream>
-#include <random>
 #include <sstream>
 
 #include "apps/upload_check.h"
+#include "base/secret.h"
 #include "base/file.h"
 
 namespace vmi::apps {
@@ -19,13 +19,7 @@ namespace {
 constexpr const char* kGuestTool = "/opt/vmi/bin/vmi-app";
 constexpr const char* kGuestIncoming = "/run/vmi/incoming";
 
-std::string NewId() {
-  std::random_device rd;
-  std::uniform_int_distribution<int> hex(0, 15);
-  std::string id;
-  for (int i = 0; i < 12; ++i) id += "0123456789abcdef"[hex(rd)];
-  return id;
-}
+std::string NewId() { return RandomHex(6); }
 
 // The last non-empty line a guest command printed on stderr: the reason.
 std::string Reason(const RunOutput& out) {

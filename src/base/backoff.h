@@ -1,6 +1,7 @@
 // Restart backoff: exponential, capped, and forgiven once the thing restarted
-// has stayed up long enough. Used for guest services (vmi-init) and for
-// instances with a restart policy (the daemon). Not thread-safe; one owner.
+// has stayed up long enough. Used for guest services (vmi-init), instances
+// with a restart policy (runtime::Instance), device hosts (the daemon) and
+// the Kubernetes informer's reconnects. Not thread-safe; one owner.
 #pragma once
 
 #include <chrono>
@@ -22,6 +23,11 @@ class Backoff {
   // how long to wait before starting it again: initial, 2x, 4x, ... up to
   // max; back to initial when uptime reached reset_after.
   std::chrono::milliseconds OnExit(std::chrono::milliseconds uptime);
+  // A failure that has no uptime (a connection refused, a spawn that did
+  // not happen): the next delay of the sequence.
+  std::chrono::milliseconds OnFailure() { return OnExit(std::chrono::milliseconds(0)); }
+  // A success: the next failure waits `initial` again.
+  void Reset() { failures_ = 0; }
   int consecutive_failures() const { return failures_; }
 
  private:

@@ -27,5 +27,15 @@ TEST(Backoff, ResetsAfterAStableRun) {
   EXPECT_EQ(b.OnExit(milliseconds(1)), milliseconds(200));
 }
 
+TEST(Backoff, FailuresWithoutUptimeEscalateUntilReset) {
+  Backoff b(BackoffSpec{milliseconds(100), milliseconds(5000)});
+  EXPECT_EQ(b.OnFailure(), milliseconds(100));
+  EXPECT_EQ(b.OnFailure(), milliseconds(200));
+  EXPECT_EQ(b.OnFailure(), milliseconds(400));
+  b.Reset();
+  EXPECT_EQ(b.consecutive_failures(), 0);
+  EXPECT_EQ(b.OnFailure(), milliseconds(100));
+}
+
 }  // namespace
 }  // namespace vmi

@@ -1,5 +1,6 @@
 #include "cluster/informer.h"
 
+#include "base/backoff.h"
 #include "base/log.h"
 
 namespace vmi::cluster {
@@ -134,7 +135,7 @@ Result<bool> Informer::WatchOnce(KubeClient& client) {
 }
 
 void Informer::Loop() {
-  std::chrono::milliseconds backoff(100);
+  Backoff backoff(BackoffSpec{std::chrono::milliseconds(100), std::chrono::seconds(5)});
   bool need_list = true;
   std::unique_ptr<KubeClient> client;
   while (!stop_) {
@@ -142,8 +143,7 @@ void Informer::Loop() {
       auto c = KubeClient::Create(config_);
       if (!c.ok()) {
         VMI_LOG(WARN) << options_.resource << " informer: " << c.error().ToString();
-        SleepFor(backoff);
-        backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+        SleepFor(backoff.OnFailure());
         continue;
       }
       client = std::move(*c);
@@ -153,12 +153,11 @@ void Informer::Loop() {
       if (!r.ok()) {
         VMI_LOG(WARN) << options_.resource << " list: " << r.error().ToString();
         client.reset();
-        SleepFor(backoff);
-        backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+        SleepFor(backoff.OnFailure());
         continue;
       }
       need_list = false;
-      backoff = std::chrono::milliseconds(100);
+      backoff.Reset();
     }
     auto relist = WatchOnce(*client);
     if (relist.ok() && *relist) {

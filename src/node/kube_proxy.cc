@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -62,23 +61,12 @@ Result<Response> Forward(const Gate& g, const Request& req,
   return out;
 }
 
-bool WriteAll(int fd, const char* p, size_t n) {
-  while (n > 0) {
-    ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return true;
-}
-
 void AnswerError(int fd, const Error& e) {
   Response r = Response::FromError(e);
   std::string text = "HTTP/1.1 " + std::to_string(r.status) + " Error\r\nContent-Type: " +
                      "application/json\r\nContent-Length: " + std::to_string(r.body.size()) +
                      "\r\nConnection: close\r\n\r\n" + r.body;
-  WriteAll(fd, text.data(), text.size());
+  SendAll(fd, text);
 }
 
 }  // namespace
@@ -182,74 +170,41 @@ void RegisterKubeLiveRoutes(api::Router& router, api::Management& mgmt, KubePhon
 }
 
 ViewerRelays::ViewerRelays(api::Management& mgmt, KubePhones& phones, KubeProxyOptions options)
-    : mgmt_(mgmt), phones_(phones), options_(std::move(options)),
-      stop_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+    : mgmt_(mgmt), phones_(phones), options_(std::move(options)) {}
 
-ViewerRelays::~ViewerRelays() {
-  uint64_t one = 1;
-  (void)!write(stop_.get(), &one, sizeof one);
-  std::list<Worker> all;
-  {
-    std::lock_guard lock(mu_);
-    all.swap(workers_);
-  }
-  for (auto& w : all) w.thread.join();
-}
-
-void ViewerRelays::Reap() {
-  std::list<Worker> finished;
-  {
-    std::lock_guard lock(mu_);
-    for (auto it = workers_.begin(); it != workers_.end();) {
-      if (it->done->load()) {
-        finished.splice(finished.end(), workers_, it++);
-      } else {
-        ++it;
-      }
-    }
-  }
-  for (auto& w : finished) w.thread.join();
-}
+ViewerRelays::~ViewerRelays() = default;  // workers_ stops and joins the relays
 
 Result<bool> ViewerRelays::Handoff(Request& req, const api::Route& route,
                                    api::HandedOffSocket& socket) {
   if (route.pattern != kStream && route.pattern != kVncSocket) return false;
-  Reap();
   // Everything that may block (the phone's lookup, the user's, the connect)
   // happens on the relay's own thread, never on the server's io thread.
-  auto done = std::make_shared<std::atomic<bool>>(false);
   const bool vnc = route.pattern == kVncSocket;
-  std::lock_guard lock(mu_);
-  workers_.push_back(
-      {std::thread([this, done, vnc, r = req, fd = std::make_shared<UniqueFd>(std::move(socket.fd)),
-                    head = std::move(socket.head)]() mutable {
-         Relay(std::move(r), std::move(*fd), std::move(head), vnc);
-         done->store(true);
-       }),
-       done});
+  workers_.Spawn("vmi-relay", [this, vnc, r = req, fd = std::make_shared<UniqueFd>(std::move(socket.fd)),
+                               head = std::move(socket.head)](int stop) mutable {
+    Relay(std::move(r), std::move(*fd), std::move(head), vnc, stop);
+  });
   return true;
 }
 
-void ViewerRelays::Relay(Request req, UniqueFd client, std::string head, bool vnc) {
-  active_++;
+void ViewerRelays::Relay(Request req, UniqueFd client, std::string head, bool vnc, int stop) {
   fcntl(client.get(), F_SETFL, fcntl(client.get(), F_GETFL) & ~O_NONBLOCK);
   auto connected = [&]() -> Result<UniqueFd> {
     auto p = VMI_TRY(LookupPhone(mgmt_, phones_, req, vnc ? "vnc" : "stream"));
     auto gate = VMI_TRY(GateOf(p, options_));
     auto fd = VMI_TRY(ConnectTcp(gate.host, options_.gate_port, std::chrono::seconds(5)));
     std::string sent = VMI_TRY(GateRequestHead(head, gate.token));
-    if (!WriteAll(fd.get(), sent.data(), sent.size()))
+    if (!SendAll(fd.get(), sent))
       return Error(ErrorCode::kUnavailable, "the phone's gate closed the connection");
     return fd;
   }();
   if (!connected.ok()) {
     VMI_LOG(INFO) << "viewer of " << req.Param("id") << ": " << connected.error().ToString();
     AnswerError(client.get(), connected.error());
-    active_--;
     return;
   }
   UniqueFd pod = std::move(*connected);
-  pollfd fds[3] = {{client.get(), POLLIN, 0}, {pod.get(), POLLIN, 0}, {stop_.get(), POLLIN, 0}};
+  pollfd fds[3] = {{client.get(), POLLIN, 0}, {pod.get(), POLLIN, 0}, {stop, POLLIN, 0}};
   std::vector<char> buf(64 * 1024);
   for (;;) {
     if (poll(fds, 3, -1) < 0) {
@@ -261,11 +216,10 @@ void ViewerRelays::Relay(Request req, UniqueFd client, std::string head, bool vn
     for (int i = 0; i < 2 && !closed; ++i) {
       if (!fds[i].revents) continue;
       ssize_t n = recv(fds[i].fd, buf.data(), buf.size(), 0);
-      if (n <= 0 || !WriteAll(fds[1 - i].fd, buf.data(), static_cast<size_t>(n))) closed = true;
+      if (n <= 0 || !SendAll(fds[1 - i].fd, std::string_view(buf.data(), static_cast<size_t>(n)))) closed = true;
     }
     if (closed) break;
   }
-  active_--;
 }
 
 }  // namespace vmi::node

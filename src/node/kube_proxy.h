@@ -30,14 +30,10 @@
 // (two 64 KiB buffers); ~ViewerRelays stops and joins them all.
 #pragma once
 
-#include <atomic>
-#include <list>
-#include <memory>
-#include <mutex>
-#include <thread>
 
 #include "api/http/server.h"
 #include "api/management.h"
+#include "base/worker_threads.h"
 #include "node/kube_phones.h"
 
 namespace vmi::node {
@@ -64,24 +60,16 @@ class ViewerRelays {
 
   // For ServerOptions::handoff: takes every stream upgrade.
   Result<bool> Handoff(api::Request& req, const api::Route& route, api::HandedOffSocket& socket);
-  int active() const { return active_; }
+  int active() const { return workers_.running(); }
 
  private:
   // `vnc`: the VNC WebSocket (action "vnc"), else the live view ("stream").
-  void Relay(api::Request req, UniqueFd client, std::string head, bool vnc);
-  void Reap();
+  void Relay(api::Request req, UniqueFd client, std::string head, bool vnc, int stop);
 
   api::Management& mgmt_;
   KubePhones& phones_;
   const KubeProxyOptions options_;
-  UniqueFd stop_;  // eventfd: readable once the relays must end
-  std::mutex mu_;
-  struct Worker {
-    std::thread thread;
-    std::shared_ptr<std::atomic<bool>> done;
-  };
-  std::list<Worker> workers_;  // guarded by mu_
-  std::atomic<int> active_{0};
+  WorkerThreads workers_;  // last: joined before the members the relays use go
 };
 
 }  // namespace vmi::node

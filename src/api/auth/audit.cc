@@ -1,5 +1,6 @@
 #include "api/auth/audit.h"
 
+#include "base/clock.h"
 #include "api/auth/schema.h"
 #include <algorithm>
 
@@ -36,7 +37,7 @@ void AuditLog::RecordAs(std::optional<int64_t> user_id, const std::string& user_
   // an initializer list.
   store::Params params;
   params.reserve(8);
-  params.emplace_back(NowSeconds());
+  params.emplace_back(WallSeconds());
   if (user_id) {
     params.emplace_back(*user_id);
   } else {

@@ -4,8 +4,6 @@
 
 namespace vmi::api {
 
-int64_t NowSeconds() { return static_cast<int64_t>(time(nullptr)); }
-
 void AddApiMigrations(store::Migrations& m) {
   m.Add("api", 1, "users, tokens, sessions, quotas, audit", R"sql(
 CREATE TABLE users (

@@ -10,7 +10,4 @@ namespace vmi::api {
 
 void AddApiMigrations(store::Migrations& m);
 
-// Current Unix time in seconds (one clock for all auth tables).
-int64_t NowSeconds();
-
 }  // namespace vmi::api

@@ -1,5 +1,6 @@
 #include "api/auth/sessions.h"
 
+#include "base/clock.h"
 #include "api/auth/schema.h"
 #include "api/auth/secrets.h"
 
@@ -9,7 +10,7 @@ Result<Sessions::Created> Sessions::Create(int64_t user_id, const std::string& p
   Created c;
   c.session_id = RandomToken(32);
   c.csrf_token = RandomToken(32);
-  int64_t now = NowSeconds();
+  int64_t now = WallSeconds();
   c.expires_at = now + options_.absolute_seconds;
   VMI_TRY_CTX(db_->Exec("INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, "
                         "last_seen_at, expires_at, peer) VALUES ($1, $2, $3, $4, $4, $5, $6)",
@@ -30,7 +31,7 @@ Result<Sessions::Found> Sessions::Lookup(const std::string& session_id) {
       "u.created_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1",
       {hash}));
   if (!row) return bad;
-  int64_t now = NowSeconds();
+  int64_t now = WallSeconds();
   if (row->Int("expires_at") <= now || row->Int("last_seen_at") <= now - options_.idle_seconds ||
       row->Bool("disabled")) {
     return bad;

@@ -1,5 +1,6 @@
 #include "api/auth/tokens.h"
 
+#include "base/clock.h"
 #include "api/auth/schema.h"
 #include "api/auth/secrets.h"
 #include "api/json_reader.h"
@@ -47,7 +48,7 @@ Result<Tokens::Created> Tokens::Create(int64_t user_id, const std::string& name,
   VMI_CHECK_OK(ValidateName(name, "token name"), "create token");
   Created c;
   c.token = "vmi_" + RandomToken(32);
-  int64_t now = NowSeconds();
+  int64_t now = WallSeconds();
   store::Params params;
   params.emplace_back(user_id);
   params.emplace_back(name);
@@ -87,7 +88,7 @@ Result<TokenInfo> Tokens::Get(int64_t id) {
 
 Result<void> Tokens::Revoke(int64_t id) {
   auto n = VMI_TRY(db_->Exec("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
-                             {NowSeconds(), id}));
+                             {WallSeconds(), id}));
   if (n == 0) {
     VMI_TRY(Get(id));  // not found, or already revoked (then fine)
   }
@@ -103,7 +104,7 @@ Result<std::pair<User, int64_t>> Tokens::Authenticate(const std::string& token) 
       "WHERE t.token_hash = $1",
       {TokenHash(token)}));
   if (!row) return bad;
-  int64_t now = NowSeconds();
+  int64_t now = WallSeconds();
   if (!row->IsNull("revoked_at")) return bad;
   if (!row->IsNull("expires_at") && row->Int("expires_at") <= now) return bad;
   if (row->Bool("disabled")) return bad;

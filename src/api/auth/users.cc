@@ -1,5 +1,6 @@
 #include "api/auth/users.h"
 
+#include "base/clock.h"
 #include "api/auth/schema.h"
 #include "api/auth/secrets.h"
 #include "api/json_reader.h"
@@ -31,7 +32,7 @@ Result<User> Users::Create(const std::string& name, const std::string& password,
   VMI_CHECK_OK(ValidatePassword(password), "create user");
   if (role == Role::kNone) return Error(ErrorCode::kInvalidArgument, "create user: no role");
   std::string hash = VMI_TRY(HashPassword(password));
-  int64_t now = NowSeconds();
+  int64_t now = WallSeconds();
   auto row = VMI_TRY_CTX(db_->QueryOne(std::string("INSERT INTO users (name, password_hash, role, "
                                                    "created_at, updated_at) VALUES ($1, $2, $3, "
                                                    "$4, $4) RETURNING ") + kColumns,
@@ -82,7 +83,7 @@ Result<User> Users::Update(int64_t id, std::optional<Role> role, std::optional<b
     if (loses_admin && VMI_TRY(EnabledAdminsExcept(tx, id)) == 0) {
       return Error(ErrorCode::kFailedPrecondition, "cannot demote or disable the last admin");
     }
-    int64_t now = NowSeconds();
+    int64_t now = WallSeconds();
     if (role) {
       VMI_TRY(tx.Exec("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3", {RoleName(*role), now, id}));
       u.role = *role;

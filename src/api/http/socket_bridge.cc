@@ -1,7 +1,6 @@
 #include "api/http/socket_bridge.h"
 
 #include <poll.h>
-#include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -22,17 +21,6 @@ void Wake(int fd) {
   (void)!write(fd, &one, sizeof one);
 }
 
-bool WriteAll(int fd, const char* p, size_t n) {
-  while (n > 0) {
-    ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return true;
-}
-
 }  // namespace
 
 // One bridge. The WebSocket's callbacks hold it weakly (the WebSocket is
@@ -46,18 +34,15 @@ struct SocketBridges::Link {
   std::deque<std::string> to_socket;  // guarded by mu
   size_t queued = 0;                  // guarded by mu
   bool ws_closed = false;             // guarded by mu
-  std::atomic<bool> done{false};
 
   void Run(int stop);
 };
 
 void SocketBridges::Link::Run(int stop) {
-  pthread_setname_np(pthread_self(), "vmi-bridge");
   auto connected = connect();
   if (!connected.ok()) {
     std::string why = connected.error().message();
     ws->Close(1011, why.substr(0, 120));
-    done = true;
     return;
   }
   socket = std::move(*connected);
@@ -86,7 +71,7 @@ void SocketBridges::Link::Run(int stop) {
         closed = ws_closed;
       }
       for (const auto& m : out)
-        if (!WriteAll(socket.get(), m.data(), m.size())) socket_open = false;
+        if (!SendAll(socket.get(), m)) socket_open = false;
       if (closed) break;
     }
     if (socket_open && (fds[2].revents & (POLLIN | POLLHUP | POLLERR))) {
@@ -101,46 +86,10 @@ void SocketBridges::Link::Run(int stop) {
   }
   shutdown(socket.get(), SHUT_RDWR);
   ws->Close(1000, socket_open ? "" : "the server closed the connection");
-  done = true;
-}
-
-SocketBridges::SocketBridges() : stop_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
-
-SocketBridges::~SocketBridges() {
-  Wake(stop_.get());
-  std::list<Worker> all;
-  {
-    std::lock_guard lock(mu_);
-    all.swap(workers_);
-  }
-  for (auto& w : all) w.thread.join();
-}
-
-void SocketBridges::Reap() {
-  std::list<Worker> finished;
-  {
-    std::lock_guard lock(mu_);
-    for (auto it = workers_.begin(); it != workers_.end();) {
-      if (it->link->done) {
-        finished.splice(finished.end(), workers_, it++);
-      } else {
-        ++it;
-      }
-    }
-  }
-  for (auto& w : finished) w.thread.join();
-}
-
-int SocketBridges::active() const {
-  std::lock_guard lock(mu_);
-  int n = 0;
-  for (const auto& w : workers_) n += w.link->done ? 0 : 1;
-  return n;
 }
 
 void SocketBridges::Bridge(std::shared_ptr<WebSocket> ws,
                            std::function<Result<UniqueFd>()> connect) {
-  Reap();
   auto link = std::make_shared<Link>();
   link->ws = ws;
   link->connect = std::move(connect);
@@ -168,8 +117,7 @@ void SocketBridges::Bridge(std::shared_ptr<WebSocket> ws,
     }
     Wake(l->wake.get());
   });
-  std::lock_guard lock(mu_);
-  workers_.push_back({std::thread([link, stop = stop_.get()] { link->Run(stop); }), link});
+  workers_.Spawn("vmi-bridge", [link](int stop) { link->Run(stop); });
 }
 
 }  // namespace vmi::api

@@ -22,21 +22,20 @@
 #pragma once
 
 #include <functional>
-#include <list>
 #include <memory>
-#include <mutex>
-#include <thread>
 
 #include "api/http/websocket.h"
 #include "base/result.h"
 #include "base/unique_fd.h"
+#include "base/worker_threads.h"
 
 namespace vmi::api {
 
 class SocketBridges {
  public:
-  SocketBridges();
-  ~SocketBridges();
+  SocketBridges() = default;
+  // Ends and joins every bridge (through its WorkerThreads).
+  ~SocketBridges() = default;
   SocketBridges(const SocketBridges&) = delete;
   SocketBridges& operator=(const SocketBridges&) = delete;
 
@@ -46,20 +45,12 @@ class SocketBridges {
   // io thread; if it fails, the WebSocket is closed with 1011 and the
   // error's message. What the client sends meanwhile is kept for the socket.
   void Bridge(std::shared_ptr<WebSocket> ws, std::function<Result<UniqueFd>()> connect);
-  int active() const;
+  int active() const { return workers_.running(); }
 
   struct Link;
 
  private:
-  void Reap();
-
-  UniqueFd stop_;  // eventfd: readable once every bridge must end
-  mutable std::mutex mu_;
-  struct Worker {
-    std::thread thread;
-    std::shared_ptr<Link> link;
-  };
-  std::list<Worker> workers_;  // guarded by mu_
+  WorkerThreads workers_;
 };
 
 }  // namespace vmi::api

@@ -5,6 +5,8 @@
 #include <ctime>
 #include <set>
 
+#include "base/clock.h"
+
 namespace vmi::telephony {
 namespace {
 
@@ -18,8 +20,6 @@ Error CauseError(Cause c) {
                    : ErrorCode::kFailedPrecondition,
                "cause " + std::to_string(static_cast<int>(c)) + ": " + CauseText(c));
 }
-
-int64_t Now() { return static_cast<int64_t>(::time(nullptr)); }
 
 }  // namespace
 
@@ -386,7 +386,7 @@ std::string Network::PeerInstance(uint32_t call_id, const std::string& instance)
 
 Result<void> Network::Store(StoredMessage m) {
   m.id = next_message_++;
-  m.time = Now();
+  m.time = WallSeconds();
   if (m.incoming) {
     std::set<int> used;
     for (const auto& [id, x] : messages_)

@@ -3,6 +3,7 @@
 // is routed to exactly one instance.
 #include <ctime>
 
+#include "base/clock.h"
 #include "devices/telephony/network.h"
 
 namespace vmi::telephony {
@@ -12,7 +13,6 @@ namespace {
 // instance that last talked to it.
 constexpr int64_t kConversationSeconds = 24 * 3600;
 
-int64_t Now() { return static_cast<int64_t>(::time(nullptr)); }
 
 }  // namespace
 
@@ -37,12 +37,12 @@ nlohmann::json Network::UplinkJson() const {
 }
 
 void Network::Converse(const std::string& number, const std::string& instance) {
-  conversations_[number] = {instance, Now()};
+  conversations_[number] = {instance, WallSeconds()};
 }
 
 std::string Network::RouteIncoming(const std::string& from) const {
   auto it = conversations_.find(Normalize(from));
-  if (it != conversations_.end() && Now() - it->second.second < kConversationSeconds &&
+  if (it != conversations_.end() && WallSeconds() - it->second.second < kConversationSeconds &&
       lines_.count(it->second.first))
     return it->second.first;
   return uplink_owner_;

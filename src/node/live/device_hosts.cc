@@ -16,6 +16,7 @@
 #include <optional>
 #include <thread>
 
+#include "base/backoff.h"
 #include "base/child_process.h"
 #include "base/event_loop.h"
 #include "base/file.h"
@@ -29,9 +30,10 @@ namespace vmi::node::live {
 namespace {
 
 constexpr auto kStopGrace = std::chrono::seconds(3);
-constexpr int kFirstBackoffMs = 100;
-constexpr int kMaxBackoffMs = 5000;
-constexpr auto kHealthy = std::chrono::seconds(10);
+// Restart delays: 100 ms doubling to 5 s; a device host that ran for 10 s
+// was healthy and starts the sequence again.
+constexpr BackoffSpec kRestartBackoff{std::chrono::milliseconds(100), std::chrono::seconds(5),
+                                      std::chrono::seconds(10)};
 constexpr auto kReadyWait = std::chrono::seconds(3);
 
 std::string DescribeStatus(int status) {
@@ -56,7 +58,7 @@ struct DeviceHosts::Core {
     UniqueFd pidfd;                     // adopted, or the child's (borrowed)
     pid_t pid = 0;
     int restarts = 0;
-    int backoff_ms = kFirstBackoffMs;
+    Backoff backoff{kRestartBackoff};
     std::chrono::steady_clock::time_point started;
     EventLoop::TimerId restart_timer = 0;
     UniqueFd log;
@@ -64,7 +66,7 @@ struct DeviceHosts::Core {
   std::shared_ptr<MixSource> mixer;  // null without sound
   mutable std::mutex mu;  // guards `hosts` membership, pid, restarts and `settings`
   std::map<std::string, std::unique_ptr<Host>> hosts;
-  std::map<std::string, AudioSettings> settings;
+  std::map<std::string, audio::AudioSettings> settings;
   std::map<std::string, std::string> calls;  // in-call audio, both directions; guarded by mu
   // Viewers' leases by fd, with what each holds (HoldWhileOpen); loop only.
   std::map<int, std::pair<UniqueFd, std::shared_ptr<void>>> leases;
@@ -198,7 +200,7 @@ struct DeviceHosts::Core {
   void Spawn(Host& h) {
     const std::string& id = h.record.spec.id;
     const std::string dir = InstanceDir(id);
-    AudioSettings s;
+    audio::AudioSettings s;
     {
       std::lock_guard lock(mu);
       auto it = settings.find(id);
@@ -226,7 +228,7 @@ struct DeviceHosts::Core {
     auto child = ChildProcess::Spawn(argv, so);
     if (!child.ok()) {
       VMI_ILOG(ERROR, id) << "start device host: " << child.error().ToString();
-      ScheduleRestart(h);
+      ScheduleRestart(h, h.backoff.OnFailure());
       return;
     }
     pid_t pid = child->pid();
@@ -276,15 +278,13 @@ struct DeviceHosts::Core {
     VMI_ILOG(WARN, id) << "device host " << pid << " " << status << "; restarting it";
     if (options.on_event)
       options.on_event(h.record, {{"event", "exited"}, {"pid", pid}, {"status", status}});
-    if (std::chrono::steady_clock::now() - h.started > kHealthy) h.backoff_ms = kFirstBackoffMs;
-    ScheduleRestart(h);
+    ScheduleRestart(h, h.backoff.OnExit(std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now() - h.started)));
   }
 
-  void ScheduleRestart(Host& h) {
+  void ScheduleRestart(Host& h, std::chrono::milliseconds delay) {
     std::string id = h.record.spec.id;
-    int delay = h.backoff_ms;
-    h.backoff_ms = std::min(h.backoff_ms * 2, kMaxBackoffMs);
-    auto t = loop->AddTimer(std::chrono::milliseconds(delay), [this, id] {
+    auto t = loop->AddTimer(delay, [this, id] {
       auto it = hosts.find(id);
       if (it == hosts.end()) return;
       Host& host = *it->second;
@@ -472,13 +472,13 @@ void DeviceHosts::HoldWhileOpen(UniqueFd lease, std::shared_ptr<void> hold) {
   });
 }
 
-AudioSettings DeviceHosts::settings(const std::string& id) const {
+audio::AudioSettings DeviceHosts::settings(const std::string& id) const {
   std::lock_guard lock(core_->mu);
   auto it = core_->settings.find(id);
-  return it == core_->settings.end() ? AudioSettings{} : it->second;
+  return it == core_->settings.end() ? audio::AudioSettings{} : it->second;
 }
 
-Result<void> DeviceHosts::SetSettings(const std::string& id, AudioSettings s) {
+Result<void> DeviceHosts::SetSettings(const std::string& id, audio::AudioSettings s) {
   bool running;
   {
     std::lock_guard lock(core_->mu);

@@ -7,8 +7,8 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <random>
 
+#include "base/secret.h"
 #include "base/file.h"
 #include "base/unique_fd.h"
 
@@ -59,9 +59,8 @@ Result<std::unique_ptr<XvfbServer>> XvfbServer::Start(const std::string& fbdir,
   // abstract socket first, which another server (in another mount namespace
   // but the same network namespace) may hold. Xvfb refuses a number whose
   // lock file exists, so a collision costs one retry.
-  std::random_device rd;
   for (int attempt = 0; attempt < 30; ++attempt) {
-    const int display = 200 + static_cast<int>(rd() % 3000);
+    const int display = 200 + static_cast<int>(RandomBelow(3000));
     if (PathExists("/tmp/.X11-unix/X" + std::to_string(display)) ||
         PathExists("/tmp/.X" + std::to_string(display) + "-lock")) {
       continue;
