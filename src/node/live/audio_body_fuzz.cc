@@ -19,7 +19,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string body(reinterpret_cast<const char*>(data), size);
-  vmi::node::live::AudioSettings cur;
+  vmi::audio::AudioSettings cur;
   // POST /api/v1/instances/{id}/rotate
   auto rot = vmi::node::live::ParseRotateBody(body);
   if (!rot.ok() && rot.error().code() != vmi::ErrorCode::kInvalidArgument) abort();

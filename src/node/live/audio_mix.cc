@@ -100,7 +100,7 @@ namespace {
 // AudioHost's mix listeners, as a MixSource.
 class AudioHostMix : public MixSource {
  public:
-  explicit AudioHostMix(std::shared_ptr<AudioHost> host) : host_(std::move(host)) {}
+  explicit AudioHostMix(std::shared_ptr<audio::AudioHost> host) : host_(std::move(host)) {}
   uint64_t AddMixListener(audio::MixCallback cb) override {
     return host_->AddMixListener(std::move(cb));
   }
@@ -110,17 +110,17 @@ class AudioHostMix : public MixSource {
   void RemoveMixListener(uint64_t listener) override { host_->RemoveMixListener(listener); }
 
  private:
-  std::shared_ptr<AudioHost> host_;
+  std::shared_ptr<audio::AudioHost> host_;
 };
 
 }  // namespace
 
-std::shared_ptr<MixSource> MixSourceOf(std::shared_ptr<AudioHost> host) {
+std::shared_ptr<MixSource> MixSourceOf(std::shared_ptr<audio::AudioHost> host) {
   if (!host) return nullptr;
   return std::make_shared<AudioHostMix>(std::move(host));
 }
 
-Result<std::unique_ptr<AudioMix>> AudioMix::Open(std::shared_ptr<AudioHost> host,
+Result<std::unique_ptr<AudioMix>> AudioMix::Open(std::shared_ptr<audio::AudioHost> host,
                                                  std::vector<std::string> ids,
                                                  std::function<bool(std::string)> send,
                                                  Encoding encoding) {

@@ -34,7 +34,7 @@
 #include <vector>
 
 #include "base/result.h"
-#include "node/live/audio_host.h"
+#include "devices/audio/audio_host.h"
 #include "node/live/mix_source.h"
 
 namespace vmi::node::live {
@@ -51,7 +51,7 @@ class AudioMix {
 
   // `ids` are canonical instance ids (the caller checked each one), all at
   // volume 1, unmuted.
-  static Result<std::unique_ptr<AudioMix>> Open(std::shared_ptr<AudioHost> host,
+  static Result<std::unique_ptr<AudioMix>> Open(std::shared_ptr<audio::AudioHost> host,
                                                 std::vector<std::string> ids,
                                                 std::function<bool(std::string)> send,
                                                 Encoding encoding = Encoding::kOpus);
@@ -87,7 +87,7 @@ class AudioMix {
 };
 
 // The node's AudioHost as a MixSource (null stays null).
-std::shared_ptr<MixSource> MixSourceOf(std::shared_ptr<AudioHost> host);
+std::shared_ptr<MixSource> MixSourceOf(std::shared_ptr<audio::AudioHost> host);
 
 // The header of an endless WAV stream: RIFF/WAVE, PCM, 2 channels,
 // 48000 Hz, 16 bits, with both sizes 0xFFFFFFFF ("until the end").

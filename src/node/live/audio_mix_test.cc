@@ -107,7 +107,7 @@ TEST(ParseMixSettingTest, OneInstanceAndKnownFieldsOnly) {
 class AudioMixTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto h = AudioHost::Create();
+    auto h = audio::AudioHost::Create();
     ASSERT_TRUE(h.ok()) << h.error().ToString();
     host_ = std::move(*h);
     for (const char* id : {"a", "b"}) {
@@ -142,7 +142,7 @@ class AudioMixTest : public ::testing::Test {
     });
   }
 
-  std::shared_ptr<AudioHost> host_;
+  std::shared_ptr<audio::AudioHost> host_;
   std::vector<TempDir> dirs_;
   Received rx_;
   std::unique_ptr<AudioMix> mix_;

@@ -11,9 +11,9 @@ using api::Json;
 using api::Request;
 using api::Response;
 
-Result<AudioSettings> ParseAudioBody(const std::string& body, AudioSettings current) {
+Result<audio::AudioSettings> ParseAudioBody(const std::string& body, audio::AudioSettings current) {
   auto j = VMI_TRY(api::ParseJsonObject(body));
-  AudioSettings s = current;
+  audio::AudioSettings s = current;
   for (const auto& [k, v] : j.items()) {
     if (k == "volume") {
       if (!v.is_number())

@@ -36,7 +36,7 @@
 #include "base/result.h"
 #include "node/api_routes.h"
 #include "node/instance_manager.h"
-#include "node/live/audio_host.h"
+#include "devices/audio/audio_host.h"
 #include "node/live/mix_source.h"
 
 namespace vmi::node::live {
@@ -49,6 +49,6 @@ void RegisterMixRoutes(api::Router& router, InstanceFinder find, InstanceAccessC
 
 // Parses a PUT body over `current`: absent fields keep their value; unknown
 // fields, wrong types and a volume outside 0..1.5 are kInvalidArgument.
-Result<AudioSettings> ParseAudioBody(const std::string& body, AudioSettings current);
+Result<audio::AudioSettings> ParseAudioBody(const std::string& body, audio::AudioSettings current);
 
 }  // namespace vmi::node::live

@@ -12,14 +12,14 @@
 #include "base/file.h"
 #include "base/temp_dir.h"
 #include "base/unique_fd.h"
-#include "node/live/audio_host.h"
+#include "devices/audio/audio_host.h"
 #include "node/live/instance_live.h"
 
 namespace vmi::node::live {
 namespace {
 
 TEST(AudioBodyTest, FieldsOverTheCurrentSettings) {
-  AudioSettings cur;
+  audio::AudioSettings cur;
   cur.volume = 0.5f;
   cur.muted = true;
   auto a = ParseAudioBody(R"({"volume":1.25})", cur);
@@ -30,7 +30,7 @@ TEST(AudioBodyTest, FieldsOverTheCurrentSettings) {
   ASSERT_TRUE(b.ok());
   EXPECT_FLOAT_EQ(b->volume, 0.5f);
   EXPECT_FALSE(b->muted);
-  auto c = ParseAudioBody(R"({"volume":0,"muted":true})", AudioSettings{});
+  auto c = ParseAudioBody(R"({"volume":0,"muted":true})", audio::AudioSettings{});
   ASSERT_TRUE(c.ok());
   EXPECT_FLOAT_EQ(c->volume, 0.0f);
   EXPECT_TRUE(c->muted);
@@ -44,7 +44,7 @@ TEST(AudioBodyTest, RejectsAnythingElse) {
        {"", "[]", "1", R"({"volume":-0.1})", R"({"volume":1.51})", R"({"volume":"1"})",
         R"({"volume":null})", R"({"muted":1})", R"({"muted":"true"})", R"({"gain":1})",
         R"({"volume":1e999})", R"({"volume":1)"}) {
-    auto r = ParseAudioBody(body, AudioSettings{});
+    auto r = ParseAudioBody(body, audio::AudioSettings{});
     ASSERT_FALSE(r.ok()) << body;
     EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument) << body;
   }
@@ -72,7 +72,7 @@ class AudioHostTest : public ::testing::Test {
 };
 
 TEST_F(AudioHostTest, AddServesTheSocketRemoveUnlinksIt) {
-  auto host = AudioHost::Create();
+  auto host = audio::AudioHost::Create();
   ASSERT_TRUE(host.ok()) << host.error().ToString();
   auto d = (*host)->Add("i1", dir_);
   ASSERT_TRUE(d.ok()) << d.error().ToString();
@@ -86,7 +86,7 @@ TEST_F(AudioHostTest, AddServesTheSocketRemoveUnlinksIt) {
 }
 
 TEST_F(AudioHostTest, SettingsAreKeptAndAppliedToTheNextDevice) {
-  auto host = AudioHost::Create();
+  auto host = audio::AudioHost::Create();
   ASSERT_TRUE(host.ok());
   auto d = (*host)->Add("i1", dir_);
   ASSERT_TRUE(d.ok());
@@ -104,7 +104,7 @@ TEST_F(AudioHostTest, SettingsAreKeptAndAppliedToTheNextDevice) {
 }
 
 TEST_F(AudioHostTest, ADeviceThatCannotListenIsAnError) {
-  auto host = AudioHost::Create();
+  auto host = audio::AudioHost::Create();
   ASSERT_TRUE(host.ok());
   auto d = (*host)->Add("i1", dir_ + "/missing/dir");
   EXPECT_FALSE(d.ok());
@@ -113,7 +113,7 @@ TEST_F(AudioHostTest, ADeviceThatCannotListenIsAnError) {
 
 // The instance's sound card lives exactly while the instance runs.
 TEST_F(AudioHostTest, InstanceLiveAddsTheDeviceAndShutdownRemovesIt) {
-  auto host = AudioHost::Create();
+  auto host = audio::AudioHost::Create();
   ASSERT_TRUE(host.ok());
   InstanceRecord r;
   r.spec.id = "i1";

@@ -11,7 +11,7 @@
 #include "base/temp_dir.h"
 #include "devices/audio/host_format.h"
 #include "devices/audio/viewer_audio.h"
-#include "node/live/audio_host.h"
+#include "devices/audio/audio_host.h"
 #include "node/live/instance_live.h"
 #include "stream/web/testing_sinks.h"
 
@@ -38,7 +38,7 @@ class AudioViewerTest : public ::testing::Test {
     ASSERT_TRUE(tmp.ok()) << tmp.error().ToString();
     tmp_ = std::move(*tmp);
     dir_ = tmp_.path();
-    auto h = AudioHost::Create();
+    auto h = audio::AudioHost::Create();
     ASSERT_TRUE(h.ok()) << h.error().ToString();
     host_ = std::move(*h);
     InstanceRecord r;
@@ -75,7 +75,7 @@ class AudioViewerTest : public ::testing::Test {
 
   TempDir tmp_;
   std::string dir_;
-  std::shared_ptr<AudioHost> host_;
+  std::shared_ptr<audio::AudioHost> host_;
   std::shared_ptr<InstanceLive> live_;
   std::vector<std::shared_ptr<ViewerLink>> links_;
 };

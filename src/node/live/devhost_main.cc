@@ -41,7 +41,7 @@
 #include "devices/host/control_message.h"
 #include "devices/telephony/modem_host.h"
 #include "node/live/instance_live.h"
-#include "node/live/thumbnail.h"
+#include "stream/video/thumbnail.h"
 #include "node/live/viewer_socket.h"
 
 namespace vmi::node::live {
@@ -117,7 +117,7 @@ Result<UniqueFd> Listen(const std::string& path) {
 // handed-off viewers, and the control requests.
 class DeviceHost {
  public:
-  DeviceHost(Args args, std::shared_ptr<InstanceLive> live, std::shared_ptr<AudioHost> audio)
+  DeviceHost(Args args, std::shared_ptr<InstanceLive> live, std::shared_ptr<audio::AudioHost> audio)
       : args_(std::move(args)), live_(std::move(live)), audio_(std::move(audio)) {}
 
   Result<void> StartServer() {
@@ -252,13 +252,13 @@ class DeviceHost {
     }
     if (op == "screenshot") {
       std::string mw = req.header.value("max_width", ""), fmt = req.header.value("format", "");
-      auto options = VMI_TRY(ParseScreenshotOptions(mw.empty() ? nullptr : &mw,
+      auto options = VMI_TRY(video::ParseScreenshotOptions(mw.empty() ? nullptr : &mw,
                                                     fmt.empty() ? nullptr : &fmt));
       auto image = VMI_TRY(live_->Screenshot(options));
       return devhost::OkReply({{"content_type", image.content_type}}, std::move(image.data));
     }
     if (op == "rotate") {
-      auto o = VMI_TRY(ParseOrientation(req.header.value("orientation", "")));
+      auto o = VMI_TRY(display::ParseOrientation(req.header.value("orientation", "")));
       auto size = VMI_TRY(live_->Rotate(o));
       return devhost::OkReply({{"width", size.width}, {"height", size.height}});
     }
@@ -268,7 +268,7 @@ class DeviceHost {
     }
     if (op == "audio") {
       if (!audio_) return Error(ErrorCode::kUnavailable, "the instance has no sound card");
-      AudioSettings s = audio_->settings(id());
+      audio::AudioSettings s = audio_->settings(id());
       if (auto v = req.header.find("volume"); v != req.header.end() && v->is_number())
         s.volume = v->get<float>();
       if (auto m = req.header.find("muted"); m != req.header.end() && m->is_boolean())
@@ -319,7 +319,7 @@ class DeviceHost {
 
   Args args_;
   std::shared_ptr<InstanceLive> live_;
-  std::shared_ptr<AudioHost> audio_;
+  std::shared_ptr<audio::AudioHost> audio_;
   api::Router router_;
   std::unique_ptr<api::Server> server_;
   std::mutex taps_mu_;  // guards taps_
@@ -331,9 +331,9 @@ Result<void> Run(Args args) {
   UniqueFd sigfd(signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
   if (!sigfd) return Error::FromErrno("signalfd");
 
-  std::shared_ptr<AudioHost> audio;
+  std::shared_ptr<audio::AudioHost> audio;
   if (args.audio) {
-    auto a = AudioHost::Create();
+    auto a = audio::AudioHost::Create();
     if (a.ok()) {
       audio = std::move(*a);
       audio->SetSettings(args.record.spec.id, {args.volume, args.muted});

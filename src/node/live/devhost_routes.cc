@@ -9,7 +9,7 @@
 #include "devices/host/control_client.h"
 #include "node/live/audio_routes.h"
 #include "node/live/live_routes.h"
-#include "node/live/thumbnail.h"
+#include "stream/video/thumbnail.h"
 
 namespace vmi::node::live {
 
@@ -19,7 +19,7 @@ using api::Response;
 
 namespace {
 
-Json SettingsJson(const AudioSettings& s) {
+Json SettingsJson(const audio::AudioSettings& s) {
   return Json{{"volume", std::round(static_cast<double>(s.volume) * 1000) / 1000},
               {"muted", s.muted}};
 }
@@ -105,7 +105,7 @@ void RegisterDeviceHostRoutes(api::Router& router, InstanceManager& instances, D
         std::string id = VMI_TRY(running(req, "screenshot"));
         auto max_width = req.Query("max_width");
         auto format = req.Query("format");
-        (void)VMI_TRY(ParseScreenshotOptions(max_width ? &*max_width : nullptr,
+        (void)VMI_TRY(video::ParseScreenshotOptions(max_width ? &*max_width : nullptr,
                                        format ? &*format : nullptr));
         Json fields = Json::object();
         if (max_width) fields["max_width"] = *max_width;
@@ -131,8 +131,8 @@ void RegisterDeviceHostRoutes(api::Router& router, InstanceManager& instances, D
         std::string id = VMI_TRY(running(req, "rotate"));
         auto o = VMI_TRY(ParseRotateBody(req.body));
         auto r = VMI_TRY(
-            hosts.Call(id, devhost::Request("rotate", {{"orientation", OrientationName(o)}})));
-        return Response::JsonBody(Json{{"orientation", OrientationName(o)},
+            hosts.Call(id, devhost::Request("rotate", {{"orientation", display::OrientationName(o)}})));
+        return Response::JsonBody(Json{{"orientation", display::OrientationName(o)},
                                        {"width", r.header.value("width", 0)},
                                        {"height", r.header.value("height", 0)}});
       },

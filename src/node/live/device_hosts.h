@@ -32,7 +32,7 @@
 #include "base/result.h"
 #include "devices/host/control_message.h"
 #include "node/instance_manager.h"
-#include "node/live/audio_host.h"
+#include "devices/audio/audio_host.h"
 #include "node/live/mix_source.h"
 
 namespace vmi::node::live {
@@ -89,9 +89,9 @@ class DeviceHosts {
 
   // The instance's host volume and mute, kept for the daemon's lifetime
   // and given to each device host it starts.
-  AudioSettings settings(const std::string& id) const;
+  audio::AudioSettings settings(const std::string& id) const;
   // Keeps them and applies them to the running device host, if any.
-  Result<void> SetSettings(const std::string& id, AudioSettings s);
+  Result<void> SetSettings(const std::string& id, audio::AudioSettings s);
 
   // Ids of the instances that have a device host.
   std::vector<std::string> Running() const;

@@ -17,7 +17,7 @@ constexpr uint32_t kXF86Back = 0x1008ff26;
 // go before the source, the VNC server and the pipeline before their views.
 struct InstanceLive::Devices {
   std::unique_ptr<display::XwdFrameSource> xwd;
-  std::unique_ptr<FrameHub> hub;
+  std::unique_ptr<display::FrameHub> hub;
   std::unique_ptr<InputSwitch> input;
   std::unique_ptr<RouterInputSink> web_input;
   std::unique_ptr<display::FrameSource> video_view;
@@ -30,7 +30,7 @@ struct InstanceLive::Devices {
 std::shared_ptr<InstanceLive> InstanceLive::Start(const InstanceRecord& record, std::string devdir,
                                                   std::shared_ptr<input::InputRouter> router,
                                                   const LiveOptions& options,
-                                                  std::shared_ptr<AudioHost> audio) {
+                                                  std::shared_ptr<audio::AudioHost> audio) {
   const std::string& id = record.spec.id;
   std::unique_ptr<surface::SurfaceServer> surface;
   if (options.surface) {
@@ -61,7 +61,7 @@ std::shared_ptr<InstanceLive> InstanceLive::Start(const InstanceRecord& record, 
 InstanceLive::InstanceLive(const InstanceRecord& record, std::string devdir,
                            std::shared_ptr<input::InputRouter> router, const LiveOptions& options,
                            std::unique_ptr<surface::SurfaceServer> surface,
-                           std::shared_ptr<AudioHost> audio_host, audio::AudioDevice* audio)
+                           std::shared_ptr<audio::AudioHost> audio_host, audio::AudioDevice* audio)
     : id_(record.spec.id),
       devdir_(std::move(devdir)),
       vnc_password_(record.vnc_password),
@@ -92,7 +92,7 @@ Result<void> InstanceLive::EnsureDevices() {
   display::FrameSource* xwd = d->xwd.get();
   // A surface guest that presented shows instead of the X framebuffer (an
   // image runs one or the other).
-  d->hub = std::make_unique<FrameHub>([surface, xwd]() -> display::FrameSource* {
+  d->hub = std::make_unique<display::FrameHub>([surface, xwd]() -> display::FrameSource* {
     if (surface && surface->stats().presents > 0) return surface;
     return xwd;
   });
@@ -116,7 +116,7 @@ Result<void> InstanceLive::EnsureDevices() {
   d->session_options = lo.session;
   d->view = std::make_unique<web::LiveView>(d->video_view.get(), d->web_input.get(), lo);
 
-  ScreenSize size = keeper_.size();
+  display::ScreenSize size = keeper_.size();
   vnc::VncOptions vo;
   vo.instance = id_;
   vo.bind_address = options_.vnc_bind;
@@ -223,9 +223,9 @@ bool InstanceLive::has_devices() const {
   return devices_ != nullptr;
 }
 
-Result<EncodedImage> InstanceLive::Screenshot(const ScreenshotOptions& options) {
+Result<video::EncodedImage> InstanceLive::Screenshot(const video::ScreenshotOptions& options) {
   VMI_CHECK_OK(EnsureDevices(), "");
-  FrameHub* hub;
+  display::FrameHub* hub;
   {
     std::lock_guard lock(mu_);
     hub = devices_->hub.get();
@@ -234,10 +234,10 @@ Result<EncodedImage> InstanceLive::Screenshot(const ScreenshotOptions& options) 
   // copy of the current picture, and no memory stays behind.
   auto view = hub->NewView();
   auto frame = VMI_TRY_CTX(view->Capture(), "screenshot of " + id_);
-  return EncodeScreenshot(frame, options);
+  return video::EncodeScreenshot(frame, options);
 }
 
-Result<ScreenSize> InstanceLive::Rotate(Orientation o) {
+Result<display::ScreenSize> InstanceLive::Rotate(display::Orientation o) {
   {
     std::lock_guard lock(mu_);
     if (down_) return Error(ErrorCode::kFailedPrecondition, "instance " + id_ + " is not running");
@@ -245,9 +245,9 @@ Result<ScreenSize> InstanceLive::Rotate(Orientation o) {
   return keeper_.SetOrientation(o);
 }
 
-Result<ScreenSize> InstanceLive::ToggleOrientation() {
-  return Rotate(keeper_.orientation() == Orientation::kPortrait ? Orientation::kLandscape
-                                                                : Orientation::kPortrait);
+Result<display::ScreenSize> InstanceLive::ToggleOrientation() {
+  return Rotate(keeper_.orientation() == display::Orientation::kPortrait ? display::Orientation::kLandscape
+                                                                : display::Orientation::kPortrait);
 }
 
 Result<VncEndpoint> InstanceLive::Vnc() {

@@ -43,13 +43,13 @@
 #include "devices/input/input_router.h"
 #include "devices/surface/surface_server.h"
 #include "node/instance_record.h"
-#include "node/live/thumbnail.h"
-#include "node/live/audio_host.h"
+#include "stream/video/thumbnail.h"
+#include "devices/audio/audio_host.h"
 #include "node/live/audio_viewer.h"
-#include "node/live/frame_hub.h"
+#include "devices/display/frame_hub.h"
 #include "node/live/input_switch.h"
 #include "node/live/router_input_sink.h"
-#include "node/live/screen_keeper.h"
+#include "devices/display/screen_keeper.h"
 #include "stream/vnc/vnc_server.h"
 #include "stream/web/live_view.h"
 #include "stream/web/viewer_transport.h"
@@ -92,7 +92,7 @@ class InstanceLive {
   static std::shared_ptr<InstanceLive> Start(const InstanceRecord& record, std::string devdir,
                                              std::shared_ptr<input::InputRouter> router,
                                              const LiveOptions& options,
-                                             std::shared_ptr<AudioHost> audio = nullptr);
+                                             std::shared_ptr<audio::AudioHost> audio = nullptr);
   ~InstanceLive();
   InstanceLive(const InstanceLive&) = delete;
   InstanceLive& operator=(const InstanceLive&) = delete;
@@ -113,11 +113,11 @@ class InstanceLive {
 
   // The current picture, scaled and encoded as asked (thumbnail.h), straight
   // from the captured frame.
-  Result<EncodedImage> Screenshot(const ScreenshotOptions& options = {});
-  Result<ScreenSize> Rotate(Orientation o);
-  Result<ScreenSize> ToggleOrientation();
-  Orientation orientation() const { return keeper_.orientation(); }
-  ScreenSize screen_size() const { return keeper_.size(); }
+  Result<video::EncodedImage> Screenshot(const video::ScreenshotOptions& options = {});
+  Result<display::ScreenSize> Rotate(display::Orientation o);
+  Result<display::ScreenSize> ToggleOrientation();
+  display::Orientation orientation() const { return keeper_.orientation(); }
+  display::ScreenSize screen_size() const { return keeper_.size(); }
   Result<VncEndpoint> Vnc();
 
   // Periodic upkeep (the service's thread): the screen size.
@@ -145,7 +145,7 @@ class InstanceLive {
   InstanceLive(const InstanceRecord& record, std::string devdir,
                std::shared_ptr<input::InputRouter> router, const LiveOptions& options,
                std::unique_ptr<surface::SurfaceServer> surface,
-               std::shared_ptr<AudioHost> audio_host, audio::AudioDevice* audio);
+               std::shared_ptr<audio::AudioHost> audio_host, audio::AudioDevice* audio);
   Result<void> Command(web::Command c);
 
   const std::string id_;
@@ -154,9 +154,9 @@ class InstanceLive {
   const std::shared_ptr<input::InputRouter> router_;
   const LiveOptions options_;
   std::unique_ptr<surface::SurfaceServer> surface_;
-  ScreenKeeper keeper_;
+  display::ScreenKeeper keeper_;
   // Shared: see AudioHost. The device is valid until Shutdown() removes it.
-  const std::shared_ptr<AudioHost> audio_host_;
+  const std::shared_ptr<audio::AudioHost> audio_host_;
 
   mutable std::mutex mu_;  // guards the fields below
   bool down_ = false;

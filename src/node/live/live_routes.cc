@@ -4,7 +4,7 @@
 
 namespace vmi::node::live {
 
-Result<Orientation> ParseRotateBody(const std::string& body) {
+Result<display::Orientation> ParseRotateBody(const std::string& body) {
   auto j = VMI_TRY(api::ParseJsonObject(body));
   auto it = j.find("orientation");
   if (it == j.end() || !it->is_string())
@@ -13,7 +13,7 @@ Result<Orientation> ParseRotateBody(const std::string& body) {
   for (const auto& [k, v] : j.items()) {
     if (k != "orientation") return Error(ErrorCode::kInvalidArgument, "unknown field '" + k + "'");
   }
-  return ParseOrientation(it->get<std::string>());
+  return display::ParseOrientation(it->get<std::string>());
 }
 
 }  // namespace vmi::node::live

@@ -7,12 +7,12 @@
 #include <string>
 
 #include "base/result.h"
-#include "node/live/screen_keeper.h"
+#include "devices/display/screen_keeper.h"
 
 namespace vmi::node::live {
 
 // Parses the rotate body {"orientation":"portrait"|"landscape"}; anything
 // else (other fields, other values) is kInvalidArgument.
-Result<Orientation> ParseRotateBody(const std::string& body);
+Result<display::Orientation> ParseRotateBody(const std::string& body);
 
 }  // namespace vmi::node::live

@@ -6,8 +6,8 @@ namespace vmi::node::live {
 namespace {
 
 TEST(RotateBodyTest, AcceptsBothOrientations) {
-  EXPECT_EQ(ParseRotateBody(R"({"orientation":"portrait"})").value(), Orientation::kPortrait);
-  EXPECT_EQ(ParseRotateBody(R"({"orientation":"landscape"})").value(), Orientation::kLandscape);
+  EXPECT_EQ(ParseRotateBody(R"({"orientation":"portrait"})").value(), display::Orientation::kPortrait);
+  EXPECT_EQ(ParseRotateBody(R"({"orientation":"landscape"})").value(), display::Orientation::kLandscape);
 }
 
 TEST(RotateBodyTest, RejectsAnythingElse) {

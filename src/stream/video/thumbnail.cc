@@ -1,4 +1,4 @@
-#include "node/live/thumbnail.h"
+#include "stream/video/thumbnail.h"
 
 #include <libyuv/scale_argb.h>
 
@@ -9,7 +9,7 @@
 #include "devices/display/png.h"
 #include "stream/video/jpeg_codec.h"
 
-namespace vmi::node::live {
+namespace vmi::video {
 
 Result<ScreenshotOptions> ParseScreenshotOptions(const std::string* max_width,
                                                  const std::string* format) {
@@ -71,4 +71,4 @@ Result<EncodedImage> EncodeScreenshot(const display::FrameView& frame, const Scr
   return out;
 }
 
-}  // namespace vmi::node::live
+}  // namespace vmi::video

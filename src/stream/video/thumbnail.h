@@ -13,7 +13,7 @@
 #include "base/result.h"
 #include "devices/display/frame_source.h"
 
-namespace vmi::node::live {
+namespace vmi::video {
 
 enum class ImageFormat { kPng, kJpeg };
 
@@ -44,4 +44,4 @@ Result<ScreenshotOptions> ParseScreenshotOptions(const std::string* max_width,
 // kInvalidArgument for an empty or inconsistent frame.
 Result<EncodedImage> EncodeScreenshot(const display::FrameView& frame, const ScreenshotOptions& options);
 
-}  // namespace vmi::node::live
+}  // namespace vmi::video

@@ -1,4 +1,4 @@
-#include "node/live/audio_host.h"
+#include "devices/audio/audio_host.h"
 
 #include <pthread.h>
 
@@ -6,7 +6,7 @@
 
 #include "base/log.h"
 
-namespace vmi::node::live {
+namespace vmi::audio {
 
 Result<std::shared_ptr<AudioHost>> AudioHost::Create() {
   std::shared_ptr<AudioHost> h(new AudioHost());
@@ -125,4 +125,4 @@ size_t AudioHost::device_count() const {
   return devices_.size();
 }
 
-}  // namespace vmi::node::live
+}  // namespace vmi::audio

@@ -1,4 +1,4 @@
-#include "node/live/screen_keeper.h"
+#include "devices/display/screen_keeper.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include "devices/display/testing/xvfb_server.h"
 #include "devices/display/x_connection.h"
 
-namespace vmi::node::live {
+namespace vmi::display {
 namespace {
 
 using display::testing::TempDir;
@@ -106,4 +106,4 @@ TEST(ScreenKeeperTest, NoXServerIsUnavailable) {
 }
 
 }  // namespace
-}  // namespace vmi::node::live
+}  // namespace vmi::display

@@ -44,7 +44,7 @@
 
 #include "devices/display/frame_source.h"
 
-namespace vmi::node::live {
+namespace vmi::display {
 
 class FrameHub {
  public:
@@ -76,4 +76,4 @@ class FrameHub {
   std::vector<View*> views_;
 };
 
-}  // namespace vmi::node::live
+}  // namespace vmi::display

@@ -27,7 +27,7 @@
 #include "devices/display/x_connection.h"
 #include "devices/surface/surface_server.h"
 
-namespace vmi::node::live {
+namespace vmi::display {
 
 enum class Orientation { kPortrait, kLandscape };
 const char* OrientationName(Orientation o);
@@ -80,4 +80,4 @@ class ScreenKeeper {
   bool adopted_ = false;  // the first connection adopted the guest's orientation
 };
 
-}  // namespace vmi::node::live
+}  // namespace vmi::display

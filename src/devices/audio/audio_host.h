@@ -31,7 +31,7 @@
 #include "devices/audio/audio_device.h"
 #include "devices/audio/audio_hub.h"
 
-namespace vmi::node::live {
+namespace vmi::audio {
 
 // The host audio settings of one instance.
 struct AudioSettings {
@@ -101,4 +101,4 @@ class AudioHost {
   std::map<std::string, audio::AudioDevice*> devices_;
 };
 
-}  // namespace vmi::node::live
+}  // namespace vmi::audio

@@ -1,11 +1,11 @@
-#include "node/live/screen_keeper.h"
+#include "devices/display/screen_keeper.h"
 
 #include <algorithm>
 
 #include "base/log.h"
 #include "devices/display/screen_size.h"
 
-namespace vmi::node::live {
+namespace vmi::display {
 
 const char* OrientationName(Orientation o) {
   return o == Orientation::kPortrait ? "portrait" : "landscape";
@@ -134,4 +134,4 @@ void ScreenKeeper::Tick() {
   }
 }
 
-}  // namespace vmi::node::live
+}  // namespace vmi::display

@@ -1,4 +1,4 @@
-#include "node/live/frame_hub.h"
+#include "devices/display/frame_hub.h"
 
 #include <errno.h>
 #include <sys/epoll.h>
@@ -11,7 +11,7 @@
 #include "base/log.h"
 #include "base/unique_fd.h"
 
-namespace vmi::node::live {
+namespace vmi::display {
 
 using display::FrameView;
 using display::Rect;
@@ -195,4 +195,4 @@ Result<FrameView> FrameHub::CaptureFor(View& self) {
   return out;
 }
 
-}  // namespace vmi::node::live
+}  // namespace vmi::display

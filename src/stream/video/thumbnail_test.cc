@@ -1,4 +1,4 @@
-#include "node/live/thumbnail.h"
+#include "stream/video/thumbnail.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include "devices/display/png.h"
 #include "stream/video/jpeg_codec.h"
 
-namespace vmi::node::live {
+namespace vmi::video {
 namespace {
 
 using display::DecodedImage;
@@ -142,4 +142,4 @@ TEST(ThumbnailTest, RefusesAnEmptyFrame) {
 }
 
 }  // namespace
-}  // namespace vmi::node::live
+}  // namespace vmi::video

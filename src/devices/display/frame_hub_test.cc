@@ -1,4 +1,4 @@
-#include "node/live/frame_hub.h"
+#include "devices/display/frame_hub.h"
 
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -13,7 +13,7 @@
 #include "devices/display/xwd_frame_source.h"
 #include "stream/video/test_pattern_source.h"
 
-namespace vmi::node::live {
+namespace vmi::display {
 namespace {
 
 using display::FrameView;
@@ -262,4 +262,4 @@ TEST(FrameHubTest, DrawingWakesEveryViewAndAStillScreenWakesNone) {
 }
 
 }  // namespace
-}  // namespace vmi::node::live
+}  // namespace vmi::display
