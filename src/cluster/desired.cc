@@ -97,7 +97,8 @@ Json DesiredPod(const Phone& phone, const PodOptions& options) {
       {"command", {"/opt/vmi/bin/vmi-gate"}},
       {"args",
        {"--id", phone.meta.name, "--devdir", "/run/vmi", "--listen",
-        "0.0.0.0:" + std::to_string(options.gate_port)}},
+        "0.0.0.0:" + std::to_string(options.gate_port), "--kind", GuestKindName(s.guest),
+        "--apps-dir", "/var/lib/vmi-gate"}},
       {"env", Json::array({{{"name", "VMI_GATE_TOKEN"},
                             {"value", GateToken(options.gate_key, phone.meta.uid)}}})},
       {"ports", Json::array({{{"name", "gate"},
@@ -106,12 +107,16 @@ Json DesiredPod(const Phone& phone, const PodOptions& options) {
       {"resources",
        {{"requests", {{"cpu", "10m"}, {"memory", "8Mi"}}},
         {"limits", {{"cpu", "500m"}, {"memory", "64Mi"}}}}},
-      {"volumeMounts", Json::array({devdir_mount})},
+      // The app records (gate_apps.h) and the upload spool: the gate's
+      // own, out of the guest's reach.
+      {"volumeMounts",
+       Json::array({devdir_mount, {{"name", "gate"}, {"mountPath", "/var/lib/vmi-gate"}}})},
       {"securityContext", RestrictedContainerContext()},
   };
   Json volumes = Json::array({
       {{"name", "devdir"}, {"emptyDir", {{"medium", "Memory"}, {"sizeLimit", "256Mi"}}}},
       {{"name", "data"}, {"persistentVolumeClaim", {{"claimName", ClaimName(phone)}}}},
+      {{"name", "gate"}, {"emptyDir", {{"sizeLimit", "512Mi"}}}},
   });
   Json spec = {
       {"restartPolicy", s.restart_policy},

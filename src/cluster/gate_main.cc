@@ -21,6 +21,8 @@
 //   POST /api/v1/instances/{id}/exec {"argv","timeout_ms","max_output"}
 //        run in the guest container by vmi-exec-agent, which vmi-init starts
 //        on <devdir>/exec.sock (guest/exec/exec_agent.h)
+//   GET|POST /api/v1/instances/{id}/apps, DELETE .../apps/{app},
+//   POST .../apps/{app}/start: the app service, here in the Pod (gate_apps.h)
 //
 // Every request must carry "Authorization: Bearer $VMI_GATE_TOKEN" (the
 // phone's token, cluster/gate_token.h), compared in constant time; anything
@@ -42,9 +44,11 @@
 #include "api/http/server.h"
 #include "api/http/socket_bridge.h"
 #include "api/json_reader.h"
+#include "base/file.h"
 #include "base/log.h"
 #include "base/tcp.h"
 #include "base/stop_signals.h"
+#include "cluster/gate_apps.h"
 #include "devices/host/control_client.h"
 
 namespace vmi::cluster {
@@ -58,6 +62,8 @@ constexpr char kStream[] = "/api/v1/instances/{id}/stream";
 
 struct Args {
   std::string id, devdir, host = "0.0.0.0";
+  std::string kind = "linux-mobile", arch = HostArch();
+  std::string apps_dir;  // the app records; empty: no app routes
   int port = 7070;
   std::string token;
 };
@@ -72,6 +78,12 @@ Result<Args> ParseArgs(int argc, char** argv) {
       a.id = v;
     } else if (k == "--devdir") {
       a.devdir = v;
+    } else if (k == "--kind") {
+      a.kind = v;
+    } else if (k == "--arch") {
+      a.arch = v;
+    } else if (k == "--apps-dir") {
+      a.apps_dir = v;
     } else if (k == "--listen") {
       size_t colon = v.rfind(':');
       char* end = nullptr;
@@ -88,7 +100,8 @@ Result<Args> ParseArgs(int argc, char** argv) {
   unsetenv("VMI_GATE_TOKEN");
   if (a.id.empty() || a.devdir.empty())
     return Error(ErrorCode::kInvalidArgument,
-                 "usage: VMI_GATE_TOKEN=... vmi-gate --id ID --devdir DIR [--listen HOST:PORT]");
+                 "usage: VMI_GATE_TOKEN=... vmi-gate --id ID --devdir DIR [--listen HOST:PORT] "
+                 "[--kind KIND] [--arch ARCH] [--apps-dir DIR]");
   if (a.token.size() < 32)
     return Error(ErrorCode::kInvalidArgument, "VMI_GATE_TOKEN is missing or too short");
   return a;
@@ -126,7 +139,7 @@ Result<Response> Exec(const std::string& agent, const Request& req) {
 }
 
 void Register(api::Router& router, const Args& a, const std::string& sock,
-              api::SocketBridges& bridges) {
+              api::SocketBridges& bridges, apps::AppService& apps) {
   const std::string token = a.token;
   router.Use([token](Request& req, const api::Route&) -> Result<void> {
     auto h = req.headers.Get("Authorization");
@@ -197,6 +210,15 @@ void Register(api::Router& router, const Args& a, const std::string& sock,
   router.Handle(
       "POST", "/api/v1/instances/{id}/exec",
       [agent](Request& req) -> Result<Response> { return Exec(agent, req); }, blocking);
+  if (!a.apps_dir.empty())
+    RegisterGateAppRoutes(router,
+                          {.id = a.id,
+                           .kind = a.kind,
+                           .arch = a.arch,
+                           .devdir = a.devdir,
+                           .records_dir = a.apps_dir + "/records",
+                           .spool_dir = a.apps_dir + "/spool"},
+                          apps);
   // Taken by the hand-off below; the handler runs only if that failed.
   router.HandleWebSocket(kStream, [](Request&, std::shared_ptr<api::WebSocket>) -> Result<void> {
     return Error(ErrorCode::kUnavailable, "the device host did not take the viewer");
@@ -207,8 +229,16 @@ Result<void> Run(const Args& a) {
   BlockStopSignals();
   const std::string sock = a.devdir + "/devhost.sock";
   auto bridges = std::make_unique<api::SocketBridges>();
+  apps::AppService apps({});
+  if (!a.apps_dir.empty()) {
+    // Uploads are spooled next to the records; a spool left by an earlier
+    // gate of this Pod is stale.
+    VMI_CHECK_OK(RemoveTree(a.apps_dir + "/spool"), "clear upload spool");
+    VMI_CHECK_OK(MakeDirs(a.apps_dir + "/spool", 0700), "upload spool");
+    VMI_CHECK_OK(MakeDirs(a.apps_dir + "/records", 0700), "app records");
+  }
   api::Router router;
-  Register(router, a, sock, *bridges);
+  Register(router, a, sock, *bridges, apps);
   api::ServerOptions so;
   so.tcp_host = a.host;
   so.tcp_port = a.port;

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace vmi::cluster {
 namespace {
 
@@ -106,7 +108,12 @@ TEST(ReconcileTest, NewPhoneGetsClaimPodAndStatus) {
   const Json& devhost = spec["containers"][1];
   // The gate: the Pod's only port, its token made from the key and the uid.
   const Json& gate = spec["containers"][2];
-  EXPECT_EQ(gate["volumeMounts"], devhost["volumeMounts"]);
+  EXPECT_EQ(gate["volumeMounts"][0], devhost["volumeMounts"][0]);
+  // The app records and upload spool: the gate's own volume, the guest's
+  // kind for the upload checks.
+  EXPECT_EQ(gate["volumeMounts"][1]["name"], "gate");
+  EXPECT_EQ(spec["volumes"][2]["name"], "gate");
+  EXPECT_NE(std::find(gate["args"].begin(), gate["args"].end(), "--kind"), gate["args"].end());
   EXPECT_EQ(gate["ports"][0]["containerPort"], 7070);
   EXPECT_EQ(gate["env"][0]["value"], GateToken("", "uid-1"));
   EXPECT_NE(GateToken("k1", "uid-1"), GateToken("k2", "uid-1"));

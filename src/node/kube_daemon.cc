@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "base/secret.h"
 #include "base/stop_signals.h"
+#include "base/temp_dir.h"
 #include "cluster/controller.h"
 #include "node/access.h"
 #include "node/instance_events.h"
@@ -147,7 +148,12 @@ Result<void> RunKubernetesDaemon(DaemonOptions o) {
   mgmt->Register(router);
   RegisterKubeInstanceRoutes(router, *mgmt, phones, ledger);
   events->Register(router);
-  KubeProxyOptions proxy{.gate_port = o.gate_port, .gate_key = gate_key};
+  // App uploads pass through here on their way to a Pod (the Deployment
+  // mounts an emptyDir at /tmp); the directory goes with the process.
+  const char* tmp = getenv("TMPDIR");
+  TempDir spool = VMI_TRY_CTX(TempDir::Create("vmi-spool", tmp && *tmp ? tmp : "/tmp"),
+                              "upload spool");
+  KubeProxyOptions proxy{.gate_port = o.gate_port, .gate_key = gate_key, .spool_dir = spool.path()};
   RegisterKubeLiveRoutes(router, *mgmt, phones, proxy);
   auto relays = std::make_unique<ViewerRelays>(*mgmt, phones, proxy);
   if (!o.web_root.empty() && IsDirectory(o.web_root))

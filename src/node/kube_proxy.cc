@@ -159,6 +159,65 @@ void RegisterKubeLiveRoutes(api::Router& router, api::Management& mgmt, KubePhon
         return out;
       },
       blocking);
+  // Apps: the app service runs in the Pod's gate (cluster/gate_apps.h);
+  // the control plane checks, audits and carries the upload.
+  auto app_audited = [audit](const Request& req, const std::string& action,
+                             const std::string& target, Result<Response> r) -> Result<Response> {
+    // The gate's refusal is the action's failure too.
+    Result<Response> out = std::move(r);
+    if (out.ok() && out->status >= 300) {
+      Error e = api::ErrorFromResponse({.status = out->status, .body = out->body});
+      audit(req, "app." + action, target, &e);
+      return out;
+    }
+    audit(req, "app." + action, target, out.ok() ? nullptr : &out.error());
+    return out;
+  };
+  router.Handle(
+      "GET", "/api/v1/instances/{id}/apps",
+      [&mgmt, &phones, options](Request& req) -> Result<Response> {
+        auto p = VMI_TRY(LookupPhone(mgmt, phones, req, "inspect"));
+        return Forward(VMI_TRY(GateOf(p, options)), req);
+      },
+      blocking);
+  router.Handle(
+      "POST", "/api/v1/instances/{id}/apps",
+      [&mgmt, &phones, options, app_audited](Request& req) -> Result<Response> {
+        auto p = VMI_TRY(LookupPhone(mgmt, phones, req, "exec"));
+        std::string file(req.Query("file").value_or(""));
+        auto upload = [&]() -> Result<Response> {
+          auto gate = VMI_TRY(GateOf(p, options));
+          if (req.body_file.empty()) return Error(ErrorCode::kInvalidArgument, "no file was uploaded");
+          // An install runs as long as its installer (at most an hour).
+          auto client = VMI_TRY(api::HttpClient::Create(
+              {.server = gate.url, .token = gate.token, .timeout = std::chrono::seconds(3700)}));
+          auto r = VMI_TRY_CTX(client->Upload("POST", req.target, req.body_file), "the phone's gate");
+          if (r.status == 401)
+            return Error(ErrorCode::kUnavailable, "the phone's gate refused the control plane's token");
+          return Response::Text(std::move(r.body), r.status,
+                                std::string(r.headers.Get("Content-Type").value_or("text/plain")));
+        };
+        return app_audited(req, "install", "instance/" + p.meta.name + "/" + file, upload());
+      },
+      {.blocking = true, .max_body_bytes = options.max_upload_bytes, .spool_dir = options.spool_dir});
+  router.Handle(
+      "DELETE", "/api/v1/instances/{id}/apps/{app}",
+      [&mgmt, &phones, options, app_audited](Request& req) -> Result<Response> {
+        auto p = VMI_TRY(LookupPhone(mgmt, phones, req, "exec"));
+        auto gate = GateOf(p, options);
+        return app_audited(req, "remove", "instance/" + p.meta.name + "/" + std::string(req.Param("app")),
+                           gate.ok() ? Forward(*gate, req, std::chrono::seconds(90)) : Result<Response>(std::move(gate).error()));
+      },
+      blocking);
+  router.Handle(
+      "POST", "/api/v1/instances/{id}/apps/{app}/start",
+      [&mgmt, &phones, options, app_audited](Request& req) -> Result<Response> {
+        auto p = VMI_TRY(LookupPhone(mgmt, phones, req, "control"));
+        auto gate = GateOf(p, options);
+        return app_audited(req, "start", "instance/" + p.meta.name + "/" + std::string(req.Param("app")),
+                           gate.ok() ? Forward(*gate, req, std::chrono::seconds(90)) : Result<Response>(std::move(gate).error()));
+      },
+      blocking);
   route("GET", "screenshot", [](const Request&) { return "screenshot"; });
   route("POST", "rotate", [](const Request&) { return "rotate"; });
   route("GET", "audio", [](const Request&) { return "stream"; });

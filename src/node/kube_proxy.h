@@ -16,6 +16,12 @@
 //   POST /api/v1/instances/{id}/exec         action exec: the body checked
 //        as on a node (ParseExec), audited, run by the exec agent in the
 //        guest container through the gate
+//   GET  /api/v1/instances/{id}/apps         action inspect  } the app service
+//   POST /api/v1/instances/{id}/apps?file=N  action exec     } in the gate
+//   DELETE .../apps/{app}                    action exec     } (cluster/
+//   POST .../apps/{app}/start                action control  } gate_apps.h);
+//        an upload is spooled here, then streamed to the gate; installs,
+//        removals and starts are audited as on a node (app.*)
 //
 // A viewer's WebSocket is taken over before the upgrade is answered
 // (ServerOptions::handoff): a relay thread looks the phone up and checks
@@ -41,6 +47,8 @@ namespace vmi::node {
 struct KubeProxyOptions {
   int gate_port = 7070;
   std::string gate_key;  // gate_token.h; shared by every replica (the database)
+  std::string spool_dir;  // app uploads on their way to the gate (created by the caller)
+  uint64_t max_upload_bytes = 192ull << 20;  // what the Pod's gate takes (gate_apps.h)
 };
 
 void RegisterKubeLiveRoutes(api::Router& router, api::Management& mgmt, KubePhones& phones,

@@ -174,7 +174,7 @@ void RegisterKubeInstanceRoutes(api::Router& router, api::Management& mgmt, Kube
         blocking);
   }
 
-  // exec is routed to the Pod (kube_proxy.h).
+  // exec and apps are routed to the Pod (kube_proxy.h).
   RegisterKubeImageRoutes(router, mgmt, phones);
 
   // Not built for Pods yet (docs/kubernetes.md): 501 with the reason, after
@@ -189,8 +189,6 @@ void RegisterKubeInstanceRoutes(api::Router& router, api::Management& mgmt, Kube
   static constexpr const char* kNoModem =
       "no modem serves phones on Kubernetes yet: the phone has its number (status.number), but "
       "calls and SMS work only between instances of one node";
-  static constexpr const char* kNoApps =
-      "apps cannot be installed in phones on Kubernetes yet (vmi exec works)";
   for (const Missing& m : std::initializer_list<Missing>{
            {"GET", "/phone", "inspect", kNoModem},
            {"PATCH", "/phone", "control", kNoModem},
@@ -199,11 +197,7 @@ void RegisterKubeInstanceRoutes(api::Router& router, api::Management& mgmt, Kube
            {"POST", "/phone/calls/{call}/answer", "control", kNoModem},
            {"DELETE", "/phone/calls/{call}", "control", kNoModem},
            {"GET", "/phone/sms", "inspect", kNoModem},
-           {"POST", "/phone/sms", "control", kNoModem},
-           {"GET", "/apps", "inspect", kNoApps},
-           {"POST", "/apps", "exec", kNoApps},
-           {"DELETE", "/apps/{app}", "exec", kNoApps},
-           {"POST", "/apps/{app}/start", "control", kNoApps}}) {
+           {"POST", "/phone/sms", "control", kNoModem}}) {
     router.Handle(m.method, std::string("/api/v1/instances/{id}") + m.path,
                   [&mgmt, &phones, m](Request& req) -> Result<Response> {
                     (void)VMI_TRY(LookupPhone(mgmt, phones, req, m.action));

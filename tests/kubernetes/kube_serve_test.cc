@@ -462,9 +462,13 @@ TEST_F(KubeServeTest, LiveViewIsRoutedToThePhonesPod) {
       "Xvfb :0 -screen 0 720x1280x24 -fbdir \"$DEV\" -nolisten tcp & x=$!; "
       "for i in $(seq 100); do [ -S /tmp/.X11-unix/X0 ] && break; sleep 0.1; done; "
       "while kill -0 $x; do DISPLAY=:0 xsetroot -solid '#20c040'; sleep 0.2; done";
+  // As in the Pod, the device directory is the guest's /run/vmi and the
+  // guest kit its /opt/vmi (the apps' /opt/apps is the guest's own).
   std::string guest_script =
       "set -e; mount --make-rprivate /; mount -t tmpfs tmpfs /tmp; mkdir -m 1777 /tmp/.X11-unix; "
-      "mount --bind \"$DEV/x11\" /tmp/.X11-unix; "
+      "mount --bind \"$DEV/x11\" /tmp/.X11-unix; mount -t tmpfs tmpfs /run; mkdir /run/vmi; "
+      "mount --bind \"$DEV\" /run/vmi; mount -t tmpfs tmpfs /opt; mkdir /opt/vmi; "
+      "mount --bind \"$KIT\" /opt/vmi; "
       "exec \"$KIT/bin/vmi-init\" --manifest /nonexistent --state none -- bash -c \"$SESSION\"";
   auto guest = ChildProcess::Spawn(
       {"unshare", "-m", "-n", "-p", "-f", "--mount-proc", "--kill-child", "--", "bash", "-c",
@@ -480,9 +484,11 @@ TEST_F(KubeServeTest, LiveViewIsRoutedToThePhonesPod) {
        dev + "/devhost.sock", "--width", "720", "--height", "1280", "--dpi", "320", "--audio", "0"},
       {.parent_death_signal = SIGKILL});
   ASSERT_TRUE(devhost.ok());
+  // The gate's own volume (the app records and upload spool).
+  std::string gate_dir = dev + "-gate";
   auto gate_proc = ChildProcess::Spawn(
       {bin + "/vmi-gate", "--id", "v1", "--devdir", dev, "--listen",
-       "127.0.0.1:" + std::to_string(gate_port_)},
+       "127.0.0.1:" + std::to_string(gate_port_), "--kind", "linux-mobile", "--apps-dir", gate_dir},
       {.env = {"VMI_GATE_TOKEN=" + token}, .parent_death_signal = SIGKILL});
   ASSERT_TRUE(gate_proc.ok());
   ASSERT_TRUE(Eventually([&] { return PathExists(dev + "/devhost.sock"); }, 10s));
@@ -622,11 +628,67 @@ TEST_F(KubeServeTest, LiveViewIsRoutedToThePhonesPod) {
   UniqueFd other;
   EXPECT_EQ(OpenViewer(std::stoi(api_port_), alice_token_, other).rfind("HTTP/1.1 404", 0), 0u);
 
+  // Apps: the CLI uploads through the control plane to the app service in
+  // the Pod's gate, which stages the file in the device directory and runs
+  // the guest kit's vmi-app through the exec agent: installed in the
+  // guest's own /opt/apps, listed, started (it runs in the guest), removed.
+  auto cli = [&](const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {bin + "/vmi", "--server", "http://127.0.0.1:" + api_port_,
+                                     "--token", bob_token_};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = vmi::Run(argv, {}, 60s);
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? *r : RunOutput{};
+  };
+  std::string elf = dev + "-yes";
+  auto yes = ReadFile("/usr/bin/yes");
+  ASSERT_TRUE(yes.ok());
+  ASSERT_TRUE(WriteFile(elf, *yes).ok());
+  auto installed = cli({"app", "install", "v1", elf});
+  ASSERT_TRUE(installed.ok()) << installed.err << installed.out;
+  std::string app_id(Trim(installed.out));
+  ASSERT_EQ(app_id.size(), 12u) << installed.out;
+  Json listed_apps = Body(Send(bob_token_, "GET", "/api/v1/instances/v1/apps"));
+  ASSERT_EQ(listed_apps["apps"].size(), 1u) << listed_apps.dump();
+  EXPECT_EQ(listed_apps["kind"], "linux-mobile");
+  EXPECT_EQ(listed_apps["apps"][0]["type"], "binary");
+  std::string launcher = listed_apps["apps"][0]["entries"][0]["exec"];
+  EXPECT_EQ(launcher.rfind("/opt/apps/" + app_id + "/", 0), 0u) << launcher;
+  auto in_guest = [&](const std::string& cmd) {
+    return Body(Send(bob_token_, "POST", "/api/v1/instances/v1/exec",
+                     Json{{"argv", {"sh", "-c", cmd}}}.dump()))
+        .value("stdout", "");
+  };
+  EXPECT_NE(in_guest("ls /opt/apps/" + app_id).find("yes"), std::string::npos);
+  EXPECT_FALSE(PathExists("/opt/apps/" + app_id)) << "installed outside the guest";
+  ASSERT_TRUE(cli({"app", "start", "v1", app_id}).ok());
+  // The app runs in the guest's pid namespace, detached from exec.
+  std::string procs = "for p in /proc/[0-9]*; do tr '\\0' ' ' <$p/cmdline; echo; done";
+  EXPECT_TRUE(Eventually([&] { return in_guest(procs).find("/opt/apps/" + app_id) != std::string::npos; }, 10s))
+      << in_guest(procs);
+  // Not the owner: 404; a bad upload: the gate's check, with nothing installed.
+  EXPECT_EQ(Send(alice_token_, "GET", "/api/v1/instances/v1/apps").status, 404);
+  auto junk = Send(bob_token_, "POST", "/api/v1/instances/v1/apps?file=notes.txt", "plain text");
+  EXPECT_EQ(junk.status, 400) << junk.body;
+  EXPECT_NE(junk.body.find("ELF"), std::string::npos) << junk.body;
+  ASSERT_TRUE(cli({"app", "rm", "v1", app_id}).ok());
+  EXPECT_EQ(Body(Send(bob_token_, "GET", "/api/v1/instances/v1/apps"))["apps"].size(), 0u);
+  EXPECT_EQ(in_guest("ls /opt/apps/" + app_id + " 2>/dev/null; true"), "");
+  EXPECT_EQ(Send(bob_token_, "DELETE", "/api/v1/instances/v1/apps/" + app_id).status, 404);
+  // Audited as on a node.
+  for (const char* action : {"app.install", "app.start", "app.remove"}) {
+    auto rows = db_->Query("SELECT outcome FROM audit_log WHERE action = $1", {action});
+    ASSERT_TRUE(rows.ok()) << rows.error().ToString();
+    EXPECT_GE(rows->rows.size(), std::string(action) == "app.start" ? 1u : 2u) << action;
+  }
+
   for (auto* p : {&*gate_proc, &*devhost, &*guest}) {
     p->Signal(SIGTERM).ok();
     p->WaitOrKill(5s).ok();
   }
   RemoveTree(dev).ok();
+  RemoveTree(gate_dir).ok();
+  unlink(elf.c_str());
 }
 
 TEST_F(KubeServeTest, MetricsPortNeedsNoLoginAndStopReleasesTheLease) {
