@@ -91,6 +91,14 @@ Json DesiredPod(const Phone& phone, const PodOptions& options) {
       {"volumeMounts", Json::array({devdir_mount})},
       {"securityContext", RestrictedContainerContext()},
   };
+  if (!options.modem_lines.empty()) {
+    // The phone's modem: its endpoint in the device directory, its line at
+    // the cluster's vmi-modem (docs/kubernetes.md, "Telephony").
+    devhost["args"].push_back("--modem-line");
+    devhost["args"].push_back(options.modem_lines);
+    devhost["env"] = Json::array({{{"name", "VMI_LINE_TOKEN"},
+                                   {"value", LineToken(options.gate_key, phone.meta.uid)}}});
+  }
   Json gate = {
       {"name", "gate"},
       {"image", options.devhost_image},

@@ -40,6 +40,10 @@ struct PodOptions {
   // (gate_token.h).
   int gate_port = 7070;
   std::string gate_key;
+  // The cluster's vmi-modem line port (HOST:PORT, e.g. its Service's name);
+  // empty: the phones have no modem. The device host connects its line
+  // there with the line's token (gate_token.h, LineToken).
+  std::string modem_lines;
 };
 
 inline constexpr char kPhoneLabel[] = "vmi.dev/phone";

@@ -18,4 +18,8 @@ std::string GateToken(const std::string& key, const std::string& phone_uid) {
   return hex;
 }
 
+std::string LineToken(const std::string& key, const std::string& phone_uid) {
+  return GateToken(key, "line:" + phone_uid);
+}
+
 }  // namespace vmi::cluster

@@ -13,4 +13,10 @@ namespace vmi::cluster {
 
 std::string GateToken(const std::string& key, const std::string& phone_uid);
 
+// The token of the phone's line at the cluster's vmi-modem (its device
+// host's hello, devices/telephony/line_server.h): made the same way from
+// "line:" + uid, so that vmi-modem, which holds every line's token, holds
+// no token that opens a gate.
+std::string LineToken(const std::string& key, const std::string& phone_uid);
+
 }  // namespace vmi::cluster

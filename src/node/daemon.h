@@ -45,6 +45,10 @@ struct DaemonOptions {
   std::string phone_image_prefix = "vmi/";
   std::string phone_image_tag = "latest";
   int gate_port = 7070;  // phones' gates (vmi-gate) listen there in their Pods
+  // The cluster's vmi-modem (kube_telephony.h): its control port for the
+  // control plane, its line port for the phones' device hosts; the control
+  // token comes in $VMI_MODEM_TOKEN. Empty: the phones have no modem.
+  std::string modem, modem_lines;
 };
 
 Result<void> RunDaemon(DaemonOptions options);

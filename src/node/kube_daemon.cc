@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <iostream>
 
 #include "api/http/server.h"
@@ -21,6 +22,7 @@
 #include "node/kube_phones.h"
 #include "node/kube_proxy.h"
 #include "node/kube_routes.h"
+#include "node/kube_telephony.h"
 #include "node/metrics_listener.h"
 #include "node/phone_service.h"
 #include "store/database.h"
@@ -101,13 +103,40 @@ Result<void> RunKubernetesDaemon(DaemonOptions o) {
   // A stopping replica waits for its watches to end: keep that well inside
   // a Pod's termination grace period.
   co.watch_timeout_seconds = 15;
-  co.admit = [&ledger](const cluster::Phone& p) { return ledger.Admit(p); };
-  co.release = [&ledger](const cluster::Phone& p) { return ledger.Release(p); };
   // GET /api/v1/events: every replica follows the Phones through the
   // controller's informer (its cache is the snapshot), whether it leads or
   // not. Made before the informers start; they stop before it goes.
   std::unique_ptr<InstanceEvents> events;
   api::Management* m = mgmt.get();
+  // Telephony: the cluster's vmi-modem, if there is one (kube_telephony.h).
+  std::unique_ptr<KubeTelephony> telephony;
+  if (!o.modem.empty()) {
+    if (o.modem_lines.empty())
+      return Error(ErrorCode::kInvalidArgument,
+                   "--modem needs --modem-lines (vmi-modem's line port as the Pods reach it)");
+    const char* token = getenv("VMI_MODEM_TOKEN");
+    if (!token || std::strlen(token) < 32)
+      return Error(ErrorCode::kInvalidArgument,
+                   "--modem needs vmi-modem's control token (32 characters or more) in "
+                   "$VMI_MODEM_TOKEN");
+    telephony = VMI_TRY_CTX(
+        KubeTelephony::Start({.address = o.modem, .token = token, .gate_key = gate_key}, db.get(),
+                             [&events](const std::string& phone, const nlohmann::json& e) {
+                               if (events) events->PublishPhone(phone, e);
+                             }),
+        "modem service");
+    unsetenv("VMI_MODEM_TOKEN");
+    co.pod.modem_lines = o.modem_lines;
+  }
+  co.admit = [&ledger, &telephony](const cluster::Phone& p) {
+    auto number = ledger.Admit(p);
+    if (number.ok() && telephony) telephony->Line(p, *number);
+    return number;
+  };
+  co.release = [&ledger, &telephony](const cluster::Phone& p) {
+    if (telephony) telephony->Remove(p);
+    return ledger.Release(p);
+  };
   co.on_phone = [&events, m](const cluster::Json& obj, bool gone) {
     auto p = cluster::ParsePhone(obj);
     if (!events || !p.ok()) return;
@@ -146,7 +175,7 @@ Result<void> RunKubernetesDaemon(DaemonOptions o) {
                      .image_tag = o.phone_image_tag});
   api::Router router;
   mgmt->Register(router);
-  RegisterKubeInstanceRoutes(router, *mgmt, phones, ledger);
+  RegisterKubeInstanceRoutes(router, *mgmt, phones, ledger, telephony.get());
   events->Register(router);
   // App uploads pass through here on their way to a Pod (the Deployment
   // mounts an emptyDir at /tmp); the directory goes with the process.

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "node/access.h"
+#include "node/phone_routes.h"
 #include "node/requests.h"
 
 namespace vmi::node {
@@ -87,7 +88,7 @@ void RegisterKubeImageRoutes(api::Router& router, api::Management& mgmt, KubePho
 }
 
 void RegisterKubeInstanceRoutes(api::Router& router, api::Management& mgmt, KubePhones& phones,
-                                KubeLedger& ledger) {
+                                KubeLedger& ledger, KubeTelephony* telephony) {
   api::RouteOptions blocking{.blocking = true};
   InstanceAudit audit = MakeAudit(mgmt);
   InstanceAccessCheck check = MakeAccessCheck(mgmt);
@@ -177,33 +178,50 @@ void RegisterKubeInstanceRoutes(api::Router& router, api::Management& mgmt, Kube
   // exec and apps are routed to the Pod (kube_proxy.h).
   RegisterKubeImageRoutes(router, mgmt, phones);
 
-  // Not built for Pods yet (docs/kubernetes.md): 501 with the reason, after
-  // the same lookup and access check as on a node (someone else's phone
-  // stays 404).
-  struct Missing {
-    const char* method;
-    const char* path;
-    const char* action;
-    const char* why;
-  };
-  static constexpr const char* kNoModem =
-      "no modem serves phones on Kubernetes yet: the phone has its number (status.number), but "
-      "calls and SMS work only between instances of one node";
-  for (const Missing& m : std::initializer_list<Missing>{
-           {"GET", "/phone", "inspect", kNoModem},
-           {"PATCH", "/phone", "control", kNoModem},
-           {"GET", "/phone/calls", "inspect", kNoModem},
-           {"POST", "/phone/calls", "control", kNoModem},
-           {"POST", "/phone/calls/{call}/answer", "control", kNoModem},
-           {"DELETE", "/phone/calls/{call}", "control", kNoModem},
-           {"GET", "/phone/sms", "inspect", kNoModem},
-           {"POST", "/phone/sms", "control", kNoModem}}) {
-    router.Handle(m.method, std::string("/api/v1/instances/{id}") + m.path,
-                  [&mgmt, &phones, m](Request& req) -> Result<Response> {
-                    (void)VMI_TRY(LookupPhone(mgmt, phones, req, m.action));
-                    return Error(ErrorCode::kUnimplemented, m.why);
-                  },
-                  blocking);
+  // The phone's line, calls and SMS: at the cluster's vmi-modem, with the
+  // node's routes and rules (phone_routes.h). Numbers are the ledger's,
+  // given at admission.
+  if (telephony) {
+    PhoneRouteHooks hooks;
+    hooks.lookup = [&mgmt, &phones](const Request& req, const char* action) -> Result<InstanceRecord> {
+      auto p = VMI_TRY(LookupPhone(mgmt, phones, req, action));
+      return PhoneRecord(p, PhoneOwnerId(mgmt, p));
+    };
+    hooks.modem = [telephony](const std::string& id, Json req) {
+      return telephony->Call(id, std::move(req));
+    };
+    hooks.set_number = [](const std::string&, const std::string&) -> Result<Json> {
+      return Error(ErrorCode::kFailedPrecondition,
+                   "on Kubernetes a phone keeps the number it was admitted with (status.number)");
+    };
+    RegisterPhoneRoutes(router, std::move(hooks));
+  } else {
+    // No vmi-modem: 501 with the reason, after the same lookup and access
+    // check as on a node (someone else's phone stays 404).
+    static constexpr const char* kNoModem =
+        "this control plane has no modem service (vmi serve --kubernetes --modem HOST:PORT): "
+        "the phone has its number (status.number), but no calls or SMS";
+    struct Missing {
+      const char* method;
+      const char* path;
+      const char* action;
+    };
+    for (const Missing& m : std::initializer_list<Missing>{
+             {"GET", "/phone", "inspect"},
+             {"PATCH", "/phone", "control"},
+             {"GET", "/phone/calls", "inspect"},
+             {"POST", "/phone/calls", "control"},
+             {"POST", "/phone/calls/{call}/answer", "control"},
+             {"DELETE", "/phone/calls/{call}", "control"},
+             {"GET", "/phone/sms", "inspect"},
+             {"POST", "/phone/sms", "control"}}) {
+      router.Handle(m.method, std::string("/api/v1/instances/{id}") + m.path,
+                    [&mgmt, &phones, m](Request& req) -> Result<Response> {
+                      (void)VMI_TRY(LookupPhone(mgmt, phones, req, m.action));
+                      return Error(ErrorCode::kUnimplemented, kNoModem);
+                    },
+                    blocking);
+    }
   }
   // The guest container's console, from the Kubernetes API (RBAC: pods/log
   // get in the phones' namespace).

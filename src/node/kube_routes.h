@@ -9,7 +9,9 @@
 // device host answers (screenshot, rotate, audio, stream) are proxied to
 // its Pod by kube_proxy.h, and so is exec; logs come from the Kubernetes
 // API (pods/log). GET /api/v1/images lists what a phone can be made from.
-// Telephony and apps answer 501 (not built for Pods).
+// Apps are proxied to the Pod's gate (kube_proxy.h). The phone routes
+// (phone_routes.h) go to the cluster's vmi-modem (kube_telephony.h); a
+// control plane started without one (--modem) answers them 501.
 //
 // Threads: handlers run on the HTTP worker pool; everything they use is
 // thread-safe.
@@ -20,6 +22,7 @@
 #include "node/instance_record.h"
 #include "node/kube_ledger.h"
 #include "node/kube_phones.h"
+#include "node/kube_telephony.h"
 
 namespace vmi::node {
 
@@ -42,7 +45,8 @@ Result<cluster::Phone> LookupPhone(api::Management& mgmt, KubePhones& phones,
 // work: those routes answer 409 saying how images reach the registry.
 void RegisterKubeImageRoutes(api::Router& router, api::Management& mgmt, KubePhones& phones);
 
+// `telephony` may be null (no vmi-modem configured).
 void RegisterKubeInstanceRoutes(api::Router& router, api::Management& mgmt, KubePhones& phones,
-                                KubeLedger& ledger);
+                                KubeLedger& ledger, KubeTelephony* telephony);
 
 }  // namespace vmi::node

@@ -59,6 +59,12 @@ int main(int argc, char** argv) {
   serve.add_option("--gate-port", d.gate_port,
                    "With --kubernetes: the port of phones' gates (vmi-gate) in their Pods")
       ->capture_default_str();
+  serve.add_option("--modem", d.modem,
+                   "With --kubernetes: HOST:PORT of the cluster's vmi-modem control port "
+                   "(token in $VMI_MODEM_TOKEN); phones get lines, calls and SMS");
+  serve.add_option("--modem-lines", d.modem_lines,
+                   "With --kubernetes and --modem: HOST:PORT of its line port, as the phones' "
+                   "Pods reach it");
   try {
     serve.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

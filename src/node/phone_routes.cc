@@ -33,10 +33,25 @@ Result<std::string> StringField(const Json& body, const char* key, size_t max) {
 
 void RegisterPhoneRoutes(api::Router& router, InstanceManager& m, PhoneService& phone,
                          InstanceAccessCheck check) {
-  auto lookup = [&m, check](const Request& req, const char* action) {
+  PhoneRouteHooks hooks;
+  hooks.lookup = [&m, check](const Request& req, const char* action) -> Result<InstanceRecord> {
     return LookupInstance(m, check, req, action);
   };
-  auto modem = [&phone](const InstanceRecord& r, Json req) { return phone.Call(r.spec.id, std::move(req)); };
+  hooks.modem = [&phone](const std::string& id, Json req) { return phone.Call(id, std::move(req)); };
+  hooks.set_number = [&phone](const std::string& id, const std::string& number) {
+    return phone.SetNumber(id, number);
+  };
+  hooks.admin_sets_number = static_cast<bool>(check);
+  RegisterPhoneRoutes(router, std::move(hooks));
+}
+
+void RegisterPhoneRoutes(api::Router& router, PhoneRouteHooks hooks) {
+  auto lookup = hooks.lookup;
+  auto modem = [call = hooks.modem](const InstanceRecord& r, Json req) {
+    return call(r.spec.id, std::move(req));
+  };
+  auto set_number = hooks.set_number;
+  const bool admin_only = hooks.admin_sets_number;
   api::RouteOptions blocking{.blocking = true};
 
   router.Handle(
@@ -49,7 +64,7 @@ void RegisterPhoneRoutes(api::Router& router, InstanceManager& m, PhoneService& 
 
   router.Handle(
       "PATCH", "/api/v1/instances/{id}/phone",
-      [lookup, modem, &phone, check](Request& req) -> Result<Response> {
+      [lookup, modem, set_number, admin_only](Request& req) -> Result<Response> {
         auto r = VMI_TRY(lookup(req, "control"));
         auto body = VMI_TRY(api::ParseJsonObject(req.body));
         Json set = {{"op", "set"}};
@@ -68,10 +83,10 @@ void RegisterPhoneRoutes(api::Router& router, InstanceManager& m, PhoneService& 
           }
         }
         if (body.contains("number")) {
-          if (check && !req.auth.is_admin())
+          if (admin_only && !req.auth.is_admin())
             return Error(ErrorCode::kPermissionDenied, "only an admin may change a phone number");
           std::string number = VMI_TRY(StringField(body, "number", 20));
-          VMI_TRY(phone.SetNumber(r.spec.id, number));
+          VMI_TRY(set_number(r.spec.id, number));
         }
         if (any) VMI_TRY(modem(r, set));
         return Response::JsonBody(VMI_TRY(modem(r, {{"op", "get"}})));

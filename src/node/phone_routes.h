@@ -14,6 +14,8 @@
 // only (the modem service refuses anything else).
 #pragma once
 
+#include <functional>
+
 #include "api/http/router.h"
 #include "node/api_routes.h"
 #include "node/phone_service.h"
@@ -22,5 +24,18 @@ namespace vmi::node {
 
 void RegisterPhoneRoutes(api::Router& router, InstanceManager& m, PhoneService& phone,
                          InstanceAccessCheck check);
+
+// The same routes over any instance store and modem service: the node's
+// (above) and a cluster's (phones, vmi-modem in its own Pod: kube_telephony.h).
+struct PhoneRouteHooks {
+  // The instance named in the request, access-checked for `action`.
+  std::function<Result<InstanceRecord>(const api::Request&, const char* action)> lookup;
+  // A request to the modem service for the instance's line.
+  std::function<Result<api::Json>(const std::string& instance, api::Json request)> modem;
+  // An admin's change of number.
+  std::function<Result<api::Json>(const std::string& instance, const std::string& number)> set_number;
+  bool admin_sets_number = true;  // false: anyone may (no authentication at all)
+};
+void RegisterPhoneRoutes(api::Router& router, PhoneRouteHooks hooks);
 
 }  // namespace vmi::node

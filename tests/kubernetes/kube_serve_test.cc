@@ -35,10 +35,12 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <regex>
 #include <thread>
@@ -51,6 +53,7 @@
 #include "cluster/testing/fake_apiserver.h"
 #include "devices/display/png.h"
 #include "devices/host/control_client.h"
+#include "devices/telephony/sms_pdu.h"
 #include "stream/video/jpeg_codec.h"
 #include "stream/vnc/vnc_server.h"
 #include "node/kube_ledger.h"
@@ -182,6 +185,23 @@ class KubeServeTest : public ::testing::Test {
         {"users", {{{"name", "u"}, {"user", {{"token", "t"}}}}}}};
     ASSERT_TRUE(WriteFile(dir_->path() + "/kubeconfig", kubeconfig.dump()).ok());
     gate_port_ = FreePort();
+    // The cluster's vmi-modem, as its Pod runs it: TCP control and line
+    // ports, the control token from its Secret.
+    modem_token_ = std::string(64, 'm');
+    modem_port_ = FreePort();
+    line_port_ = FreePort();
+    UniqueFd modem_log(open((dir_->path() + "/modem.log").c_str(),
+                            O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    auto modem = ChildProcess::Spawn(
+        {std::string(VMI_BIN_DIR) + "/vmi-modem", "--state", dir_->path() + "/modem", "--listen",
+         "127.0.0.1:" + std::to_string(modem_port_), "--line-listen",
+         "127.0.0.1:" + std::to_string(line_port_)},
+        {.env = {"VMI_MODEM_TOKEN=" + modem_token_},
+         .stdout_fd = modem_log.get(),
+         .stderr_fd = modem_log.get(),
+         .parent_death_signal = SIGKILL});
+    ASSERT_TRUE(modem.ok()) << modem.error().ToString();
+    modem_ = new ChildProcess(std::move(*modem));
     Start();
   }
 
@@ -192,12 +212,14 @@ class KubeServeTest : public ::testing::Test {
     so.stdout_fd = out.get();
     so.stderr_fd = out.get();
     so.parent_death_signal = SIGKILL;
+    so.env = {"VMI_MODEM_TOKEN=" + modem_token_};
     auto child = ChildProcess::Spawn(
         {std::string(VMI_BIN_DIR) + "/vmi-node", "--kubernetes", "--kubeconfig",
          dir_->path() + "/kubeconfig", "--database", db_url_, "--phones-namespace", "phones",
          "--port", "0", "--socket", "", "--metrics-port", "0", "--phone-image-prefix",
          "registry.example/vmi/", "--devhost-image", "registry.example/vmi:9", "--gate-port",
-         std::to_string(gate_port_)},
+         std::to_string(gate_port_), "--modem", "127.0.0.1:" + std::to_string(modem_port_),
+         "--modem-lines", "localhost:" + std::to_string(line_port_)},
         so);
     ASSERT_TRUE(child.ok()) << child.error().ToString();
     daemon_ = new ChildProcess(std::move(*child));
@@ -217,6 +239,9 @@ class KubeServeTest : public ::testing::Test {
     if (daemon_) (void)daemon_->WaitOrKill(0ms);
     delete daemon_;
     daemon_ = nullptr;
+    if (modem_) (void)modem_->WaitOrKill(0ms);
+    delete modem_;
+    modem_ = nullptr;
     api_.reset();
     mgmt_.reset();
     db_.reset();
@@ -253,6 +278,9 @@ class KubeServeTest : public ::testing::Test {
   static inline std::string db_url_, admin_token_, alice_token_, bob_token_, api_port_, metrics_port_;
   static inline int64_t alice_id_ = 0;
   static inline int gate_port_ = 0;
+  static inline int modem_port_ = 0, line_port_ = 0;
+  static inline std::string modem_token_;
+  static inline ChildProcess* modem_ = nullptr;
 
   // Median of `n` runs of fn, in ms.
   template <typename F>
@@ -370,10 +398,13 @@ TEST_F(KubeServeTest, InstancesArePhonesWithQuotasNumbersAndTheController) {
   ASSERT_TRUE(ls.ok());
   EXPECT_NE(ls->out.find("a1"), std::string::npos) << ls->out << ls->err;
   EXPECT_NE(ls->out.find("a2"), std::string::npos) << ls->out;
-  // Not built for Pods: telephony and apps say so (after the access check).
+  // The phone's line at the cluster's vmi-modem: its number, as admitted;
+  // someone else's phone stays 404.
   auto phone = Send(alice_token_, "GET", "/api/v1/instances/a1/phone");
-  EXPECT_EQ(phone.status, 501);
-  EXPECT_NE(phone.body.find("modem"), std::string::npos) << phone.body;
+  EXPECT_EQ(phone.status, 200) << phone.body;
+  EXPECT_EQ(Body(phone)["number"], number) << phone.body;
+  EXPECT_EQ(Send(bob_token_, "GET", "/api/v1/instances/a1/phone").status, 404);
+  EXPECT_EQ(Send(alice_token_, "PATCH", "/api/v1/instances/a1/phone", R"({"number":"+15550009999"})").status, 403);
   EXPECT_EQ(Send(bob_token_, "GET", "/api/v1/instances/a1/apps").status, 404);
   // The guest's console from the Kubernetes API (pods/log), as `vmi logs`.
   api_->SetLog(kPods, "phone-a1", "guest", "vmi-init (pid 1) instance a1\nlast line\n");
@@ -689,6 +720,130 @@ TEST_F(KubeServeTest, LiveViewIsRoutedToThePhonesPod) {
   RemoveTree(dev).ok();
   RemoveTree(gate_dir).ok();
   unlink(elf.c_str());
+}
+
+// Telephony between two phones in two Pods: each Pod's device host serves
+// its guest's modem endpoint and connects the line over TCP to the
+// cluster's vmi-modem with the token the controller put in the Pod; a call
+// and an SMS go from one guest's modem to the other's, and the REST API
+// (through the control plane's connection to vmi-modem) sees them.
+TEST_F(KubeServeTest, CallsAndSmsBetweenPhonesInTwoPods) {
+  std::string numbers[2], tokens[2], lines[2], devs[2];
+  const char* names[2] = {"t1", "t2"};
+  std::vector<ChildProcess> devhosts;
+  for (int i = 0; i < 2; ++i) {
+    auto r = Send(bob_token_, "POST", "/api/v1/instances?start=1",
+                  Json{{"name", names[i]}}.dump());
+    ASSERT_EQ(r.status, 201) << r.body;
+    numbers[i] = Body(r)["number"];
+    std::string pod_name = std::string("phone-") + names[i];
+    ASSERT_TRUE(Eventually([&] { return api_->Get(kPods, pod_name).has_value(); }));
+    Json devhost = (*api_->Get(kPods, pod_name))["spec"]["containers"][1];
+    ASSERT_EQ(devhost["name"], "devhost");
+    const Json& args = devhost["args"];
+    auto at = std::find(args.begin(), args.end(), "--modem-line");
+    ASSERT_NE(at, args.end()) << args.dump();
+    lines[i] = *(at + 1);
+    ASSERT_EQ(devhost["env"][0]["name"], "VMI_LINE_TOKEN");
+    tokens[i] = devhost["env"][0]["value"];
+    char tmpl[] = "/var/tmp/vmi-kube-line-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    devs[i] = tmpl;
+    // The devhost container: its own device directory (no guest screen is
+    // needed for the modem), its line as the Pod's spec says.
+    auto p = ChildProcess::Spawn(
+        {std::string(VMI_BIN_DIR) + "/vmi-devhost", "--id", names[i], "--name", names[i],
+         "--devdir", devs[i], "--socket", devs[i] + "/devhost.sock", "--audio", "0",
+         "--modem-line", lines[i]},
+        {.env = {"VMI_LINE_TOKEN=" + tokens[i]}, .parent_death_signal = SIGKILL});
+    ASSERT_TRUE(p.ok()) << p.error().ToString();
+    devhosts.push_back(std::move(*p));
+  }
+  EXPECT_EQ(lines[0], "localhost:" + std::to_string(line_port_));
+  EXPECT_NE(tokens[0], tokens[1]);
+
+  // The guests' serial ports (what vmi-modem-port relays), each in its Pod.
+  UniqueFd port[2];
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(Eventually([&] { return PathExists(devs[i] + "/modem.sock"); }, 10s));
+    port[i] = UniqueFd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::string path = devs[i] + "/modem.sock";
+    std::memcpy(a.sun_path, path.data(), path.size());
+    ASSERT_EQ(connect(port[i].get(), reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  }
+  auto until = [](int fd, const std::string& want) {
+    return ReadUntil(fd, [&](const std::string& s) { return s.find(want) != std::string::npos; }, 10s);
+  };
+  auto say = [&](int fd, const std::string& line, const std::string& want = "OK") {
+    std::string cmd = line + "\r";
+    EXPECT_EQ(send(fd, cmd.data(), cmd.size(), MSG_NOSIGNAL), static_cast<ssize_t>(cmd.size()));
+    return until(fd, want);
+  };
+  for (int i = 0; i < 2; ++i) {
+    // Registered once the device host's line is on the network.
+    ASSERT_TRUE(Eventually([&] { return say(port[i].get(), "AT+CREG?").find("+CREG: 0,1") != std::string::npos; }, 15s))
+        << names[i];
+    say(port[i].get(), "ATE0");
+    say(port[i].get(), "AT+CNMI=2,1,0,0,0");
+    say(port[i].get(), "AT+CLIP=1");
+  }
+  EXPECT_NE(say(port[0].get(), "AT+CNUM").find(numbers[0]), std::string::npos);
+
+  // t1's guest dials t2's number: t2's guest hears it ring with t1's number.
+  EXPECT_NE(say(port[0].get(), "ATD" + numbers[1] + ";").find("OK"), std::string::npos);
+  std::string ring = until(port[1].get(), "+CLIP");
+  EXPECT_NE(ring.find("RING"), std::string::npos) << ring;
+  EXPECT_NE(ring.find(numbers[0]), std::string::npos) << ring;
+  Json calls = Body(Send(bob_token_, "GET", "/api/v1/instances/t2/phone/calls"));
+  ASSERT_EQ(calls.size(), 1u) << calls.dump();
+  EXPECT_EQ(calls[0]["direction"], "incoming");
+  EXPECT_EQ(calls[0]["peer"], numbers[0]);
+  EXPECT_EQ(calls[0]["peer_instance"], "t1");
+  EXPECT_NE(say(port[1].get(), "ATA").find("OK"), std::string::npos);
+  EXPECT_TRUE(Eventually([&] {
+    Json c = Body(Send(bob_token_, "GET", "/api/v1/instances/t1/phone/calls"));
+    return c.size() == 1 && c[0]["state"] == "active";
+  }));
+  // Hung up through the REST API: both modems hear it.
+  EXPECT_EQ(Send(bob_token_, "DELETE", "/api/v1/instances/t1/phone/calls/0").status, 204);
+  EXPECT_NE(until(port[1].get(), "NO CARRIER").find("NO CARRIER"), std::string::npos);
+
+  // An SMS from t1's guest (PDU mode) to t2: stored there, +CMTI, and the
+  // REST API lists it with its sender.
+  telephony::Bytes pdu = telephony::EncodeSubmit(
+      {0, numbers[1], false, {telephony::Coding::kGsm7, "hello from pod 1", {}, std::nullopt}});
+  EXPECT_NE(say(port[0].get(), "AT+CMGS=" + std::to_string(pdu.size() - 1), "> ").find("> "),
+            std::string::npos);
+  std::string body = telephony::ToHex(pdu) + "\x1a";
+  ASSERT_EQ(send(port[0].get(), body.data(), body.size(), MSG_NOSIGNAL), static_cast<ssize_t>(body.size()));
+  EXPECT_NE(until(port[0].get(), "OK").find("+CMGS:"), std::string::npos);
+  EXPECT_NE(until(port[1].get(), "+CMTI").find("+CMTI: \"SM\","), std::string::npos);
+  auto sms = Send(bob_token_, "GET", "/api/v1/instances/t2/phone/sms");
+  ASSERT_EQ(sms.status, 200) << sms.body;
+  EXPECT_NE(sms.body.find("hello from pod 1"), std::string::npos) << sms.body;
+  EXPECT_NE(sms.body.find(numbers[0]), std::string::npos) << sms.body;
+  // Another user's phone: 404, as everywhere.
+  EXPECT_EQ(Send(alice_token_, "GET", "/api/v1/instances/t2/phone/sms").status, 404);
+
+  // vmi-modem's line port: t2's line with t1's token is refused (and the
+  // connection closed); its control port: nothing without the token.
+  UniqueFd rogue = Connect(line_port_);
+  std::string hello = Json{{"id", 1}, {"op", "hello"}, {"instance", "t2"}, {"token", tokens[0]}}.dump() + "\n";
+  ASSERT_EQ(send(rogue.get(), hello.data(), hello.size(), MSG_NOSIGNAL), static_cast<ssize_t>(hello.size()));
+  std::string refused = ReadUntil(rogue.get(), [](const std::string& s) { return s.find('\n') != std::string::npos; }, 5s);
+  EXPECT_NE(refused.find("permission_denied"), std::string::npos) << refused;
+  UniqueFd nosy = Connect(modem_port_);
+  std::string get = R"({"id":1,"op":"messages","instance":"t2"})" "\n";
+  ASSERT_EQ(send(nosy.get(), get.data(), get.size(), MSG_NOSIGNAL), static_cast<ssize_t>(get.size()));
+  EXPECT_EQ(ReadUntil(nosy.get(), [](const std::string&) { return false; }, 2s), "");
+
+  for (auto& p : devhosts) {
+    p.Signal(SIGTERM).ok();
+    p.WaitOrKill(5s).ok();
+  }
+  for (const auto& d : devs) RemoveTree(d).ok();
 }
 
 TEST_F(KubeServeTest, MetricsPortNeedsNoLoginAndStopReleasesTheLease) {

@@ -25,6 +25,14 @@ constexpr size_t kMaxOut = 4 << 20;
 
 Error Bad(std::string what) { return Error(ErrorCode::kInvalidArgument, std::move(what)); }
 
+// Compares in time that depends on the lengths only.
+bool SameSecret(const std::string& a, const std::string& b) {
+  if (a.size() != b.size() || a.empty()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
 // The line's news as the line socket's event lines (line_wire.h).
 struct EventWriter : LineObserver {
   virtual void Event(nlohmann::json e) = 0;
@@ -50,6 +58,7 @@ struct LineServer::Conn : EventWriter {
   std::string in, out;
   std::unique_ptr<LocalLine> line;  // set by hello
   std::string instance;
+  bool remote = false;  // came over TCP: hello needs the line's token
   // What happened to the line while it had no device host, sent after the
   // hello that took it over.
   std::vector<nlohmann::json> missed;
@@ -78,9 +87,16 @@ Result<std::unique_ptr<LineServer>> LineServer::Create(EventLoop* loop, Network*
   // Root only: the node's device hosts.
   s->listen_ = VMI_TRY(ListenUnix(s->path_, {.mode = 0600, .backlog = 64}));
   LineServer* raw = s.get();
-  VMI_CHECK_OK(loop->AddFd(s->listen_.get(), EPOLLIN, [raw](uint32_t) { raw->OnAccept(); }),
+  int lfd = s->listen_.get();
+  VMI_CHECK_OK(loop->AddFd(lfd, EPOLLIN, [raw, lfd](uint32_t) { raw->OnAccept(lfd, false); }),
                "watch " + s->path_);
   return s;
+}
+
+Result<void> LineServer::ListenTcp(UniqueFd listener) {
+  tcp_listen_ = std::move(listener);
+  int lfd = tcp_listen_.get();
+  return loop_->AddFd(lfd, EPOLLIN, [this, lfd](uint32_t) { OnAccept(lfd, true); });
 }
 
 LineServer::~LineServer() {
@@ -88,16 +104,18 @@ LineServer::~LineServer() {
   for (auto& [instance, o] : orphans_) loop_->CancelTimer(o.timer);
   orphans_.clear();
   if (listen_) loop_->RemoveFd(listen_.get());
+  if (tcp_listen_) loop_->RemoveFd(tcp_listen_.get());
 }
 
-void LineServer::OnAccept() {
+void LineServer::OnAccept(int listener, bool remote) {
   for (;;) {
-    UniqueFd c(accept4(listen_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+    UniqueFd c(accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
     if (!c) return;
     int fd = c.get();
     auto conn = std::make_unique<Conn>();
     conn->server = this;
     conn->fd = std::move(c);
+    conn->remote = remote;
     if (!loop_->AddFd(fd, EPOLLIN | EPOLLRDHUP, [this, fd](uint32_t ev) { OnReadable(fd, ev); }).ok())
       continue;
     conns_[fd] = std::move(conn);
@@ -209,6 +227,13 @@ Result<nlohmann::json> LineServer::Dispatch(Conn& c, const std::string& op,
     std::string instance = req.value("instance", "");
     if (!network_->HasLine(instance))
       return Error(ErrorCode::kNotFound, "no phone line for instance " + instance);
+    if (c.remote) {
+      auto t = tokens_.find(instance);
+      if (t == tokens_.end() || !SameSecret(t->second, req.value("token", ""))) {
+        CloseLater(c.fd.get());  // one guess per connection
+        return Error(ErrorCode::kPermissionDenied, "wrong token for the line of " + instance);
+      }
+    }
     // A restarted device host replaces the connection of the one before.
     for (auto& [fd, other] : conns_)
       if (other.get() != &c && other->instance == instance) {

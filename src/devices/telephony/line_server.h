@@ -4,6 +4,12 @@
 // of this process; the Network's news for the line (a call rings, changes,
 // ends; an SMS is stored) goes back on the same connection.
 //
+// On a cluster (docs/kubernetes.md, "Telephony") the device hosts are in
+// the phones' Pods and connect over TCP (ListenTcp): there, hello must also
+// carry the line's token, which the control plane gave with the line
+// (SetToken); a line without a token cannot be taken over TCP. The Unix
+// socket is the node's own (mode 0600) and asks for none.
+//
 // Ownership: the ModemService owns the server; the server owns its
 // listening socket and connections and borrows the Network. Threads: the
 // service's loop.
@@ -34,15 +40,22 @@ class LineServer {
                                                     std::string path);
   ~LineServer();
 
+  // Also accepts device hosts on `listener` (a listening TCP socket).
+  Result<void> ListenTcp(UniqueFd listener);
   size_t connections() const { return conns_.size(); }
-  // The instance is gone: its kept modem set-up with it.
-  void Forget(const std::string& instance) { kept_.erase(instance); }
+  // The token a device host must give over TCP for this line's hello.
+  void SetToken(const std::string& instance, const std::string& token) { tokens_[instance] = token; }
+  // The instance is gone: its kept modem set-up and token with it.
+  void Forget(const std::string& instance) {
+    kept_.erase(instance);
+    tokens_.erase(instance);
+  }
 
  private:
   struct Conn;
   struct Recorder;
   LineServer() = default;
-  void OnAccept();
+  void OnAccept(int listener, bool remote);
   void OnReadable(int fd, uint32_t events);
   nlohmann::json Handle(Conn& c, const nlohmann::json& req);
   Result<nlohmann::json> Dispatch(Conn& c, const std::string& op, const nlohmann::json& req);
@@ -54,7 +67,9 @@ class LineServer {
   Network* network_ = nullptr;
   std::string path_;
   UniqueFd listen_;
+  UniqueFd tcp_listen_;
   std::map<int, std::unique_ptr<Conn>> conns_;
+  std::map<std::string, std::string> tokens_;  // instance -> line token (SetToken)
   // Lines whose device host went away in a call: kept attached for
   // kOrphanGrace, so that a restarted device host takes the call over and
   // learns what happened meanwhile (the recorder is the line's observer).

@@ -13,6 +13,7 @@
 #include "base/child_process.h"
 #include "base/file.h"
 #include "base/log.h"
+#include "base/tcp.h"
 #include "devices/telephony/modem_service.h"
 
 namespace vmi::telephony {
@@ -39,7 +40,17 @@ Result<std::unique_ptr<ModemClient>> ModemClient::Start(ModemClientOptions optio
   c->on_restart_ = std::move(on_restart);
   c->wake_ = UniqueFd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!c->wake_) return Error::FromErrno("eventfd");
-  c->fd_ = VMI_TRY_CTX(c->ConnectOrSpawn(), "modem service");
+  auto first = c->ConnectOrSpawn();
+  if (first.ok()) {
+    c->fd_ = std::move(*first);
+  } else if (c->options_.address.empty()) {
+    return std::move(first).error().Context("modem service");
+  } else {
+    // A cluster's vmi-modem may come up after the control plane: the
+    // reader connects (and the owner's on_restart replays) once it does.
+    VMI_LOG(WARN) << "modem service at " << c->options_.address << ": "
+                  << first.error().ToString() << "; retrying";
+  }
   c->reader_ = std::thread([raw = c.get()] { raw->ReadLoop(); });
   c->resync_ = std::thread([raw = c.get()] { raw->ResyncLoop(); });
   c->dispatch_ = std::thread([raw = c.get()] { raw->DispatchLoop(); });
@@ -102,6 +113,16 @@ void ModemClient::ResyncLoop() {
 }
 
 Result<UniqueFd> ModemClient::ConnectOrSpawn() {
+  if (!options_.address.empty()) {
+    // A cluster's vmi-modem, in a Pod of its own: connect and give the
+    // control token first (its reply, id 0, matches no call).
+    auto hp = VMI_TRY(ParseHostPort(options_.address));
+    auto fd = VMI_TRY(ConnectTcpByName(hp.host, hp.port, std::chrono::seconds(2)));
+    std::string auth = nlohmann::json{{"id", 0}, {"op", "auth"}, {"token", options_.token}}.dump() + "\n";
+    if (send(fd.get(), auth.data(), auth.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(auth.size()))
+      return Error::FromErrno("send to the modem service");
+    return fd;
+  }
   std::string sock = options_.state_dir + "/control.sock";
   if (UniqueFd fd = Connect(sock)) return fd;
   VMI_CHECK_OK(MakeDirs(options_.state_dir, 0700), "state directory");
@@ -174,10 +195,13 @@ void ModemClient::ReadLoop() {
       fd = fd_.get();
     }
     pollfd p[2] = {{fd, POLLIN, 0}, {wake_.get(), POLLIN, 0}};
-    if (poll(p, 2, 1000) < 0 && errno != EINTR) break;
-    if (stop_) break;
-    if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-    ssize_t n = read(fd, buf, sizeof buf);
+    if (fd >= 0) {
+      if (poll(p, 2, 1000) < 0 && errno != EINTR) break;
+      if (stop_) break;
+      if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+    }
+    // No connection yet (a cluster's vmi-modem that was not up): connect.
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf) : 0;
     if (n > 0) {
       in.append(buf, static_cast<size_t>(n));
       size_t nl;
@@ -197,7 +221,7 @@ void ModemClient::ReadLoop() {
       continue;
     }
     // The service is gone: fail the waiting calls, then bring it back.
-    VMI_LOG(WARN) << "modem service connection lost; restarting it";
+    if (fd >= 0) VMI_LOG(WARN) << "modem service connection lost; restarting it";
     in.clear();
     {
       std::lock_guard lock(mu_);
@@ -214,7 +238,9 @@ void ModemClient::ReadLoop() {
         break;
       }
       VMI_LOG(WARN) << fresh.error().ToString();
-      sleep(1);
+      // One second, or less if the client is being destroyed.
+      pollfd w{wake_.get(), POLLIN, 0};
+      poll(&w, 1, 1000);
     }
     {
       std::lock_guard lock(mu_);

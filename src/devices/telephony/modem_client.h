@@ -39,6 +39,10 @@ struct ModemClientOptions {
   std::string state_dir;  // vmi-modem's --state
   std::string binary;     // path of vmi-modem
   std::string uplink;     // vmi-modem's --uplink (a D-Bus bus), empty: none
+  // A cluster's vmi-modem (docs/kubernetes.md, "Telephony"): HOST:PORT of
+  // its control port and the control token. Set, nothing is started here:
+  // the client connects (and reconnects) to it.
+  std::string address, token;
 };
 
 class ModemClient {

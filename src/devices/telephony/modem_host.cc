@@ -9,15 +9,16 @@
 namespace vmi::telephony {
 
 Result<std::unique_ptr<ModemHost>> ModemHost::Start(std::string instance, std::string devdir,
-                                                    std::string line_socket) {
+                                                    std::string line_socket,
+                                                    std::string token) {
   std::unique_ptr<ModemHost> h(new ModemHost());
   h->loop_ = VMI_TRY(EventLoop::Create());
   EventLoop* loop = h->loop_.get();
   auto endpoint = VMI_TRY_CTX(
       ModemEndpoint::Create(
           loop,
-          [loop, line_socket, instance] {
-            return std::make_unique<RemoteLine>(loop, line_socket, instance);
+          [loop, line_socket, instance, token] {
+            return std::make_unique<RemoteLine>(loop, line_socket, instance, token);
           },
           instance, devdir),
       "modem endpoint");

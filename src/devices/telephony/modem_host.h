@@ -25,9 +25,11 @@ namespace vmi::telephony {
 
 class ModemHost {
  public:
-  // Serves <devdir>/modem.sock for `instance`; lines go to line_socket.
+  // Serves <devdir>/modem.sock for `instance`; lines go to line_socket
+  // (a path, or HOST:PORT with the line's token: RemoteLine).
   static Result<std::unique_ptr<ModemHost>> Start(std::string instance, std::string devdir,
-                                                  std::string line_socket);
+                                                  std::string line_socket,
+                                                  std::string token = "");
   // Stops the thread; the endpoint (and so the line) goes with it.
   ~ModemHost();
 

@@ -10,6 +10,7 @@
 
 #include "base/file.h"
 #include "base/log.h"
+#include "base/tcp.h"
 #include "base/unix_listener.h"
 
 namespace vmi::telephony {
@@ -31,6 +32,18 @@ const std::pair<ErrorCode, const char*> kCodes[] = {
 };
 
 Error Bad(std::string what) { return Error(ErrorCode::kInvalidArgument, std::move(what)); }
+
+bool SameSecret(const std::string& a, const std::string& b) {
+  if (a.size() != b.size() || a.empty()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+Result<UniqueFd> Listen(const std::string& where) {
+  auto hp = VMI_TRY(ParseHostPort(where));
+  return ListenTcp(hp.host, hp.port);
+}
 
 }  // namespace
 
@@ -69,8 +82,22 @@ Result<std::unique_ptr<ModemService>> ModemService::Create(ModemServiceOptions o
 
   // Clients (the daemon, tests) may connect as soon as the path exists.
   s->listen_ = VMI_TRY_CTX(ListenUnix(s->options_.state_dir + "/control.sock"), "control socket");
-  VMI_CHECK_OK(s->loop_->AddFd(s->listen_.get(), EPOLLIN, [raw](uint32_t) { raw->OnAccept(); }),
+  int lfd = s->listen_.get();
+  VMI_CHECK_OK(s->loop_->AddFd(lfd, EPOLLIN, [raw, lfd](uint32_t) { raw->OnAccept(lfd, false); }),
                "watch control socket");
+  if (!s->options_.control_listen.empty()) {
+    if (s->options_.control_token.size() < 32)
+      return Bad("a control port needs a token of at least 32 characters");
+    s->tcp_listen_ = VMI_TRY_CTX(Listen(s->options_.control_listen), "control port");
+    int tfd = s->tcp_listen_.get();
+    VMI_CHECK_OK(s->loop_->AddFd(tfd, EPOLLIN, [raw, tfd](uint32_t) { raw->OnAccept(tfd, true); }),
+                 "watch control port");
+  }
+  if (!s->options_.line_listen.empty()) {
+    auto fd = VMI_TRY_CTX(Listen(s->options_.line_listen), "line port");
+    s->line_port_ = BoundPort(fd.get());
+    VMI_CHECK_OK(s->lines_->ListenTcp(std::move(fd)), "watch line port");
+  }
   VMI_TRY(s->loop_->AddTimer(
       std::chrono::milliseconds(2000),
       [raw] {
@@ -94,15 +121,19 @@ ModemService::~ModemService() {
   for (auto& [fd, c] : clients_) loop_->RemoveFd(fd);
   clients_.clear();
   if (listen_) loop_->RemoveFd(listen_.get());
+  if (tcp_listen_) loop_->RemoveFd(tcp_listen_.get());
 }
 
-void ModemService::OnAccept() {
+int ModemService::control_port() const { return tcp_listen_ ? BoundPort(tcp_listen_.get()) : 0; }
+
+void ModemService::OnAccept(int listener, bool remote) {
   for (;;) {
-    UniqueFd c(accept4(listen_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+    UniqueFd c(accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
     if (!c) return;
     int fd = c.get();
     auto client = std::make_unique<Client>();
     client->fd = std::move(c);
+    client->authed = !remote;
     if (!loop_->AddFd(fd, EPOLLIN | EPOLLRDHUP, [this, fd](uint32_t ev) { OnClient(fd, ev); })
              .ok())
       continue;
@@ -129,6 +160,22 @@ void ModemService::OnClient(int fd, uint32_t events) {
       std::string line = c.in.substr(0, nl);
       c.in.erase(0, nl + 1);
       auto req = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+      if (!c.authed) {
+        // A TCP client's first request: the control token, or goodbye.
+        if (!req.is_object() || req.value("op", "") != "auth" ||
+            !SameSecret(req.value("token", ""), options_.control_token)) {
+          VMI_LOG(WARN) << "vmi-modem: a control connection without the token; closed";
+          closed = true;
+          break;
+        }
+        c.authed = true;
+        SendTo(c, nlohmann::json{{"id", req.contains("id") ? req["id"] : nlohmann::json(nullptr)},
+                                 {"ok", true},
+                                 {"result", nlohmann::json::object()}}
+                      .dump() +
+                      "\n");
+        continue;
+      }
       nlohmann::json reply = req.is_object()
                                  ? Handle(req)
                                  : nlohmann::json{{"ok", false}, {"code", "invalid_argument"},
@@ -158,7 +205,8 @@ void ModemService::SendTo(Client& c, const std::string& line) {
 
 void ModemService::Broadcast(const std::string& instance, const nlohmann::json& event) {
   std::string line = nlohmann::json{{"instance", instance}, {"event", event}}.dump() + "\n";
-  for (auto& [fd, c] : clients_) SendTo(*c, line);
+  for (auto& [fd, c] : clients_)
+    if (c->authed) SendTo(*c, line);
 }
 
 nlohmann::json ModemService::CallsJson(const std::string& instance) const {
@@ -208,6 +256,7 @@ Result<nlohmann::json> ModemService::Dispatch(const std::string& op, const std::
   }
   if (op == "line") {
     VMI_CHECK_OK(network_->AddLine(instance, str("number")), "phone line of " + instance);
+    if (req.contains("token")) lines_->SetToken(instance, str("token"));
     return network_->LineJson(instance);
   }
   if (op == "attach") {

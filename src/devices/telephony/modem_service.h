@@ -22,6 +22,14 @@
 // except ping and uplink (the shared modem's state; with "owner", the
 // instance that takes calls and SMS from numbers nobody talked to).
 //
+// On a cluster (docs/kubernetes.md, "Telephony") vmi-modem runs in a Pod of
+// its own and also listens on TCP: the control port (`control_listen`) for
+// the control plane's replicas, whose first request on a connection must be
+// {"op":"auth","token":<control_token>} (anything else closes it), and the
+// line port (`line_listen`) for the phones' device hosts, each of which
+// must give its line's token in hello (line_server.h); the control plane
+// gives that token with the line (`line` {"token"}).
+//
 // The service ends by itself when its control socket disappears (its
 // state directory was removed), so a test or a wiped node leaves nothing.
 //
@@ -50,6 +58,8 @@ struct ModemServiceOptions {
   // The shared real modem: a D-Bus bus with ModemManager on it ("system",
   // or an address); empty: no uplink.
   std::string uplink_bus;
+  // TCP listeners ("HOST:PORT"; empty: none) and the control port's token.
+  std::string control_listen, line_listen, control_token;
 };
 
 class ModemService {
@@ -66,10 +76,11 @@ class ModemService {
     UniqueFd fd;
     std::string in;
     std::string out;
+    bool authed = true;  // false until a TCP client gives the control token
   };
 
   ModemService() = default;
-  void OnAccept();
+  void OnAccept(int listener, bool remote);
   void OnClient(int fd, uint32_t events);
   void SendTo(Client& c, const std::string& line);
   void Broadcast(const std::string& instance, const nlohmann::json& event);
@@ -87,7 +98,16 @@ class ModemService {
   // Endpoints this service serves itself (attach): modems with no device host.
   std::map<std::string, std::unique_ptr<ModemEndpoint>> endpoints_;
   UniqueFd listen_;
+  UniqueFd tcp_listen_;
   std::map<int, std::unique_ptr<Client>> clients_;
+
+ public:
+  // The bound TCP ports (0: not listening), for tests that asked for port 0.
+  int control_port() const;
+  int line_port() const { return line_port_; }
+
+ private:
+  int line_port_ = 0;
 };
 
 // The canonical code name used on the control socket ("not_found", ...).

@@ -8,7 +8,10 @@
 #include <cerrno>
 #include <cstring>
 
+#include <fcntl.h>
+
 #include "base/log.h"
+#include "base/tcp.h"
 #include "devices/telephony/line_wire.h"
 #include "devices/telephony/modem_service.h"
 
@@ -21,8 +24,10 @@ Error NoService() { return Error(ErrorCode::kUnavailable, "no network service");
 
 }  // namespace
 
-RemoteLine::RemoteLine(EventLoop* loop, std::string socket_path, std::string instance)
-    : loop_(loop), path_(std::move(socket_path)), instance_(std::move(instance)) {
+RemoteLine::RemoteLine(EventLoop* loop, std::string socket_path, std::string instance,
+                       std::string token)
+    : loop_(loop), path_(std::move(socket_path)), instance_(std::move(instance)),
+      token_(std::move(token)) {
   Connect();
   auto timer = loop_->AddTimer(kRetry, [this] {
     if (!fd_.valid()) Connect();
@@ -35,24 +40,42 @@ RemoteLine::~RemoteLine() {
   if (fd_.valid()) loop_->RemoveFd(fd_.get());
 }
 
-void RemoteLine::Connect() {
+// The line socket: a path (the node's vmi-modem), or HOST:PORT (a
+// cluster's, reached over TCP from the phone's Pod).
+Result<UniqueFd> RemoteLine::Open() const {
+  if (!path_.empty() && path_[0] != '/') {
+    auto hp = VMI_TRY(ParseHostPort(path_));
+    auto fd = VMI_TRY(ConnectTcpByName(hp.host, hp.port, std::chrono::milliseconds(1000)));
+    fcntl(fd.get(), F_SETFL, fcntl(fd.get(), F_GETFL) | O_NONBLOCK);
+    return fd;
+  }
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
-  if (path_.size() >= sizeof(addr.sun_path)) return;
+  if (path_.size() >= sizeof(addr.sun_path))
+    return Error(ErrorCode::kInvalidArgument, "socket path too long");
   std::memcpy(addr.sun_path, path_.data(), path_.size());
   UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!fd || connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+  if (!fd || connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0)
+    return Error::FromErrno("connect");
+  return fd;
+}
+
+void RemoteLine::Connect() {
+  auto opened = Open();
+  if (!opened.ok()) {
     if (!warned_) VMI_ILOG(INFO, instance_) << "modem line: no network yet (" << path_ << ": "
-                                            << strerror(errno) << ")";
+                                            << opened.error().ToString() << ")";
     warned_ = true;
     return;
   }
-  fd_ = std::move(fd);
+  fd_ = std::move(*opened);
   if (!loop_->AddFd(fd_.get(), EPOLLIN | EPOLLRDHUP, [this](uint32_t ev) { OnReadable(ev); }).ok()) {
     fd_.reset();
     return;
   }
-  auto hello = Call({{"op", "hello"}, {"instance", instance_}});
+  nlohmann::json hi = {{"op", "hello"}, {"instance", instance_}};
+  if (!token_.empty()) hi["token"] = token_;
+  auto hello = Call(std::move(hi));
   if (!hello.ok()) {
     if (!warned_) VMI_ILOG(INFO, instance_) << "modem line: " << hello.error().ToString();
     warned_ = true;

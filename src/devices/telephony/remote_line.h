@@ -38,7 +38,10 @@ class RemoteLine : public ModemLine {
   static constexpr std::chrono::milliseconds kRetry{250};
 
   // Connects at once, and again every kRetry while it is not connected.
-  RemoteLine(EventLoop* loop, std::string socket_path, std::string instance);
+  // `socket_path`: vmi-modem's line socket, or HOST:PORT of its line port
+  // on a cluster, where hello carries `token` (line_server.h).
+  RemoteLine(EventLoop* loop, std::string socket_path, std::string instance,
+             std::string token = "");
   ~RemoteLine() override;
   RemoteLine(const RemoteLine&) = delete;
   RemoteLine& operator=(const RemoteLine&) = delete;
@@ -61,6 +64,7 @@ class RemoteLine : public ModemLine {
   void Leave() override;
 
  private:
+  Result<UniqueFd> Open() const;
   void Connect();
   void Disconnect(const std::string& why);
   Result<nlohmann::json> Call(nlohmann::json request);
@@ -75,6 +79,7 @@ class RemoteLine : public ModemLine {
   EventLoop* loop_;
   std::string path_;
   std::string instance_;
+  std::string token_;
   UniqueFd fd_;
   bool hello_ = false;
   bool warned_ = false;

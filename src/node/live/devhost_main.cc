@@ -53,7 +53,8 @@ using nlohmann::json;
 struct Args {
   InstanceRecord record;
   std::string devdir, socket;
-  std::string modem_line;  // vmi-modem's line socket; empty: no modem here
+  std::string modem_line;  // vmi-modem's line socket (or HOST:PORT); empty: no modem here
+  std::string line_token;  // the line's token over TCP ($VMI_LINE_TOKEN)
   float volume = 1.0f;
   bool muted = false;
   bool audio = true;
@@ -86,10 +87,13 @@ Result<Args> ParseArgs(int argc, char** argv) {
   // that every local user can read in /proc.
   if (const char* p = getenv("VMI_VNC_PASSWORD")) a.record.vnc_password = p;
   unsetenv("VMI_VNC_PASSWORD");
+  // On a cluster the line is HOST:PORT and its token comes the same way.
+  if (const char* t = getenv("VMI_LINE_TOKEN")) a.line_token = t;
+  unsetenv("VMI_LINE_TOKEN");
   if (a.record.spec.id.empty() || a.devdir.empty() || a.socket.empty())
     return Error(ErrorCode::kInvalidArgument,
                  "usage: vmi-devhost --id ID --devdir DIR --socket PATH [--name N] [--width W "
-                 "--height H --dpi D] [--volume V --muted 0|1 --audio 0|1] [--modem-line PATH]");
+                 "--height H --dpi D] [--volume V --muted 0|1 --audio 0|1] [--modem-line PATH|HOST:PORT]");
   a.record.state = InstanceState::kRunning;
   return a;
 }
@@ -347,7 +351,8 @@ Result<void> Run(Args args) {
   // thread of its own; its line goes to vmi-modem.
   std::unique_ptr<telephony::ModemHost> modem;
   if (!args.modem_line.empty()) {
-    auto m = telephony::ModemHost::Start(args.record.spec.id, args.devdir, args.modem_line);
+    auto m = telephony::ModemHost::Start(args.record.spec.id, args.devdir, args.modem_line,
+                                         args.line_token);
     if (m.ok())
       modem = std::move(*m);
     else
