@@ -53,6 +53,7 @@ OPERATIONS: Dict[str, Tuple[str, str]] = {
     "logs": ("GET", "/api/v1/instances/{id}/logs"),
     "screenshot": ("GET", "/api/v1/instances/{id}/screenshot"),
     "rotate": ("POST", "/api/v1/instances/{id}/rotate"),
+    "input": ("POST", "/api/v1/instances/{id}/input"),
     "batch": ("POST", "/api/v1/batch"),
     "file_stat": ("GET", "/api/v1/instances/{id}/files/stat"),
     "download": ("GET", "/api/v1/instances/{id}/files"),
@@ -293,13 +294,14 @@ class Client:
     def restart(self, id: str) -> Dict[str, Any]:
         return self._call("restart", {"id": id})
 
-    def wait_running(self, id: str, timeout: float = 60) -> Dict[str, Any]:
-        """Polls until the instance is running (TimeoutError after `timeout`
-        seconds, RuntimeError at once if it exited)."""
+    def wait_running(self, id: str, timeout: float = 60, display: bool = False) -> Dict[str, Any]:
+        """Polls until the instance is running, and with `display` until its
+        display is ready too (TimeoutError after `timeout` seconds,
+        RuntimeError at once if it exited)."""
         deadline = time.monotonic() + timeout
         while True:
             r = self.instance(id)
-            if r.get("state") == "running":
+            if r.get("state") == "running" and (not display or r.get("display_ready")):
                 return r
             if r.get("state") == "exited":
                 raise RuntimeError(f"instance {id} exited")
@@ -328,10 +330,23 @@ class Client:
     def rotate(self, id: str, orientation: str) -> Any:
         return self._call("rotate", {"id": id}, body={"orientation": orientation})
 
+    def input(self, id: str, steps: List[Dict[str, Any]],
+              timeout_ms: Optional[int] = None) -> Dict[str, Any]:
+        """Runs an input script: steps such as {"tap": {"x": 10, "y": 20}},
+        {"type": "text"}, {"key": "Return"}, {"wait": 500},
+        {"wait_until": {"region": [x, y, w, h], "changes": True}},
+        {"screenshot": {"region": [x, y, w, h]}}. The answer says per step
+        what happened; "ok" is False at the first step that failed."""
+        body: Dict[str, Any] = {"steps": steps}
+        if timeout_ms is not None:
+            body["timeout_ms"] = timeout_ms
+        return self._call("input", {"id": id}, body=body)
+
     def batch(self, selector: str, action: str, **args: Any) -> Dict[str, Any]:
         """One operation on every instance `selector` picks, with a result per
-        instance: action start|stop|restart|delete|exec|battery|network; for
-        exec pass exec={"argv": [...]}, for delete force=True."""
+        instance: action start|stop|restart|delete|exec|battery|network|input;
+        for exec pass exec={"argv": [...]}, for input input={"steps": [...]},
+        for delete force=True."""
         return self._call("batch", body={"selector": selector, "action": action, **args})
 
     # --- files (vmi cp) ---------------------------------------------------

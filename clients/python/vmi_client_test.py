@@ -10,6 +10,7 @@
     VMI_BIN_DIR=build/bin python3 clients/python/vmi_client_test.py
 """
 
+import base64
 import hashlib
 import os
 import re
@@ -18,6 +19,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -211,6 +213,98 @@ class AgainstARealNode(unittest.TestCase):
         self.assertEqual((r["succeeded"], r["failed"]), (1, 1))
         self.assertEqual([i["name"] for i in self.c.instances(selector="team=qa,!nope")],
                          ["py-a", "py-b"])
+
+    def test_input_scripts_wait_for_the_screen_and_type_into_an_app(self):
+        self.c.wait_running("py-a", timeout=90, display=True)
+        region = [0, 0, 240, 120]
+        # An app started while a script waits for its part of the screen to
+        # change: the wait ends when the window shows.
+        waiter = Client(f"http://127.0.0.1:{self.daemon.port}", token=self.c.token)
+        waiter.on_request = self.c.on_request
+        answer = {}
+        t = threading.Thread(target=lambda: answer.update(waiter.input(
+            "py-a", [{"wait_until": {"region": region, "changes": True, "timeout_ms": 30000}}])))
+        t.start()
+        time.sleep(0.5)
+        self.c.exec("py-a", ["sh", "-c", "export DISPLAY=:0; setsid xterm -e sh -c "
+                             "'read l; echo \"$l\" > /tmp/typed.txt' >/tmp/xterm.log 2>&1 &"])
+        t.join(60)
+        self.assertTrue(answer.get("ok"), answer)
+        self.assertGreater(answer["steps"][0]["ms"], 0)
+        # The first change may be the window's frame. The session's desktop
+        # can stack itself above a new window, so the test raises xterm and
+        # gives it the keyboard (with the guest's xdotool) before typing.
+        deadline = time.monotonic() + 90
+        while self.c.exec("py-a", ["sh", "-c", "export DISPLAY=:0; w=$(xdotool search "
+                                   "--onlyvisible --class xterm | head -1); test -n \"$w\" && "
+                                   "xdotool windowraise $w windowfocus --sync $w && "
+                                   "test \"$(xdotool getactivewindow)\" = $w"]).exit_code != 0:
+            self.assertLess(time.monotonic(), deadline, "xterm did not get the focus: " + self.c.exec(
+                "py-a", ["sh", "-c", "pgrep -a xterm; cat /tmp/xterm.log; DISPLAY=:0 xdotool search --class xterm"]).stdout)
+            time.sleep(0.2)
+
+        # Type (into the focused window), then tap an empty part of the
+        # screen; the pointer is where the tap was.
+        r = self.c.input("py-a", [{"type": "hi from a script"}, {"key": "Return"},
+                                  {"tap": {"x": 123, "y": 601}}])
+        self.assertTrue(r["ok"], r)
+        self.assertEqual([s["op"] for s in r["steps"]], ["type", "key", "tap"])
+        where = self.c.exec("py-a", ["sh", "-c", "DISPLAY=:0 xdotool getmouselocation"]).stdout
+        self.assertRegex(where, r"^x:123 y:601 ")
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            typed = self.c.exec("py-a", ["sh", "-c", "cat /tmp/typed.txt 2>/dev/null"]).stdout
+            if typed:
+                break
+            time.sleep(0.2)
+        self.assertEqual(typed, "hi from a script\n")
+
+        # A region's picture, then a wait for the same picture: it matches.
+        shot = self.c.input("py-a", [{"screenshot": {"region": region}}])
+        png = base64.b64decode(shot["steps"][0]["png"])
+        self.assertEqual(png[:8], b"\x89PNG\r\n\x1a\n")
+        self.assertEqual(int.from_bytes(png[16:20], "big"), region[2])
+        same = self.c.input("py-a", [{"wait_until": {"region": region,
+                                                     "matches": shot["steps"][0]["png"],
+                                                     "timeout_ms": 5000}}])
+        self.assertTrue(same["ok"], same)
+
+        # A step that fails stops the script and says where and why.
+        r = self.c.input("py-a", [{"wait": 1}, {"tap": {"x": 5000, "y": 1}}, {"type": "never"}])
+        self.assertFalse(r["ok"])
+        self.assertEqual((r["error"]["step"], r["error"]["code"]), (1, "invalid_argument"))
+        self.assertEqual(len(r["steps"]), 2)
+        # A malformed script is refused whole, naming the field.
+        raw = Client(f"http://127.0.0.1:{self.daemon.port}", token=self.c.token)
+        with self.assertRaises(VmiError) as e:
+            raw.input("py-a", [{"tap": {"x": 1}}])
+        self.assertEqual(e.exception.status, 400)
+        self.assertIn("steps[0].tap", e.exception.message)
+
+        # The CLI: a script from a file, its screenshot saved, exit code 0;
+        # then a failing one, exit code 1 and the step named.
+        vmi = [os.path.join(os.environ["VMI_BIN_DIR"], "vmi"), "--server", "unix://" + self.daemon.sock]
+        script = os.path.join(self.daemon.dir, "script.json")
+        with open(script, "w") as f:
+            f.write('[{"key": "Escape"}, {"screenshot": {"region": [0, 0, 32, 16]}}]')
+        out = subprocess.run(vmi + ["input", "py-a", script, "--shots", self.daemon.dir],
+                             capture_output=True, text=True, timeout=60)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertRegex(out.stdout, r"1\tscreenshot\tok")
+        with open(os.path.join(self.daemon.dir, "step-1.png"), "rb") as f:
+            self.assertEqual(f.read()[:4], b"\x89PNG")
+        out = subprocess.run(vmi + ["input", "py-a", "-"], input='{"steps": [{"tap": {"x": 1, "y": 5000}}]}',
+                             capture_output=True, text=True, timeout=60)
+        self.assertEqual(out.returncode, 1, out.stdout + out.stderr)
+        self.assertIn("step 0 failed", out.stdout)
+
+        # On many instances at once: each gets its own result.
+        r = self.c.batch("team=qa", "input", input={"steps": [{"wait": 1}]})
+        by_name = {x["name"]: x for x in r["results"]}
+        self.assertTrue(by_name["py-a"]["ok"], by_name["py-a"])
+        self.assertTrue(by_name["py-a"]["script"]["ok"])
+        self.assertFalse(by_name["py-b"]["ok"])  # not running
+        self.assertEqual(by_name["py-b"]["error"]["code"], "failed_precondition")
 
     def test_bad_input_is_an_error_and_changes_nothing(self):
         before = [i["name"] for i in self.c.instances()]

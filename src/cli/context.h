@@ -111,6 +111,12 @@ std::string FormatTime(const Json& seconds);
 Result<Json> FindUser(api::HttpClient& c, const std::string& name_or_id);
 
 // Adders, one per command family (each in its own .cc).
+// POST /api/v1/batch with `body` and one line per instance (print_ok, if
+// given, prints an exec's result); the exit code is 1 when any instance
+// failed or none matched. instance_commands.cc
+int RunBatch(Context& ctx, Json body,
+             const std::function<void(const Json&)>& print_ok = nullptr);
+
 void AddInstanceCommands(CLI::App& app, Context& ctx);  // instance_commands.cc
 void AddImageCommands(CLI::App& app, Context& ctx);     // instance_commands.cc
 void AddAuthCommands(CLI::App& app, Context& ctx);      // auth_commands.cc
@@ -122,5 +128,6 @@ void AddPhoneCommands(CLI::App& app, Context& ctx);     // phone_commands.cc
 void AddAppCommands(CLI::App& app, Context& ctx);       // app_commands.cc
 void AddDeviceCommands(CLI::App& app, Context& ctx);    // device_commands.cc
 void AddFileCommands(CLI::App& app, Context& ctx);      // file_commands.cc
+void AddInputCommands(CLI::App& app, Context& ctx);     // input_commands.cc
 
 }  // namespace vmi::cli

@@ -60,9 +60,11 @@ void PrintInstances(const Json& list, const std::map<std::string, std::string>& 
   std::cout << t.Render();
 }
 
+}  // namespace
+
 // POST /api/v1/batch (node/batch_routes.h) and one line per instance; the
 // exit code is 1 when any instance failed or none matched.
-int RunBatch(Context& ctx, Json body, const std::function<void(const Json&)>& print_ok = nullptr) {
+int RunBatch(Context& ctx, Json body, const std::function<void(const Json&)>& print_ok) {
   int rc = kExitOk;
   int r = ctx.With([&](api::HttpClient& c) -> Result<void> {
     Json j = VMI_TRY(c.Call("POST", "/api/v1/batch", &body));
@@ -88,6 +90,8 @@ int RunBatch(Context& ctx, Json body, const std::function<void(const Json&)>& pr
   });
   return r ? r : rc;
 }
+
+namespace {
 
 struct CreateArgs {
   std::string name, image = "linux-mobile", memory = "1G", resolution = "720x1280",

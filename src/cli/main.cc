@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
   AddAppCommands(app, ctx);
   AddDeviceCommands(app, ctx);
   AddFileCommands(app, ctx);
+  AddInputCommands(app, ctx);
   AddTokenCommands(app, ctx);
   AddUserCommands(app, ctx);
   AddAdminCommands(app, ctx);

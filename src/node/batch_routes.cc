@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <optional>
 #include <thread>
 
 #include "api/json_reader.h"
@@ -27,18 +28,20 @@ struct Batch {
   std::string action;
   bool force = false;
   ExecRequest exec;
-  Json patch;  // battery or network
+  Json patch;  // battery or network; the input script
 };
 
 Result<Batch> ParseBatch(const Json& body) {
   api::JsonReader r(body);
   auto selector = r.String("selector", {.required = true, .min_len = 1, .max_len = 4096});
   auto action = r.Enum("action",
-                       {"start", "stop", "restart", "delete", "exec", "battery", "network"}, true);
+                       {"start", "stop", "restart", "delete", "exec", "battery", "network", "input"},
+                       true);
   auto force = r.Bool("force");
   const Json* exec = r.Raw("exec");
   const Json* battery = r.Raw("battery");
   const Json* network = r.Raw("network");
+  const Json* input = r.Raw("input");
   VMI_CHECK_OK(r.Finish(), "batch");
   Batch b;
   b.selector = VMI_TRY_CTX(ParseLabelSelector(*selector), "batch");
@@ -52,7 +55,7 @@ Result<Batch> ParseBatch(const Json& body) {
     return Ok();
   };
   for (auto [field, name] : {std::pair{exec, "exec"}, std::pair{battery, "battery"},
-                             std::pair{network, "network"}})
+                             std::pair{network, "network"}, std::pair{input, "input"}})
     if (auto ok = only_with(field, name, name); !ok.ok()) return std::move(ok).error();
   if (force && b.action != "delete")
     return Error(ErrorCode::kInvalidArgument, "batch: \"force\" goes with action \"delete\"");
@@ -67,12 +70,13 @@ Result<Batch> ParseBatch(const Json& body) {
   }
   if (battery) b.patch = *battery;
   if (network) b.patch = *network;
+  if (input) b.patch = *input;
   return b;
 }
 
 // The instance action of the batch's operation (node/access.h).
 const char* AccessAction(const std::string& action) {
-  if (action == "battery" || action == "network") return "control";
+  if (action == "battery" || action == "network" || action == "input") return "control";
   return action.c_str();
 }
 
@@ -83,14 +87,21 @@ Json ErrorJson(const Error& e) {
 }  // namespace
 
 void RegisterBatchRoutes(api::Router& router, InstanceManager& m, DeviceControls* devices,
-                         InstanceAccessCheck check, InstanceAudit audit) {
+                         InstanceAccessCheck check, InstanceAudit audit,
+                         const InputScripts* input) {
+  std::optional<InputScripts> scripts;
+  if (input) scripts = *input;
   router.Handle(
       "POST", "/api/v1/batch",
-      [&m, devices, check, audit](Request& req) -> Result<Response> {
+      [&m, devices, check, audit, scripts](Request& req) -> Result<Response> {
         auto body = VMI_TRY(api::ParseJsonObject(req.body));
         Batch b = VMI_TRY(ParseBatch(body));
         if ((b.action == "battery" || b.action == "network") && !devices)
           return Error(ErrorCode::kUnavailable, "this node has no device controls");
+        if (b.action == "input") {
+          if (!scripts) return Error(ErrorCode::kUnavailable, "this node runs no input scripts");
+          VMI_CHECK_OK(scripts->check(b.patch), "batch");
+        }
         std::vector<InstanceRecord> picked;
         for (auto& r : m.List())
           if (b.selector.Matches(r.labels) && (!check || check(req, r, "list").ok()))
@@ -134,6 +145,15 @@ void RegisterBatchRoutes(api::Router& router, InstanceManager& m, DeviceControls
             finish(nullptr);
             // The call succeeded; the command's own failure is the result's.
             out["ok"] = out["exit_code"] == 0 && !out["truncated"].get<bool>();
+            return out;
+          }
+          if (b.action == "input") {
+            auto ran = scripts->run(r, b.patch);
+            if (!ran.ok()) return finish(&ran.error());
+            finish(nullptr);
+            // The call succeeded; a step that failed is the result's.
+            out["ok"] = (*ran)["ok"];
+            out["script"] = std::move(*ran);
             return out;
           }
           auto changed = b.action == "battery" ? devices->SetBattery(r, b.patch)

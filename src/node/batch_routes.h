@@ -3,16 +3,19 @@
 //
 //   POST /api/v1/batch
 //     {"selector": "team=qa",
-//      "action": "start"|"stop"|"restart"|"delete"|"exec"|"battery"|"network",
+//      "action": "start"|"stop"|"restart"|"delete"|"exec"|"battery"|"network"|"input",
 //      "force": true,                                  (delete: stop running ones first)
 //      "exec": {"argv": [...], "timeout_ms": N, "max_output": N},   (exec)
-//      "battery": {...}, "network": {...}}             (the device patches)
+//      "battery": {...}, "network": {...},             (the device patches)
+//      "input": {"steps": [...], "timeout_ms": N}}      (an input script, input_routes.h)
 //   200 {"selector", "action", "matched": N, "succeeded": N, "failed": N,
 //        "results": [{"id", "name", "ok": true|false,
 //                     "error": {"code", "message"}        (when the operation failed)
 //                     "instance": {...}                    (start, stop, restart)
 //                     "exit_code", "stdout", "stderr", ... (exec; ok means exit code 0)
-//                     "battery"/"network": {...}}]}        (the device's new state)
+//                     "battery"/"network": {...}           (the device's new state)
+//                     "script": {...}}]}                   (input: the script's answer;
+//                                                          ok means every step ran)
 //
 // The instances matched are those the caller may list; each is then
 // checked and audited as its single route would be ("start", "exec",
@@ -28,11 +31,13 @@
 #include "api/http/router.h"
 #include "node/api_routes.h"
 #include "node/device_controls.h"
+#include "node/input_routes.h"
 
 namespace vmi::node {
 
-// `devices` may be null (no device actions then).
+// `devices` may be null (no device actions then), as may `input` (no input scripts).
 void RegisterBatchRoutes(api::Router& router, InstanceManager& m, DeviceControls* devices,
-                         InstanceAccessCheck check, InstanceAudit audit);
+                         InstanceAccessCheck check, InstanceAudit audit,
+                         const InputScripts* input = nullptr);
 
 }  // namespace vmi::node

@@ -6,6 +6,7 @@
 #include "node/batch_routes.h"
 #include "node/device_routes.h"
 #include "node/file_routes.h"
+#include "node/input_routes.h"
 #include "node/phone_routes.h"
 #ifdef VMI_HAVE_LIVE
 #include "node/live/devhost_routes.h"
@@ -35,7 +36,17 @@ void RegisterNodeApi(api::Router& router, const NodeServices& s) {
   s.events->Register(router);
   if (s.phone) RegisterPhoneRoutes(router, *s.instances, *s.phone, check);
   if (s.devices) RegisterDeviceRoutes(router, *s.instances, *s.devices, check, audit);
+#ifdef VMI_HAVE_LIVE
+  if (s.device_hosts) {
+    InputScripts scripts = DeviceHostInputScripts(*s.device_hosts);
+    RegisterInputRoutes(router, *s.instances, scripts, check, audit);
+    RegisterBatchRoutes(router, *s.instances, s.devices, check, audit, &scripts);
+  } else {
+    RegisterBatchRoutes(router, *s.instances, s.devices, check, audit);
+  }
+#else
   RegisterBatchRoutes(router, *s.instances, s.devices, check, audit);
+#endif
   if (!s.spool_dir.empty())
     RegisterFileRoutes(router, *s.instances, {.spool_dir = s.spool_dir}, {check, audit});
 #ifdef VMI_HAVE_LIVE

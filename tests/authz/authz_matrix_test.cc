@@ -208,6 +208,7 @@ TEST_F(AuthzMatrixTest, EveryOperationForEveryCaller) {
       {"GET", "/api/v1/instances/{id}/screenshot", "", {401, 200, 404, 200}},
       {"GET", "/api/v1/instances/{id}/vnc", "", {401, 200, 404, 200}},
       {"POST", "/api/v1/instances/{id}/rotate", rotate, {401, 200, 404, 200}},
+      {"POST", "/api/v1/instances/{id}/input", R"({"steps":[{"wait":1}]})", {401, 200, 404, 200}},
       {"POST", "/api/v1/instances/{a2}/stop", "", {401, 200, 404, 200}},
       {"GET", "/api/v1/images", "", {401, 200, 200, 200}},
       {"POST", "/api/v1/images", R"({"name":"x","path":"/nonexistent"})", {401, 403, 403, 404}},

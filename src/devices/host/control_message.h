@@ -19,6 +19,8 @@
 //            {"op":"screenshot","max_width":N,"format":"png"|"jpeg"} |
 //            {"op":"rotate","orientation":"portrait"|"landscape"} |
 //            {"op":"vnc"} | {"op":"audio","volume":V,"muted":B} | {"op":"stats"} |
+//            {"op":"input","events":[...],"release":B} (input scripts'
+//            events, devices/input/input_script.h) |
 //            {"op":"audio_tap"}: after the ok reply the connection carries the
 //            instance's sound output, one block after another (TapBlock).
 // Replies:   {"ok":true, ...fields of the op} (screenshot: the image as data)

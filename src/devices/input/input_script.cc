@@ -189,9 +189,10 @@ std::string Crop(const display::DecodedImage& img, const ScriptRegion& r) {
   return out;
 }
 
-// At most 1% of pixels differ by more than 24 in a colour channel.
-bool Matches(const std::string& a, const std::string& b) {
-  if (a.size() != b.size()) return false;
+// How many pixels differ by more than 24 in a colour channel. A region
+// matches when at most 1% of its pixels do.
+size_t Differing(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return a.size() / 4;
   size_t pixels = a.size() / 4, off = 0;
   for (size_t i = 0; i < pixels; ++i)
     for (int c = 0; c < 3; ++c)
@@ -199,7 +200,7 @@ bool Matches(const std::string& a, const std::string& b) {
         ++off;
         break;
       }
-  return off * 100 <= pixels;
+  return off;
 }
 
 Result<std::string> Png(const display::DecodedImage& img, const std::optional<ScriptRegion>& r) {
@@ -258,14 +259,22 @@ class Runner {
         const std::string before = Crop(first, st.region);
         auto until = Clock::now() + std::chrono::milliseconds(st.ms);
         const std::string ref = st.kind == Kind::kWaitMatches ? st.reference.bgrx : "";
+        size_t off = 0;
         for (bool first_look = true;; first_look = false) {
           std::string now = first_look ? before : Crop(VMI_TRY(Screen()), st.region);
-          if (st.kind == Kind::kWaitChanges ? now != before : Matches(now, ref)) return Ok();
-          if (Clock::now() >= until)
-            return Error(ErrorCode::kDeadlineExceeded,
-                         std::string("the region did not ") +
-                             (st.kind == Kind::kWaitChanges ? "change" : "match") + " within " +
-                             std::to_string(st.ms) + " ms");
+          if (st.kind == Kind::kWaitChanges) {
+            if (now != before) return Ok();
+          } else if (off = Differing(now, ref); off * 100 <= now.size() / 4) {
+            return Ok();
+          }
+          if (Clock::now() >= until) {
+            std::string why = st.kind == Kind::kWaitChanges
+                                  ? "change"
+                                  : "match (" + std::to_string(off) + " of its " +
+                                        std::to_string(now.size() / 4) + " pixels differ)";
+            return Error(ErrorCode::kDeadlineExceeded, "the region did not " + why + " within " +
+                                                           std::to_string(st.ms) + " ms");
+          }
           VMI_SCRIPT_CHECK(Sleep(100));
         }
       }

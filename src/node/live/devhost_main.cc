@@ -39,6 +39,7 @@
 #include "base/log.h"
 #include "base/stop_signals.h"
 #include "devices/host/control_message.h"
+#include "devices/input/input_script.h"
 #include "devices/telephony/modem_host.h"
 #include "node/live/instance_live.h"
 #include "stream/video/thumbnail.h"
@@ -121,8 +122,12 @@ Result<UniqueFd> Listen(const std::string& path) {
 // handed-off viewers, and the control requests.
 class DeviceHost {
  public:
-  DeviceHost(Args args, std::shared_ptr<InstanceLive> live, std::shared_ptr<audio::AudioHost> audio)
-      : args_(std::move(args)), live_(std::move(live)), audio_(std::move(audio)) {}
+  DeviceHost(Args args, std::shared_ptr<InstanceLive> live, std::shared_ptr<audio::AudioHost> audio,
+             std::shared_ptr<input::InputRouter> input)
+      : args_(std::move(args)),
+        live_(std::move(live)),
+        audio_(std::move(audio)),
+        input_(std::move(input)) {}
 
   Result<void> StartServer() {
     router_.HandleWebSocket(
@@ -218,6 +223,37 @@ class DeviceHost {
     }
   };
 
+  // An input script's events (input::ParseScriptEvents). Scripts are one
+  // viewer of the input router, "script": it takes control (also from a
+  // person watching) at its first event and keeps it, so a swipe's button
+  // stays down between requests, until a request with "release".
+  Result<Message> Input(const json& header) {
+    auto events = VMI_TRY(input::ParseScriptEvents(header.value("events", json::array())));
+    bool release = header.value("release", false);
+    VMI_CHECK_OK(live_->EnsureDevices(), "input");
+    std::lock_guard lock(script_mu_);
+    if (script_viewer_ == 0) {
+      script_viewer_ = input_->AddViewer("script");
+      if (auto w = input_->Watch(script_viewer_, id()); !w.ok()) {
+        input_->RemoveViewer(script_viewer_);
+        script_viewer_ = 0;
+        return std::move(w).error().Context("input");
+      }
+    }
+    if (!events.empty())
+      VMI_CHECK_OK(input_->RequestControl(script_viewer_, id(), input::InputRouter::Take::kForce),
+                   "input");
+    for (const auto& e : events) {
+      using K = input::ScriptEvent::Kind;
+      auto sent = e.kind == K::kPointer ? input_->Pointer(script_viewer_, {e.x, e.y, e.buttons})
+                  : e.kind == K::kKey   ? input_->Key(script_viewer_, {e.keysym, e.down})
+                                        : input_->Text(script_viewer_, e.text);
+      VMI_CHECK_OK(sent, "input");
+    }
+    if (release) input_->ReleaseControl(script_viewer_, id()).ok();
+    return devhost::OkReply({{"events", events.size()}});
+  }
+
   void OpenTap(UniqueFd conn) {
     if (!audio_) {
       devhost::SendMessage(conn.get(),
@@ -298,6 +334,7 @@ class DeviceHost {
       if (audio_) audio_->EndCallLink(id());
       return devhost::OkReply();
     }
+    if (op == "input") return Input(req.header);
     if (op == "stats") {
       json call = nullptr;
       if (audio_) {
@@ -324,6 +361,9 @@ class DeviceHost {
   Args args_;
   std::shared_ptr<InstanceLive> live_;
   std::shared_ptr<audio::AudioHost> audio_;
+  std::shared_ptr<input::InputRouter> input_;
+  std::mutex script_mu_;                // serialises scripts' requests
+  input::ViewerId script_viewer_ = 0;  // guarded by script_mu_
   api::Router router_;
   std::unique_ptr<api::Server> server_;
   std::mutex taps_mu_;  // guards taps_
@@ -359,7 +399,7 @@ Result<void> Run(Args args) {
       VMI_ILOG(WARN, args.record.spec.id) << "no modem: " << m.error().ToString();
   }
   std::string socket_path = args.socket;
-  DeviceHost host(std::move(args), live, audio);
+  DeviceHost host(std::move(args), live, audio, router);
   VMI_CHECK_OK(host.StartServer(), "device host");
   auto listener = VMI_TRY(Listen(socket_path));
   auto loop = VMI_TRY(EventLoop::Create());
