@@ -34,6 +34,11 @@ InputScripts DeviceHostInputScripts(live::DeviceHosts& hosts) {
       auto image = VMI_TRY(hosts.Call(id, devhost::Request("screenshot", {{"format", "png"}})));
       return display::DecodePng(image.data);
     };
+    io.size = [&hosts, id]() -> Result<std::pair<int, int>> {
+      // An input request without events answers with the screen's size.
+      auto r = VMI_TRY(hosts.Call(id, devhost::Request("input", {{"events", Json::array()}})));
+      return std::pair{r.header.value("width", 0), r.header.value("height", 0)};
+    };
     io.sleep = [](std::chrono::milliseconds ms) {
       std::this_thread::sleep_for(ms);
       return true;

@@ -20,7 +20,8 @@
 //            {"op":"rotate","orientation":"portrait"|"landscape"} |
 //            {"op":"vnc"} | {"op":"audio","volume":V,"muted":B} | {"op":"stats"} |
 //            {"op":"input","events":[...],"release":B} (input scripts'
-//            events, devices/input/input_script.h) |
+//            events, devices/input/input_script.h; the reply has the
+//            screen's width and height) |
 //            {"op":"audio_tap"}: after the ok reply the connection carries the
 //            instance's sound output, one block after another (TapBlock).
 // Replies:   {"ok":true, ...fields of the op} (screenshot: the image as data)

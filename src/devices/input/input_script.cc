@@ -160,12 +160,12 @@ const char* OpName(Kind k) {
   return "?";
 }
 
-Result<void> Inside(const display::DecodedImage& screen, int x, int y, const std::string& what) {
-  if (x >= screen.width || y >= screen.height)
+Result<void> Inside(std::pair<int, int> screen, int x, int y, const std::string& what) {
+  if (x >= screen.first || y >= screen.second)
     return Error(ErrorCode::kInvalidArgument,
                  what + " (" + std::to_string(x) + "," + std::to_string(y) +
-                     ") is outside the " + std::to_string(screen.width) + "x" +
-                     std::to_string(screen.height) + " screen");
+                     ") is outside the " + std::to_string(screen.first) + "x" +
+                     std::to_string(screen.second) + " screen");
   return Ok();
 }
 
@@ -227,12 +227,12 @@ class Runner {
   Result<void> Step(const ScriptStep& st, Json& out) {
     switch (st.kind) {
       case Kind::kTap: {
-        VMI_SCRIPT_CHECK(Inside(VMI_TRY(Screen()), st.x, st.y, "tap"));
+        VMI_SCRIPT_CHECK(Inside(VMI_TRY(io_.size()), st.x, st.y, "tap"));
         return io_.send(Json::array({Pointer(st.x, st.y, 0), Pointer(st.x, st.y, 1),
                                      Pointer(st.x, st.y, 0)}));
       }
       case Kind::kSwipe: {
-        auto screen = VMI_TRY(Screen());
+        auto screen = VMI_TRY(io_.size());
         VMI_SCRIPT_CHECK(Inside(screen, st.x, st.y, "swipe start"));
         VMI_SCRIPT_CHECK(Inside(screen, st.x2, st.y2, "swipe end"));
         VMI_SCRIPT_CHECK(io_.send(Json::array({Pointer(st.x, st.y, 0), Pointer(st.x, st.y, 1)})));

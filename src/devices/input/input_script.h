@@ -67,8 +67,11 @@ Result<InputScript> ParseInputScript(const nlohmann::json& body);
 struct ScriptIo {
   // One batch of input events (InputEvents below), delivered in order.
   std::function<Result<void>(const nlohmann::json& events)> send;
-  // The current screen, decoded.
+  // The current screen, decoded (for waits and screenshots).
   std::function<Result<display::DecodedImage>()> grab;
+  // The screen's size as {width, height}: what taps and swipes are checked
+  // against, without grabbing a picture.
+  std::function<Result<std::pair<int, int>>()> size;
   // Waits; returns false when the run must stop (the caller gave up).
   std::function<bool(std::chrono::milliseconds)> sleep;
 };

@@ -21,6 +21,9 @@ struct FakePhone {
       return Ok();
     };
     io.grab = [this]() -> Result<display::DecodedImage> { return screen; };
+    io.size = [this]() -> Result<std::pair<int, int>> {
+      return std::pair{screen.width, screen.height};
+    };
     io.sleep = [this](std::chrono::milliseconds) {
       ++sleeps;
       if (on_sleep) on_sleep(sleeps);

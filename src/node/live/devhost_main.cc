@@ -251,7 +251,9 @@ class DeviceHost {
       VMI_CHECK_OK(sent, "input");
     }
     if (release) input_->ReleaseControl(script_viewer_, id()).ok();
-    return devhost::OkReply({{"events", events.size()}});
+    auto size = live_->screen_size();
+    return devhost::OkReply(
+        {{"events", events.size()}, {"width", size.width}, {"height", size.height}});
   }
 
   void OpenTap(UniqueFd conn) {
